@@ -1,0 +1,1 @@
+"""Network service checks: confirmed by a real, read-only protocol exchange."""

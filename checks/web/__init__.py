@@ -1,0 +1,1 @@
+"""Web checks: HTTP(S) endpoints, fetched once per URL through the engine's per-host session."""

@@ -1,0 +1,1 @@
+"""Report templates and translation catalogs for notices and campaign summaries."""

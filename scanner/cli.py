@@ -1,0 +1,226 @@
+"""The ``scanner`` command line: validate, schema, checks, run, runs, findings.
+
+Every user-fixable problem is a :class:`~scanner.errors.UserError`: printed as one paragraph,
+exit code 2, no traceback unless ``--debug``. Whatever a target sent is printed through
+:func:`~scanner.text.one_line`, so it cannot move the cursor or recolour the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from scanner import __version__
+from scanner.catalogue import catalogue_json, catalogue_markdown, inventory_markdown, schema_json
+from scanner.errors import UserError
+from scanner.inventory import load_inventory
+from scanner.progress import RichProgress
+from scanner.registry import discover
+from scanner.runner import counts_line, execute_run, load_registry, preflight
+from scanner.store import Store
+from scanner.text import one_line
+
+F = TypeVar("F", bound=Callable[..., Any])
+# Wide when piped (a log file, CI): 80 columns would fold every finding into a tower.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False)
+
+DB_OPTION = click.option(
+    "--db", "db_url", default=None, metavar="URL",
+    help="Store URL (default: $SCANNER_DB or sqlite:///scanner.db).",
+)
+
+
+def user_errors(func: F) -> F:
+    """Turn UserError into a one-paragraph message and exit 2 (traceback with --debug)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UserError as exc:
+            if click.get_current_context().find_root().params.get("debug"):
+                traceback.print_exc()
+            err.print(f"[bold red]error:[/] {escape(str(exc))}")
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+@click.version_option(__version__, prog_name="scanner")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+def main(debug: bool) -> None:
+    """Inspection campaigns: remote and on-site checks, rectification notices, verified rescans."""
+
+
+@main.command()
+@click.argument("inventory", type=click.Path(path_type=Path))
+@click.option("--profile", default=None, help="Also check this profile (default: all profiles).")
+@click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Extra folder of check modules.")
+@user_errors
+def validate(inventory: Path, profile: str | None, checks_dir: tuple[Path, ...]) -> None:
+    """Validate INVENTORY without sending a packet: schema, scope, authorization, checks."""
+    inv = load_inventory(inventory)
+    registry = load_registry(inv, _dirs(checks_dir))
+    _, addresses = preflight(inv, registry, profile=profile)
+    m = inv.model
+    out.print(
+        f"{escape(str(inventory))}: valid. Campaign {escape(m.campaign.name)!r}: "
+        f"{len(m.entities)} entities, {len(addresses)} assets in scope, "
+        f"{len(m.profiles)} profiles ({', '.join(sorted(m.profiles))}), "
+        f"{len(registry.checks)} checks available."
+    )
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json",
+              show_default=True)
+def schema(fmt: str) -> None:
+    """Print the inventory's JSON Schema (or its Markdown reference)."""
+    click.echo(schema_json() if fmt == "json" else inventory_markdown(), nl=False)
+
+
+@main.command(name="checks")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
+              default="table", show_default=True)
+@click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Extra folder of check modules.")
+@user_errors
+def checks_cmd(fmt: str, checks_dir: tuple[Path, ...]) -> None:
+    """Print the check catalogue. Exits 1 when a check failed to load or an id is duplicated."""
+    registry = discover(_dirs(checks_dir))
+    if fmt == "json":
+        click.echo(json.dumps(catalogue_json(registry), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(catalogue_markdown(registry), nl=False)
+    else:
+        table = Table("id", "severity", "mode", "applies to", "title")
+        for c in registry.sorted():
+            m = c.meta
+            applies = ", ".join([k.value for k in m.kinds] + list(m.services))
+            table.add_row(m.id, m.severity.value, m.mode.value, applies, escape(m.title))
+        out.print(table)
+    for problem in registry.problems:
+        err.print(f"[bold red]problem:[/] {escape(problem)}")
+    if registry.problems:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("inventory", type=click.Path(path_type=Path))
+@click.option("--profile", default="full", show_default=True, help="Profile to run.")
+@click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Extra folder of check modules.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's results as JSON.")
+@DB_OPTION
+@user_errors
+def run(inventory: Path, profile: str, checks_dir: tuple[Path, ...], as_json: bool,
+        db_url: str | None) -> None:
+    """Run PROFILE of INVENTORY and store the results."""
+    inv = load_inventory(inventory)
+    store = Store.open(db_url)
+    observer = RichProgress(err) if err.is_terminal and not as_json else None
+    result = execute_run(inv, profile, store, extra_dirs=_dirs(checks_dir), observer=observer)
+    found = store.findings(result.run_id)
+    if as_json:
+        click.echo(json.dumps({
+            "run": result.run_id, "status": result.status, "profile": profile,
+            "seconds": round(result.seconds, 3), "attempts": result.counts,
+            "findings": [_finding_json(f) for f in found],
+            "errors": [_attempt_json(a) for a in store.attempts(result.run_id)
+                       if a["status"] == "error"],
+            "refusals": [{"target": r.target, "reason": r.reason, "check_id": r.check_id}
+                         for r in result.refusals],
+        }, indent=2, ensure_ascii=False))
+        return
+    _print_findings(found)
+    out.print(f"run {result.run_id} {result.status} in {result.seconds:.1f} s: "
+              f"{counts_line(result.counts)}; {len(found)} findings; "
+              f"{len(result.refusals)} out-of-scope refusals.")
+    for r in result.refusals:
+        out.print(f"  refused: {escape(one_line(r.target))}: {escape(one_line(r.reason))}")
+
+
+@main.command()
+@DB_OPTION
+@user_errors
+def runs(db_url: str | None) -> None:
+    """List runs with their attempt and finding counts."""
+    store = Store.open(db_url)
+    table = Table("run", "campaign", "profile", "status", "started (UTC)", "seconds",
+                  "pass", "fail", "error", "skipped", "n/a", "findings")
+    for r in store.list_runs():
+        seconds = f"{r.finished_at - r.started_at:.1f}" if r.finished_at else ""
+        c = r.counts
+        table.add_row(str(r.id), escape(r.campaign), escape(r.profile), r.status,
+                      datetime.fromtimestamp(r.started_at, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                      seconds, *(str(c.get(s, 0)) for s in
+                                 ("pass", "fail", "error", "skipped", "not_applicable")),
+                      str(r.findings))
+    out.print(table)
+
+
+@main.command()
+@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--errors", is_flag=True, help="Also list error attempts with their reasons.")
+@DB_OPTION
+@user_errors
+def findings(run_id: int | None, as_json: bool, errors: bool, db_url: str | None) -> None:
+    """Print a run's findings, worst first."""
+    store = Store.open(db_url)
+    run_id = run_id if run_id is not None else store.latest_run_id()
+    if run_id is None:
+        raise UserError("the store has no runs yet. Fix: `scanner run INVENTORY` first.")
+    store.run(run_id)
+    found = store.findings(run_id)
+    if as_json:
+        click.echo(json.dumps([_finding_json(f) for f in found], indent=2, ensure_ascii=False))
+        return
+    _print_findings(found)
+    if errors:
+        for a in store.attempts(run_id):
+            if a["status"] == "error":
+                out.print(f"error: {a['check_id']} {escape(a['entity_id'])}/"
+                          f"{escape(a['asset_id'])} {escape(one_line(a['location']))}: "
+                          f"{a['error_reason']}: {escape(one_line(a['reason']))}")
+
+
+def _print_findings(found: list[dict[str, Any]]) -> None:
+    table = Table("severity", "entity/asset", "location", "check", "evidence")
+    for f in found:
+        table.add_row(f["severity"], escape(f"{f['entity_id']}/{f['asset_id']}"),
+                      escape(one_line(f["location"], 60)), f["check_id"],
+                      escape(one_line(f["evidence"], 120)))
+    out.print(table)
+
+
+def _finding_json(f: dict[str, Any]) -> dict[str, Any]:
+    keys = ("fingerprint", "check_id", "entity_id", "asset_id", "location", "severity",
+            "evidence", "detail")
+    return {k: f[k] for k in keys}
+
+
+def _attempt_json(a: dict[str, Any]) -> dict[str, Any]:
+    keys = ("check_id", "entity_id", "asset_id", "location", "status", "error_reason", "reason")
+    return {k: a[k] for k in keys}
+
+
+def _dirs(dirs: tuple[Path, ...]) -> list[Path]:
+    for d in dirs:
+        if not d.is_dir():
+            raise UserError(f"--checks-dir {d}: not a folder. Fix: point it at check modules.")
+    return list(dirs)

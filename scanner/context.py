@@ -1,0 +1,114 @@
+"""What a check is handed: scope-checked, rate-limited, deadline-bound helpers, and its settings.
+
+A :class:`RunServices` lives for one run and holds what checks share (the scope guard, the rate
+limit, one HTTP client per host). Each attempt gets a :class:`CheckContext` bound to its check id
+and deadline, so every helper a check calls ends by the deadline and is attributed to it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from scanner import __version__
+from scanner.http import BODY_LIMIT, HttpClient, HttpResponse
+from scanner.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
+from scanner.ratelimit import TokenBucket
+from scanner.scope import ScopeGuard
+
+
+@dataclass
+class RunServices:
+    """Per-run shared state behind every CheckContext.
+
+    Attributes:
+        guard: the run's scope guard.
+        bucket: the global connection/request rate limit.
+        settings: per check id, the inventory's settings for it.
+        user_agent: what HTTP requests identify themselves as.
+    """
+
+    guard: ScopeGuard
+    bucket: TokenBucket
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    user_agent: str = f"ci-inspection-scanner/{__version__}"
+    _http: dict[str, HttpClient] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def http_client(self, host: str) -> HttpClient:
+        """The one HTTP client of ``host`` for this run."""
+        with self._lock:
+            client = self._http.get(host)
+            if client is None:
+                client = HttpClient(self.guard, self.user_agent, self.bucket.acquire)
+                self._http[host] = client
+            return client
+
+    def http_requests_sent(self) -> int:
+        """Requests sent by all HTTP clients so far (benchmarks report it)."""
+        with self._lock:
+            return sum(c.requests_sent for c in self._http.values())
+
+    def close(self) -> None:
+        """Close every HTTP client."""
+        with self._lock:
+            for client in self._http.values():
+                client.close()
+            self._http.clear()
+
+
+class CheckContext:
+    """The helpers one check may use on one target, all bound to its deadline."""
+
+    def __init__(self, services: RunServices, check_id: str, deadline: float) -> None:
+        self._services = services
+        self.check_id = check_id
+        self.deadline = deadline
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """This check's settings from the inventory (``checks.settings.<id>``)."""
+        return self._services.settings.get(self.check_id, {})
+
+    def setting(self, name: str, default: Any) -> Any:
+        """One setting, or ``default`` when the inventory does not set it."""
+        return self.settings.get(name, default)
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline; raises DeadlineExceeded when none are."""
+        return remaining(self.deadline)
+
+    def _admit(self, address: str) -> None:
+        self._services.guard.resolve(address, check_id=self.check_id)
+        if not self._services.bucket.acquire(self.deadline):
+            raise TimeoutError("rate limit: no connection slot before the check's deadline")
+
+    def connect(
+        self, address: str, port: int, *, timeout: float = 10.0, read_limit: int = READ_LIMIT
+    ) -> Connection:
+        """A scope-checked, rate-limited TCP connection with capped reads."""
+        self._admit(address)
+        return Connection(open_tcp(address, port, self.deadline, timeout), self.deadline, read_limit)
+
+    def udp_exchange(
+        self, address: str, port: int, payload: bytes, *, timeout: float = 3.0
+    ) -> bytes:
+        """Send one datagram and return the first reply (TimeoutError when none comes)."""
+        self._admit(address)
+        return udp_exchange(address, port, payload, self.deadline, timeout)
+
+    def http_get(
+        self, url: str, *, host: str = "", max_bytes: int = BODY_LIMIT, follow: bool = True
+    ) -> HttpResponse:
+        """GET ``url`` through the host's shared session: once per run, redirects in scope."""
+        client = self._services.http_client(host or urlsplit(url).netloc)
+        return client.get(url, self.deadline, check_id=self.check_id, max_bytes=max_bytes,
+                          follow=follow)
+
+    def sleep(self, seconds: float) -> None:
+        """Wait, but never past the deadline."""
+        time.sleep(max(0.0, min(seconds, self.deadline - time.monotonic())))

@@ -1,0 +1,173 @@
+"""The one HTTP helper: per-host sessions, scope-checked redirects, capped bodies, one fetch per URL.
+
+Checks never build their own clients. :class:`HttpClient` (one per host and run) follows redirects
+itself so that every hop passes the scope guard, streams bodies with a size cap and a total
+deadline, ignores proxy settings from the environment (a proxy would carry traffic out of scope),
+and caches plain GETs so that ten checks reading one page cause one request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import requests
+import urllib3
+
+from scanner.net import remaining
+from scanner.scope import ScopeGuard
+
+#: Default cap on a response body, bytes.
+BODY_LIMIT = 1 << 20
+REDIRECTS = (301, 302, 303, 307, 308)
+
+# The scanner inspects certificates with its TLS checks; web checks must still read pages served
+# with bad certificates, so verification is off here on purpose and the warning is noise.
+warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """What one request returned, bounded.
+
+    Attributes:
+        url: the URL this response came from (the last hop).
+        status: the HTTP status code.
+        headers: every header as (name, value) pairs in order, names as sent.
+        body: the first bytes of the body, at most the cap.
+        truncated: True when the body was longer than the cap (or the deadline cut it).
+        redirects: the hops followed before this one, as (url, status).
+        refused_redirect: a redirect target the scope guard refused, else empty.
+    """
+
+    url: str
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    truncated: bool
+    redirects: tuple[tuple[str, int], ...] = ()
+    refused_redirect: str = ""
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or None."""
+        lower = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lower), None)
+
+    def header_all(self, name: str) -> list[str]:
+        """Every value of header ``name`` (e.g. each Set-Cookie)."""
+        lower = name.lower()
+        return [v for k, v in self.headers if k.lower() == lower]
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8, undecodable bytes replaced."""
+        return self.body.decode("utf-8", "replace")
+
+
+class HttpClient:
+    """One host's HTTP session for one run, shared by every check that talks to that host."""
+
+    def __init__(
+        self,
+        guard: ScopeGuard,
+        user_agent: str,
+        acquire: Callable[[float], bool],
+    ) -> None:
+        self._guard = guard
+        self._acquire = acquire
+        self._session = requests.Session()
+        self._session.trust_env = False  # no proxies, netrc or CA bundles from the environment
+        self._session.verify = False
+        self._session.headers["User-Agent"] = user_agent
+        self._cache: dict[str, HttpResponse] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self.requests_sent = 0
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._session.close()
+
+    def get(
+        self, url: str, deadline: float, *, check_id: str = "", max_bytes: int = BODY_LIMIT,
+        follow: bool = True,
+    ) -> HttpResponse:
+        """GET ``url`` once per run (cached), following in-scope redirects when ``follow``."""
+        key = f"{follow}:{max_bytes}:{url}"
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # concurrent checks wanting the same page wait for one fetch
+            cached = self._cache.get(key)
+            if cached is None:
+                cached = self.fetch("GET", url, deadline, check_id=check_id,
+                                    max_bytes=max_bytes, follow=follow)
+                self._cache[key] = cached
+            return cached
+
+    def fetch(
+        self, method: str, url: str, deadline: float, *, check_id: str = "",
+        max_bytes: int = BODY_LIMIT, follow: bool = False,
+    ) -> HttpResponse:
+        """Send one request (no cache), following redirects in scope when ``follow``."""
+        hops: list[tuple[str, int]] = []
+        seen = {url}
+        while True:
+            response = self._one(method, url, deadline, check_id, max_bytes)
+            location = response.header("Location")
+            if not (follow and response.status in REDIRECTS and location) or len(hops) >= 10:
+                return _with(response, hops)
+            nxt = urljoin(url, location)
+            if nxt in seen:  # a loop: stop at the hop that closes it
+                return _with(response, hops)
+            try:
+                self._guard.check_url(nxt, check_id=check_id)
+            except Exception:  # noqa: BLE001 - out of scope or unresolvable: record, never follow
+                return _with(response, hops, refused=nxt)
+            hops.append((url, response.status))
+            seen.add(nxt)
+            url = nxt
+            if response.status == 303:
+                method = "GET"
+
+    def _one(
+        self, method: str, url: str, deadline: float, check_id: str, max_bytes: int
+    ) -> HttpResponse:
+        self._guard.check_url(url, check_id=check_id)
+        if not self._acquire(deadline):
+            raise TimeoutError("rate limit: no request slot before the check's deadline")
+        timeout = min(10.0, remaining(deadline))
+        with self._lock:
+            self.requests_sent += 1
+        with self._session.request(
+            method, url, stream=True, allow_redirects=False, timeout=(timeout, timeout)
+        ) as resp:
+            body = bytearray()
+            truncated = False
+            # Small decoded reads keep a compression bomb to one chunk's worth of memory.
+            for chunk in resp.raw.stream(16384, decode_content=True):
+                body += chunk
+                if len(body) > max_bytes:
+                    del body[max_bytes:]
+                    truncated = True
+                    break
+                if time.monotonic() >= deadline:
+                    truncated = True
+                    break
+            headers = tuple((str(k), str(v)) for k, v in resp.raw.headers.items())
+            return HttpResponse(
+                url=url, status=resp.status_code, headers=headers, body=bytes(body),
+                truncated=truncated,
+            )
+
+
+def _with(
+    response: HttpResponse, hops: list[tuple[str, int]], refused: str = ""
+) -> HttpResponse:
+    return HttpResponse(
+        url=response.url, status=response.status, headers=response.headers, body=response.body,
+        truncated=response.truncated, redirects=tuple(hops), refused_redirect=refused,
+    )

@@ -1,0 +1,32 @@
+"""A thread-safe token bucket: the run's global cap on new connections and requests per second."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class TokenBucket:
+    """Hands out ``rate`` tokens per second with bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.rate = rate
+        self.burst = burst if burst is not None else max(1.0, rate / 10)
+        self._tokens = self.burst
+        self._stamp = time.monotonic()
+        self._lock = threading.Lock()
+
+    def acquire(self, deadline: float) -> bool:
+        """Take one token, waiting no later than ``deadline`` (monotonic); False if it cannot."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return True
+                wait = (1 - self._tokens) / self.rate
+            if now + wait > deadline:
+                return False
+            time.sleep(wait)

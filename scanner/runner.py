@@ -1,0 +1,239 @@
+"""A run from start to end: preflight, discovery, plan, execution, storage.
+
+``inventory -> validate -> scope guard -> discovery -> plan -> execute -> store``. Everything that
+can be found wrong without sending a packet (authorization window, scope of every asset,
+unresolvable names, unknown check ids, missing key files) is found by :func:`preflight` first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from scanner import __version__
+from scanner.context import RunServices
+from scanner.discovery import HostScan, discover
+from scanner.engine import Executor, Limits
+from scanner.errors import UserError
+from scanner.inventory import LoadedInventory, authorization_problem, preflight_paths
+from scanner.models import AssetKind, Attempt, AttemptStatus, Refusal
+from scanner.plan import build_plan, profile_problems, select_checks
+from scanner.ratelimit import TokenBucket
+from scanner.registry import Registry
+from scanner.registry import discover as discover_checks
+from scanner.scope import OutOfScope, ScopeGuard, Unresolvable
+from scanner.store import Store
+from scanner.yamlsource import Loc, dotted
+
+
+class Observer(Protocol):
+    """Receives progress of a run (the terminal display subscribes; the store is written anyway)."""
+
+    def started(self, run_id: int, jobs: int) -> None:
+        """The plan is made: ``jobs`` checks will run."""
+
+    def attempts(self, batch: Sequence[Attempt]) -> None:
+        """A batch of attempts finished."""
+
+    def finished(self) -> None:
+        """The run ended (completed, failed or interrupted)."""
+
+
+class NullObserver:
+    """An observer that shows nothing."""
+
+    def started(self, run_id: int, jobs: int) -> None:
+        """Nothing to show."""
+
+    def attempts(self, batch: Sequence[Attempt]) -> None:
+        """Nothing to show."""
+
+    def finished(self) -> None:
+        """Nothing to show."""
+
+
+@dataclass
+class RunResult:
+    """The outcome of a run, as counted while it went."""
+
+    run_id: int
+    status: str
+    counts: dict[str, int] = field(default_factory=dict)
+    refusals: list[Refusal] = field(default_factory=list)
+    seconds: float = 0.0
+    http_requests: int = 0
+
+
+def load_registry(inv: LoadedInventory, extra_dirs: Iterable[Path] = ()) -> Registry:
+    """All checks: built-in, entry points, the inventory's folders and ``extra_dirs``."""
+    dirs = [inv.resolve_path(d) for d in inv.model.checks.dirs if inv.resolve_path(d).is_dir()]
+    return discover_checks([*dirs, *extra_dirs])
+
+
+def preflight(
+    inv: LoadedInventory, registry: Registry, *, profile: str | None, now: datetime | None = None,
+) -> tuple[ScopeGuard, dict[tuple[str, str], list[str]]]:
+    """Every problem found before a packet is sent, as one UserError; else the scope guard and
+    each asset's scope-checked addresses (a range maps to itself, expanded by discovery)."""
+    problems: list[str] = [f"  {p}" for p in registry.problems]
+    auth = authorization_problem(inv, now or datetime.now(UTC))
+    if auth:
+        problems.append(f"  {auth}")
+    problems += preflight_paths(inv)
+    if profile is not None:
+        if profile not in inv.model.profiles:
+            problems.append(
+                f"  {inv.path}: there is no profile {profile!r} (profiles: "
+                f"{', '.join(sorted(inv.model.profiles))}). Fix: pass one of those to --profile."
+            )
+        else:
+            problems += profile_problems(inv, registry, profile)
+    else:
+        for name in inv.model.profiles:
+            problems += profile_problems(inv, registry, name)
+    scope = inv.model.scope
+    guard = ScopeGuard(scope.allow, scope.deny)
+    addresses: dict[tuple[str, str], list[str]] = {}
+    for e_index, entity in enumerate(inv.model.entities):
+        for a_index, asset in enumerate(entity.assets):
+            loc: Loc = ("entities", e_index, "assets", a_index, asset.kind.value)
+            try:
+                if asset.kind == AssetKind.NETWORK:
+                    problem = guard.network_problem(asset.value)
+                    if problem:
+                        raise OutOfScope(problem)
+                    addresses[(entity.id, asset.id)] = [asset.value]
+                elif asset.kind == AssetKind.URL:
+                    addresses[(entity.id, asset.id)] = guard.check_url(asset.value)
+                else:
+                    addresses[(entity.id, asset.id)] = guard.resolve(asset.value)
+            except OutOfScope as exc:
+                problems.append(
+                    f"  {inv.where(loc)}: {dotted(loc)}: {asset.value} is outside the declared "
+                    f"scope ({exc}). Fix: correct the asset, or extend scope.allow if the "
+                    "authorization covers it."
+                )
+            except Unresolvable as exc:
+                problems.append(
+                    f"  {inv.where(loc)}: {dotted(loc)}: {exc}. Fix: correct the name, or "
+                    "declare the asset by address."
+                )
+    if problems:
+        count = len(problems)
+        raise UserError("\n".join(
+            [f"{inv.path}: {count} problem{'s' if count > 1 else ''} before the run:", *problems]
+        ))
+    return guard, addresses
+
+
+def execute_run(
+    inv: LoadedInventory,
+    profile_name: str,
+    store: Store,
+    *,
+    extra_dirs: Iterable[Path] = (),
+    observer: Observer | None = None,
+    now: datetime | None = None,
+) -> RunResult:
+    """Run the profile over the inventory, storing everything as it goes."""
+    observer = observer or NullObserver()
+    registry = load_registry(inv, extra_dirs)
+    guard, addresses = preflight(inv, registry, profile=profile_name, now=now)
+    checks = select_checks(inv, registry, profile_name)
+    profile = inv.model.profiles[profile_name]
+    refusals: list[Refusal] = []
+    scope = inv.model.scope
+    guard = ScopeGuard(scope.allow, scope.deny, on_refusal=refusals.append)
+    campaign = inv.model.campaign
+    limits = inv.model.rate_limits
+    raw = inv.path.read_bytes()
+    run_id = store.create_run(campaign.name, profile_name, str(inv.path),
+                              hashlib.sha256(raw).hexdigest(), __version__)
+    result = RunResult(run_id=run_id, status="running")
+    services = RunServices(
+        guard=guard,
+        bucket=TokenBucket(limits.connections_per_second),
+        settings=inv.model.checks.settings,
+        user_agent=(f"ci-inspection-scanner/{__version__} (campaign: {campaign.name}; "
+                    f"authorization: {campaign.authorization.reference})"),
+    )
+    started = time.monotonic()
+    try:
+        scans = _discover(inv, store, run_id, addresses, checks_need_services=any(
+            c.meta.services for c in checks), guard=guard, profile_name=profile_name)
+        plan = build_plan(inv, checks, addresses, scans, profile)
+        observer.started(run_id, len(plan.jobs) + len(plan.decided))
+
+        def record(batch: Sequence[Attempt]) -> None:
+            store.record_attempts(run_id, batch)
+            for attempt in batch:
+                result.counts[attempt.status.value] = result.counts.get(attempt.status.value, 0) + 1
+            observer.attempts(batch)
+
+        record(plan.decided)
+        executor = Executor(services, Limits(limits.workers, limits.per_host, limits.check_timeout))
+        executor.execute(plan.jobs, record)
+        result.status = "completed"
+    except KeyboardInterrupt:
+        result.status = "interrupted"
+        raise
+    except BaseException:
+        result.status = "failed"
+        raise
+    finally:
+        result.refusals = list(refusals)
+        store.record_refusals(run_id, result.refusals)
+        result.seconds = time.monotonic() - started
+        result.http_requests = services.http_requests_sent()
+        services.close()
+        store.finish_run(run_id, result.status)
+        observer.finished()
+    return result
+
+
+def _discover(
+    inv: LoadedInventory, store: Store, run_id: int,
+    addresses: dict[tuple[str, str], list[str]], *, checks_need_services: bool,
+    guard: ScopeGuard, profile_name: str,
+) -> dict[str, HostScan]:
+    if not checks_need_services:
+        return {}
+    kinds = {(e.id, a.id): a.kind for e in inv.model.entities for a in e.assets}
+    hosts = sorted({addr for key, addrs in addresses.items()
+                    if kinds[key] in (AssetKind.HOST, AssetKind.ONSITE) for addr in addrs})
+    networks = sorted({addr for key, addrs in addresses.items()
+                       if kinds[key] == AssetKind.NETWORK for addr in addrs})
+    for target in [*hosts, *networks]:  # the guard records nmap's targets like any other action
+        if "/" in target:
+            if guard.network_problem(target):
+                raise UserError(f"refusing to scan {target}: out of scope")
+        else:
+            guard.resolve(target)
+
+    def in_scope(address: str) -> bool:
+        return guard.address_problem(address) is None
+
+    scans = discover(hosts, networks, inv.model.profiles[profile_name],
+                     timeout=inv.model.rate_limits.discovery_timeout,
+                     exclude=guard.denied_networks(), in_scope=in_scope)
+    store.record_discovery(run_id, {a: s.answered for a, s in scans.items()},
+                           [svc for s in scans.values() for svc in s.services])
+    for key in list(addresses):  # a range becomes the live addresses discovery found in it
+        if kinds[key] == AssetKind.NETWORK:
+            net = ipaddress.ip_network(addresses[key][0], strict=False)
+            addresses[key] = sorted(
+                (a for a, s in scans.items() if s.answered and ipaddress.ip_address(a) in net),
+                key=ipaddress.ip_address,
+            )
+    return scans
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    """``12 pass, 3 fail, 1 error ...`` in a fixed order."""
+    return ", ".join(f"{counts.get(s.value, 0)} {s.value}" for s in AttemptStatus)

@@ -1,0 +1,234 @@
+"""The store: where a run's results land as they are produced, and where later runs read them.
+
+SQLite is the embedded default (WAL journal, busy timeout, one writer: the engine's main thread);
+PostgreSQL works by URL. The schema is created and upgraded by Alembic on open. Each batch of
+attempts is committed as it arrives, so a crash loses at most the attempts in flight.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from scanner.errors import UserError
+from scanner.models import Attempt, AttemptStatus, Refusal, Service, Severity
+from scanner.store.tables import attempts, findings, hosts, refusals, runs, services
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def default_url() -> str:
+    """``SCANNER_DB`` if set, else ``scanner.db`` in the working directory."""
+    return os.environ.get("SCANNER_DB") or "sqlite:///scanner.db"
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """A run with its attempt counts by status and its finding count."""
+
+    id: int
+    campaign: str
+    profile: str
+    status: str
+    started_at: float
+    finished_at: float | None
+    counts: dict[str, int]
+    findings: int
+
+
+class Store:
+    """Runs, attempts, findings and refusals in one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (creating or upgrading) the store at ``url``; a UserError if that fails."""
+        url = url or default_url()
+        if url.startswith("sqlite:///"):
+            path = Path(url.removeprefix("sqlite:///"))
+            folder = path.parent if str(path.parent) else Path(".")
+            if not folder.is_dir() or not os.access(folder, os.W_OK) or (
+                path.exists() and not os.access(path, os.W_OK)
+            ):
+                raise UserError(
+                    f"cannot write the store at {path}: the file or its folder is missing or not "
+                    "writable. Fix: pass --db sqlite:///A/WRITABLE/PATH.db or set SCANNER_DB."
+                )
+        try:
+            engine = create_engine(url, future=True)
+        except (SQLAlchemyError, ValueError, ImportError) as exc:
+            raise UserError(f"cannot open the store {url!r}: {exc}. Fix: check --db.") from None
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        try:
+            store.migrate()
+        except OperationalError as exc:
+            raise UserError(f"cannot open the store {url!r}: {exc.orig}. Fix: check --db.") from None
+        return store
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
+    # -- writing ---------------------------------------------------------------------------
+    def create_run(self, campaign: str, profile: str, inventory: str, sha256: str,
+                   version: str) -> int:
+        """A new run in state ``running``; returns its id."""
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(runs).values(
+                campaign=campaign, profile=profile, inventory=inventory, inventory_sha256=sha256,
+                scanner_version=version, status="running", started_at=time.time(),
+            ))
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def finish_run(self, run_id: int, status: str, note: str = "") -> None:
+        """Mark a run completed, failed or interrupted."""
+        with self.engine.begin() as conn:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(
+                status=status, finished_at=time.time(), note=note))
+
+    def record_discovery(self, run_id: int, answered: dict[str, bool],
+                         found: Iterable[Service]) -> None:
+        """Store which hosts answered and what services discovery found."""
+        with self.engine.begin() as conn:
+            if answered:
+                conn.execute(insert(hosts), [
+                    {"run_id": run_id, "address": a, "answered": up} for a, up in answered.items()
+                ])
+            rows = [{"run_id": run_id, "address": s.address, "port": s.port,
+                     "protocol": s.protocol, "name": s.name, "product": s.product} for s in found]
+            if rows:
+                conn.execute(insert(services), rows)
+
+    def record_attempts(self, run_id: int, batch: Sequence[Attempt]) -> None:
+        """Store attempts and their findings in one transaction."""
+        if not batch:
+            return
+        with self.engine.begin() as conn:
+            for attempt in batch:
+                attempt_id = self._insert_attempt(conn, run_id, attempt)
+                if attempt.findings:
+                    conn.execute(insert(findings), [{
+                        "run_id": run_id, "attempt_id": attempt_id,
+                        "fingerprint": f.fingerprint, "check_id": f.check_id,
+                        "entity_id": f.entity_id, "asset_id": f.asset_id,
+                        "location": f.location, "severity": f.severity.value,
+                        "evidence": f.evidence, "detail": f.detail,
+                    } for f in _unique_findings(attempt)])
+
+    @staticmethod
+    def _insert_attempt(conn: Connection, run_id: int, a: Attempt) -> int:
+        result = conn.execute(insert(attempts).values(
+            run_id=run_id, key=a.key, check_id=a.check_id, entity_id=a.entity_id,
+            asset_id=a.asset_id, location=a.location, status=a.status.value, reason=a.reason,
+            error_reason=a.error_reason.value if a.error_reason else None,
+            traceback=a.traceback, started_at=a.started_at, duration=a.duration,
+        ))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def record_refusals(self, run_id: int, batch: Sequence[Refusal]) -> None:
+        """Store what the scope guard refused."""
+        if batch:
+            with self.engine.begin() as conn:
+                conn.execute(insert(refusals), [
+                    {"run_id": run_id, "target": r.target, "reason": r.reason,
+                     "check_id": r.check_id, "at": r.at} for r in batch
+                ])
+
+    # -- reading ---------------------------------------------------------------------------
+    def list_runs(self, limit: int = 50) -> list[RunRow]:
+        """The newest runs first, with counts."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(runs).order_by(runs.c.id.desc()).limit(limit)).all()
+            counts: dict[int, dict[str, int]] = {}
+            for run_id, status, n in conn.execute(
+                select(attempts.c.run_id, attempts.c.status, func.count())
+                .group_by(attempts.c.run_id, attempts.c.status)
+            ):
+                counts.setdefault(run_id, {})[status] = n
+            nfind = dict(conn.execute(  # type: ignore[arg-type]
+                select(findings.c.run_id, func.count()).group_by(findings.c.run_id)
+            ).all())
+        return [RunRow(id=r.id, campaign=r.campaign, profile=r.profile, status=r.status,
+                       started_at=r.started_at, finished_at=r.finished_at,
+                       counts=counts.get(r.id, {}), findings=nfind.get(r.id, 0)) for r in rows]
+
+    def run(self, run_id: int) -> RunRow:
+        """One run, or a UserError naming the runs that exist."""
+        for row in self.list_runs(limit=1_000_000):
+            if row.id == run_id:
+                return row
+        raise UserError(f"there is no run {run_id} in this store. Fix: see `scanner runs`.")
+
+    def latest_run_id(self) -> int | None:
+        """The newest run's id, or None in an empty store."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(func.max(runs.c.id))).scalar()
+        return int(value) if value is not None else None
+
+    def findings(self, run_id: int) -> list[dict[str, Any]]:
+        """A run's findings as dicts, worst severity first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(findings).where(findings.c.run_id == run_id)).mappings()
+            out = [dict(r) for r in rows]
+        order = {s.value: s.rank for s in Severity}
+        out.sort(key=lambda f: (-order[f["severity"]], f["entity_id"], f["asset_id"],
+                                f["check_id"], f["location"]))
+        return out
+
+    def attempts(self, run_id: int, status: AttemptStatus | None = None) -> list[dict[str, Any]]:
+        """A run's attempts as dicts, optionally of one status."""
+        query = select(attempts).where(attempts.c.run_id == run_id)
+        if status is not None:
+            query = query.where(attempts.c.status == status.value)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query.order_by(attempts.c.id)).mappings()]
+
+    def refusals(self, run_id: int) -> list[dict[str, Any]]:
+        """What the scope guard refused in a run."""
+        with self.engine.connect() as conn:
+            query = select(refusals).where(refusals.c.run_id == run_id).order_by(refusals.c.id)
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def attempt_keys(self, run_id: int) -> set[str]:
+        """Keys of the attempts a run already stored (for resuming it)."""
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(attempts.c.key).where(attempts.c.run_id == run_id))
+                       .scalars())
+
+
+def _unique_findings(attempt: Attempt) -> list[Any]:
+    # A check that reports one location twice yields one finding: the fingerprint is the identity.
+    seen: dict[str, Any] = {}
+    for f in attempt.findings:
+        seen.setdefault(f.fingerprint, f)
+    return list(seen.values())
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
