@@ -30,13 +30,22 @@ def catalogue_markdown(registry: Registry) -> str:
     for c in checks:
         m = c.meta
         applies = ", ".join([k.value for k in m.kinds] + [f"service {s}" for s in m.services])
-        lines.append(f"| [`{m.id}`](#{_anchor(m.id)}) | {m.title} | {m.family} | {m.mode.value} "
-                     f"| {m.severity.value} | {applies} | {'yes' if m.intrusive else 'no'} |")
+        lines.append(
+            f"| [`{m.id}`](#{_anchor(m.id)}) | {m.title} | {m.family} | {m.mode.value} "
+            f"| {m.severity.value} | {applies} | {'yes' if m.intrusive else 'no'} |"
+        )
     for c in checks:
         m = c.meta
-        lines += ["", f"## {m.id}", "", f"**{m.title}** — severity {m.severity.value}, "
-                  f"{m.mode.value}, family {m.family}.", "", m.description.strip(), "",
-                  f"**Remediation.** {m.remediation.strip()}"]
+        lines += [
+            "",
+            f"## {m.id}",
+            "",
+            f"**{m.title}** — severity {m.severity.value}, {m.mode.value}, family {m.family}.",
+            "",
+            m.description.strip(),
+            "",
+            f"**Remediation.** {m.remediation.strip()}",
+        ]
         if m.references:
             lines += ["", "**References.** " + ", ".join(m.references)]
     return "\n".join(lines) + "\n"
@@ -76,8 +85,15 @@ def inventory_markdown() -> str:
             continue
         seen.add(model.__name__)
         doc = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else ""
-        lines += ["", f"## {path}: {model.__name__}", "", doc, "",
-                  "| key | type | required | default | meaning |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## {path}: {model.__name__}",
+            "",
+            doc,
+            "",
+            "| key | type | required | default | meaning |",
+            "|---|---|---|---|---|",
+        ]
         for name, field in model.model_fields.items():
             annotation = field.annotation
             nested = _nested_model(annotation)
@@ -85,8 +101,10 @@ def inventory_markdown() -> str:
                 queue.append((f"{path}.{name}" if path != "(top level)" else name, nested))
             required = "yes" if field.is_required() else "no"
             default = "" if field.is_required() else _default(field)
-            lines.append(f"| `{name}` | {_type_name(annotation)} | {required} | {default} | "
-                         f"{field.description or ''} |")
+            lines.append(
+                f"| `{name}` | {_type_name(annotation)} | {required} | {default} | "
+                f"{field.description or ''} |"
+            )
     return "\n".join(lines) + "\n"
 
 

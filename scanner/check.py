@@ -24,14 +24,16 @@ if TYPE_CHECKING:
 CHECK_ID = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9][a-z0-9-]*[a-z0-9]$")
 
 #: Reference kinds a check may cite; the notice maps them to a legal regime.
-REFERENCE = re.compile(r"^(CWE-\d+|CVE-\d{4}-\d{4,}|CSL-\d+|MLPS-[0-9.]+|DSL-\d+|PIPL-\d+|https://\S+)$")
+REFERENCE = re.compile(
+    r"^(CWE-\d+|CVE-\d{4}-\d{4,}|CSL-\d+|MLPS-[0-9.]+|DSL-\d+|PIPL-\d+|https://\S+)$"
+)
 
 
-class NotApplicable(Exception):  # noqa: N818 - an outcome, not an error
+class NotApplicable(Exception):
     """Raised by a check when the thing it inspects is not there (recorded as not_applicable)."""
 
 
-class Inconclusive(Exception):  # noqa: N818 - an outcome, not an error
+class Inconclusive(Exception):
     """Raised by a check when the target's answer cannot decide it (recorded as error)."""
 
 

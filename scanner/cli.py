@@ -37,7 +37,10 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False)
 
 DB_OPTION = click.option(
-    "--db", "db_url", default=None, metavar="URL",
+    "--db",
+    "db_url",
+    default=None,
+    metavar="URL",
     help="Store URL (default: $SCANNER_DB or sqlite:///scanner.db).",
 )
 
@@ -68,8 +71,12 @@ def main(debug: bool) -> None:
 @main.command()
 @click.argument("inventory", type=click.Path(path_type=Path))
 @click.option("--profile", default=None, help="Also check this profile (default: all profiles).")
-@click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Extra folder of check modules.")
+@click.option(
+    "--checks-dir",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Extra folder of check modules.",
+)
 @user_errors
 def validate(inventory: Path, profile: str | None, checks_dir: tuple[Path, ...]) -> None:
     """Validate INVENTORY without sending a packet: schema, scope, authorization, checks."""
@@ -86,18 +93,28 @@ def validate(inventory: Path, profile: str | None, checks_dir: tuple[Path, ...])
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True
+)
 def schema(fmt: str) -> None:
     """Print the inventory's JSON Schema (or its Markdown reference)."""
     click.echo(schema_json() if fmt == "json" else inventory_markdown(), nl=False)
 
 
 @main.command(name="checks")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
-              default="table", show_default=True)
-@click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Extra folder of check modules.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--checks-dir",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Extra folder of check modules.",
+)
 @user_errors
 def checks_cmd(fmt: str, checks_dir: tuple[Path, ...]) -> None:
     """Print the check catalogue. Exits 1 when a check failed to load or an id is duplicated."""
@@ -122,13 +139,18 @@ def checks_cmd(fmt: str, checks_dir: tuple[Path, ...]) -> None:
 @main.command()
 @click.argument("inventory", type=click.Path(path_type=Path))
 @click.option("--profile", default="full", show_default=True, help="Profile to run.")
-@click.option("--checks-dir", multiple=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Extra folder of check modules.")
+@click.option(
+    "--checks-dir",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Extra folder of check modules.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run's results as JSON.")
 @DB_OPTION
 @user_errors
-def run(inventory: Path, profile: str, checks_dir: tuple[Path, ...], as_json: bool,
-        db_url: str | None) -> None:
+def run(
+    inventory: Path, profile: str, checks_dir: tuple[Path, ...], as_json: bool, db_url: str | None
+) -> None:
     """Run PROFILE of INVENTORY and store the results."""
     inv = load_inventory(inventory)
     store = Store.open(db_url)
@@ -136,20 +158,36 @@ def run(inventory: Path, profile: str, checks_dir: tuple[Path, ...], as_json: bo
     result = execute_run(inv, profile, store, extra_dirs=_dirs(checks_dir), observer=observer)
     found = store.findings(result.run_id)
     if as_json:
-        click.echo(json.dumps({
-            "run": result.run_id, "status": result.status, "profile": profile,
-            "seconds": round(result.seconds, 3), "attempts": result.counts,
-            "findings": [_finding_json(f) for f in found],
-            "errors": [_attempt_json(a) for a in store.attempts(result.run_id)
-                       if a["status"] == "error"],
-            "refusals": [{"target": r.target, "reason": r.reason, "check_id": r.check_id}
-                         for r in result.refusals],
-        }, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "run": result.run_id,
+                    "status": result.status,
+                    "profile": profile,
+                    "seconds": round(result.seconds, 3),
+                    "attempts": result.counts,
+                    "findings": [_finding_json(f) for f in found],
+                    "errors": [
+                        _attempt_json(a)
+                        for a in store.attempts(result.run_id)
+                        if a["status"] == "error"
+                    ],
+                    "refusals": [
+                        {"target": r.target, "reason": r.reason, "check_id": r.check_id}
+                        for r in result.refusals
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     _print_findings(found)
-    out.print(f"run {result.run_id} {result.status} in {result.seconds:.1f} s: "
-              f"{counts_line(result.counts)}; {len(found)} findings; "
-              f"{len(result.refusals)} out-of-scope refusals.")
+    out.print(
+        f"run {result.run_id} {result.status} in {result.seconds:.1f} s: "
+        f"{counts_line(result.counts)}; {len(found)} findings; "
+        f"{len(result.refusals)} out-of-scope refusals."
+    )
     for r in result.refusals:
         out.print(f"  refused: {escape(one_line(r.target))}: {escape(one_line(r.reason))}")
 
@@ -160,16 +198,33 @@ def run(inventory: Path, profile: str, checks_dir: tuple[Path, ...], as_json: bo
 def runs(db_url: str | None) -> None:
     """List runs with their attempt and finding counts."""
     store = Store.open(db_url)
-    table = Table("run", "campaign", "profile", "status", "started (UTC)", "seconds",
-                  "pass", "fail", "error", "skipped", "n/a", "findings")
+    table = Table(
+        "run",
+        "campaign",
+        "profile",
+        "status",
+        "started (UTC)",
+        "seconds",
+        "pass",
+        "fail",
+        "error",
+        "skipped",
+        "n/a",
+        "findings",
+    )
     for r in store.list_runs():
         seconds = f"{r.finished_at - r.started_at:.1f}" if r.finished_at else ""
         c = r.counts
-        table.add_row(str(r.id), escape(r.campaign), escape(r.profile), r.status,
-                      datetime.fromtimestamp(r.started_at, UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                      seconds, *(str(c.get(s, 0)) for s in
-                                 ("pass", "fail", "error", "skipped", "not_applicable")),
-                      str(r.findings))
+        table.add_row(
+            str(r.id),
+            escape(r.campaign),
+            escape(r.profile),
+            r.status,
+            datetime.fromtimestamp(r.started_at, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            seconds,
+            *(str(c.get(s, 0)) for s in ("pass", "fail", "error", "skipped", "not_applicable")),
+            str(r.findings),
+        )
     out.print(table)
 
 
@@ -194,23 +249,37 @@ def findings(run_id: int | None, as_json: bool, errors: bool, db_url: str | None
     if errors:
         for a in store.attempts(run_id):
             if a["status"] == "error":
-                out.print(f"error: {a['check_id']} {escape(a['entity_id'])}/"
-                          f"{escape(a['asset_id'])} {escape(one_line(a['location']))}: "
-                          f"{a['error_reason']}: {escape(one_line(a['reason']))}")
+                out.print(
+                    f"error: {a['check_id']} {escape(a['entity_id'])}/"
+                    f"{escape(a['asset_id'])} {escape(one_line(a['location']))}: "
+                    f"{a['error_reason']}: {escape(one_line(a['reason']))}"
+                )
 
 
 def _print_findings(found: list[dict[str, Any]]) -> None:
     table = Table("severity", "entity/asset", "location", "check", "evidence")
     for f in found:
-        table.add_row(f["severity"], escape(f"{f['entity_id']}/{f['asset_id']}"),
-                      escape(one_line(f["location"], 60)), f["check_id"],
-                      escape(one_line(f["evidence"], 120)))
+        table.add_row(
+            f["severity"],
+            escape(f"{f['entity_id']}/{f['asset_id']}"),
+            escape(one_line(f["location"], 60)),
+            f["check_id"],
+            escape(one_line(f["evidence"], 120)),
+        )
     out.print(table)
 
 
 def _finding_json(f: dict[str, Any]) -> dict[str, Any]:
-    keys = ("fingerprint", "check_id", "entity_id", "asset_id", "location", "severity",
-            "evidence", "detail")
+    keys = (
+        "fingerprint",
+        "check_id",
+        "entity_id",
+        "asset_id",
+        "location",
+        "severity",
+        "evidence",
+        "detail",
+    )
     return {k: f[k] for k in keys}
 
 
@@ -224,3 +293,7 @@ def _dirs(dirs: tuple[Path, ...]) -> list[Path]:
         if not d.is_dir():
             raise UserError(f"--checks-dir {d}: not a folder. Fix: point it at check modules.")
     return list(dirs)
+
+
+if __name__ == "__main__":
+    main()

@@ -92,7 +92,9 @@ class CheckContext:
     ) -> Connection:
         """A scope-checked, rate-limited TCP connection with capped reads."""
         self._admit(address)
-        return Connection(open_tcp(address, port, self.deadline, timeout), self.deadline, read_limit)
+        return Connection(
+            open_tcp(address, port, self.deadline, timeout), self.deadline, read_limit
+        )
 
     def udp_exchange(
         self, address: str, port: int, payload: bytes, *, timeout: float = 3.0
@@ -106,8 +108,9 @@ class CheckContext:
     ) -> HttpResponse:
         """GET ``url`` through the host's shared session: once per run, redirects in scope."""
         client = self._services.http_client(host or urlsplit(url).netloc)
-        return client.get(url, self.deadline, check_id=self.check_id, max_bytes=max_bytes,
-                          follow=follow)
+        return client.get(
+            url, self.deadline, check_id=self.check_id, max_bytes=max_bytes, follow=follow
+        )
 
     def sleep(self, seconds: float) -> None:
         """Wait, but never past the deadline."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import xml.etree.ElementTree as ET  # noqa: S405 - parses nmap's own output, not a target's
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -103,8 +103,13 @@ def discover(
     privileged = os.geteuid() == 0
     results: dict[str, HostScan] = {}
     for targets, sweep in ((sorted(set(hosts)), False), (sorted(set(networks)), True)):
-        args = nmap_arguments(profile, privileged=privileged, timeout=timeout, sweep=sweep,
-                              exclude=exclude if sweep else ())
+        args = nmap_arguments(
+            profile,
+            privileged=privileged,
+            timeout=timeout,
+            sweep=sweep,
+            exclude=exclude if sweep else (),
+        )
         for start in range(0, len(targets), BATCH):
             batch = targets[start : start + BATCH]
             for scan in run_nmap(batch, args, timeout=timeout * 1.5 + 30):
@@ -157,16 +162,21 @@ def parse_nmap_xml(xml: str | bytes) -> list[HostScan]:
                 continue
             svc = port.find("service")
             product = " ".join(
-                v for v in ((svc.get("product", ""), svc.get("version", "")) if svc is not None
-                            else ()) if v
+                v
+                for v in (
+                    (svc.get("product", ""), svc.get("version", "")) if svc is not None else ()
+                )
+                if v
             )
-            services.append(Service(
-                address=address,
-                port=int(port.get("portid", "0")),
-                protocol=port.get("protocol", "tcp"),
-                name=(svc.get("name", "unknown") if svc is not None else "unknown"),
-                product=product,
-            ))
+            services.append(
+                Service(
+                    address=address,
+                    port=int(port.get("portid", "0")),
+                    protocol=port.get("protocol", "tcp"),
+                    name=(svc.get("name", "unknown") if svc is not None else "unknown"),
+                    product=product,
+                )
+            )
         if status.get("state") != "up":
             answered = False
         scans.append(HostScan(address=address, answered=answered, services=tuple(services)))

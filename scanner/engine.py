@@ -55,7 +55,7 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         found = list(islice(check.run(target, ctx), MAX_FINDINGS + 1))
     except NotApplicable as exc:
         status, reason = AttemptStatus.NOT_APPLICABLE, one_line(str(exc), 500)
-    except Exception as exc:  # noqa: BLE001 - the engine isolates every check failure
+    except Exception as exc:
         status, error_reason = AttemptStatus.ERROR, classify(exc)
         reason = one_line(f"{type(exc).__name__}: {exc}", 500)
         if error_reason == ErrorReason.CHECK_BUG:
@@ -66,9 +66,16 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
             found = found[:MAX_FINDINGS]
             reason = f"more than {MAX_FINDINGS} findings; the rest were not recorded"
     return Attempt(
-        check_id=job.check.id, entity_id=target.entity_id, asset_id=target.asset_id,
-        location=target.location, status=status, reason=reason, error_reason=error_reason,
-        traceback=trace, started_at=started_at, duration=time.monotonic() - start,
+        check_id=job.check.id,
+        entity_id=target.entity_id,
+        asset_id=target.asset_id,
+        location=target.location,
+        status=status,
+        reason=reason,
+        error_reason=error_reason,
+        traceback=trace,
+        started_at=started_at,
+        duration=time.monotonic() - start,
         findings=tuple(found),
     )
 
@@ -166,8 +173,9 @@ class Executor:
                 item = None
         return batch
 
-    def _finish(self, job_id: int, job: Job, per_host: dict[str, int],
-                feed: Callable[[str], None]) -> None:
+    def _finish(
+        self, job_id: int, job: Job, per_host: dict[str, int], feed: Callable[[str], None]
+    ) -> None:
         with self._lock:
             self._started.pop(job_id, None)
         per_host[job.host_key] -= 1
@@ -187,12 +195,18 @@ class Executor:
                 continue
             self._finish(job_id, job, per_host, feed)
             self._spawn(1)  # the hung worker is lost; keep the pool at strength
-            batch.append(Attempt(
-                check_id=job.check.id, entity_id=job.target.entity_id,
-                asset_id=job.target.asset_id, location=job.target.location,
-                status=AttemptStatus.ERROR, error_reason=ErrorReason.TIMEOUT,
-                reason=f"the check did not end within its {self.limits.check_timeout:g} s "
-                "deadline and was abandoned",
-                started_at=time.time() - (now - started), duration=now - started,
-            ))
+            batch.append(
+                Attempt(
+                    check_id=job.check.id,
+                    entity_id=job.target.entity_id,
+                    asset_id=job.target.asset_id,
+                    location=job.target.location,
+                    status=AttemptStatus.ERROR,
+                    error_reason=ErrorReason.TIMEOUT,
+                    reason=f"the check did not end within its {self.limits.check_timeout:g} s "
+                    "deadline and was abandoned",
+                    started_at=time.time() - (now - started),
+                    duration=now - started,
+                )
+            )
         return batch

@@ -1,4 +1,5 @@
-"""The one HTTP helper: per-host sessions, scope-checked redirects, capped bodies, one fetch per URL.
+"""The one HTTP helper: per-host sessions, scope-checked redirects, capped bodies, one fetch
+per URL.
 
 Checks never build their own clients. :class:`HttpClient` (one per host and run) follows redirects
 itself so that every hop passes the scope guard, streams bodies with a size cap and a total
@@ -93,7 +94,12 @@ class HttpClient:
         self._session.close()
 
     def get(
-        self, url: str, deadline: float, *, check_id: str = "", max_bytes: int = BODY_LIMIT,
+        self,
+        url: str,
+        deadline: float,
+        *,
+        check_id: str = "",
+        max_bytes: int = BODY_LIMIT,
         follow: bool = True,
     ) -> HttpResponse:
         """GET ``url`` once per run (cached), following in-scope redirects when ``follow``."""
@@ -103,14 +109,21 @@ class HttpClient:
         with lock:  # concurrent checks wanting the same page wait for one fetch
             cached = self._cache.get(key)
             if cached is None:
-                cached = self.fetch("GET", url, deadline, check_id=check_id,
-                                    max_bytes=max_bytes, follow=follow)
+                cached = self.fetch(
+                    "GET", url, deadline, check_id=check_id, max_bytes=max_bytes, follow=follow
+                )
                 self._cache[key] = cached
             return cached
 
     def fetch(
-        self, method: str, url: str, deadline: float, *, check_id: str = "",
-        max_bytes: int = BODY_LIMIT, follow: bool = False,
+        self,
+        method: str,
+        url: str,
+        deadline: float,
+        *,
+        check_id: str = "",
+        max_bytes: int = BODY_LIMIT,
+        follow: bool = False,
     ) -> HttpResponse:
         """Send one request (no cache), following redirects in scope when ``follow``."""
         hops: list[tuple[str, int]] = []
@@ -125,7 +138,7 @@ class HttpClient:
                 return _with(response, hops)
             try:
                 self._guard.check_url(nxt, check_id=check_id)
-            except Exception:  # noqa: BLE001 - out of scope or unresolvable: record, never follow
+            except Exception:
                 return _with(response, hops, refused=nxt)
             hops.append((url, response.status))
             seen.add(nxt)
@@ -159,15 +172,21 @@ class HttpClient:
                     break
             headers = tuple((str(k), str(v)) for k, v in resp.raw.headers.items())
             return HttpResponse(
-                url=url, status=resp.status_code, headers=headers, body=bytes(body),
+                url=url,
+                status=resp.status_code,
+                headers=headers,
+                body=bytes(body),
                 truncated=truncated,
             )
 
 
-def _with(
-    response: HttpResponse, hops: list[tuple[str, int]], refused: str = ""
-) -> HttpResponse:
+def _with(response: HttpResponse, hops: list[tuple[str, int]], refused: str = "") -> HttpResponse:
     return HttpResponse(
-        url=response.url, status=response.status, headers=response.headers, body=response.body,
-        truncated=response.truncated, redirects=tuple(hops), refused_redirect=refused,
+        url=response.url,
+        status=response.status,
+        headers=response.headers,
+        body=response.body,
+        truncated=response.truncated,
+        redirects=tuple(hops),
+        refused_redirect=refused,
     )

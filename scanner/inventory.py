@@ -211,7 +211,9 @@ class Entity(Model):
     id: str = Field(pattern=IDENT)
     name: str = Field(min_length=1)
     sector: Literal[SECTORS] = Field(description="One of: " + ", ".join(SECTORS))  # type: ignore[valid-type]
-    cii_operator: bool = Field(False, description="Operator of critical information infrastructure.")
+    cii_operator: bool = Field(
+        False, description="Operator of critical information infrastructure."
+    )
     mlps_level: int = Field(2, ge=1, le=5, description="MLPS 2.0 protection level, 1 to 5.")
     contacts: list[Contact] = Field(default_factory=list)
     assets: list[Asset] = Field(min_length=1)
@@ -289,7 +291,7 @@ class Inventory(Model):
     entities: list[Entity] = Field(min_length=1)
     profiles: dict[str, Profile] = Field(min_length=1)
     deadlines: Deadlines = Field(default_factory=Deadlines)  # type: ignore[arg-type]
-    checks: ChecksConfig = Field(default_factory=ChecksConfig)  # type: ignore[arg-type]
+    checks: ChecksConfig = Field(default_factory=ChecksConfig)
 
     @field_validator("entities")
     @classmethod

@@ -8,13 +8,13 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from scanner.text import clean
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a weakness is in itself, before exposure and criticality weigh in."""
 
     CRITICAL = "critical"
@@ -38,7 +38,7 @@ _SEVERITY_RANK = {
 }
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     """Where a check inspects from."""
 
     REMOTE = "remote"  # from the network, against what the entity exposes
@@ -46,7 +46,7 @@ class Mode(str, Enum):
     CHECKLIST = "checklist"  # answers recorded by the inspector during the visit
 
 
-class Exposure(str, Enum):
+class Exposure(StrEnum):
     """Where an asset can be reached from; weighs in the risk of its issues."""
 
     INTERNET = "internet"
@@ -54,7 +54,7 @@ class Exposure(str, Enum):
     OT = "ot"
 
 
-class AssetKind(str, Enum):
+class AssetKind(StrEnum):
     """What an asset is: exactly one per asset in the inventory."""
 
     HOST = "host"  # one address or DNS name
@@ -63,7 +63,7 @@ class AssetKind(str, Enum):
     ONSITE = "onsite"  # a host audited over SSH with a credentials reference
 
 
-class AttemptStatus(str, Enum):
+class AttemptStatus(StrEnum):
     """Outcome of one check on one target in one run."""
 
     PASS = "pass"  # noqa: S105 - an outcome, not a password
@@ -73,7 +73,7 @@ class AttemptStatus(str, Enum):
     NOT_APPLICABLE = "not_applicable"  # the thing it inspects is not there
 
 
-class ErrorReason(str, Enum):
+class ErrorReason(StrEnum):
     """Why an attempt ended in ``error``; decides what an inspector does about it."""
 
     CHECK_BUG = "check_bug"  # the check raised: a defect in the check, with traceback

@@ -83,7 +83,7 @@ class Connection:
         return bytes(buf)
 
     def recv_for(self, seconds: float, max_bytes: int = 65536) -> bytes:
-        """Everything that arrives within ``seconds`` (bounded by the deadline), up to ``max_bytes``.
+        """Everything arriving within ``seconds`` (bounded by the deadline), up to ``max_bytes``.
 
         For services that speak first (banners, telnet negotiation): returns what came, possibly
         ``b""``, without raising on silence.
@@ -110,7 +110,11 @@ def open_tcp(address: str, port: int, deadline: float, timeout: float = 10.0) ->
 
 
 def udp_exchange(
-    address: str, port: int, payload: bytes, deadline: float, timeout: float = 3.0,
+    address: str,
+    port: int,
+    payload: bytes,
+    deadline: float,
+    timeout: float = 3.0,
     max_bytes: int = 65535,
 ) -> bytes:
     """Send one datagram and return the first reply; TimeoutError when none comes in time."""

@@ -16,6 +16,7 @@ from scanner.errors import UserError
 from scanner.inventory import Asset, Entity, LoadedInventory, Profile
 from scanner.models import AssetKind, Attempt, AttemptStatus, Service, Target, is_ip
 from scanner.registry import LoadedCheck, Registry
+from scanner.yamlsource import Loc
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def select_checks(inv: LoadedInventory, registry: Registry, profile_name: str) -
     if problems:
         raise UserError("\n".join([f"{inv.path}: the profile cannot run:", *problems]))
     chosen = {
-        c.id for c in registry.checks.values()
+        c.id
+        for c in registry.checks.values()
         if (not profile.modes or c.meta.mode in profile.modes)
         and (not profile.families or c.meta.family in profile.families)
         and (profile.modes or profile.families or not profile.checks)
@@ -70,7 +72,7 @@ def profile_problems(inv: LoadedInventory, registry: Registry, profile_name: str
     for key in ("checks", "exclude"):
         for index, check_id in enumerate(getattr(profile, key)):
             if check_id not in registry.checks:
-                loc = ("profiles", profile_name, key, index)
+                loc: Loc = ("profiles", profile_name, key, index)
                 problems.append(
                     f"  {inv.where(loc)}: profiles.{profile_name}.{key}[{index}]: there is no "
                     f"check {check_id!r}. Fix: see `scanner checks` for the ids."
@@ -109,21 +111,40 @@ def build_plan(
     for entity in inv.model.entities:
         for asset in entity.assets:
             for check in checks:
-                _plan_one(plan, entity, asset, check, addresses.get((entity.id, asset.id), []),
-                          scans, profile, opted_in)
+                _plan_one(
+                    plan,
+                    entity,
+                    asset,
+                    check,
+                    addresses.get((entity.id, asset.id), []),
+                    scans,
+                    profile,
+                    opted_in,
+                )
     return plan
 
 
 def _plan_one(
-    plan: Plan, entity: Entity, asset: Asset, check: LoadedCheck, addrs: list[str],
-    scans: dict[str, HostScan], profile: Profile, opted_in: set[str],
+    plan: Plan,
+    entity: Entity,
+    asset: Asset,
+    check: LoadedCheck,
+    addrs: list[str],
+    scans: dict[str, HostScan],
+    profile: Profile,
+    opted_in: set[str],
 ) -> None:
     meta = check.meta
     base = Target(
-        entity_id=entity.id, asset_id=asset.id, kind=asset.kind, exposure=asset.exposure,
-        tags=tuple(asset.tags), expected_services=tuple(asset.expected_services),
+        entity_id=entity.id,
+        asset_id=asset.id,
+        kind=asset.kind,
+        exposure=asset.exposure,
+        tags=tuple(asset.tags),
+        expected_services=tuple(asset.expected_services),
         credentials=asset.credentials or "",
-        hostname="" if asset.kind in (AssetKind.NETWORK, AssetKind.URL) or is_ip(asset.value)
+        hostname=""
+        if asset.kind in (AssetKind.NETWORK, AssetKind.URL) or is_ip(asset.value)
         else asset.value,
         url=asset.url or "",
     )
@@ -134,15 +155,23 @@ def _plan_one(
         return  # this check never looks at this kind of asset: no attempt at all
 
     def decide(status: AttemptStatus, reason: str, location: str | None = None) -> None:
-        plan.decided.append(Attempt(
-            check_id=meta.id, entity_id=entity.id, asset_id=asset.id,
-            location=location or asset.kind.value, status=status, reason=reason,
-            started_at=time.time(),
-        ))
+        plan.decided.append(
+            Attempt(
+                check_id=meta.id,
+                entity_id=entity.id,
+                asset_id=asset.id,
+                location=location or asset.kind.value,
+                status=status,
+                reason=reason,
+                started_at=time.time(),
+            )
+        )
 
     if meta.intrusive and meta.id not in opted_in:
-        decide(AttemptStatus.SKIPPED, "intrusive check; the inventory does not opt in to it "
-               "(checks.intrusive)")
+        decide(
+            AttemptStatus.SKIPPED,
+            "intrusive check; the inventory does not opt in to it (checks.intrusive)",
+        )
         return
     if wants_kind:
         address = addrs[0] if addrs else ""
@@ -151,8 +180,11 @@ def _plan_one(
     for address in addrs:
         scan = scans.get(address)
         if scan is None or not scan.answered:
-            decide(AttemptStatus.SKIPPED, f"{address} did not answer discovery; cannot tell",
-                   location=address if asset.kind == AssetKind.NETWORK else None)
+            decide(
+                AttemptStatus.SKIPPED,
+                f"{address} did not answer discovery; cannot tell",
+                location=address if asset.kind == AssetKind.NETWORK else None,
+            )
             continue
         matching = [s for s in scan.services if s.name in meta.services]
         for service in matching:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from scanner.models import Attempt, AttemptStatus
 
@@ -15,11 +22,15 @@ class RichProgress:
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
-            TextColumn("run {task.fields[run]}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("run {task.fields[run]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
             TextColumn("{task.fields[fails]} fail, {task.fields[errors]} error"),
-            TimeElapsedColumn(), console=console, transient=True,
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
         )
-        self._task: int | None = None
+        self._task: TaskID | None = None
         self._fails = 0
         self._errors = 0
 
@@ -33,8 +44,9 @@ class RichProgress:
         self._fails += sum(a.status == AttemptStatus.FAIL for a in batch)
         self._errors += sum(a.status == AttemptStatus.ERROR for a in batch)
         if self._task is not None:
-            self._progress.update(self._task, advance=len(batch), fails=self._fails,
-                                  errors=self._errors)
+            self._progress.update(
+                self._task, advance=len(batch), fails=self._fails, errors=self._errors
+            )
 
     def finished(self) -> None:
         """Remove the bar."""

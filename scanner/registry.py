@@ -89,7 +89,7 @@ def discover(extra_dirs: Iterable[Path] = (), *, entry_points: bool = True) -> R
             origin = f"entry point {ep.name} = {ep.value} ({dist})"
             try:
                 obj = ep.load()
-            except Exception as exc:  # noqa: BLE001 - any import failure is reported, not fatal
+            except Exception as exc:
                 registry.problems.append(f"{origin}: failed to load: {exc!r}")
                 continue
             if isinstance(obj, ModuleType):
@@ -102,9 +102,9 @@ def discover(extra_dirs: Iterable[Path] = (), *, entry_points: bool = True) -> R
         for path in sorted(folder.rglob("*.py")):
             if path.name.startswith("_"):
                 continue
-            module = _import_file(registry, path)
-            if module is not None:
-                _collect(registry, module, str(path))
+            extra = _import_file(registry, path)
+            if extra is not None:
+                _collect(registry, extra, str(path))
     return registry
 
 
@@ -114,7 +114,7 @@ def _builtin_modules(registry: Registry) -> Iterator[tuple[str, ModuleType]]:
             continue
         try:
             yield info.name, importlib.import_module(info.name)
-        except Exception as exc:  # noqa: BLE001 - any import failure is reported, not fatal
+        except Exception as exc:
             registry.problems.append(f"builtin {info.name}: failed to load: {exc!r}")
 
 
@@ -131,7 +131,7 @@ def _import_file(registry: Registry, path: Path) -> ModuleType | None:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - any import failure is reported, not fatal
+    except Exception as exc:
         sys.modules.pop(name, None)
         registry.problems.append(f"{path}: failed to load: {exc!r}")
         return None

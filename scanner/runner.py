@@ -77,7 +77,11 @@ def load_registry(inv: LoadedInventory, extra_dirs: Iterable[Path] = ()) -> Regi
 
 
 def preflight(
-    inv: LoadedInventory, registry: Registry, *, profile: str | None, now: datetime | None = None,
+    inv: LoadedInventory,
+    registry: Registry,
+    *,
+    profile: str | None,
+    now: datetime | None = None,
 ) -> tuple[ScopeGuard, dict[tuple[str, str], list[str]]]:
     """Every problem found before a packet is sent, as one UserError; else the scope guard and
     each asset's scope-checked addresses (a range maps to itself, expanded by discovery)."""
@@ -99,6 +103,24 @@ def preflight(
             problems += profile_problems(inv, registry, name)
     scope = inv.model.scope
     guard = ScopeGuard(scope.allow, scope.deny)
+    addresses = _asset_addresses(inv, guard, problems)
+    if problems:
+        count = len(problems)
+        raise UserError(
+            "\n".join(
+                [
+                    f"{inv.path}: {count} problem{'s' if count > 1 else ''} before the run:",
+                    *problems,
+                ]
+            )
+        )
+    return guard, addresses
+
+
+def _asset_addresses(
+    inv: LoadedInventory, guard: ScopeGuard, problems: list[str]
+) -> dict[tuple[str, str], list[str]]:
+    """Each asset's scope-checked addresses; scope and name problems are appended."""
     addresses: dict[tuple[str, str], list[str]] = {}
     for e_index, entity in enumerate(inv.model.entities):
         for a_index, asset in enumerate(entity.assets):
@@ -124,12 +146,7 @@ def preflight(
                     f"  {inv.where(loc)}: {dotted(loc)}: {exc}. Fix: correct the name, or "
                     "declare the asset by address."
                 )
-    if problems:
-        count = len(problems)
-        raise UserError("\n".join(
-            [f"{inv.path}: {count} problem{'s' if count > 1 else ''} before the run:", *problems]
-        ))
-    return guard, addresses
+    return addresses
 
 
 def execute_run(
@@ -153,20 +170,30 @@ def execute_run(
     campaign = inv.model.campaign
     limits = inv.model.rate_limits
     raw = inv.path.read_bytes()
-    run_id = store.create_run(campaign.name, profile_name, str(inv.path),
-                              hashlib.sha256(raw).hexdigest(), __version__)
+    run_id = store.create_run(
+        campaign.name, profile_name, str(inv.path), hashlib.sha256(raw).hexdigest(), __version__
+    )
     result = RunResult(run_id=run_id, status="running")
     services = RunServices(
         guard=guard,
         bucket=TokenBucket(limits.connections_per_second),
         settings=inv.model.checks.settings,
-        user_agent=(f"ci-inspection-scanner/{__version__} (campaign: {campaign.name}; "
-                    f"authorization: {campaign.authorization.reference})"),
+        user_agent=(
+            f"ci-inspection-scanner/{__version__} (campaign: {campaign.name}; "
+            f"authorization: {campaign.authorization.reference})"
+        ),
     )
     started = time.monotonic()
     try:
-        scans = _discover(inv, store, run_id, addresses, checks_need_services=any(
-            c.meta.services for c in checks), guard=guard, profile_name=profile_name)
+        scans = _discover(
+            inv,
+            store,
+            run_id,
+            addresses,
+            checks_need_services=any(c.meta.services for c in checks),
+            guard=guard,
+            profile_name=profile_name,
+        )
         plan = build_plan(inv, checks, addresses, scans, profile)
         observer.started(run_id, len(plan.jobs) + len(plan.decided))
 
@@ -198,17 +225,34 @@ def execute_run(
 
 
 def _discover(
-    inv: LoadedInventory, store: Store, run_id: int,
-    addresses: dict[tuple[str, str], list[str]], *, checks_need_services: bool,
-    guard: ScopeGuard, profile_name: str,
+    inv: LoadedInventory,
+    store: Store,
+    run_id: int,
+    addresses: dict[tuple[str, str], list[str]],
+    *,
+    checks_need_services: bool,
+    guard: ScopeGuard,
+    profile_name: str,
 ) -> dict[str, HostScan]:
     if not checks_need_services:
         return {}
     kinds = {(e.id, a.id): a.kind for e in inv.model.entities for a in e.assets}
-    hosts = sorted({addr for key, addrs in addresses.items()
-                    if kinds[key] in (AssetKind.HOST, AssetKind.ONSITE) for addr in addrs})
-    networks = sorted({addr for key, addrs in addresses.items()
-                       if kinds[key] == AssetKind.NETWORK for addr in addrs})
+    hosts = sorted(
+        {
+            addr
+            for key, addrs in addresses.items()
+            if kinds[key] in (AssetKind.HOST, AssetKind.ONSITE)
+            for addr in addrs
+        }
+    )
+    networks = sorted(
+        {
+            addr
+            for key, addrs in addresses.items()
+            if kinds[key] == AssetKind.NETWORK
+            for addr in addrs
+        }
+    )
     for target in [*hosts, *networks]:  # the guard records nmap's targets like any other action
         if "/" in target:
             if guard.network_problem(target):
@@ -219,11 +263,19 @@ def _discover(
     def in_scope(address: str) -> bool:
         return guard.address_problem(address) is None
 
-    scans = discover(hosts, networks, inv.model.profiles[profile_name],
-                     timeout=inv.model.rate_limits.discovery_timeout,
-                     exclude=guard.denied_networks(), in_scope=in_scope)
-    store.record_discovery(run_id, {a: s.answered for a, s in scans.items()},
-                           [svc for s in scans.values() for svc in s.services])
+    scans = discover(
+        hosts,
+        networks,
+        inv.model.profiles[profile_name],
+        timeout=inv.model.rate_limits.discovery_timeout,
+        exclude=guard.denied_networks(),
+        in_scope=in_scope,
+    )
+    store.record_discovery(
+        run_id,
+        {a: s.answered for a, s in scans.items()},
+        [svc for s in scans.values() for svc in s.services],
+    )
     for key in list(addresses):  # a range becomes the live addresses discovery found in it
         if kinds[key] == AssetKind.NETWORK:
             net = ipaddress.ip_network(addresses[key][0], strict=False)

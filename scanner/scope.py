@@ -23,11 +23,11 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str], list[str]]
 
 
-class OutOfScope(Exception):  # noqa: N818 - reads as the verdict it is
+class OutOfScope(Exception):
     """The scope guard refused an action; the message names the target and the rule."""
 
 
-class Unresolvable(Exception):  # noqa: N818 - reads as the verdict it is
+class Unresolvable(Exception):
     """A DNS name did not resolve; nothing was contacted."""
 
 
@@ -88,19 +88,20 @@ class ScopeGuard:
         """Denied ranges, for nmap's ``--exclude`` when a range is scanned."""
         return [str(net) for net in self._deny_nets]
 
-    def resolve(self, host: str, *, check_id: str = "") -> list[str]:
+    def resolve(self, host: str, *, check_id: str = "", subject: str = "") -> list[str]:
         """Addresses of ``host`` (a name or literal address), every one of them in scope.
 
-        Raises OutOfScope (recorded) if the name or any address is out of scope, and
-        Unresolvable if a name has no address.
+        Raises OutOfScope (recorded under ``subject``, default ``host``) if the name or any
+        address is out of scope, and Unresolvable if a name has no address.
         """
+        subject = subject or host
         if is_ip(host):
-            self._enforce(host, self.address_problem(host), check_id)
+            self._enforce(subject, self.address_problem(host), check_id)
             return [host]
         name = host.lower().rstrip(".")
         denied = next((p for p in self._deny_names if fnmatch.fnmatchcase(name, p)), None)
         if denied:
-            self._enforce(host, f"{host} matches denied name {denied}", check_id)
+            self._enforce(subject, f"{host} matches denied name {denied}", check_id)
         with self._lock:
             addresses = self._cache.get(name)
         if addresses is None:
@@ -113,7 +114,7 @@ class ScopeGuard:
         named = any(fnmatch.fnmatchcase(name, p) for p in self._allow_names)
         for address in addresses:
             problem = self._denied(address) or (None if named else self._not_allowed(address))
-            self._enforce(host, problem and f"{host} resolves to {problem}", check_id)
+            self._enforce(subject, problem and f"{host} resolves to {problem}", check_id)
         return list(addresses)
 
     def check_url(self, url: str, *, check_id: str = "") -> list[str]:
@@ -121,13 +122,15 @@ class ScopeGuard:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             self._enforce(url, f"{url} is not an http(s) URL with a host", check_id)
-        return self.resolve(str(parts.hostname), check_id=check_id)
+        return self.resolve(str(parts.hostname), check_id=check_id, subject=url)
 
     def _enforce(self, target: str, problem: str | None, check_id: str) -> None:
         if problem is None:
             return
         if self._on_refusal is not None:
-            self._on_refusal(Refusal(target=target, reason=problem, check_id=check_id, at=time.time()))
+            self._on_refusal(
+                Refusal(target=target, reason=problem, check_id=check_id, at=time.time())
+            )
         raise OutOfScope(problem)
 
 

@@ -9,7 +9,7 @@ applicable.
 
 Sample evidence::
 
-    telnet negotiation: IAC DO TTYPE, IAC DO TSPEED ...; prompt: 'Debian GNU/Linux 12\\r\\nweak login: '
+    telnet negotiation: IAC DO TTYPE, IAC DO TSPEED ...; prompt: '\\r\\nweak login: '
 """
 
 from __future__ import annotations
@@ -30,8 +30,19 @@ from scanner.api import (
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 VERBS = {DO: "DO", DONT: "DONT", WILL: "WILL", WONT: "WONT"}
-OPTIONS = {1: "ECHO", 3: "SGA", 5: "STATUS", 24: "TTYPE", 31: "NAWS", 32: "TSPEED", 33: "LFLOW",
-           34: "LINEMODE", 35: "XDISPLOC", 36: "ENVIRON", 39: "NEW-ENVIRON"}
+OPTIONS = {
+    1: "ECHO",
+    3: "SGA",
+    5: "STATUS",
+    24: "TTYPE",
+    31: "NAWS",
+    32: "TSPEED",
+    33: "LFLOW",
+    34: "LINEMODE",
+    35: "XDISPLOC",
+    36: "ENVIRON",
+    39: "NEW-ENVIRON",
+}
 
 
 def parse(data: bytes) -> tuple[list[tuple[int, int]], bytes]:
@@ -98,8 +109,6 @@ class TelnetExposed(Check):
             raise Inconclusive("the port accepted a connection but sent nothing within the wait")
         if not commands and b"login" not in text.lower():
             raise NotApplicable(f"the service does not speak telnet: {one_line(text, 120)!r}")
-        negotiation = ", ".join(
-            f"IAC {VERBS[v]} {OPTIONS.get(o, str(o))}" for v, o in commands[:8]
-        )
+        negotiation = ", ".join(f"IAC {VERBS[v]} {OPTIONS.get(o, str(o))}" for v, o in commands[:8])
         evidence = f"telnet negotiation: {negotiation or 'none'}; prompt: {one_line(text, 200)!r}"
         yield self.finding(target, evidence, detail={"options": sorted({o for _, o in commands})})

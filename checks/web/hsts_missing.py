@@ -51,8 +51,11 @@ class HstsMissing(Check):
         minimum = int(ctx.setting("min_max_age", 15552000))
         header = response.header("Strict-Transport-Security")
         if header is None:
-            yield self.finding(target, f"{response.url} answered {response.status} without a "
-                               "Strict-Transport-Security header")
+            yield self.finding(
+                target,
+                f"{response.url} answered {response.status} without a "
+                "Strict-Transport-Security header",
+            )
             return
         match = MAX_AGE.search(header)
         max_age = int(match.group(1)) if match else 0

@@ -58,8 +58,10 @@ class Store:
         if url.startswith("sqlite:///"):
             path = Path(url.removeprefix("sqlite:///"))
             folder = path.parent if str(path.parent) else Path(".")
-            if not folder.is_dir() or not os.access(folder, os.W_OK) or (
-                path.exists() and not os.access(path, os.W_OK)
+            if (
+                not folder.is_dir()
+                or not os.access(folder, os.W_OK)
+                or (path.exists() and not os.access(path, os.W_OK))
             ):
                 raise UserError(
                     f"cannot write the store at {path}: the file or its folder is missing or not "
@@ -75,7 +77,9 @@ class Store:
         try:
             store.migrate()
         except OperationalError as exc:
-            raise UserError(f"cannot open the store {url!r}: {exc.orig}. Fix: check --db.") from None
+            raise UserError(
+                f"cannot open the store {url!r}: {exc.orig}. Fix: check --db."
+            ) from None
         return store
 
     def migrate(self) -> None:
@@ -91,32 +95,57 @@ class Store:
         self.engine.dispose()
 
     # -- writing ---------------------------------------------------------------------------
-    def create_run(self, campaign: str, profile: str, inventory: str, sha256: str,
-                   version: str) -> int:
+    def create_run(
+        self, campaign: str, profile: str, inventory: str, sha256: str, version: str
+    ) -> int:
         """A new run in state ``running``; returns its id."""
         with self.engine.begin() as conn:
-            result = conn.execute(insert(runs).values(
-                campaign=campaign, profile=profile, inventory=inventory, inventory_sha256=sha256,
-                scanner_version=version, status="running", started_at=time.time(),
-            ))
+            result = conn.execute(
+                insert(runs).values(
+                    campaign=campaign,
+                    profile=profile,
+                    inventory=inventory,
+                    inventory_sha256=sha256,
+                    scanner_version=version,
+                    status="running",
+                    started_at=time.time(),
+                )
+            )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def finish_run(self, run_id: int, status: str, note: str = "") -> None:
         """Mark a run completed, failed or interrupted."""
         with self.engine.begin() as conn:
-            conn.execute(update(runs).where(runs.c.id == run_id).values(
-                status=status, finished_at=time.time(), note=note))
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(status=status, finished_at=time.time(), note=note)
+            )
 
-    def record_discovery(self, run_id: int, answered: dict[str, bool],
-                         found: Iterable[Service]) -> None:
+    def record_discovery(
+        self, run_id: int, answered: dict[str, bool], found: Iterable[Service]
+    ) -> None:
         """Store which hosts answered and what services discovery found."""
         with self.engine.begin() as conn:
             if answered:
-                conn.execute(insert(hosts), [
-                    {"run_id": run_id, "address": a, "answered": up} for a, up in answered.items()
-                ])
-            rows = [{"run_id": run_id, "address": s.address, "port": s.port,
-                     "protocol": s.protocol, "name": s.name, "product": s.product} for s in found]
+                conn.execute(
+                    insert(hosts),
+                    [
+                        {"run_id": run_id, "address": a, "answered": up}
+                        for a, up in answered.items()
+                    ],
+                )
+            rows = [
+                {
+                    "run_id": run_id,
+                    "address": s.address,
+                    "port": s.port,
+                    "protocol": s.protocol,
+                    "name": s.name,
+                    "product": s.product,
+                }
+                for s in found
+            ]
             if rows:
                 conn.execute(insert(services), rows)
 
@@ -128,32 +157,62 @@ class Store:
             for attempt in batch:
                 attempt_id = self._insert_attempt(conn, run_id, attempt)
                 if attempt.findings:
-                    conn.execute(insert(findings), [{
-                        "run_id": run_id, "attempt_id": attempt_id,
-                        "fingerprint": f.fingerprint, "check_id": f.check_id,
-                        "entity_id": f.entity_id, "asset_id": f.asset_id,
-                        "location": f.location, "severity": f.severity.value,
-                        "evidence": f.evidence, "detail": f.detail,
-                    } for f in _unique_findings(attempt)])
+                    conn.execute(
+                        insert(findings),
+                        [
+                            {
+                                "run_id": run_id,
+                                "attempt_id": attempt_id,
+                                "fingerprint": f.fingerprint,
+                                "check_id": f.check_id,
+                                "entity_id": f.entity_id,
+                                "asset_id": f.asset_id,
+                                "location": f.location,
+                                "severity": f.severity.value,
+                                "evidence": f.evidence,
+                                "detail": f.detail,
+                            }
+                            for f in _unique_findings(attempt)
+                        ],
+                    )
 
     @staticmethod
     def _insert_attempt(conn: Connection, run_id: int, a: Attempt) -> int:
-        result = conn.execute(insert(attempts).values(
-            run_id=run_id, key=a.key, check_id=a.check_id, entity_id=a.entity_id,
-            asset_id=a.asset_id, location=a.location, status=a.status.value, reason=a.reason,
-            error_reason=a.error_reason.value if a.error_reason else None,
-            traceback=a.traceback, started_at=a.started_at, duration=a.duration,
-        ))
+        result = conn.execute(
+            insert(attempts).values(
+                run_id=run_id,
+                key=a.key,
+                check_id=a.check_id,
+                entity_id=a.entity_id,
+                asset_id=a.asset_id,
+                location=a.location,
+                status=a.status.value,
+                reason=a.reason,
+                error_reason=a.error_reason.value if a.error_reason else None,
+                traceback=a.traceback,
+                started_at=a.started_at,
+                duration=a.duration,
+            )
+        )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def record_refusals(self, run_id: int, batch: Sequence[Refusal]) -> None:
         """Store what the scope guard refused."""
         if batch:
             with self.engine.begin() as conn:
-                conn.execute(insert(refusals), [
-                    {"run_id": run_id, "target": r.target, "reason": r.reason,
-                     "check_id": r.check_id, "at": r.at} for r in batch
-                ])
+                conn.execute(
+                    insert(refusals),
+                    [
+                        {
+                            "run_id": run_id,
+                            "target": r.target,
+                            "reason": r.reason,
+                            "check_id": r.check_id,
+                            "at": r.at,
+                        }
+                        for r in batch
+                    ],
+                )
 
     # -- reading ---------------------------------------------------------------------------
     def list_runs(self, limit: int = 50) -> list[RunRow]:
@@ -162,16 +221,29 @@ class Store:
             rows = conn.execute(select(runs).order_by(runs.c.id.desc()).limit(limit)).all()
             counts: dict[int, dict[str, int]] = {}
             for run_id, status, n in conn.execute(
-                select(attempts.c.run_id, attempts.c.status, func.count())
-                .group_by(attempts.c.run_id, attempts.c.status)
+                select(attempts.c.run_id, attempts.c.status, func.count()).group_by(
+                    attempts.c.run_id, attempts.c.status
+                )
             ):
                 counts.setdefault(run_id, {})[status] = n
-            nfind = dict(conn.execute(  # type: ignore[arg-type]
-                select(findings.c.run_id, func.count()).group_by(findings.c.run_id)
-            ).all())
-        return [RunRow(id=r.id, campaign=r.campaign, profile=r.profile, status=r.status,
-                       started_at=r.started_at, finished_at=r.finished_at,
-                       counts=counts.get(r.id, {}), findings=nfind.get(r.id, 0)) for r in rows]
+            nfind: dict[int, int] = dict(
+                conn.execute(
+                    select(findings.c.run_id, func.count()).group_by(findings.c.run_id)
+                ).all()
+            )
+        return [
+            RunRow(
+                id=r.id,
+                campaign=r.campaign,
+                profile=r.profile,
+                status=r.status,
+                started_at=r.started_at,
+                finished_at=r.finished_at,
+                counts=counts.get(r.id, {}),
+                findings=nfind.get(r.id, 0),
+            )
+            for r in rows
+        ]
 
     def run(self, run_id: int) -> RunRow:
         """One run, or a UserError naming the runs that exist."""
@@ -192,8 +264,15 @@ class Store:
             rows = conn.execute(select(findings).where(findings.c.run_id == run_id)).mappings()
             out = [dict(r) for r in rows]
         order = {s.value: s.rank for s in Severity}
-        out.sort(key=lambda f: (-order[f["severity"]], f["entity_id"], f["asset_id"],
-                                f["check_id"], f["location"]))
+        out.sort(
+            key=lambda f: (
+                -order[f["severity"]],
+                f["entity_id"],
+                f["asset_id"],
+                f["check_id"],
+                f["location"],
+            )
+        )
         return out
 
     def attempts(self, run_id: int, status: AttemptStatus | None = None) -> list[dict[str, Any]]:
@@ -213,8 +292,9 @@ class Store:
     def attempt_keys(self, run_id: int) -> set[str]:
         """Keys of the attempts a run already stored (for resuming it)."""
         with self.engine.connect() as conn:
-            return set(conn.execute(select(attempts.c.key).where(attempts.c.run_id == run_id))
-                       .scalars())
+            return set(
+                conn.execute(select(attempts.c.key).where(attempts.c.run_id == run_id)).scalars()
+            )
 
 
 def _unique_findings(attempt: Attempt) -> list[Any]:

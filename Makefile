@@ -1,0 +1,49 @@
+# The two commands: `make demo` (a full inspection of the local demo lab) and `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SCAN   := $(VENV)/bin/scanner
+OUT    := out/demo
+
+.PHONY: setup demo test lint typecheck unit docs lab-start lab-stop lab-status bench clean
+
+setup: $(VENV)/.setup-done
+
+$(VENV)/.setup-done: pyproject.toml scripts/setup-debian.sh tests/lab/lab.py
+	bash scripts/setup-debian.sh
+	touch $@
+
+lab-start: setup
+	$(PY) tests/lab/lab.py start
+
+lab-stop:
+	python3 tests/lab/lab.py stop
+
+lab-status:
+	python3 tests/lab/lab.py status
+
+demo: lab-start
+	mkdir -p $(OUT)
+	$(SCAN) validate targets.example.yaml
+	$(SCAN) run targets.example.yaml --profile full --db sqlite:///$(OUT)/scanner.db
+	$(SCAN) findings --db sqlite:///$(OUT)/scanner.db --json > $(OUT)/findings.json
+	@echo "demo: results in $(OUT)/ (scanner.db, findings.json); the lab keeps running: make lab-stop"
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check scanner checks
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+test: setup lint typecheck
+	$(PY) -m pytest -q
+
+docs: setup
+	$(SCAN) checks --format markdown > docs/checks.md
+	$(SCAN) schema --format markdown > docs/inventory.md
+
+bench: lab-start
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian machine (as root) for the scanner: system packages, then the venv.
+# Idempotent and quick when everything is already there. Called by `make setup`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for pkg in python3 python3-venv python3-pip nmap make; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+# A pyenv or other non-Debian python3 with venv support needs no python3-venv package.
+if command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  need=("${need[@]/python3-venv}"); need=("${need[@]/python3-pip}"); need=("${need[@]/python3}")
+fi
+mapfile -t need < <(printf '%s\n' "${need[@]}" | grep -v '^$' || true)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+# The lab's daemons (nginx, redis, vsftpd, mosquitto, snmpd, OpenSSH, telnetd, ...).
+python3 tests/lab/lab.py install
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[dev]'
+echo "setup: ready (.venv)"

@@ -1,0 +1,51 @@
+"""Helpers for tests: run one check on one target through the real engine code path."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from pathlib import Path
+
+from scanner.check import Check
+from scanner.context import RunServices
+from scanner.engine import run_job
+from scanner.models import AssetKind, Attempt, Exposure, Service, Target
+from scanner.plan import Job
+from scanner.ratelimit import TokenBucket
+from scanner.registry import LoadedCheck
+from scanner.scope import ScopeGuard
+
+LOOPBACK_ONLY = ScopeGuard(["127.0.0.0/8"])
+
+
+def loaded(cls: type[Check]) -> LoadedCheck:
+    """A LoadedCheck for ``cls`` with its validated metadata."""
+    module = sys.modules[cls.__module__]
+    return LoadedCheck(cls=cls, meta=cls.meta(inspect.getdoc(module) or ""), origin="test",
+                       module=cls.__module__)
+
+
+def service_target(address: str, port: int, name: str, *, protocol: str = "tcp",
+                   exposure: Exposure = Exposure.INTERNET) -> Target:
+    """A target for a check that applies to a discovered service."""
+    return Target(entity_id="e", asset_id="a", kind=AssetKind.HOST, address=address,
+                  exposure=exposure, service=Service(address, port, protocol, name))
+
+
+def url_target(url: str, address: str) -> Target:
+    """A target for a check that applies to URL assets."""
+    return Target(entity_id="e", asset_id="a", kind=AssetKind.URL, address=address, url=url,
+                  exposure=Exposure.INTERNET)
+
+
+def run_check(cls: type[Check], target: Target, *, timeout: float = 10.0,
+              services: RunServices | None = None) -> Attempt:
+    """Run ``cls`` on ``target`` exactly as the engine does, and return the attempt."""
+    services = services or RunServices(guard=LOOPBACK_ONLY, bucket=TokenBucket(1000))
+    return run_job(Job(loaded(cls), target), services, timeout)
+
+
+def write(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` and return the path."""
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,19 @@
+"""Generated docs must match the code: the check catalogue and the inventory reference."""
+
+from __future__ import annotations
+
+from scanner.catalogue import catalogue_markdown, inventory_markdown
+from scanner.registry import discover
+from tests.conftest import REPO
+
+
+def test_check_catalogue_is_current() -> None:
+    current = (REPO / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert current == catalogue_markdown(discover(entry_points=False)), (
+        "docs/checks.md is stale: run `make docs`"
+    )
+
+
+def test_inventory_reference_is_current() -> None:
+    current = (REPO / "docs" / "inventory.md").read_text(encoding="utf-8")
+    assert current == inventory_markdown(), "docs/inventory.md is stale: run `make docs`"

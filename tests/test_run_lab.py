@@ -1,0 +1,78 @@
+"""End to end: the example inventory's remote profile against the real lab, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text as sql
+
+from scanner.store import Store
+from tests.conftest import REPO
+from tests.helpers import write
+from tests.lab import lab
+from tests.test_inventory import MINIMAL
+
+pytestmark = pytest.mark.lab
+
+EXPECTED = {
+    ("grid-east", "dispatch-gw", "net.redis-no-auth", "6379/tcp", "critical"),
+    ("grid-east", "dispatch-gw", "net.telnet-exposed", "23/tcp", "high"),
+    ("grid-east", "portal", "web.hsts-missing", "https://127.0.10.1/", "medium"),
+}
+
+
+def scanner(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scanner.cli", *args], capture_output=True,
+                          text=True, check=False, timeout=300, cwd=REPO)
+
+
+def test_remote_profile_finds_exactly_the_lab_weaknesses(lab_state: lab.LabState,
+                                                        db_url: str) -> None:
+    proc = scanner("run", "targets.example.yaml", "--profile", "remote", "--json", "--db", db_url)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] == "completed"
+    got = {(f["entity_id"], f["asset_id"], f["check_id"], f["location"], f["severity"])
+           for f in result["findings"]}
+    assert got == EXPECTED
+    assert result["errors"] == [] and result["refusals"] == []
+    # The hardened entity has nothing of medium or higher.
+    assert not [f for f in result["findings"] if f["entity_id"] == "water-city"]
+
+    store = Store.open(db_url)
+    run_id = result["run"]
+    attempts = {(a["asset_id"], a["check_id"], a["location"]): a["status"]
+                for a in store.attempts(run_id)}
+    assert attempts[("scada-dmz", "net.redis-no-auth", "6379/tcp")] == "pass"
+    assert attempts[("scada-dmz", "net.telnet-exposed", "host")] == "not_applicable"
+    assert attempts[("portal", "web.hsts-missing", "https://127.0.10.2/")] == "pass"
+    assert attempts[("plant-ot", "net.redis-no-auth", "host")] == "not_applicable"
+
+    listing = scanner("runs", "--db", db_url)
+    assert listing.returncode == 0 and "completed" in listing.stdout
+    shown = scanner("findings", "--db", db_url)
+    assert "net.telnet-exposed" in shown.stdout and "\x1b" not in shown.stdout
+
+
+def test_range_asset_respects_deny_and_names_each_host(lab_state: lab.LabState, db_url: str,
+                                                       tmp_path: Path) -> None:
+    text = (MINIMAL.replace("  allow: [127.0.10.0/24]", "  allow: [127.0.10.0/24]\n"
+                            "  deny: [127.0.10.2]")
+            .replace("        host: 127.0.10.1", "        network: 127.0.10.0/30")
+            .replace("    modes: [remote]", "    modes: [remote]\n    families: [network]\n"
+                     "    ports: 23,6379"))
+    inventory = write(tmp_path / "range.yaml", text)
+    proc = scanner("run", str(inventory), "--profile", "remote", "--json", "--db", db_url)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    locations = {(f["check_id"], f["location"]) for f in result["findings"]}
+    assert locations == {("net.redis-no-auth", "127.0.10.1:6379/tcp"),
+                         ("net.telnet-exposed", "127.0.10.1:23/tcp")}
+    store = Store.open(db_url)
+    with store.engine.connect() as conn:
+        scanned = {r[0] for r in conn.execute(sql("SELECT address FROM hosts"))}
+    assert "127.0.10.2" not in scanned  # denied: nmap was told to exclude it
