@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -80,9 +81,13 @@ def _top_tcp_ports(count: int) -> str:
 
 
 def scanner_or_error() -> nmap.PortScanner:
-    """A python-nmap scanner, or a UserError saying how to install nmap."""
+    """A python-nmap scanner for the nmap on PATH, or a UserError saying how to install nmap."""
+    # Only PATH: python-nmap would also try fixed folders, which hides a broken PATH.
+    found = shutil.which("nmap")
     try:
-        return nmap.PortScanner()
+        if found is None:
+            raise nmap.PortScannerError("nmap not on PATH")
+        return nmap.PortScanner(nmap_search_path=(found,))
     except nmap.PortScannerError:
         raise UserError(
             "nmap was not found on PATH; discovery needs it. Fix: apt-get install nmap "

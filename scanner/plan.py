@@ -177,6 +177,8 @@ def _plan_one(
         address = addrs[0] if addrs else ""
         plan.jobs.append(Job(check, _replace(base, address=address)))
         return
+    if not addrs:
+        decide(AttemptStatus.SKIPPED, f"no address of {asset.value} answered discovery")
     for address in addrs:
         scan = scans.get(address)
         if scan is None or not scan.answered:

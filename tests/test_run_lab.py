@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,15 @@ def test_range_asset_respects_deny_and_names_each_host(lab_state: lab.LabState, 
     with store.engine.connect() as conn:
         scanned = {r[0] for r in conn.execute(sql("SELECT address FROM hosts"))}
     assert "127.0.10.2" not in scanned  # denied: nmap was told to exclude it
+
+
+def test_missing_nmap_is_a_clear_error(lab_state: lab.LabState, db_url: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "scanner.cli", "run", "targets.example.yaml", "--db", db_url],
+        capture_output=True, text=True, check=False, timeout=120, cwd=REPO,
+        env={**os.environ, "PATH": "/nonexistent"},
+    )
+    assert proc.returncode == 2
+    assert "nmap was not found on PATH" in proc.stderr and "Traceback" not in proc.stderr
+    # The run that could not discover is kept, marked failed: nothing stored is lost.
+    assert Store.open(db_url).list_runs()[0].status == "failed"
