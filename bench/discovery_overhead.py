@@ -37,7 +37,6 @@ from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import TypeVar
 
-import nmap
 from _common import add_repo_root_to_path, peak_rss_mb
 
 from scanner import discovery
@@ -184,11 +183,11 @@ def measure(lab: ModuleType, rounds: int, owned: bool) -> None:
         f"{1000 * (out_ours - out_raw):+.0f} ms ({100 * (out_ours - out_raw) / raw:+.1f} % of raw)"
     )
     print(f"  arguments: {' '.join(raw_argv)}")
-    probe = median_of(nmap.PortScanner, 5)
+    probe = median_of(discovery.scanner_or_error, 5)
     parse = median_of(lambda: parse_nmap_xml(xml), 5)
     print(
-        f"  overhead parts: nmap.PortScanner() (spawns `nmap -V`) {1000 * probe:.0f} ms per "
-        f"batch; parse_nmap_xml {1000 * parse:.1f} ms for {len(xml)} bytes of XML; "
+        f"  overhead parts: scanner_or_error() (python-nmap runs `nmap -V`) {1000 * probe:.0f} "
+        f"ms per batch; parse_nmap_xml {1000 * parse:.1f} ms for {len(xml)} bytes of XML; "
         f"lab {'started by this benchmark' if owned else 'already running'}"
     )
     for line in mismatches:

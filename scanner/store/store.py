@@ -16,11 +16,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from scanner.errors import UserError
-from scanner.models import Attempt, AttemptStatus, Refusal, Service, Severity
+from scanner.models import Attempt, AttemptStatus, Finding, Refusal, Service, Severity
 from scanner.store.tables import attempts, findings, hosts, refusals, runs, services
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -150,51 +150,53 @@ class Store:
                 conn.execute(insert(services), rows)
 
     def record_attempts(self, run_id: int, batch: Sequence[Attempt]) -> None:
-        """Store attempts and their findings in one transaction."""
+        """Store attempts and their findings in one transaction (two bulk statements)."""
         if not batch:
             return
+        rows = [
+            {
+                "run_id": run_id,
+                "key": a.key,
+                "check_id": a.check_id,
+                "entity_id": a.entity_id,
+                "asset_id": a.asset_id,
+                "location": a.location,
+                "status": a.status.value,
+                "reason": a.reason,
+                "error_reason": a.error_reason.value if a.error_reason else None,
+                "traceback": a.traceback,
+                "started_at": a.started_at,
+                "duration": a.duration,
+            }
+            for a in batch
+        ]
         with self.engine.begin() as conn:
-            for attempt in batch:
-                attempt_id = self._insert_attempt(conn, run_id, attempt)
-                if attempt.findings:
-                    conn.execute(
-                        insert(findings),
-                        [
-                            {
-                                "run_id": run_id,
-                                "attempt_id": attempt_id,
-                                "fingerprint": f.fingerprint,
-                                "check_id": f.check_id,
-                                "entity_id": f.entity_id,
-                                "asset_id": f.asset_id,
-                                "location": f.location,
-                                "severity": f.severity.value,
-                                "evidence": f.evidence,
-                                "detail": f.detail,
-                            }
-                            for f in _unique_findings(attempt)
-                        ],
-                    )
-
-    @staticmethod
-    def _insert_attempt(conn: Connection, run_id: int, a: Attempt) -> int:
-        result = conn.execute(
-            insert(attempts).values(
-                run_id=run_id,
-                key=a.key,
-                check_id=a.check_id,
-                entity_id=a.entity_id,
-                asset_id=a.asset_id,
-                location=a.location,
-                status=a.status.value,
-                reason=a.reason,
-                error_reason=a.error_reason.value if a.error_reason else None,
-                traceback=a.traceback,
-                started_at=a.started_at,
-                duration=a.duration,
+            # One executemany; RETURNING in parameter order pairs each id with its attempt.
+            ids = (
+                conn.execute(
+                    insert(attempts).returning(attempts.c.id, sort_by_parameter_order=True), rows
+                )
+                .scalars()
+                .all()
             )
-        )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+            found = [
+                {
+                    "run_id": run_id,
+                    "attempt_id": attempt_id,
+                    "fingerprint": key,
+                    "check_id": f.check_id,
+                    "entity_id": f.entity_id,
+                    "asset_id": f.asset_id,
+                    "location": f.location,
+                    "severity": f.severity.value,
+                    "evidence": f.evidence,
+                    "detail": f.detail,
+                }
+                for attempt, attempt_id in zip(batch, ids, strict=True)
+                for key, f in _unique_findings(attempt)
+            ]
+            if found:
+                conn.execute(insert(findings), found)
 
     def record_refusals(self, run_id: int, batch: Sequence[Refusal]) -> None:
         """Store what the scope guard refused."""
@@ -297,12 +299,12 @@ class Store:
             )
 
 
-def _unique_findings(attempt: Attempt) -> list[Any]:
+def _unique_findings(attempt: Attempt) -> list[tuple[str, Finding]]:
     # A check that reports one location twice yields one finding: the fingerprint is the identity.
-    seen: dict[str, Any] = {}
+    seen: dict[str, Finding] = {}
     for f in attempt.findings:
         seen.setdefault(f.fingerprint, f)
-    return list(seen.values())
+    return list(seen.items())
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,52 @@
+"""Run every benchmark, each in its own process (so peak memory figures do not mix), and print
+all their figures. Benchmarks print figures; none of them asserts a timing.
+
+- ``engine_overhead.py``: attempts/s through the executor, with and without the SQLite store
+  (target >= 5,000 attempts/s, < 150 MB);
+- ``store_write.py``: findings/s written by ``Store.record_attempts`` (target >= 20,000/s);
+- ``discovery_overhead.py``: our discovery vs raw nmap on the lab hosts (target ratio <= 1.10;
+  needs root, starts and stops the lab if it is not already running).
+
+Usage: ``.venv/bin/python bench/run_all.py [--skip NAME ...]``; the exit status is non-zero only
+when a benchmark failed to run, never because a target was missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = ("engine_overhead", "store_write", "discovery_overhead")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip", action="append", default=[], choices=BENCHMARKS)
+    args = parser.parse_args()
+    failed = []
+    for name in BENCHMARKS:
+        if name in args.skip:
+            continue
+        print(f"== {name}", flush=True)
+        start = time.monotonic()
+        try:
+            argv = [sys.executable, str(HERE / f"{name}.py")]
+            proc = subprocess.run(argv, check=False, timeout=1800)
+        except subprocess.TimeoutExpired:
+            print(f"   {name}: did not finish within 1800 s")
+            failed.append(name)
+            continue
+        if proc.returncode != 0:
+            failed.append(name)
+        print(f"   ({name} took {time.monotonic() - start:.0f} s, exit {proc.returncode})")
+    if failed:
+        print(f"failed to run: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
