@@ -1,0 +1,74 @@
+"""FTP server does not offer TLS (AUTH TLS).
+
+Plain FTP sends the user name, the password and every file in clear text; anyone on the path
+reads them. The check reads the ``220`` banner of each service discovery names ``ftp``, sends
+``FEAT`` to list the advertised extensions, then ``AUTH TLS`` (RFC 4217). A ``234`` answer means
+TLS is offered: a pass (the check closes the socket without negotiating). A ``500``, ``502``,
+``504`` or ``530`` answer means the server cannot protect the session: a finding. It sends no
+credentials. A port that stays silent is inconclusive; one that speaks another protocol is not
+applicable. A server that offers TLS without requiring it is not reported by this check.
+
+Sample evidence::
+
+    AUTH TLS answered '530 Please login with USER and PASS.'; FEAT: EPRT, EPSV, MDTM, PASV, ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks.network._ftp import read_reply, show
+from scanner.api import (
+    AppliesTo,
+    Check,
+    CheckContext,
+    Finding,
+    Inconclusive,
+    NotApplicable,
+    Severity,
+    Target,
+    one_line,
+)
+
+BANNER_WAIT = 5.0
+NO_TLS = (500, 502, 504, 530)
+
+
+class FtpCleartext(Check):
+    id = "net.ftp-cleartext"
+    title = "FTP without AUTH TLS (clear-text logins and transfers)"
+    family = "network"
+    severity = Severity.MEDIUM
+    applies_to = AppliesTo(services=("ftp",))
+    references = ("CWE-319", "MLPS-8.1.4.2", "CSL-21")
+    remediation = (
+        "Enable FTPS (ssl_enable=YES with force_local_logins_ssl and force_local_data_ssl in "
+        "vsftpd, or the equivalent), or replace FTP with SFTP or HTTPS."
+    )
+
+    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+        assert target.service is not None
+        with ctx.connect(target.address, target.service.port, read_limit=65536) as conn:
+            try:
+                code, banner = read_reply(conn, BANNER_WAIT)
+            except TimeoutError:
+                ctx.remaining()  # the deadline passing is not silence: let it raise
+                raise Inconclusive(f"no FTP banner within {BANNER_WAIT:.0f} s") from None
+            if code == 0:
+                raise NotApplicable(f"the service does not speak FTP: {show(banner)!r}")
+            if code != 220:
+                raise Inconclusive(f"the FTP server is not ready: {show(banner)!r}")
+            conn.send(b"FEAT\r\n")
+            _, feat = read_reply(conn)
+            conn.send(b"AUTH TLS\r\n")
+            code, reply = read_reply(conn)
+        if code == 234:
+            return  # TLS offered: a pass; the socket is closed without negotiating
+        if code not in NO_TLS:
+            raise Inconclusive(f"AUTH TLS answered {show(reply)!r}")
+        features = [line.strip().decode("ascii", "replace") for line in feat.splitlines()[1:-1]]
+        listed = ", ".join(features[:8]) + (", ..." if len(features) > 8 else "")
+        evidence = f"AUTH TLS answered {show(reply)!r}; FEAT: {one_line(listed) or 'none'}"
+        yield self.finding(
+            target, evidence, detail={"auth_tls_reply": code, "features": features[:32]}
+        )
