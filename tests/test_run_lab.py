@@ -21,8 +21,16 @@ pytestmark = pytest.mark.lab
 
 EXPECTED = {
     ("grid-east", "dispatch-gw", "net.redis-no-auth", "6379/tcp", "critical"),
+    ("grid-east", "dispatch-gw", "net.ftp-anonymous", "21/tcp", "high"),
+    ("grid-east", "dispatch-gw", "net.mqtt-anonymous", "1883/tcp", "high"),
+    ("grid-east", "dispatch-gw", "net.snmp-default-community", "161/udp", "high"),
     ("grid-east", "dispatch-gw", "net.telnet-exposed", "23/tcp", "high"),
+    ("grid-east", "dispatch-gw", "net.ftp-cleartext", "21/tcp", "medium"),
+    ("grid-east", "dispatch-gw", "net.ssh-password-auth", "22/tcp", "medium"),
+    ("grid-east", "dispatch-gw", "net.ssh-weak-algorithms", "22/tcp", "medium"),
     ("grid-east", "portal", "web.hsts-missing", "https://127.0.10.1/", "medium"),
+    # The OT host answers Modbus without authentication: high on an ot asset (critical on internet).
+    ("water-city", "plant-ot", "net.modbus-exposed", "502/tcp", "high"),
 }
 
 
@@ -41,8 +49,9 @@ def test_remote_profile_finds_exactly_the_lab_weaknesses(lab_state: lab.LabState
            for f in result["findings"]}
     assert got == EXPECTED
     assert result["errors"] == [] and result["refusals"] == []
-    # The hardened entity has nothing of medium or higher.
-    assert not [f for f in result["findings"] if f["entity_id"] == "water-city"]
+    # The hardened host and site have nothing at all.
+    assert not [f for f in result["findings"] if f["asset_id"] in ("scada-dmz", "portal")
+                and f["entity_id"] == "water-city"]
 
     store = Store.open(db_url)
     run_id = result["run"]

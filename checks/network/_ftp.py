@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from scanner.api import Connection, Inconclusive, one_line
+from scanner.api import CheckContext, Connection, Inconclusive, NotApplicable, one_line
 
 REPLY = re.compile(rb"\A(\d{3})([ -])")
+BANNER_WAIT = 5.0
 
 
 def read_reply(conn: Connection, wait: float | None = None) -> tuple[int, bytes]:
@@ -35,3 +36,17 @@ def read_reply(conn: Connection, wait: float | None = None) -> tuple[int, bytes]
 def show(data: bytes) -> str:
     """A reply as one short line of evidence, without its CRLFs."""
     return one_line(data.replace(b"\r\n", b"\n").strip(), 120)
+
+
+def greeting(conn: Connection, ctx: CheckContext) -> bytes:
+    """The server's 220 banner; NotApplicable if it is not FTP, Inconclusive if it is silent."""
+    try:
+        code, banner = read_reply(conn, BANNER_WAIT)
+    except TimeoutError:
+        ctx.remaining()  # the deadline passing is not silence: let it raise
+        raise Inconclusive(f"no FTP banner within {BANNER_WAIT:.0f} s") from None
+    if code == 0:
+        raise NotApplicable(f"the service does not speak FTP: {show(banner)!r}")
+    if code != 220:
+        raise Inconclusive(f"the FTP server is not ready: {show(banner)!r}")
+    return banner

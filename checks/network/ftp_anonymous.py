@@ -18,19 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.network._ftp import read_reply, show
+from checks.network._ftp import greeting, read_reply, show
 from scanner.api import (
     AppliesTo,
     Check,
     CheckContext,
     Finding,
     Inconclusive,
-    NotApplicable,
     Severity,
     Target,
 )
-
-BANNER_WAIT = 5.0
 
 
 class FtpAnonymous(Check):
@@ -49,15 +46,7 @@ class FtpAnonymous(Check):
     def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
         assert target.service is not None
         with ctx.connect(target.address, target.service.port, read_limit=65536) as conn:
-            try:
-                code, banner = read_reply(conn, BANNER_WAIT)
-            except TimeoutError:
-                ctx.remaining()  # the deadline passing is not silence: let it raise
-                raise Inconclusive(f"no FTP banner within {BANNER_WAIT:.0f} s") from None
-            if code == 0:
-                raise NotApplicable(f"the service does not speak FTP: {show(banner)!r}")
-            if code != 220:
-                raise Inconclusive(f"the FTP server is not ready: {show(banner)!r}")
+            banner = greeting(conn, ctx)
             conn.send(b"USER anonymous\r\n")
             code, reply = read_reply(conn)
             step = "USER anonymous"

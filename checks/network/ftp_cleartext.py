@@ -17,20 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.network._ftp import read_reply, show
+from checks.network._ftp import greeting, read_reply, show
 from scanner.api import (
     AppliesTo,
     Check,
     CheckContext,
     Finding,
     Inconclusive,
-    NotApplicable,
     Severity,
     Target,
     one_line,
 )
 
-BANNER_WAIT = 5.0
 NO_TLS = (500, 502, 504, 530)
 
 
@@ -49,15 +47,7 @@ class FtpCleartext(Check):
     def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
         assert target.service is not None
         with ctx.connect(target.address, target.service.port, read_limit=65536) as conn:
-            try:
-                code, banner = read_reply(conn, BANNER_WAIT)
-            except TimeoutError:
-                ctx.remaining()  # the deadline passing is not silence: let it raise
-                raise Inconclusive(f"no FTP banner within {BANNER_WAIT:.0f} s") from None
-            if code == 0:
-                raise NotApplicable(f"the service does not speak FTP: {show(banner)!r}")
-            if code != 220:
-                raise Inconclusive(f"the FTP server is not ready: {show(banner)!r}")
+            greeting(conn, ctx)
             conn.send(b"FEAT\r\n")
             _, feat = read_reply(conn)
             conn.send(b"AUTH TLS\r\n")

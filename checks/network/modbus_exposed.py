@@ -1,0 +1,143 @@
+"""Modbus/TCP service answers unauthenticated requests.
+
+Modbus has no authentication at all: whoever reaches port 502 can read a controller's process
+values and, with the write function codes, change setpoints or switch outputs. The check sends
+each service discovery names ``modbus`` or ``mbap`` one *read-only* request, Read Device
+Identification (function 0x2B, MEI type 0x0E, basic objects), and parses vendor, product code and
+revision; if the device answers that with a Modbus exception it falls back to Read Holding
+Registers (function 0x03) of one register at address 0. A valid Modbus/TCP answer (same
+transaction id, protocol id 0) is a finding: critical when the asset is exposed to the internet,
+high otherwise. The unit id asked is the ``unit_id`` setting (default 1). The check never sends a
+write function code. A port answering something else is not applicable; silence is inconclusive.
+
+Sample evidence::
+
+    Modbus/TCP answered Read Device Identification (unit 1) without authentication:
+    VendorName='Inspection Lab', ProductCode='LAB-PLC-1', MajorMinorRevision='1.0'
+"""
+
+from __future__ import annotations
+
+import secrets
+import struct
+from collections.abc import Iterator
+
+from scanner.api import (
+    AppliesTo,
+    Check,
+    CheckContext,
+    Connection,
+    Exposure,
+    Finding,
+    Inconclusive,
+    NotApplicable,
+    Severity,
+    Target,
+    one_line,
+)
+
+# READ-ONLY: this check sends only function 0x2B/0x0E (Read Device Identification) and 0x03 (Read
+# Holding Registers). Never add a write function code (0x05, 0x06, 0x0F, 0x10, 0x16, 0x17): writes
+# change a live industrial process.
+READ_DEVICE_ID = bytes([0x2B, 0x0E, 0x01, 0x00])  # MEI 0x0E, basic device id, from object 0
+READ_HOLDING = bytes([0x03]) + struct.pack(">HH", 0, 1)  # one register at address 0
+OBJECTS = {
+    0: "VendorName",
+    1: "ProductCode",
+    2: "MajorMinorRevision",
+    3: "VendorUrl",
+    4: "ProductName",
+    5: "ModelName",
+    6: "UserApplicationName",
+}
+
+
+def exchange(conn: Connection, unit: int, pdu: bytes, wait: float) -> bytes:
+    """Send one Modbus/TCP request and return the response PDU (function code first)."""
+    tid = secrets.randbelow(0xFFFF) + 1
+    conn.send(struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu)
+    data = b""
+    try:
+        while len(data) < 7:
+            chunk = conn.recv(260, timeout=wait)
+            if not chunk:
+                break
+            data += chunk
+        if len(data) >= 7:
+            rtid, proto, length, _ = struct.unpack_from(">HHHB", data)
+            if rtid != tid or proto != 0 or not 2 <= length <= 254:
+                raise NotApplicable(f"not a Modbus/TCP answer: {one_line(data[:64])!r}")
+            while len(data) < 6 + length:
+                chunk = conn.recv(6 + length - len(data), timeout=wait)
+                if not chunk:
+                    break
+                data += chunk
+    except TimeoutError as exc:
+        if not data:
+            raise Inconclusive("the port accepted the request but sent nothing back") from exc
+    if len(data) < 8:
+        if not data:
+            raise Inconclusive("the service closed the connection without an answer")
+        raise NotApplicable(f"not a Modbus/TCP answer: {one_line(data[:64])!r}")
+    return data[7:]
+
+
+def parse_device_id(pdu: bytes) -> dict[str, str]:
+    """Objects of a Read Device Identification response PDU; ValueError when malformed."""
+    if len(pdu) < 7 or pdu[0] != 0x2B or pdu[1] != 0x0E:
+        raise ValueError("not a Read Device Identification response")
+    count, offset, objects = pdu[6], 7, {}
+    for _ in range(count):
+        if offset + 2 > len(pdu):
+            raise ValueError("device identification truncated")
+        obj, size = pdu[offset], pdu[offset + 1]
+        value = pdu[offset + 2 : offset + 2 + size].decode("utf-8", "replace")
+        objects[OBJECTS.get(obj, f"object{obj:#04x}")] = value
+        offset += 2 + size
+    return objects
+
+
+class ModbusExposed(Check):
+    id = "net.modbus-exposed"
+    title = "Modbus/TCP service answers without authentication"
+    family = "network"
+    severity = Severity.HIGH
+    applies_to = AppliesTo(services=("modbus", "mbap"))
+    references = ("CWE-306", "MLPS-8.5.3.1", "CSL-31")
+    remediation = (
+        "Keep Modbus/TCP off the internet and corporate networks: put controllers in an isolated "
+        "control zone, allow port 502 only from the engineering stations and SCADA servers that "
+        "need it (firewall or industrial DMZ), and reach them remotely only through a VPN or jump "
+        "host."
+    )
+
+    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+        assert target.service is not None
+        unit = int(ctx.setting("unit_id", 1))
+        wait = min(5.0, ctx.remaining())
+        with ctx.connect(target.address, target.service.port, read_limit=4096) as conn:
+            pdu = exchange(conn, unit, READ_DEVICE_ID, wait)
+            if pdu[0] == 0x2B | 0x80:  # exception: device identification not supported
+                pdu = exchange(conn, unit, READ_HOLDING, wait)
+        if pdu[0] == 0x2B:
+            try:
+                objects = parse_device_id(pdu)
+            except ValueError as exc:
+                raise NotApplicable(f"malformed device identification: {exc}") from exc
+            what = "Read Device Identification"
+            facts = ", ".join(f"{k}={v!r}" for k, v in objects.items()) or "no objects"
+            detail: dict[str, object] = {"unit_id": unit, "identification": objects}
+        elif pdu[0] == 0x03 and len(pdu) >= 4:
+            what = "Read Holding Registers"
+            value = struct.unpack_from(">H", pdu, 2)[0]
+            facts = f"register 0 = {value} (device identification refused)"
+            detail = {"unit_id": unit, "holding_register_0": value}
+        elif pdu[0] & 0x80:
+            what = f"function {pdu[0] & 0x7F:#04x}"
+            facts = f"Modbus exception code {pdu[1] if len(pdu) > 1 else 0}"
+            detail = {"unit_id": unit, "exception": list(pdu[:2])}
+        else:
+            raise NotApplicable(f"unexpected Modbus answer: {pdu[:16].hex()}")
+        evidence = f"Modbus/TCP answered {what} (unit {unit}) without authentication: {facts}"
+        severity = Severity.CRITICAL if target.exposure == Exposure.INTERNET else Severity.HIGH
+        yield self.finding(target, evidence, severity=severity, detail=detail)
