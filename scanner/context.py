@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from scanner import __version__
 from scanner.http import BODY_LIMIT, HttpClient, HttpResponse
+from scanner.memo import Memo
 from scanner.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
 from scanner.ratelimit import TokenBucket
 from scanner.scope import ScopeGuard
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -36,6 +39,7 @@ class RunServices:
     bucket: TokenBucket
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     user_agent: str = f"ci-inspection-scanner/{__version__}"
+    facts: Memo = field(default_factory=Memo)
     _http: dict[str, HttpClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -111,6 +115,11 @@ class CheckContext:
         return client.get(
             url, self.deadline, check_id=self.check_id, max_bytes=max_bytes, follow=follow
         )
+
+    def collect(self, key: Hashable, produce: Callable[[], T]) -> T:
+        """A fact collected once per run for ``key`` (e.g. ``("tls", address, port)``) and shared
+        by every check that asks; ``produce`` runs only for the first, under its deadline."""
+        return self._services.facts.get(key, produce)
 
     def sleep(self, seconds: float) -> None:
         """Wait, but never past the deadline."""

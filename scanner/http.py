@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 import requests
 import urllib3
 
+from scanner.memo import Memo
 from scanner.net import remaining
 from scanner.scope import ScopeGuard
 
@@ -84,8 +85,7 @@ class HttpClient:
         self._session.trust_env = False  # no proxies, netrc or CA bundles from the environment
         self._session.verify = False
         self._session.headers["User-Agent"] = user_agent
-        self._cache: dict[str, HttpResponse] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        self._memo = Memo()
         self._lock = threading.Lock()
         self.requests_sent = 0
 
@@ -102,18 +102,13 @@ class HttpClient:
         max_bytes: int = BODY_LIMIT,
         follow: bool = True,
     ) -> HttpResponse:
-        """GET ``url`` once per run (cached), following in-scope redirects when ``follow``."""
-        key = f"{follow}:{max_bytes}:{url}"
-        with self._lock:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:  # concurrent checks wanting the same page wait for one fetch
-            cached = self._cache.get(key)
-            if cached is None:
-                cached = self.fetch(
-                    "GET", url, deadline, check_id=check_id, max_bytes=max_bytes, follow=follow
-                )
-                self._cache[key] = cached
-            return cached
+        """GET ``url`` once per run (remembered, errors too), following in-scope redirects."""
+        return self._memo.get(
+            (follow, max_bytes, url),
+            lambda: self.fetch(
+                "GET", url, deadline, check_id=check_id, max_bytes=max_bytes, follow=follow
+            ),
+        )
 
     def fetch(
         self,

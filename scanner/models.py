@@ -121,7 +121,9 @@ class Target:
         exposure: internet, internal or ot.
         tags: the asset's tags.
         service: the discovered service this target is about, if any.
-        url: the URL this target is about, if any.
+        url: the URL this target is about: a URL asset's, or one made for a discovered web
+            service (then ``service`` is set too).
+        services: for a whole-host target, every service discovery found on the address.
         expected_services: the asset's declared expected services (``22/tcp`` ...).
         credentials: the credentials reference of an on-site asset, else empty.
     """
@@ -135,6 +137,7 @@ class Target:
     tags: tuple[str, ...] = ()
     service: Service | None = None
     url: str = ""
+    services: tuple[Service, ...] = ()
     expected_services: tuple[str, ...] = ()
     credentials: str = ""
 
@@ -147,6 +150,8 @@ class Target:
             return self.service.location
         if self.url:
             return self.url
+        if self.kind == AssetKind.NETWORK:
+            return self.address
         return self.kind.value
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from scanner.discovery import HostScan
 from scanner.errors import UserError
@@ -94,6 +95,19 @@ def profile_problems(inv: LoadedInventory, registry: Registry, profile_name: str
     return problems
 
 
+#: Service names (nmap's and the scanner's own probes') that carry a web site, and their scheme.
+WEB_SERVICES = {
+    "http": "http",
+    "http-alt": "http",
+    "http-proxy": "http",
+    "http-mgmt": "http",
+    "https": "https",
+    "https-alt": "https",
+    "ssl/http": "https",
+}
+HOST_LIKE = (AssetKind.HOST, AssetKind.NETWORK, AssetKind.ONSITE)
+
+
 def build_plan(
     inv: LoadedInventory,
     checks: list[LoadedCheck],
@@ -108,97 +122,171 @@ def build_plan(
     """
     plan = Plan()
     opted_in = set(inv.model.checks.intrusive)
+    declared_urls = {_endpoint(a.url) for e in inv.model.entities for a in e.assets if a.url}
     for entity in inv.model.entities:
         for asset in entity.assets:
+            planner = _AssetPlanner(
+                plan,
+                entity,
+                asset,
+                addresses.get((entity.id, asset.id), []),
+                scans,
+                profile,
+                declared_urls,
+            )
             for check in checks:
-                _plan_one(
-                    plan,
-                    entity,
-                    asset,
-                    check,
-                    addresses.get((entity.id, asset.id), []),
-                    scans,
-                    profile,
-                    opted_in,
-                )
+                planner.plan(check, opted_in)
     return plan
 
 
-def _plan_one(
-    plan: Plan,
-    entity: Entity,
-    asset: Asset,
-    check: LoadedCheck,
-    addrs: list[str],
-    scans: dict[str, HostScan],
-    profile: Profile,
-    opted_in: set[str],
-) -> None:
-    meta = check.meta
-    base = Target(
-        entity_id=entity.id,
-        asset_id=asset.id,
-        kind=asset.kind,
-        exposure=asset.exposure,
-        tags=tuple(asset.tags),
-        expected_services=tuple(asset.expected_services),
-        credentials=asset.credentials or "",
-        hostname=""
-        if asset.kind in (AssetKind.NETWORK, AssetKind.URL) or is_ip(asset.value)
-        else asset.value,
-        url=asset.url or "",
-    )
-    wants_kind = asset.kind in meta.kinds
-    host_like = asset.kind in (AssetKind.HOST, AssetKind.NETWORK, AssetKind.ONSITE)
-    wants_service = bool(meta.services) and host_like
-    if not (wants_kind or wants_service):
-        return  # this check never looks at this kind of asset: no attempt at all
+def _endpoint(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, (parts.hostname or "").lower(), port
 
-    def decide(status: AttemptStatus, reason: str, location: str | None = None) -> None:
-        plan.decided.append(
+
+class _AssetPlanner:
+    """Plans every check on one asset."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        entity: Entity,
+        asset: Asset,
+        addrs: list[str],
+        scans: dict[str, HostScan],
+        profile: Profile,
+        declared_urls: set[tuple[str, str, int]],
+    ) -> None:
+        self.out = plan
+        self.asset = asset
+        self.addrs = addrs
+        self.scans = scans
+        self.profile = profile
+        self.declared_urls = declared_urls
+        self.base = Target(
+            entity_id=entity.id,
+            asset_id=asset.id,
+            kind=asset.kind,
+            exposure=asset.exposure,
+            tags=tuple(asset.tags),
+            expected_services=tuple(asset.expected_services),
+            credentials=asset.credentials or "",
+            hostname=""
+            if asset.kind in (AssetKind.NETWORK, AssetKind.URL) or is_ip(asset.value)
+            else asset.value,
+            url=asset.url or "",
+        )
+
+    def plan(self, check: LoadedCheck, opted_in: set[str]) -> None:
+        meta = check.meta
+        kind = AssetKind.HOST if self.asset.kind == AssetKind.NETWORK else self.asset.kind
+        host_like = self.asset.kind in HOST_LIKE
+        wants_host = host_like and kind in meta.kinds
+        wants_services = host_like and bool(meta.services)
+        wants_web = host_like and AssetKind.URL in meta.kinds
+        if self.asset.kind == AssetKind.URL:
+            if AssetKind.URL not in meta.kinds:
+                return
+        elif not (wants_host or wants_services or wants_web):
+            return  # this check never looks at this kind of asset: no attempt at all
+        if meta.intrusive and meta.id not in opted_in:
+            self.decide(
+                check,
+                AttemptStatus.SKIPPED,
+                "intrusive check; the inventory does not opt in to it (checks.intrusive)",
+            )
+            return
+        if self.asset.kind == AssetKind.URL:
+            self.job(check, address=self.addrs[0] if self.addrs else "")
+            return
+        if not self.addrs:
+            self.decide(
+                check, AttemptStatus.SKIPPED, f"no address of {self.asset.value} answered discovery"
+            )
+        for address in self.addrs:
+            scan = self.scans.get(address)
+            where = address if self.asset.kind == AssetKind.NETWORK else None
+            if scan is not None and not scan.answered:
+                self.decide(
+                    check,
+                    AttemptStatus.SKIPPED,
+                    f"{address} did not answer discovery; cannot tell",
+                    where,
+                )
+                continue
+            found = scan.services if scan is not None else ()
+            if wants_host:
+                self.job(check, address=address, services=found)
+            if wants_services or wants_web:
+                self._per_service(check, address, found, wants_services, wants_web, where)
+
+    def _per_service(
+        self,
+        check: LoadedCheck,
+        address: str,
+        found: tuple[Service, ...],
+        wants_services: bool,
+        wants_web: bool,
+        where: str | None,
+    ) -> None:
+        meta = check.meta
+        matched = False
+        for service in found:
+            if wants_services and service.name in meta.services:
+                self.job(check, address=address, service=service)
+                matched = True
+            scheme = WEB_SERVICES.get(service.name)
+            if wants_web and scheme:
+                matched = True
+                host = self.base.hostname or address
+                if (scheme, host.lower(), service.port) in self.declared_urls:
+                    continue  # the inventory declares this site as a URL asset: checked there
+                url = f"{scheme}://{_bracket(host)}:{service.port}/"
+                self.job(check, address=address, service=service, url=url)
+        if not matched:
+            wanted = list(meta.services) + (["http/https"] if wants_web else [])
+            self.decide(
+                check,
+                AttemptStatus.NOT_APPLICABLE,
+                f"no {'/'.join(wanted)} service found on {address} (ports scanned: "
+                f"{self.profile.ports})",
+                where,
+            )
+
+    def job(
+        self,
+        check: LoadedCheck,
+        *,
+        address: str,
+        service: Service | None = None,
+        url: str | None = None,
+        services: tuple[Service, ...] = (),
+    ) -> None:
+        target = replace(
+            self.base,
+            address=address,
+            service=service,
+            services=services,
+            url=self.base.url if url is None else url,
+        )
+        self.out.jobs.append(Job(check, target))
+
+    def decide(
+        self, check: LoadedCheck, status: AttemptStatus, reason: str, location: str | None = None
+    ) -> None:
+        self.out.decided.append(
             Attempt(
-                check_id=meta.id,
-                entity_id=entity.id,
-                asset_id=asset.id,
-                location=location or asset.kind.value,
+                check_id=check.id,
+                entity_id=self.base.entity_id,
+                asset_id=self.base.asset_id,
+                location=location or self.asset.kind.value,
                 status=status,
                 reason=reason,
                 started_at=time.time(),
             )
         )
 
-    if meta.intrusive and meta.id not in opted_in:
-        decide(
-            AttemptStatus.SKIPPED,
-            "intrusive check; the inventory does not opt in to it (checks.intrusive)",
-        )
-        return
-    if wants_kind:
-        address = addrs[0] if addrs else ""
-        plan.jobs.append(Job(check, _replace(base, address=address)))
-        return
-    if not addrs:
-        decide(AttemptStatus.SKIPPED, f"no address of {asset.value} answered discovery")
-    for address in addrs:
-        scan = scans.get(address)
-        if scan is None or not scan.answered:
-            decide(
-                AttemptStatus.SKIPPED,
-                f"{address} did not answer discovery; cannot tell",
-                location=address if asset.kind == AssetKind.NETWORK else None,
-            )
-            continue
-        matching = [s for s in scan.services if s.name in meta.services]
-        for service in matching:
-            plan.jobs.append(Job(check, _replace(base, address=address, service=service)))
-        if not matching:
-            decide(
-                AttemptStatus.NOT_APPLICABLE,
-                f"no {'/'.join(meta.services)} service found on {address} "
-                f"(ports scanned: {profile.ports})",
-                location=address if asset.kind == AssetKind.NETWORK else None,
-            )
 
-
-def _replace(target: Target, *, address: str, service: Service | None = None) -> Target:
-    return replace(target, address=address, service=service)
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -22,7 +22,7 @@ from scanner.discovery import HostScan, discover
 from scanner.engine import Executor, Limits
 from scanner.errors import UserError
 from scanner.inventory import LoadedInventory, authorization_problem, preflight_paths
-from scanner.models import AssetKind, Attempt, AttemptStatus, Refusal
+from scanner.models import AssetKind, Attempt, AttemptStatus, Mode, Refusal
 from scanner.plan import build_plan, profile_problems, select_checks
 from scanner.ratelimit import TokenBucket
 from scanner.registry import Registry
@@ -190,7 +190,7 @@ def execute_run(
             store,
             run_id,
             addresses,
-            checks_need_services=any(c.meta.services for c in checks),
+            remote_checks=any(c.meta.mode == Mode.REMOTE for c in checks),
             guard=guard,
             profile_name=profile_name,
         )
@@ -230,11 +230,11 @@ def _discover(
     run_id: int,
     addresses: dict[tuple[str, str], list[str]],
     *,
-    checks_need_services: bool,
+    remote_checks: bool,
     guard: ScopeGuard,
     profile_name: str,
 ) -> dict[str, HostScan]:
-    if not checks_need_services:
+    if not remote_checks:
         return {}
     kinds = {(e.id, a.id): a.kind for e in inv.model.entities for a in e.assets}
     hosts = sorted(
