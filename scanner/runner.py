@@ -11,7 +11,7 @@ import hashlib
 import ipaddress
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -21,8 +21,9 @@ from scanner.context import RunServices
 from scanner.discovery import HostScan, discover
 from scanner.engine import Executor, Limits
 from scanner.errors import UserError
+from scanner.identify import identify_all
 from scanner.inventory import LoadedInventory, authorization_problem, preflight_paths
-from scanner.models import AssetKind, Attempt, AttemptStatus, Mode, Refusal
+from scanner.models import AssetKind, Attempt, AttemptStatus, Exposure, Mode, Refusal, Service
 from scanner.plan import build_plan, profile_problems, select_checks
 from scanner.ratelimit import TokenBucket
 from scanner.registry import Registry
@@ -191,7 +192,7 @@ def execute_run(
             run_id,
             addresses,
             remote_checks=any(c.meta.mode == Mode.REMOTE for c in checks),
-            guard=guard,
+            services=services,
             profile_name=profile_name,
         )
         plan = build_plan(inv, checks, addresses, scans, profile)
@@ -231,11 +232,12 @@ def _discover(
     addresses: dict[tuple[str, str], list[str]],
     *,
     remote_checks: bool,
-    guard: ScopeGuard,
+    services: RunServices,
     profile_name: str,
 ) -> dict[str, HostScan]:
     if not remote_checks:
         return {}
+    guard = services.guard
     kinds = {(e.id, a.id): a.kind for e in inv.model.entities for a in e.assets}
     hosts = sorted(
         {
@@ -271,11 +273,6 @@ def _discover(
         exclude=guard.denied_networks(),
         in_scope=in_scope,
     )
-    store.record_discovery(
-        run_id,
-        {a: s.answered for a, s in scans.items()},
-        [svc for s in scans.values() for svc in s.services],
-    )
     for key in list(addresses):  # a range becomes the live addresses discovery found in it
         if kinds[key] == AssetKind.NETWORK:
             net = ipaddress.ip_network(addresses[key][0], strict=False)
@@ -283,6 +280,24 @@ def _discover(
                 (a for a, s in scans.items() if s.answered and ipaddress.ip_address(a) in net),
                 key=ipaddress.ip_address,
             )
+    ot = {
+        addr
+        for e in inv.model.entities
+        for a in e.assets
+        if a.exposure == Exposure.OT or "ot" in a.tags
+        for addr in addresses.get((e.id, a.id), [])
+    }
+    found = identify_all(
+        [svc for s in scans.values() for svc in s.services],
+        services,
+        ot=ot,
+        workers=inv.model.rate_limits.workers,
+    )
+    by_address: dict[str, list[Service]] = {}
+    for svc in found:
+        by_address.setdefault(svc.address, []).append(svc)
+    scans = {a: replace(s, services=tuple(by_address.get(a, ()))) for a, s in scans.items()}
+    store.record_discovery(run_id, {a: s.answered for a, s in scans.items()}, found)
     return scans
 
 
