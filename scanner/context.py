@@ -31,12 +31,14 @@ class RunServices:
     Attributes:
         guard: the run's scope guard.
         bucket: the global connection/request rate limit.
+        ot_bucket: the (much lower) extra limit on connections to ot assets.
         settings: per check id, the inventory's settings for it.
         user_agent: what HTTP requests identify themselves as.
     """
 
     guard: ScopeGuard
     bucket: TokenBucket
+    ot_bucket: TokenBucket | None = None
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     user_agent: str = f"ci-inspection-scanner/{__version__}"
     facts: Memo = field(default_factory=Memo)
@@ -68,10 +70,13 @@ class RunServices:
 class CheckContext:
     """The helpers one check may use on one target, all bound to its deadline."""
 
-    def __init__(self, services: RunServices, check_id: str, deadline: float) -> None:
+    def __init__(
+        self, services: RunServices, check_id: str, deadline: float, *, ot: bool = False
+    ) -> None:
         self._services = services
         self.check_id = check_id
         self.deadline = deadline
+        self.ot = ot
 
     @property
     def settings(self) -> Mapping[str, Any]:
@@ -88,8 +93,12 @@ class CheckContext:
 
     def _admit(self, address: str) -> None:
         self._services.guard.resolve(address, check_id=self.check_id)
-        if not self._services.bucket.acquire(self.deadline):
-            raise TimeoutError("rate limit: no connection slot before the check's deadline")
+        buckets = [self._services.bucket]
+        if self.ot and self._services.ot_bucket is not None:
+            buckets.append(self._services.ot_bucket)
+        for bucket in buckets:
+            if not bucket.acquire(self.deadline):
+                raise TimeoutError("rate limit: no connection slot before the check's deadline")
 
     def connect(
         self, address: str, port: int, *, timeout: float = 10.0, read_limit: int = READ_LIMIT

@@ -42,14 +42,29 @@ class HostScan:
 
 
 def nmap_arguments(
-    profile: Profile, *, privileged: bool, timeout: float, sweep: bool, exclude: Iterable[str] = ()
+    profile: Profile,
+    *,
+    privileged: bool,
+    timeout: float,
+    sweep: bool,
+    exclude: Iterable[str] = (),
+    ot_rate: int | None = None,
 ) -> list[str]:
-    """nmap's options for a profile; every value in it was validated by the inventory models."""
-    args = ["-n", "-T4", "--max-retries", "2", "--host-timeout", f"{int(timeout)}s"]
+    """nmap's options for a profile; every value in it was validated by the inventory models.
+
+    With ``ot_rate`` (packets per second) the options are OT-safe: the ot port list, one probe
+    in flight at a time, a packet-rate ceiling and no retries.
+    """
+    if ot_rate is None:
+        args = ["-n", "-T4", "--max-retries", "2"]
+    else:
+        args = ["-n", "-T3", "--max-retries", "0", "--max-parallelism", "1"]
+        args += ["--max-rate", str(int(ot_rate))]
+    args += ["--host-timeout", f"{int(timeout)}s"]
     args += ["-sS"] if privileged else ["-sT"]
     if not sweep:
         args.append("-Pn")  # declared hosts are scanned even if they drop pings
-    option, value = profile.nmap_ports()
+    option, value = profile.nmap_ports(ot=ot_rate is not None)
     if profile.udp_ports:
         if not privileged:
             raise UserError(
@@ -103,17 +118,32 @@ def discover(
     timeout: float,
     exclude: Iterable[str] = (),
     in_scope: Callable[[str], bool] = lambda _a: True,
+    ot: Iterable[str] = (),
+    ot_rate: int = 100,
 ) -> dict[str, HostScan]:
-    """Scan declared hosts (``-Pn``) and sweep ranges, one nmap process per batch."""
+    """Scan declared hosts (``-Pn``) and sweep ranges, one nmap process per batch.
+
+    Hosts and ranges listed in ``ot`` are scanned separately with OT-safe options.
+    """
     privileged = os.geteuid() == 0
     results: dict[str, HostScan] = {}
-    for targets, sweep in ((sorted(set(hosts)), False), (sorted(set(networks)), True)):
+    ot_set = set(ot)
+    hosts, networks = list(hosts), list(networks)
+    groups = [
+        (sorted(t for t in set(targets) if (t in ot_set) == is_ot), sweep, is_ot)
+        for targets, sweep in ((hosts, False), (networks, True))
+        for is_ot in (False, True)
+    ]
+    for targets, sweep, is_ot in groups:
+        if not targets:
+            continue
         args = nmap_arguments(
             profile,
             privileged=privileged,
             timeout=timeout,
             sweep=sweep,
             exclude=exclude if sweep else (),
+            ot_rate=ot_rate if is_ot else None,
         )
         for start in range(0, len(targets), BATCH):
             batch = targets[start : start + BATCH]

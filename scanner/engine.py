@@ -48,7 +48,7 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
     start = time.monotonic()
     check = job.check.cls()
     target = job.target
-    ctx = CheckContext(services, job.check.id, start + timeout)
+    ctx = CheckContext(services, job.check.id, start + timeout, ot=target.ot)
     status, reason, error_reason, trace = AttemptStatus.PASS, "", None, ""
     found: list[Finding] = []
     try:
@@ -135,7 +135,10 @@ class Executor:
 
         def feed(host: str) -> None:
             pending = by_host[host]
-            while pending and per_host[host] < self.limits.per_host:
+            # An ot host gets one check at a time: PLCs fall over under parallel sessions.
+            while pending and per_host[host] < (
+                1 if pending[0][1].target.ot else self.limits.per_host
+            ):
                 job_id, job = pending.popleft()
                 per_host[host] += 1
                 inflight[job_id] = job

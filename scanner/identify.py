@@ -104,7 +104,7 @@ def identify(service: Service, run: RunServices, *, ot: bool = False) -> Service
     """The service with its name decided by its own answers (or nmap's name if none fits)."""
     if service.protocol != "tcp":
         return service
-    ctx = CheckContext(run, CHECK_ID, time.monotonic() + PORT_DEADLINE)
+    ctx = CheckContext(run, CHECK_ID, time.monotonic() + PORT_DEADLINE, ot=ot)
     try:
         name = _identify(service, ctx, ot)
     except (OSError, TimeoutError):

@@ -127,6 +127,12 @@ class RateLimits(Model):
     workers: int = Field(16, ge=1, le=256, description="Checks running at once, all hosts.")
     per_host: int = Field(4, ge=1, le=64, description="Checks running at once against one host.")
     check_timeout: float = Field(30, gt=0, le=3600, description="Deadline of one check, seconds.")
+    ot_connections_per_second: float = Field(
+        2, gt=0, le=1000, description="Cap on new connections per second to ot assets."
+    )
+    ot_packets_per_second: int = Field(
+        100, ge=1, le=100000, description="nmap --max-rate for ot assets (packets per second)."
+    )
     discovery_timeout: float = Field(
         600, gt=0, le=86400, description="Deadline of discovery (nmap) for one batch, seconds."
     )
@@ -225,6 +231,13 @@ class Entity(Model):
         return value
 
 
+#: TCP ports discovered on ot assets by default: remote management, then industrial protocols
+#: (S7comm 102, Modbus 502, FINS 9600, DNP3 20000, EtherNet/IP 44818, IEC 104 2404, OPC UA 4840,
+#: Niagara Fox 1911/4911, ProConOS 20547, PCWorx 1962, MELSEC 5007, HART-IP 5094, GE SRTP 18245).
+ICS_TCP_PORTS = (
+    "21,22,23,80,102,443,502,1911,1962,2404,4840,4911,5007,5094,9600,18245,18246,20000,20547,44818"
+)
+
 PORTS = re.compile(r"^(top-\d{1,5}|all|\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*)$")
 
 
@@ -242,11 +255,18 @@ class Profile(Model):
     udp_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
         default_factory=list, description="UDP ports to discover, e.g. [161]."
     )
+    ot_ports: str = Field(
+        "ics",
+        description="TCP ports to discover on ot assets: `ics` (management and industrial "
+        "protocol ports, see docs/ot-safety.md), or a list like 502,102.",
+    )
 
-    @field_validator("ports")
+    @field_validator("ports", "ot_ports")
     @classmethod
     def _ports(cls, value: str) -> str:
         value = str(value).strip()
+        if value == "ics":
+            return value
         if not PORTS.match(value):
             raise ValueError("write top-N, all, or ports and ranges like 22,80,8000-8100")
         for part in re.findall(r"\d+", value.removeprefix("top-")):
@@ -254,11 +274,14 @@ class Profile(Model):
                 raise ValueError(f"port {part} is outside 1-65535")
         return value
 
-    def nmap_ports(self) -> tuple[str, str]:
+    def nmap_ports(self, *, ot: bool = False) -> tuple[str, str]:
         """The nmap option and value selecting TCP ports: ``("--top-ports", "1000")``..."""
-        if self.ports.startswith("top-"):
-            return "--top-ports", self.ports.removeprefix("top-")
-        return "-p", "1-65535" if self.ports == "all" else self.ports
+        ports = self.ot_ports if ot else self.ports
+        if ports == "ics":
+            return "-p", ICS_TCP_PORTS
+        if ports.startswith("top-"):
+            return "--top-ports", ports.removeprefix("top-")
+        return "-p", "1-65535" if ports == "all" else ports
 
 
 class Deadlines(Model):

@@ -155,6 +155,11 @@ class Target:
         return self.kind.value
 
     @property
+    def ot(self) -> bool:
+        """True for operational-technology assets: they get the OT-safe treatment."""
+        return self.exposure == Exposure.OT or "ot" in self.tags
+
+    @property
     def host(self) -> str:
         """The name to present to the target (TLS SNI, Host header): the DNS name or address."""
         return self.hostname or self.address

@@ -197,6 +197,13 @@ class _AssetPlanner:
                 "intrusive check; the inventory does not opt in to it (checks.intrusive)",
             )
             return
+        if meta.intrusive and self.base.ot:
+            self.decide(
+                check,
+                AttemptStatus.SKIPPED,
+                "intrusive checks never run on ot assets (OT-safe profile)",
+            )
+            return
         if self.asset.kind == AssetKind.URL:
             self.job(check, address=self.addrs[0] if self.addrs else "")
             return

@@ -178,6 +178,7 @@ def execute_run(
     services = RunServices(
         guard=guard,
         bucket=TokenBucket(limits.connections_per_second),
+        ot_bucket=TokenBucket(limits.ot_connections_per_second, burst=1),
         settings=inv.model.checks.settings,
         user_agent=(
             f"ci-inspection-scanner/{__version__} (campaign: {campaign.name}; "
@@ -265,6 +266,7 @@ def _discover(
     def in_scope(address: str) -> bool:
         return guard.address_problem(address) is None
 
+    ot_targets = _ot_addresses(inv, addresses)
     scans = discover(
         hosts,
         networks,
@@ -272,6 +274,8 @@ def _discover(
         timeout=inv.model.rate_limits.discovery_timeout,
         exclude=guard.denied_networks(),
         in_scope=in_scope,
+        ot=ot_targets,
+        ot_rate=inv.model.rate_limits.ot_packets_per_second,
     )
     for key in list(addresses):  # a range becomes the live addresses discovery found in it
         if kinds[key] == AssetKind.NETWORK:
@@ -280,13 +284,7 @@ def _discover(
                 (a for a, s in scans.items() if s.answered and ipaddress.ip_address(a) in net),
                 key=ipaddress.ip_address,
             )
-    ot = {
-        addr
-        for e in inv.model.entities
-        for a in e.assets
-        if a.exposure == Exposure.OT or "ot" in a.tags
-        for addr in addresses.get((e.id, a.id), [])
-    }
+    ot = _ot_addresses(inv, addresses)
     found = identify_all(
         [svc for s in scans.values() for svc in s.services],
         services,
@@ -299,6 +297,17 @@ def _discover(
     scans = {a: replace(s, services=tuple(by_address.get(a, ()))) for a, s in scans.items()}
     store.record_discovery(run_id, {a: s.answered for a, s in scans.items()}, found)
     return scans
+
+
+def _ot_addresses(inv: LoadedInventory, addresses: dict[tuple[str, str], list[str]]) -> set[str]:
+    """Addresses (or ranges) of ot assets: exposure ``ot`` or tagged ``ot``."""
+    return {
+        addr
+        for e in inv.model.entities
+        for a in e.assets
+        if a.exposure == Exposure.OT or "ot" in a.tags
+        for addr in addresses.get((e.id, a.id), [])
+    }
 
 
 def counts_line(counts: dict[str, int]) -> str:
