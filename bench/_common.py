@@ -6,9 +6,11 @@ benchmark measures in its own process and its peak is not mixed with another's.
 
 from __future__ import annotations
 
+import importlib
 import resource
 import sys
 from pathlib import Path
+from types import ModuleType
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,6 +29,12 @@ def current_rss_mb() -> float:
         return 0.0
     pages = int(text.split()[1])
     return pages * resource.getpagesize() / (1024 * 1024)
+
+
+def load_lab() -> ModuleType:
+    """``tests.lab.lab``, importable once the repository root is on sys.path."""
+    add_repo_root_to_path()
+    return importlib.import_module("tests.lab.lab")
 
 
 def add_repo_root_to_path() -> None:

@@ -26,7 +26,6 @@ Usage (as root, from anywhere): ``.venv/bin/python bench/discovery_overhead.py [
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import statistics
 import subprocess
@@ -37,7 +36,7 @@ from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import TypeVar
 
-from _common import add_repo_root_to_path, peak_rss_mb
+from _common import load_lab, peak_rss_mb
 
 from scanner import discovery
 from scanner.discovery import HostScan, discover, nmap_arguments, parse_nmap_xml
@@ -103,12 +102,6 @@ def median_of(fn: Callable[[], object], times: int) -> float:
         fn()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
-
-
-def load_lab() -> ModuleType:
-    """``tests.lab.lab``, importable once the repository root is on sys.path."""
-    add_repo_root_to_path()
-    return importlib.import_module("tests.lab.lab")
 
 
 def main() -> int:

@@ -5,7 +5,9 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
   (target >= 5,000 attempts/s, < 150 MB);
 - ``store_write.py``: findings/s written by ``Store.record_attempts`` (target >= 20,000/s);
 - ``discovery_overhead.py``: our discovery vs raw nmap on the lab hosts (target ratio <= 1.10;
-  needs root, starts and stops the lab if it is not already running).
+  needs root, starts and stops the lab if it is not already running);
+- ``remote_vs_nmap.py``: the remote profile over the lab vs ``nmap -sV -sC`` on the same ports
+  (target < 10 s and a ratio <= 0.1; nmap takes minutes).
 
 Usage: ``.venv/bin/python bench/run_all.py [--skip NAME ...]``; the exit status is non-zero only
 when a benchmark failed to run, never because a target was missed.
@@ -20,7 +22,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("engine_overhead", "store_write", "discovery_overhead")
+BENCHMARKS = ("engine_overhead", "store_write", "discovery_overhead", "remote_vs_nmap")
 
 
 def main() -> int:
