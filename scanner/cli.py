@@ -109,6 +109,7 @@ def schema(fmt: str) -> None:
     default="table",
     show_default=True,
 )
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option(
     "--checks-dir",
     multiple=True,
@@ -116,9 +117,10 @@ def schema(fmt: str) -> None:
     help="Extra folder of check modules.",
 )
 @user_errors
-def checks_cmd(fmt: str, checks_dir: tuple[Path, ...]) -> None:
+def checks_cmd(fmt: str, as_json: bool, checks_dir: tuple[Path, ...]) -> None:
     """Print the check catalogue. Exits 1 when a check failed to load or an id is duplicated."""
     registry = discover(_dirs(checks_dir))
+    fmt = "json" if as_json else fmt
     if fmt == "json":
         click.echo(json.dumps(catalogue_json(registry), indent=2, ensure_ascii=False))
     elif fmt == "markdown":
