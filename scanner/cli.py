@@ -65,7 +65,7 @@ def user_errors(func: F) -> F:
 @click.version_option(__version__, prog_name="scanner")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 def main(debug: bool) -> None:
-    """Inspection campaigns: remote and on-site checks, rectification notices, verified rescans."""
+    """Inspection campaigns against critical infrastructure: remote checks, stored findings."""
 
 
 @main.command()
@@ -199,7 +199,7 @@ def run(
 @user_errors
 def runs(db_url: str | None) -> None:
     """List runs with their attempt and finding counts."""
-    store = Store.open(db_url)
+    store = Store.open(db_url, create=False)
     table = Table(
         "run",
         "campaign",
@@ -238,7 +238,7 @@ def runs(db_url: str | None) -> None:
 @user_errors
 def findings(run_id: int | None, as_json: bool, errors: bool, db_url: str | None) -> None:
     """Print a run's findings, worst first."""
-    store = Store.open(db_url)
+    store = Store.open(db_url, create=False)
     run_id = run_id if run_id is not None else store.latest_run_id()
     if run_id is None:
         raise UserError("the store has no runs yet. Fix: `scanner run INVENTORY` first.")

@@ -91,30 +91,33 @@ class CheckContext:
         """Seconds left before the deadline; raises DeadlineExceeded when none are."""
         return remaining(self.deadline)
 
-    def _admit(self, address: str) -> None:
-        self._services.guard.resolve(address, check_id=self.check_id)
+    def _admit(self, address: str) -> str:
+        """Scope-check and rate-limit a connection; the checked IP address to connect to (a
+        name is never resolved a second time, so DNS cannot point the socket elsewhere)."""
+        checked = self._services.guard.resolve(address, check_id=self.check_id)[0]
         buckets = [self._services.bucket]
         if self.ot and self._services.ot_bucket is not None:
             buckets.append(self._services.ot_bucket)
         for bucket in buckets:
             if not bucket.acquire(self.deadline):
                 raise TimeoutError("rate limit: no connection slot before the check's deadline")
+        return checked
 
     def connect(
         self, address: str, port: int, *, timeout: float = 10.0, read_limit: int = READ_LIMIT
     ) -> Connection:
         """A scope-checked, rate-limited TCP connection with capped reads."""
-        self._admit(address)
+        checked = self._admit(address)
         return Connection(
-            open_tcp(address, port, self.deadline, timeout), self.deadline, read_limit
+            open_tcp(checked, port, self.deadline, timeout), self.deadline, read_limit
         )
 
     def udp_exchange(
         self, address: str, port: int, payload: bytes, *, timeout: float = 3.0
     ) -> bytes:
         """Send one datagram and return the first reply (TimeoutError when none comes)."""
-        self._admit(address)
-        return udp_exchange(address, port, payload, self.deadline, timeout)
+        checked = self._admit(address)
+        return udp_exchange(checked, port, payload, self.deadline, timeout)
 
     def http_get(
         self, url: str, *, host: str = "", max_bytes: int = BODY_LIMIT, follow: bool = True

@@ -95,6 +95,21 @@ def _top_tcp_ports(count: int) -> str:
     return ",".join(str(p) for p in sorted(p for _, p in ranked[:count]))
 
 
+def environment_problem(profile: Profile) -> str | None:
+    """What on this machine keeps discovery from running, before a run is created."""
+    if shutil.which("nmap") is None:
+        return (
+            "nmap was not found on PATH; discovery needs it. Fix: apt-get install nmap "
+            "(make setup does this)."
+        )
+    if profile.udp_ports and os.geteuid() != 0:
+        return (
+            "discovery of UDP ports (profile udp_ports) needs root privileges for nmap -sU. "
+            "Fix: run as root, or remove udp_ports from the profile."
+        )
+    return None
+
+
 def scanner_or_error() -> nmap.PortScanner:
     """A python-nmap scanner for the nmap on PATH, or a UserError saying how to install nmap."""
     # Only PATH: python-nmap would also try fixed folders, which hides a broken PATH.

@@ -9,7 +9,9 @@ batches on the calling thread, which is therefore the store's single writer.
 
 from __future__ import annotations
 
+import errno
 import queue
+import ssl
 import threading
 import time
 import traceback
@@ -29,6 +31,21 @@ from scanner.text import one_line
 
 #: A check yielding more findings than this on one target is cut off (and says so).
 MAX_FINDINGS = 1000
+#: OSError numbers that mean the network, not the check, failed.
+NETWORK_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.EHOSTDOWN,
+        errno.ENETDOWN,
+        errno.ETIMEDOUT,
+        errno.EPIPE,
+        errno.EADDRNOTAVAIL,
+    }
+)
 #: How long past its deadline a check may take to notice before it is abandoned.
 GRACE = 2.0
 
@@ -88,8 +105,11 @@ def classify(exc: BaseException) -> ErrorReason:
         return ErrorReason.OUT_OF_SCOPE
     if isinstance(exc, TimeoutError | requests.Timeout):
         return ErrorReason.TIMEOUT
-    if isinstance(exc, Unresolvable | ConnectionError | requests.ConnectionError | OSError):
+    if isinstance(exc, Unresolvable | ConnectionError | requests.ConnectionError | ssl.SSLError):
         return ErrorReason.CONNECTIVITY
+    if isinstance(exc, OSError) and exc.errno in NETWORK_ERRNOS:
+        return ErrorReason.CONNECTIVITY
+    # Anything else, a FileNotFoundError or requests.InvalidURL included, is the check's defect.
     return ErrorReason.CHECK_BUG
 
 

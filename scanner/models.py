@@ -170,6 +170,23 @@ class Target:
         return f"{self.entity_id}/{self.asset_id} {self.location}"
 
 
+def _clean_detail(value: Any, depth: int = 0) -> Any:
+    """Detail values cleaned like evidence: strings bounded and inert, containers capped."""
+    if isinstance(value, str | bytes):
+        return clean(value, 500)
+    if depth > 4:
+        return clean(repr(value), 200)
+    if isinstance(value, dict):
+        return {
+            clean(str(k), 100): _clean_detail(v, depth + 1) for k, v in list(value.items())[:100]
+        }
+    if isinstance(value, list | tuple):
+        return [_clean_detail(v, depth + 1) for v in value[:200]]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return clean(repr(value), 200)
+
+
 def fingerprint(entity_id: str, asset_id: str, check_id: str, location: str) -> str:
     """Identity of a weakness across runs: stable inputs only, never volatile evidence."""
     raw = "\x1f".join((entity_id, asset_id, check_id, location))
@@ -201,6 +218,7 @@ class Finding:
     def __post_init__(self) -> None:
         # One place makes every piece of evidence safe, whoever built the finding.
         object.__setattr__(self, "evidence", clean(self.evidence))
+        object.__setattr__(self, "detail", _clean_detail(self.detail))
 
     @property
     def fingerprint(self) -> str:

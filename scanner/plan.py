@@ -15,7 +15,15 @@ from urllib.parse import urlsplit
 from scanner.discovery import HostScan
 from scanner.errors import UserError
 from scanner.inventory import Asset, Entity, LoadedInventory, Profile
-from scanner.models import AssetKind, Attempt, AttemptStatus, Service, Target, is_ip
+from scanner.models import (
+    AssetKind,
+    Attempt,
+    AttemptStatus,
+    Service,
+    Target,
+    fingerprint,
+    is_ip,
+)
 from scanner.registry import LoadedCheck, Registry
 from scanner.yamlsource import Loc
 
@@ -85,13 +93,6 @@ def profile_problems(inv: LoadedInventory, registry: Registry, profile_name: str
                 f"  {inv.where(loc)}: profiles.{profile_name}.families[{index}]: there is no "
                 f"family {family!r} (known: {', '.join(sorted(families))}). Fix: use one of those."
             )
-    for index, check_id in enumerate(inv.model.checks.intrusive):
-        if check_id not in registry.checks:
-            loc = ("checks", "intrusive", index)
-            problems.append(
-                f"  {inv.where(loc)}: checks.intrusive[{index}]: there is no check {check_id!r}. "
-                "Fix: see `scanner checks` for the ids."
-            )
     return problems
 
 
@@ -106,6 +107,26 @@ WEB_SERVICES = {
     "ssl/http": "https",
 }
 HOST_LIKE = (AssetKind.HOST, AssetKind.NETWORK, AssetKind.ONSITE)
+
+
+def check_id_problems(inv: LoadedInventory, registry: Registry) -> list[str]:
+    """Check ids the inventory's ``checks`` section names that no loaded check has."""
+    problems: list[str] = []
+    for check_id in inv.model.checks.settings:
+        if check_id not in registry.checks:
+            loc: Loc = ("checks", "settings", check_id)
+            problems.append(
+                f"  {inv.where(loc)}: checks.settings.{check_id}: there is no check {check_id!r}; "
+                "its settings would be ignored. Fix: correct the id (see `scanner checks`)."
+            )
+    for index, check_id in enumerate(inv.model.checks.intrusive):
+        if check_id not in registry.checks:
+            loc = ("checks", "intrusive", index)
+            problems.append(
+                f"  {inv.where(loc)}: checks.intrusive[{index}]: there is no check {check_id!r}. "
+                "Fix: see `scanner checks` for the ids."
+            )
+    return problems
 
 
 def build_plan(
@@ -136,7 +157,26 @@ def build_plan(
             )
             for check in checks:
                 planner.plan(check, opted_in)
-    return plan
+    return _deduplicated(plan)
+
+
+def _deduplicated(plan: Plan) -> Plan:
+    """One job or decided attempt per attempt key: a check that applies to a service both as a
+    service and as a web site, or a host declared twice in one asset, runs once."""
+    seen: set[str] = set()
+    jobs = []
+    for job in plan.jobs:
+        t = job.target
+        key = fingerprint(t.entity_id, t.asset_id, job.check.id, t.location)
+        if key not in seen:
+            seen.add(key)
+            jobs.append(job)
+    decided = []
+    for attempt in plan.decided:
+        if attempt.key not in seen:
+            seen.add(attempt.key)
+            decided.append(attempt)
+    return Plan(jobs=jobs, decided=decided)
 
 
 def _endpoint(url: str) -> tuple[str, str, int]:

@@ -93,7 +93,8 @@ def discover(extra_dirs: Iterable[Path] = (), *, entry_points: bool = True) -> R
                 registry.problems.append(f"{origin}: failed to load: {exc!r}")
                 continue
             if isinstance(obj, ModuleType):
-                _collect(registry, obj, origin)
+                if not _collect(registry, obj, origin):
+                    registry.problems.append(f"{origin}: the module defines no Check subclass")
             elif inspect.isclass(obj) and issubclass(obj, Check):
                 _add_class(registry, obj, origin, inspect.getmodule(obj))
             else:
@@ -103,8 +104,11 @@ def discover(extra_dirs: Iterable[Path] = (), *, entry_points: bool = True) -> R
             if path.name.startswith("_"):
                 continue
             extra = _import_file(registry, path)
-            if extra is not None:
-                _collect(registry, extra, str(path))
+            if extra is not None and not _collect(registry, extra, str(path)):
+                registry.problems.append(
+                    f"{path}: defines no Check subclass. Fix: name helper modules with a "
+                    "leading underscore, or remove the file from the checks folder."
+                )
     return registry
 
 
@@ -138,10 +142,14 @@ def _import_file(registry: Registry, path: Path) -> ModuleType | None:
     return module
 
 
-def _collect(registry: Registry, module: ModuleType, origin: str) -> None:
+def _collect(registry: Registry, module: ModuleType, origin: str) -> int:
+    """Add the Check subclasses defined in ``module``; returns how many it defines."""
+    count = 0
     for _, obj in inspect.getmembers(module, inspect.isclass):
         if issubclass(obj, Check) and obj is not Check and obj.__module__ == module.__name__:
             _add_class(registry, obj, origin, module)
+            count += 1
+    return count
 
 
 def _add_class(

@@ -18,13 +18,13 @@ from typing import Protocol
 
 from scanner import __version__
 from scanner.context import RunServices
-from scanner.discovery import HostScan, discover
+from scanner.discovery import HostScan, discover, environment_problem
 from scanner.engine import Executor, Limits
 from scanner.errors import UserError
 from scanner.identify import identify_all
 from scanner.inventory import LoadedInventory, authorization_problem, preflight_paths
 from scanner.models import AssetKind, Attempt, AttemptStatus, Exposure, Mode, Refusal, Service
-from scanner.plan import build_plan, profile_problems, select_checks
+from scanner.plan import build_plan, check_id_problems, profile_problems, select_checks
 from scanner.ratelimit import TokenBucket
 from scanner.registry import Registry
 from scanner.registry import discover as discover_checks
@@ -91,6 +91,7 @@ def preflight(
     if auth:
         problems.append(f"  {auth}")
     problems += preflight_paths(inv)
+    problems += check_id_problems(inv, registry)
     if profile is not None:
         if profile not in inv.model.profiles:
             problems.append(
@@ -99,6 +100,9 @@ def preflight(
             )
         else:
             problems += profile_problems(inv, registry, profile)
+            env = environment_problem(inv.model.profiles[profile])
+            if env:
+                problems.append(f"  {env}")
     else:
         for name in inv.model.profiles:
             problems += profile_problems(inv, registry, name)

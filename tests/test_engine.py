@@ -148,3 +148,17 @@ def test_control_characters_never_reach_evidence() -> None:
     evidence = attempt.findings[0].evidence
     assert "\x1b" not in evidence and "\x07" not in evidence and "\x00" not in evidence
     assert "\\x1b[2J" in evidence
+
+
+class Misuses(_Base):
+    id = "test.misuses"
+    title = "A check with a file-system bug"
+
+    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+        with open("/nonexistent/file", encoding="utf-8") as handle:  # an OSError, not a network one
+            yield self.finding(target, handle.read())
+
+
+def test_local_os_errors_are_check_bugs_not_connectivity() -> None:
+    attempt = run_check(Misuses, service_target("127.0.0.1", 1, "thing"))
+    assert attempt.error_reason == ErrorReason.CHECK_BUG and attempt.traceback

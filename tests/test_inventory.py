@@ -163,11 +163,21 @@ def test_cli_missing_file_and_unwritable_db(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["validate", str(tmp_path / "none.yaml")])
     assert result.exit_code == 2 and "no such inventory file" in result.output
-    result = runner.invoke(main, ["runs", "--db", "sqlite:////proc/none/scanner.db"])
+    result = runner.invoke(main, ["run", str(EXAMPLE), "--db", "sqlite:////proc/none/x.db"])
     assert result.exit_code == 2 and "cannot write the store" in result.output
+    result = runner.invoke(main, ["runs", "--db", f"sqlite:///{tmp_path}/none.db"])
+    assert result.exit_code == 2 and "there is no store" in result.output
+    assert not (tmp_path / "none.db").exists()
 
 
 def test_schema_is_json_schema() -> None:
     result = CliRunner().invoke(main, ["schema"])
     schema = json.loads(result.output)
     assert set(schema["required"]) == {"campaign", "scope", "entities", "profiles"}
+
+
+def test_settings_for_an_unknown_check_are_an_error(tmp_path: Path) -> None:
+    text = MINIMAL + "checks:\n  settings:\n    web.hsts-mising:\n      min_max_age: 1\n"
+    message = _problem(tmp_path, text)
+    assert "checks.settings.web.hsts-mising: there is no check 'web.hsts-mising'" in message
+    assert message.count("there is no check") == 1  # said once, not once per profile

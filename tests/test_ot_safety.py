@@ -67,8 +67,9 @@ def test_ot_host_gets_one_check_at_a_time() -> None:
 
 
 def test_intrusive_checks_never_run_on_ot_assets(tmp_path: Path) -> None:
-    text = (MINIMAL.replace("        host: 127.0.10.1", "        host: 127.0.10.1\n        tags: [ot]")
-            + "checks:\n  intrusive: [test.intrusive]\n")
+    host = "        host: 127.0.10.1"
+    text = MINIMAL.replace(host, f"{host}\n        tags: [ot]")
+    text += "checks:\n  intrusive: [test.intrusive]\n"
     inv = load_inventory(write(tmp_path / "inv.yaml", text))
     plan = build_plan(inv, [loaded(Intrusive)], {("ent", "web"): ["127.0.10.1"]}, {},
                       inv.model.profiles["remote"])

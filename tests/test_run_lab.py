@@ -96,5 +96,5 @@ def test_missing_nmap_is_a_clear_error(lab_state: lab.LabState, db_url: str) -> 
     )
     assert proc.returncode == 2
     assert "nmap was not found on PATH" in proc.stderr and "Traceback" not in proc.stderr
-    # The run that could not discover is kept, marked failed: nothing stored is lost.
-    assert Store.open(db_url).list_runs()[0].status == "failed"
+    # Found before the run starts: no half-made run is left in the store.
+    assert Store.open(db_url).list_runs() == []

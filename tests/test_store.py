@@ -61,3 +61,21 @@ def test_unwritable_store_is_a_clear_error(tmp_path: Path) -> None:
 def test_unknown_run_is_a_clear_error(db_url: str) -> None:
     with pytest.raises(UserError, match="there is no run 42"):
         Store.open(db_url).run(42)
+
+
+def test_same_fingerprint_from_two_attempts_is_stored_once(db_url: str) -> None:
+    store = Store.open(db_url)
+    run = store.create_run("c", "p", "i", "0" * 64, "0.1")
+    same = Finding("host.x", "e", "a", "/etc/ssh/sshd_config", Severity.HIGH, "ev")
+    store.record_attempts(run, [
+        Attempt("host.x", "e", "a", "22/tcp", AttemptStatus.FAIL, findings=(same,)),
+        Attempt("host.x", "e", "a", "2222/tcp", AttemptStatus.FAIL, findings=(same,)),
+    ])
+    assert len(store.findings(run)) == 1 and len(store.attempts(run)) == 2
+
+
+def test_detail_from_a_target_is_cleaned() -> None:
+    finding = Finding("net.x", "e", "a", "1/tcp", Severity.LOW, "ev",
+                      detail={"banner": "\x1b[31mred", "items": ["\x00"] * 500})
+    assert finding.detail["banner"] == "\\x1b[31mred"
+    assert len(finding.detail["items"]) == 200

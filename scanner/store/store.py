@@ -16,7 +16,20 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Insert,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from scanner.errors import UserError
@@ -52,11 +65,20 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
-        """Open (creating or upgrading) the store at ``url``; a UserError if that fails."""
+    def open(cls, url: str | None = None, *, create: bool = True) -> Store:
+        """Open (creating or upgrading) the store at ``url``; a UserError if that fails.
+
+        With ``create=False`` (commands that only read) a missing SQLite file is an error
+        rather than a new empty store.
+        """
         url = url or default_url()
         if url.startswith("sqlite:///"):
             path = Path(url.removeprefix("sqlite:///"))
+            if not create and not path.exists():
+                raise UserError(
+                    f"there is no store at {path}: no run has been stored there yet. Fix: run "
+                    "`scanner run INVENTORY` first, or pass --db / SCANNER_DB."
+                )
             folder = path.parent if str(path.parent) else Path(".")
             if (
                 not folder.is_dir()
@@ -196,7 +218,10 @@ class Store:
                 for key, f in _unique_findings(attempt)
             ]
             if found:
-                conn.execute(insert(findings), found)
+                # Two targets of one asset may report the same location (a check reading two
+                # ports that both show one config file): the fingerprint is the identity, the
+                # first stays.
+                conn.execute(_insert_ignoring_duplicates(conn, findings), found)
 
     def record_refusals(self, run_id: int, batch: Sequence[Refusal]) -> None:
         """Store what the scope guard refused."""
@@ -297,6 +322,15 @@ class Store:
             return set(
                 conn.execute(select(attempts.c.key).where(attempts.c.run_id == run_id)).scalars()
             )
+
+
+def _insert_ignoring_duplicates(conn: Connection, table: Table) -> Insert:
+    """INSERT that skips rows violating a unique constraint, on SQLite and PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing()
+    if conn.dialect.name == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing()
+    return insert(table)
 
 
 def _unique_findings(attempt: Attempt) -> list[tuple[str, Finding]]:
