@@ -128,6 +128,28 @@ class CheckContext:
             url, self.deadline, check_id=self.check_id, max_bytes=max_bytes, follow=follow
         )
 
+    def http_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        host: str = "",
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int = BODY_LIMIT,
+        follow: bool = False,
+    ) -> HttpResponse:
+        """One request of any method (TRACE, OPTIONS...) through the host's session; not cached."""
+        client = self._services.http_client(host or urlsplit(url).netloc)
+        return client.fetch(
+            method,
+            url,
+            self.deadline,
+            check_id=self.check_id,
+            max_bytes=max_bytes,
+            follow=follow,
+            headers=headers,
+        )
+
     def collect(self, key: Hashable, produce: Callable[[], T]) -> T:
         """A fact collected once per run for ``key`` (e.g. ``("tls", address, port)``) and shared
         by every check that asks; ``produce`` runs only for the first, under its deadline."""

@@ -9,19 +9,110 @@ and caches plain GETs so that ten checks reading one page cause one request.
 
 from __future__ import annotations
 
+import io
+import socket
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin
 
 import requests
 import urllib3
 
+from scanner.check import Inconclusive
 from scanner.memo import Memo
 from scanner.net import remaining
 from scanner.scope import ScopeGuard
+
+#: The deadline of the request running on this thread, read by every socket operation.
+_deadline = threading.local()
+
+
+class _DeadlineSocket:
+    """A socket whose every read and write waits no later than the current request's deadline.
+
+    urllib3 sets one timeout per socket operation, so a server that drips a byte a second (in the
+    headers or the body) would never trip it. Wrapping the connected socket makes the *total*
+    time of a request bounded by the check's deadline.
+    """
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self._timeout: float | None = sock.gettimeout()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+    def settimeout(self, value: float | None) -> None:
+        self._timeout = value
+        self._sock.settimeout(value)
+
+    def gettimeout(self) -> float | None:
+        return self._timeout
+
+    def _bound(self) -> None:
+        at = getattr(_deadline, "at", None)
+        if at is None:
+            return
+        left = at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the check's deadline passed during the HTTP exchange")
+        self._sock.settimeout(left if self._timeout is None else min(left, self._timeout))
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        self._bound()
+        return int(self._sock.recv_into(buffer, nbytes, flags))
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        self._bound()
+        return bytes(self._sock.recv(size, flags))
+
+    def send(self, data: bytes, flags: int = 0) -> int:
+        self._bound()
+        return int(self._sock.send(data, flags))
+
+    def sendall(self, data: bytes, flags: int = 0) -> None:
+        self._bound()
+        self._sock.sendall(data, flags)
+
+    def makefile(self, mode: str = "rb", buffering: int | None = None, **_: Any) -> Any:
+        # http.client reads the response through a file over the socket: make it read via us.
+        self._sock._io_refs += 1
+        raw = socket.SocketIO(self, "rb")  # type: ignore[arg-type]
+        return io.BufferedReader(raw, buffering or io.DEFAULT_BUFFER_SIZE)
+
+
+class _DeadlineHTTPConnection(urllib3.connection.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _DeadlineHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _DeadlineHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _DeadlineHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _DeadlineHTTPPool,
+            "https": _DeadlineHTTPSPool,
+        }
+
 
 #: Default cap on a response body, bytes.
 BODY_LIMIT = 1 << 20
@@ -85,6 +176,8 @@ class HttpClient:
         self._session.trust_env = False  # no proxies, netrc or CA bundles from the environment
         self._session.verify = False
         self._session.headers["User-Agent"] = user_agent
+        for scheme in ("http://", "https://"):
+            self._session.mount(scheme, _DeadlineAdapter())
         self._memo = Memo()
         self._lock = threading.Lock()
         self.requests_sent = 0
@@ -119,12 +212,13 @@ class HttpClient:
         check_id: str = "",
         max_bytes: int = BODY_LIMIT,
         follow: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> HttpResponse:
         """Send one request (no cache), following redirects in scope when ``follow``."""
         hops: list[tuple[str, int]] = []
         seen = {url}
         while True:
-            response = self._one(method, url, deadline, check_id, max_bytes)
+            response = self._one(method, url, deadline, check_id, max_bytes, headers)
             location = response.header("Location")
             if not (follow and response.status in REDIRECTS and location) or len(hops) >= 10:
                 return _with(response, hops)
@@ -142,7 +236,13 @@ class HttpClient:
                 method = "GET"
 
     def _one(
-        self, method: str, url: str, deadline: float, check_id: str, max_bytes: int
+        self,
+        method: str,
+        url: str,
+        deadline: float,
+        check_id: str,
+        max_bytes: int,
+        headers: Mapping[str, str] | None,
     ) -> HttpResponse:
         self._guard.check_url(url, check_id=check_id)
         if not self._acquire(deadline):
@@ -150,8 +250,34 @@ class HttpClient:
         timeout = min(10.0, remaining(deadline))
         with self._lock:
             self.requests_sent += 1
+        _deadline.at = deadline
+        try:
+            return self._exchange(method, url, timeout, max_bytes, deadline, headers)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise TimeoutError(f"the server stalled: {exc}") from None
+        except urllib3.exceptions.DecodeError as exc:
+            raise Inconclusive(f"the response body could not be decoded: {exc}") from None
+        except urllib3.exceptions.ProtocolError as exc:
+            raise ConnectionError(f"the connection broke during the response: {exc}") from None
+        finally:
+            _deadline.at = None
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        timeout: float,
+        max_bytes: int,
+        deadline: float,
+        headers: Mapping[str, str] | None,
+    ) -> HttpResponse:
         with self._session.request(
-            method, url, stream=True, allow_redirects=False, timeout=(timeout, timeout)
+            method,
+            url,
+            stream=True,
+            allow_redirects=False,
+            timeout=(timeout, timeout),
+            headers=dict(headers or {}),
         ) as resp:
             body = bytearray()
             truncated = False
@@ -165,11 +291,11 @@ class HttpClient:
                 if time.monotonic() >= deadline:
                     truncated = True
                     break
-            headers = tuple((str(k), str(v)) for k, v in resp.raw.headers.items())
+            received = tuple((str(k), str(v)) for k, v in resp.raw.headers.items())
             return HttpResponse(
                 url=url,
                 status=resp.status_code,
-                headers=headers,
+                headers=received,
                 body=bytes(body),
                 truncated=truncated,
             )
