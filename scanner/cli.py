@@ -1,4 +1,5 @@
-"""The ``scanner`` command line: validate, schema, checks, run, runs, findings.
+"""The ``scanner`` command line: validate, schema, checks, run, runs, findings (and, from
+:mod:`scanner.cli_issues`, issues, issue, waive, false-positive, diff).
 
 Every user-fixable problem is a :class:`~scanner.errors.UserError`: printed as one paragraph,
 exit code 2, no traceback unless ``--debug``. Whatever a target sent is printed through
@@ -9,20 +10,19 @@ from __future__ import annotations
 
 import json
 import sys
-import traceback
-from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from scanner import __version__
 from scanner.catalogue import catalogue_json, catalogue_markdown, inventory_markdown, schema_json
+from scanner.cli_issues import diff_cmd, false_positive_cmd, issue_cmd, issues_cmd, waive_cmd
+from scanner.cliutil import DB_OPTION, err, out, user_errors
 from scanner.errors import UserError
 from scanner.inventory import load_inventory
 from scanner.progress import RichProgress
@@ -30,35 +30,6 @@ from scanner.registry import discover
 from scanner.runner import counts_line, execute_run, load_registry, preflight
 from scanner.store import Store
 from scanner.text import one_line
-
-F = TypeVar("F", bound=Callable[..., Any])
-# Wide when piped (a log file, CI): 80 columns would fold every finding into a tower.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False)
-
-DB_OPTION = click.option(
-    "--db",
-    "db_url",
-    default=None,
-    metavar="URL",
-    help="Store URL (default: $SCANNER_DB or sqlite:///scanner.db).",
-)
-
-
-def user_errors(func: F) -> F:
-    """Turn UserError into a one-paragraph message and exit 2 (traceback with --debug)."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except UserError as exc:
-            if click.get_current_context().find_root().params.get("debug"):
-                traceback.print_exc()
-            err.print(f"[bold red]error:[/] {escape(str(exc))}")
-            sys.exit(exc.exit_code)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group()
@@ -148,16 +119,31 @@ def checks_cmd(fmt: str, as_json: bool, checks_dir: tuple[Path, ...]) -> None:
     help="Extra folder of check modules.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run's results as JSON.")
+@click.option(
+    "--resume",
+    "resume",
+    type=int,
+    default=None,
+    metavar="RUN",
+    help="Finish this unfinished run (same inventory and profile) instead of a new one.",
+)
 @DB_OPTION
 @user_errors
 def run(
-    inventory: Path, profile: str, checks_dir: tuple[Path, ...], as_json: bool, db_url: str | None
+    inventory: Path,
+    profile: str,
+    checks_dir: tuple[Path, ...],
+    as_json: bool,
+    resume: int | None,
+    db_url: str | None,
 ) -> None:
     """Run PROFILE of INVENTORY and store the results."""
     inv = load_inventory(inventory)
     store = Store.open(db_url)
     observer = RichProgress(err) if err.is_terminal and not as_json else None
-    result = execute_run(inv, profile, store, extra_dirs=_dirs(checks_dir), observer=observer)
+    result = execute_run(
+        inv, profile, store, extra_dirs=_dirs(checks_dir), observer=observer, resume=resume
+    )
     found = store.findings(result.run_id)
     if as_json:
         click.echo(
@@ -178,6 +164,7 @@ def run(
                         {"target": r.target, "reason": r.reason, "check_id": r.check_id}
                         for r in result.refusals
                     ],
+                    "issues": asdict(result.tracking) if result.tracking else None,
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -192,6 +179,8 @@ def run(
     )
     for r in result.refusals:
         out.print(f"  refused: {escape(one_line(r.target))}: {escape(one_line(r.reason))}")
+    if result.tracking:
+        out.print(escape(result.tracking.line()))
 
 
 @main.command()
@@ -295,6 +284,10 @@ def _dirs(dirs: tuple[Path, ...]) -> list[Path]:
         if not d.is_dir():
             raise UserError(f"--checks-dir {d}: not a folder. Fix: point it at check modules.")
     return list(dirs)
+
+
+for _command in (issues_cmd, issue_cmd, waive_cmd, false_positive_cmd, diff_cmd):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

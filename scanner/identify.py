@@ -124,21 +124,29 @@ def _identify(service: Service, ctx: CheckContext, ot: bool) -> str | None:
         # TLS before anything else: a TLS port answers plain HTTP too (with an error page).
         order = ["tls", *(n for n in (*order, *PROBES) if n != "tls")]
         order = list(dict.fromkeys(order))
-    for name in order:
+    if len(order) <= 1:
+        return _answers(ctx, address, port, order[0]) if order else None
+    # Each probe on its own connection, all at once: a port that swallows every guess costs
+    # one probe's wait, not the sum of them. The first match in priority order names it.
+    with ThreadPoolExecutor(max_workers=len(order), thread_name_prefix="probe") as pool:
+        answered = list(pool.map(lambda n: _answers(ctx, address, port, n), order))
+    return next((a for a in answered if a), None)
+
+
+def _answers(ctx: CheckContext, address: str, port: int, name: str) -> str | None:
+    """The service name if the port answers probe ``name`` in its protocol, else None."""
+    try:
         if name == "tls":
-            if _speaks_tls(ctx, address, port):
-                return "https" if _https(ctx, address, port) else "ssl"
-            continue
+            if not _speaks_tls(ctx, address, port):
+                return None
+            return "https" if _https(ctx, address, port) else "ssl"
         probe = PROBES[name]
         with ctx.connect(address, port, timeout=PROBE_WAIT, read_limit=4096) as conn:
-            try:
-                conn.send(probe.payload)
-                reply = conn.recv(256, timeout=PROBE_WAIT)
-            except (ConnectionError, TimeoutError):
-                continue  # not this protocol: it hung up or stayed silent
-        if reply and probe.answer(reply):
-            return name
-    return None
+            conn.send(probe.payload)
+            reply = conn.recv(256, timeout=PROBE_WAIT)
+    except (OSError, TimeoutError):
+        return None  # refused, hung up or silent: not this protocol
+    return name if reply and probe.answer(reply) else None
 
 
 def _tls_context() -> ssl.SSLContext:

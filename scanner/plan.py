@@ -36,6 +36,12 @@ class Job:
     target: Target
 
     @property
+    def key(self) -> str:
+        """The key of the attempt this job will produce."""
+        t = self.target
+        return fingerprint(t.entity_id, t.asset_id, self.check.id, t.location)
+
+    @property
     def host_key(self) -> str:
         """What the per-host concurrency cap counts by."""
         return self.target.address or self.target.hostname or self.target.url
@@ -47,6 +53,13 @@ class Plan:
 
     jobs: list[Job] = field(default_factory=list)
     decided: list[Attempt] = field(default_factory=list)
+
+    def without(self, done: set[str]) -> Plan:
+        """The plan less the attempts whose keys are in ``done`` (a resumed run's)."""
+        return Plan(
+            jobs=[j for j in self.jobs if j.key not in done],
+            decided=[a for a in self.decided if a.key not in done],
+        )
 
 
 def select_checks(inv: LoadedInventory, registry: Registry, profile_name: str) -> list[LoadedCheck]:
@@ -166,10 +179,8 @@ def _deduplicated(plan: Plan) -> Plan:
     seen: set[str] = set()
     jobs = []
     for job in plan.jobs:
-        t = job.target
-        key = fingerprint(t.entity_id, t.asset_id, job.check.id, t.location)
-        if key not in seen:
-            seen.add(key)
+        if job.key not in seen:
+            seen.add(job.key)
             jobs.append(job)
     decided = []
     for attempt in plan.decided:

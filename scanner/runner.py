@@ -26,10 +26,11 @@ from scanner.inventory import LoadedInventory, authorization_problem, preflight_
 from scanner.models import AssetKind, Attempt, AttemptStatus, Exposure, Mode, Refusal, Service
 from scanner.plan import build_plan, check_id_problems, profile_problems, select_checks
 from scanner.ratelimit import TokenBucket
-from scanner.registry import Registry
+from scanner.registry import LoadedCheck, Registry
 from scanner.registry import discover as discover_checks
 from scanner.scope import OutOfScope, ScopeGuard, Unresolvable
 from scanner.store import Store
+from scanner.tracking import ReconcileReport, reconcile
 from scanner.yamlsource import Loc, dotted
 
 
@@ -69,6 +70,7 @@ class RunResult:
     refusals: list[Refusal] = field(default_factory=list)
     seconds: float = 0.0
     http_requests: int = 0
+    tracking: ReconcileReport | None = None
 
 
 def load_registry(inv: LoadedInventory, extra_dirs: Iterable[Path] = ()) -> Registry:
@@ -162,45 +164,44 @@ def execute_run(
     extra_dirs: Iterable[Path] = (),
     observer: Observer | None = None,
     now: datetime | None = None,
+    resume: int | None = None,
 ) -> RunResult:
-    """Run the profile over the inventory, storing everything as it goes."""
+    """Run the profile over the inventory, storing everything as it goes, then reconcile issues.
+
+    With ``resume`` (a run id), finish that unfinished run instead: its stored discovery and
+    attempts are kept and only the attempts it lacks are run.
+    """
     observer = observer or NullObserver()
     registry = load_registry(inv, extra_dirs)
-    guard, addresses = preflight(inv, registry, profile=profile_name, now=now)
+    _, addresses = preflight(inv, registry, profile=profile_name, now=now)
     checks = select_checks(inv, registry, profile_name)
     profile = inv.model.profiles[profile_name]
     refusals: list[Refusal] = []
-    scope = inv.model.scope
-    guard = ScopeGuard(scope.allow, scope.deny, on_refusal=refusals.append)
-    campaign = inv.model.campaign
+    services = _run_services(inv, refusals)
     limits = inv.model.rate_limits
-    raw = inv.path.read_bytes()
-    run_id = store.create_run(
-        campaign.name, profile_name, str(inv.path), hashlib.sha256(raw).hexdigest(), __version__
-    )
+    sha = hashlib.sha256(inv.path.read_bytes()).hexdigest()
+    if resume is None:
+        run_id = store.create_run(
+            inv.model.campaign.name, profile_name, str(inv.path), sha, __version__
+        )
+    else:
+        run_id = _reopen(store, resume, profile_name, sha)
     result = RunResult(run_id=run_id, status="running")
-    services = RunServices(
-        guard=guard,
-        bucket=TokenBucket(limits.connections_per_second),
-        ot_bucket=TokenBucket(limits.ot_connections_per_second, burst=1),
-        settings=inv.model.checks.settings,
-        user_agent=(
-            f"ci-inspection-scanner/{__version__} (campaign: {campaign.name}; "
-            f"authorization: {campaign.authorization.reference})"
-        ),
-    )
     started = time.monotonic()
     try:
-        scans = _discover(
+        scans = _discovery(
             inv,
             store,
             run_id,
             addresses,
-            remote_checks=any(c.meta.mode == Mode.REMOTE for c in checks),
-            services=services,
-            profile_name=profile_name,
+            checks,
+            services,
+            profile_name,
+            resumed=resume is not None,
         )
         plan = build_plan(inv, checks, addresses, scans, profile)
+        if resume is not None:
+            plan = plan.without(store.attempt_keys(run_id))
         observer.started(run_id, len(plan.jobs) + len(plan.decided))
 
         def record(batch: Sequence[Attempt]) -> None:
@@ -227,7 +228,69 @@ def execute_run(
         services.close()
         store.finish_run(run_id, result.status)
         observer.finished()
+    result.tracking = reconcile(store, run_id)
     return result
+
+
+def _discovery(
+    inv: LoadedInventory,
+    store: Store,
+    run_id: int,
+    addresses: dict[tuple[str, str], list[str]],
+    checks: Sequence[LoadedCheck],
+    services: RunServices,
+    profile_name: str,
+    *,
+    resumed: bool,
+) -> dict[str, HostScan]:
+    """A resumed run's stored discovery, or a new discovery."""
+    scans = store.load_discovery(run_id) if resumed else {}
+    if scans:
+        _expand_networks(inv, addresses, scans)
+        return scans
+    return _discover(
+        inv,
+        store,
+        run_id,
+        addresses,
+        remote_checks=any(c.meta.mode == Mode.REMOTE for c in checks),
+        services=services,
+        profile_name=profile_name,
+    )
+
+
+def _run_services(inv: LoadedInventory, refusals: list[Refusal]) -> RunServices:
+    """The shared state of one run: its scope guard (recording refusals), rate limits, settings."""
+    scope, limits, campaign = inv.model.scope, inv.model.rate_limits, inv.model.campaign
+    return RunServices(
+        guard=ScopeGuard(scope.allow, scope.deny, on_refusal=refusals.append),
+        bucket=TokenBucket(limits.connections_per_second),
+        ot_bucket=TokenBucket(limits.ot_connections_per_second, burst=1),
+        settings=inv.model.checks.settings,
+        user_agent=(
+            f"ci-inspection-scanner/{__version__} (campaign: {campaign.name}; "
+            f"authorization: {campaign.authorization.reference})"
+        ),
+    )
+
+
+def _reopen(store: Store, run_id: int, profile_name: str, sha: str) -> int:
+    """Check that run ``run_id`` can be resumed with this inventory and profile, and reopen it."""
+    row = store.run(run_id)
+    if row.status == "completed":
+        raise UserError(f"run {run_id} is already complete; there is nothing to resume.")
+    if row.profile != profile_name:
+        raise UserError(
+            f"run {run_id} ran profile {row.profile!r}, not {profile_name!r}. Fix: resume it "
+            f"with --profile {row.profile}."
+        )
+    if store.inventory_sha256(run_id) != sha:
+        raise UserError(
+            f"the inventory changed since run {run_id} started, so its remaining attempts would "
+            "not match. Fix: start a new run instead of resuming."
+        )
+    store.reopen_run(run_id)
+    return run_id
 
 
 def _discover(
@@ -281,13 +344,7 @@ def _discover(
         ot=ot_targets,
         ot_rate=inv.model.rate_limits.ot_packets_per_second,
     )
-    for key in list(addresses):  # a range becomes the live addresses discovery found in it
-        if kinds[key] == AssetKind.NETWORK:
-            net = ipaddress.ip_network(addresses[key][0], strict=False)
-            addresses[key] = sorted(
-                (a for a, s in scans.items() if s.answered and ipaddress.ip_address(a) in net),
-                key=ipaddress.ip_address,
-            )
+    _expand_networks(inv, addresses, scans)
     ot = _ot_addresses(inv, addresses)
     found = identify_all(
         [svc for s in scans.values() for svc in s.services],
@@ -301,6 +358,22 @@ def _discover(
     scans = {a: replace(s, services=tuple(by_address.get(a, ()))) for a, s in scans.items()}
     store.record_discovery(run_id, {a: s.answered for a, s in scans.items()}, found)
     return scans
+
+
+def _expand_networks(
+    inv: LoadedInventory, addresses: dict[tuple[str, str], list[str]], scans: dict[str, HostScan]
+) -> None:
+    """A range asset's addresses become the live addresses discovery found in it."""
+    for entity in inv.model.entities:
+        for asset in entity.assets:
+            key = (entity.id, asset.id)
+            if asset.kind != AssetKind.NETWORK or key not in addresses:
+                continue
+            net = ipaddress.ip_network(asset.value, strict=False)
+            addresses[key] = sorted(
+                (a for a, s in scans.items() if s.answered and ipaddress.ip_address(a) in net),
+                key=ipaddress.ip_address,
+            )
 
 
 def _ot_addresses(inv: LoadedInventory, addresses: dict[tuple[str, str], list[str]]) -> set[str]:

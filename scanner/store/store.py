@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from scanner.discovery import HostScan
 from scanner.errors import UserError
 from scanner.models import Attempt, AttemptStatus, Finding, Refusal, Service, Severity
 from scanner.store.tables import attempts, findings, hosts, refusals, runs, services
@@ -134,6 +135,39 @@ class Store:
                 )
             )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def reopen_run(self, run_id: int) -> None:
+        """Mark an unfinished run running again (it is being resumed)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(runs).where(runs.c.id == run_id).values(status="running", finished_at=None)
+            )
+
+    def inventory_sha256(self, run_id: int) -> str:
+        """The SHA-256 of the inventory file a run started with."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(runs.c.inventory_sha256).where(runs.c.id == run_id)
+            ).scalar()
+        return str(value or "")
+
+    def load_discovery(self, run_id: int) -> dict[str, HostScan]:
+        """What discovery stored for a run (empty if it did not finish)."""
+        with self.engine.connect() as conn:
+            answered = dict(
+                conn.execute(
+                    select(hosts.c.address, hosts.c.answered).where(hosts.c.run_id == run_id)
+                ).all()
+            )
+            found: dict[str, list[Service]] = {}
+            for r in conn.execute(select(services).where(services.c.run_id == run_id)):
+                found.setdefault(r.address, []).append(
+                    Service(r.address, r.port, r.protocol, r.name, r.product)
+                )
+        return {
+            a: HostScan(address=a, answered=bool(up), services=tuple(found.get(a, ())))
+            for a, up in answered.items()
+        }
 
     def finish_run(self, run_id: int, status: str, note: str = "") -> None:
         """Mark a run completed, failed or interrupted."""

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 
 metadata = MetaData()
 
@@ -32,6 +33,7 @@ runs = Table(
     Column("started_at", Float, nullable=False),
     Column("finished_at", Float),
     Column("note", Text, nullable=False, server_default=""),
+    Column("reconciled", Boolean, nullable=False, server_default=sa_false()),
 )
 
 hosts = Table(
@@ -70,6 +72,7 @@ attempts = Table(
     Column("started_at", Float, nullable=False),
     Column("duration", Float, nullable=False),
     UniqueConstraint("run_id", "key", name="uq_attempts_run_key"),
+    Index("ix_attempts_run_check_asset", "run_id", "check_id", "entity_id", "asset_id"),
 )
 
 findings = Table(
@@ -99,4 +102,43 @@ refusals = Table(
     Column("reason", Text, nullable=False),
     Column("check_id", String(100), nullable=False),
     Column("at", Float, nullable=False),
+)
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("entity_id", String(63), nullable=False),
+    Column("asset_id", String(63), nullable=False),
+    Column("check_id", String(100), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("target_location", Text, nullable=False),  # the attempt's location that found it
+    Column("severity", String(10), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("first_seen_run", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("last_seen_run", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("first_seen_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("deadline", Float),  # fixed when the item first appears on a notice
+    Column("waiver_reason", Text),
+    Column("waiver_approver", Text),
+    Column("waiver_until", Float),
+    Index("ix_issues_entity_state", "entity_id", "state"),
+)
+
+issue_events = Table(
+    "issue_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id")),  # None for a person's decision
+    Column("at", Float, nullable=False),
+    Column("from_state", String(20)),
+    Column("to_state", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", Text, nullable=False, server_default="scanner"),
+    Index("ix_issue_events_issue", "issue_id"),
+    Index("ix_issue_events_run", "run_id"),
 )

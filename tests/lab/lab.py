@@ -36,6 +36,8 @@ on every start)::
     logs/NAME.log               stdout+stderr of each daemon (plus nginx-access, vsftpd xfer logs)
     nginx/ redis-*/ inetd/ vsftpd-*/ mosquitto-*/ snmpd-*/ sshd-*/   configs, data, pid files,
                                 host keys (sshd-*/ssh_host_*_key)
+    tls-lab/                    the tls host's certificates (lab CA) and keys; openssl ca database
+    nginx-tls/                  the tls host's own nginx: config, pid, temp dirs
 
 The Modbus server runs as ``nobody``. If ``nobody`` cannot use the ``--python`` interpreter (a
 pyenv or venv Python under /root), it runs under ``/usr/bin/python3`` with that interpreter's
@@ -45,6 +47,7 @@ pymodbus directory on PYTHONPATH (pymodbus is pure Python).
 from __future__ import annotations
 
 import argparse
+import calendar
 import contextlib
 import fcntl
 import grp
@@ -75,6 +78,7 @@ STOP_TIMEOUT: Final = 5.0
 WEAK_ADDR: Final = "127.0.10.1"
 HARDENED_ADDR: Final = "127.0.10.2"
 OT_ADDR: Final = "127.0.10.3"
+TLS_ADDR: Final = "127.0.10.4"
 
 # Debian packages the lab needs (``install``). nmap is here for the scanner's discovery tests.
 DEBIAN_PACKAGES: Final = (
@@ -94,6 +98,9 @@ DEBIAN_PACKAGES: Final = (
     "netbase",
     "nmap",
     "python3",
+    "postgresql",
+    "tigervnc-standalone-server",
+    "samba",
 )
 
 # Modbus data served by the ot host (modbus_server.py imports these; tests assert on them).
@@ -200,6 +207,22 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
                 Service("snmp", 161, "udp", "snmpd-weak", "communities public (ro), private (rw)"),
                 Service("mqtt", 1883, "tcp", "mosquitto-weak", "anonymous clients allowed"),
                 Service("redis", 6379, "tcp", "redis-weak", "protected-mode no, no password"),
+                Service("redis", 6380, "tcp", "redis-weak-6380", "requirepass foobared (default)"),
+                Service(
+                    "postgresql",
+                    5432,
+                    "tcp",
+                    "postgres-weak",
+                    "listens on the host's address; ssl off; password (SCRAM) from any address",
+                ),
+                Service("vnc", 5900, "tcp", "xvnc-weak", "TigerVNC Xvnc, security type None"),
+                Service(
+                    "microsoft-ds",
+                    445,
+                    "tcp",
+                    "smbd-weak",
+                    "Samba, guest access to a read-only share, signing not required",
+                ),
             ),
         ),
         "hardened": Host(
@@ -242,6 +265,27 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
                     "Modbus/TCP (pymodbus): holding registers and device identification, "
                     "no authentication (as the protocol)",
                 ),
+            ),
+        ),
+        "tls": Host(
+            name="tls",
+            address=TLS_ADDR,
+            role="one TLS weakness per port (its own nginx, certificates from the lab CA)",
+            services=(
+                Service("https", 443, "tcp", "nginx-tls", "expired certificate (2020-2021)"),
+                Service("https", 8443, "tcp", "nginx-tls", "not yet valid certificate (2040-2041)"),
+                Service(
+                    "https",
+                    9443,
+                    "tcp",
+                    "nginx-tls",
+                    "RSA-1024 key, SHA-1 signature; TLS 1.0-1.2 at SECLEVEL=0 with CBC, "
+                    "anonymous and NULL cipher suites",
+                ),
+                Service(
+                    "https", 10443, "tcp", "nginx-tls", "certificate for www.other.invalid only"
+                ),
+                Service("https", 11443, "tcp", "nginx-tls", "certificate expiring in 7-10 days"),
             ),
         ),
     }
@@ -661,10 +705,50 @@ def _nginx(state_dir: Path) -> DaemonSpec:
     weak_root = _mkdir(base / "html" / "weak")
     hard_root = _mkdir(base / "html" / "hardened")
     _write(weak_root / "index.html", "<html><body><h1>weak lab host</h1></body></html>\n")
-    _write(hard_root / "index.html", "<html><body><h1>hardened lab host</h1></body></html>\n")
     files = _mkdir(weak_root / "files")
     _write(files / "backup-2024.sql", "-- lab fixture, not a real backup\n")
     _write(files / "notes.txt", "lab fixture\n")
+    # weak: what the web checks look for (every value is a lab fixture, not a secret)
+    _write(weak_root / ".git" / "HEAD", "ref: refs/heads/main\n")
+    _write(weak_root / ".git" / "config", "[core]\n\trepositoryformatversion = 0\n\tbare = false\n")
+    _write(
+        weak_root / ".env",
+        "APP_ENV=production\nAPP_KEY=base64:bGFiLWZpeHR1cmU=\nDB_HOST=127.0.0.1\n"
+        "DB_PASSWORD=lab-fixture-not-a-secret\n",
+    )
+    _write(
+        weak_root / "backup.sql",
+        "-- MySQL dump 10.13  Distrib 8.0.36 (lab fixture)\n"
+        "CREATE TABLE `users` (`id` int NOT NULL, `name` varchar(64), PRIMARY KEY (`id`));\n"
+        "INSERT INTO `users` VALUES (1,'lab-user');\n",
+    )
+    _write(
+        weak_root / "admin" / "index.html",
+        "<html><head><title>Admin console login</title></head><body><h1>Admin console</h1>"
+        '<form method="post" action="/admin/login"><input name="username">'
+        '<input type="password" name="password"><button>Log in</button></form></body></html>\n',
+    )
+    stock = Path("/usr/share/nginx/html/index.html")  # Debian's own welcome page when present
+    _write(
+        weak_root / "welcome" / "index.html",
+        stock.read_text(encoding="utf-8")
+        if stock.is_file()
+        else "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n"
+        "<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is "
+        "successfully installed and working.</p>\n</body>\n</html>\n",
+    )
+    # hardened: a privacy policy linked from the front page, nothing else to find
+    _write(
+        hard_root / "index.html",
+        "<html><head><title>hardened lab host</title></head><body><h1>hardened lab host</h1>"
+        '<footer><a href="/privacy.html">Privacy policy 隐私政策</a></footer></body></html>\n',
+    )
+    _write(
+        hard_root / "privacy.html",
+        "<html><head><title>Privacy policy 隐私政策</title></head><body><h1>Privacy policy</h1>"
+        "<p>Lab fixture: what is collected, why, for how long, and whom to contact.</p>"
+        "</body></html>\n",
+    )
     temps = "\n".join(
         f"    {kind}_temp_path {tmp / kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -679,6 +763,10 @@ def _nginx(state_dir: Path) -> DaemonSpec:
             ("Referrer-Policy", "no-referrer"),
         )
     )
+    weak_cookie = (
+        '        location = /index.html { add_header Set-Cookie "sessionid=lab-weak; Path=/"; }'
+    )
+    hard_cookie = "sessionid=lab-hardened; Path=/; Secure; HttpOnly; SameSite=Strict"
     conf = f"""\
 # Generated by tests/lab/lab.py: one nginx for the weak and hardened hosts.
 user www-data;
@@ -693,12 +781,14 @@ http {{
 {temps}
     sendfile on;
 
-    # weak: plain HTTP without redirect, version in Server, directory listing
+    # weak: plain HTTP without redirect, version in Server, directory listing, /.git/HEAD,
+    # /.env, /backup.sql, /admin/ login, a cookie without flags, the default page at /welcome/
     server {{
         listen {WEAK_ADDR}:80;
         server_tokens on;
         root {weak_root};
         location /files/ {{ autoindex on; }}
+{weak_cookie}
     }}
     # weak: self-signed certificate, old protocols, no HSTS or security headers
     server {{
@@ -710,6 +800,7 @@ http {{
         ssl_ciphers DEFAULT:@SECLEVEL=0;
         root {weak_root};
         location /files/ {{ autoindex on; }}
+{weak_cookie}
     }}
     # hardened: HTTP only redirects
     server {{
@@ -728,6 +819,12 @@ http {{
         ssl_prefer_server_ciphers on;
         root {hard_root};
 {hardened_headers}
+        location ~ /\\. {{ return 404; }}
+        # add_header in a location drops the server's: the front page repeats them
+        location = /index.html {{
+{hardened_headers}
+            add_header Set-Cookie "{hard_cookie}" always;
+        }}
     }}
 }}
 """
@@ -984,6 +1081,309 @@ def _modbus(python: str) -> DaemonSpec:
     )
 
 
+# --------------------------------------------------------------------------------------------
+# The tls host: its own nginx, one TLS weakness per port
+# --------------------------------------------------------------------------------------------
+
+_TLS_CA_CNF = """\
+[ca]
+default_ca = lab
+[lab]
+database = {base}/index.txt
+new_certs_dir = {base}/newcerts
+serial = {base}/serial
+policy = anything
+unique_subject = no
+copy_extensions = none
+[anything]
+organizationName = optional
+commonName = supplied
+"""
+
+
+@dataclass(frozen=True)
+class TlsLabCert:
+    """One certificate of the tls host. Dates are openssl ca's YYYYMMDDHHMMSSZ; empty dates mean
+    "from yesterday to TLS_EXPIRING_DAYS from now" (the expiring certificate)."""
+
+    cn: str
+    san: str
+    bits: int = 2048
+    digest: str = "sha256"
+    start: str = "20240101000000Z"
+    end: str = "20390101000000Z"
+
+
+#: The tls host's certificates by file name (STATE/tls-lab/NAME.crt), all signed by the lab CA.
+TLS_LAB_CERTS: Final[Mapping[str, TlsLabCert]] = MappingProxyType(
+    {
+        "expired": TlsLabCert(
+            TLS_ADDR, f"IP:{TLS_ADDR}", start="20200101000000Z", end="20210101000000Z"
+        ),
+        "notyet": TlsLabCert(
+            TLS_ADDR, f"IP:{TLS_ADDR}", start="20400101000000Z", end="20410101000000Z"
+        ),
+        "legacy": TlsLabCert(TLS_ADDR, f"IP:{TLS_ADDR}", bits=1024, digest="sha1"),
+        "mismatch": TlsLabCert("www.other.invalid", "DNS:www.other.invalid"),
+        "expiring": TlsLabCert(TLS_ADDR, f"IP:{TLS_ADDR}", start="", end=""),
+    }
+)
+#: The expiring certificate is made again at start when fewer days than this are left.
+TLS_EXPIRING_MIN_DAYS: Final = 7
+TLS_EXPIRING_DAYS: Final = 10
+
+
+def _openssl_date(epoch: float) -> str:
+    return time.strftime("%Y%m%d%H%M%SZ", time.gmtime(epoch))
+
+
+def _cert_not_after(crt: Path) -> float:
+    """notAfter of a PEM certificate, in seconds since the epoch (UTC)."""
+    out = _run(["openssl", "x509", "-noout", "-enddate", "-in", str(crt)], "openssl x509 -enddate")
+    stamp = out.strip().split("=", 1)[1]
+    return float(calendar.timegm(time.strptime(stamp, "%b %d %H:%M:%S %Y %Z")))
+
+
+def _tls_lab_certs(state_dir: Path) -> Path:
+    """The tls host's certificates (STATE/tls-lab/NAME.{crt,key}), signed by the lab CA with
+    ``openssl ca`` (explicit start and end dates). Kept across restarts; all made again when the
+    lab CA changed, and the expiring one when fewer than TLS_EXPIRING_MIN_DAYS days are left."""
+    base = _mkdir(state_dir / "tls-lab", 0o755)
+    ca_pem, ca_key = state_dir / "ca.pem", state_dir / "tls" / "ca.key"
+    seen_ca = base / "signed-by.pem"
+    if not seen_ca.exists() or seen_ca.read_bytes() != ca_pem.read_bytes():
+        for name in TLS_LAB_CERTS:
+            (base / f"{name}.crt").unlink(missing_ok=True)
+        _write(seen_ca, ca_pem.read_text(encoding="utf-8"))
+    _mkdir(base / "newcerts", 0o700)
+    index = base / "index.txt"
+    if not index.exists():
+        _write(index, "", mode=0o600)
+    ca_cnf = _write(base / "ca.cnf", _TLS_CA_CNF.format(base=base))
+    now = time.time()
+    for name, spec in TLS_LAB_CERTS.items():
+        crt, key = base / f"{name}.crt", base / f"{name}.key"
+        start, end = spec.start, spec.end
+        if not start:
+            start, end = _openssl_date(now - 86400), _openssl_date(now + TLS_EXPIRING_DAYS * 86400)
+            if crt.exists() and _cert_not_after(crt) < now + TLS_EXPIRING_MIN_DAYS * 86400:
+                crt.unlink()
+        if crt.exists() and key.exists():
+            continue
+        cnf = _write(
+            base / f"{name}.cnf",
+            _LEAF_CNF.format(address=spec.cn).replace(f"= IP:{spec.cn}", f"= {spec.san}"),
+        )
+        csr = base / f"{name}.csr"
+        _run(
+            [
+                *("openssl", "req", "-new", "-newkey", f"rsa:{spec.bits}", "-nodes"),
+                *("-config", str(cnf), "-keyout", str(key), "-out", str(csr)),
+            ],
+            f"openssl req ({name})",
+        )
+        _run(
+            [
+                *("openssl", "ca", "-batch", "-notext", "-preserveDN", "-rand_serial"),
+                *("-config", str(ca_cnf), "-cert", str(ca_pem), "-keyfile", str(ca_key)),
+                *("-md", spec.digest, "-startdate", start, "-enddate", end),
+                *("-extfile", str(cnf), "-extensions", "v3_leaf"),
+                *("-in", str(csr), "-out", str(crt)),
+            ],
+            f"openssl ca ({name})",
+        )
+        os.chmod(key, 0o600)
+        os.chmod(crt, 0o644)
+    return base
+
+
+def _nginx_tls(state_dir: Path) -> DaemonSpec:
+    """A second nginx, for the tls host only (its own config, pid and temp dirs)."""
+    certs = _tls_lab_certs(state_dir)
+    base = _mkdir(state_dir / "nginx-tls")
+    tmp = _mkdir(base / "tmp")
+    root = _mkdir(base / "html")
+    _write(root / "index.html", "<html><body><h1>tls lab host</h1></body></html>\n")
+    temps = "\n".join(
+        f"    {kind}_temp_path {tmp / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    modern = "ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;"
+    legacy = (
+        "ssl_protocols TLSv1 TLSv1.1 TLSv1.2; "
+        'ssl_ciphers "ECDHE+AESGCM:AES128-SHA:AECDH-AES128-SHA:NULL-SHA256:@SECLEVEL=0";'
+    )
+    servers = "\n".join(
+        f"    server {{ listen {TLS_ADDR}:{port} ssl; "
+        f"ssl_certificate {certs / f'{name}.crt'}; "
+        f"ssl_certificate_key {certs / f'{name}.key'}; {protocols} }}"
+        for port, name, protocols in (
+            (443, "expired", modern),
+            (8443, "notyet", modern),
+            (9443, "legacy", legacy),
+            (10443, "mismatch", modern),
+            (11443, "expiring", modern),
+        )
+    )
+    conf = f"""\
+# Generated by tests/lab/lab.py: the tls host's own nginx, one TLS weakness per port.
+user www-data;
+worker_processes 1;
+pid {base / "nginx.pid"};
+error_log stderr notice;
+events {{ worker_connections 256; }}
+http {{
+    default_type text/html;
+    access_log off;
+{temps}
+    server_tokens off;
+    root {root};
+{servers}
+}}
+"""
+    cfg = _write(base / "nginx.conf", conf)
+    return DaemonSpec(
+        "nginx-tls",
+        ("/usr/sbin/nginx", "-e", "stderr", "-p", str(base), "-c", str(cfg), "-g", "daemon off;"),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Weak host extras: default-password redis, PostgreSQL, VNC (Xvnc), SMB (smbd)
+# --------------------------------------------------------------------------------------------
+
+WEAK_REDIS_DEFAULT_PASSWORD: Final = "foobared"  # the sample requirepass of redis.conf
+XVNC_DISPLAY: Final = ":59"  # X display of the weak host's Xvnc (unix socket only, no X11 TCP)
+
+
+def _redis_weak_6380(state_dir: Path) -> DaemonSpec:
+    """A second redis on the weak host, port 6380, guarded by Redis's sample password."""
+    base = _mkdir(state_dir / "redis-weak-6380")
+    data = _mkdir(base / "data", 0o750, owner="redis")
+    cfg = _write(
+        base / "redis.conf",
+        "# Generated by tests/lab/lab.py: redis with the sample password on the weak host.\n"
+        f"bind {WEAK_ADDR}\nport 6380\nprotected-mode yes\n"
+        f"requirepass {WEAK_REDIS_DEFAULT_PASSWORD}\n"
+        f'daemonize no\nsupervised no\ndir {data}\nlogfile ""\nsave ""\nappendonly no\n',
+        mode=0o600,
+        owner="redis",
+    )
+    return DaemonSpec(
+        "redis-weak-6380",
+        ("setpriv", "--reuid=redis", "--regid=redis", "--init-groups", _REDIS, str(cfg)),
+    )
+
+
+def _postgres_bin() -> Path:
+    """The newest installed PostgreSQL server's bin directory (Debian: /usr/lib/postgresql/N)."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/postgres"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    if not found:
+        raise LabError("PostgreSQL is not installed (/usr/lib/postgresql/*/bin/postgres)")
+    return found[-1].parent
+
+
+def _postgres(state_dir: Path) -> DaemonSpec:
+    """PostgreSQL on the weak host: TCP on its address only (no unix socket), ssl off, and
+    any address may try a password. The cluster is made once (initdb) and kept."""
+    pg_bin = _postgres_bin()
+    base = _mkdir(state_dir / "postgres-weak")
+    data = base / "data"
+    as_postgres = ("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups")
+    if not (data / "PG_VERSION").exists():
+        if data.exists():
+            subprocess.run(["rm", "-rf", "--", str(data)], check=True, timeout=60)
+        _mkdir(data, 0o700, owner="postgres")
+        _run(
+            [
+                *as_postgres,
+                *(str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8"),
+                *("--locale=C.UTF-8", "--auth-local=reject", "--auth-host=scram-sha-256"),
+                "--no-instructions",
+            ],
+            "initdb (postgres-weak)",
+        )
+    _write(
+        data / "pg_hba.conf",
+        "# Generated by tests/lab/lab.py: weak host, any address may try a password.\n"
+        "host all all 0.0.0.0/0 scram-sha-256\nhost all all ::/0 scram-sha-256\n",
+        mode=0o600,
+        owner="postgres",
+    )
+    return DaemonSpec(
+        "postgres-weak",
+        (
+            *as_postgres,
+            *(str(pg_bin / "postgres"), "-D", str(data), "-p", "5432"),
+            *("-c", f"listen_addresses={WEAK_ADDR}", "-c", "unix_socket_directories="),
+            *("-c", "ssl=off", "-c", "logging_collector=off", "-c", "max_connections=20"),
+            *("-c", "shared_buffers=16MB", "-c", "fsync=off"),
+        ),
+    )
+
+
+def _xvnc(state_dir: Path) -> DaemonSpec:
+    """TigerVNC's Xvnc on the weak host as nobody: RFB on WEAK_ADDR:5900 with no password;
+    X11 only on its unix socket (no TCP), no IPv6."""
+    _mkdir(state_dir / "xvnc-weak")
+    xdir = Path("/tmp/.X11-unix")  # noqa: S108 - where every X server puts its unix sockets
+    if xdir.is_symlink() or (xdir.exists() and not xdir.is_dir()):
+        raise LabError(f"{xdir} is not a directory: Xvnc cannot create its socket")
+    if not xdir.exists():  # as X wants it: root-owned, world-writable, sticky
+        xdir.mkdir()
+        os.chmod(xdir, 0o1777)  # noqa: S103 - X requires this mode
+    return DaemonSpec(
+        "xvnc-weak",
+        (
+            *("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"),
+            *("/usr/bin/Xvnc", XVNC_DISPLAY, "-rfbport", "5900", "-interface", WEAK_ADDR),
+            *("-SecurityTypes", "None", "-nolisten", "tcp", "-UseIPv6=0", "-geometry", "640x480"),
+            *("-depth", "16", "-desktop", "weak lab host"),
+            # Xvnc blacklists a client after 5 connections that end before authenticating
+            # (scanner probes do exactly that): then it answers 'Too many security failures'.
+            "-BlacklistThreshold=1000000",
+        ),
+    )
+
+
+def _smbd(state_dir: Path) -> DaemonSpec:
+    """Samba's smbd on the weak host: 445 on WEAK_ADDR only, every state dir under STATE."""
+    base = _mkdir(state_dir / "smbd-weak")
+    dirs = {
+        key: _mkdir(base / key, 0o755)
+        for key in ("lock", "state", "cache", "pid", "private", "ncalrpc", "share")
+    }
+    _write(dirs["share"] / "README.txt", "guest-readable share on the weak lab host\n")
+    paths = "\n".join(
+        f"  {key.replace('_', ' ')} {'directory' if key != 'private' else 'dir'} = {path}"
+        for key, path in dirs.items()
+        if key not in ("share", "ncalrpc")
+    )
+    cfg = _write(
+        base / "smb.conf",
+        "# Generated by tests/lab/lab.py: smbd on the weak host.\n"
+        "[global]\n  workgroup = LAB\n  netbios name = LABWEAK\n"
+        "  server role = standalone server\n"
+        # smbd binds only addresses of an interface; IP/mask adds this one on lo's network
+        f"  interfaces = {WEAK_ADDR}/8\n  bind interfaces only = yes\n"
+        "  smb ports = 445\n  disable netbios = yes\n"
+        f"{paths}\n  ncalrpc dir = {dirs['ncalrpc']}\n"
+        f"  log file = {state_dir / 'logs' / 'smbd-weak.samba.log'}\n  max log size = 1000\n"
+        "  load printers = no\n  printing = bsd\n  printcap name = /dev/null\n"
+        "  disable spoolss = yes\n  map to guest = bad user\n"
+        # no samba-dcerpcd (it would listen on other ports): RPC is not needed here
+        "  rpc start on demand helpers = false\n"
+        f"[public]\n  path = {dirs['share']}\n  guest ok = yes\n  read only = yes\n",
+    )
+    return DaemonSpec(
+        "smbd-weak",
+        ("/usr/sbin/smbd", "--foreground", "--no-process-group", "--debug-stdout", "-s", str(cfg)),
+    )
+
+
 def _prepare(state_dir: Path, python: str) -> list[DaemonSpec]:
     """Write every config, key and secret under ``state_dir``; return the daemons to start."""
     _mkdir(state_dir / "logs", 0o755)
@@ -1006,6 +1406,11 @@ def _prepare(state_dir: Path, python: str) -> list[DaemonSpec]:
         _sshd(state_dir, "weak", WEAK_ADDR),
         _sshd(state_dir, "hardened", HARDENED_ADDR),
         _modbus(python),
+        _redis_weak_6380(state_dir),
+        _postgres(state_dir),
+        _xvnc(state_dir),
+        _smbd(state_dir),
+        _nginx_tls(state_dir),
     ]
 
 

@@ -1,0 +1,143 @@
+"""Issue lifecycle across runs: coverage-aware fixes, reopen, waivers, false positives, diffs.
+
+These drive the real store and reconciliation with attempts as the engine records them; the lab
+rescans that produce such attempts from real daemons are in tests/test_tracking_lab.py.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from scanner.errors import UserError
+from scanner.models import Attempt, AttemptStatus, ErrorReason, Finding, Severity
+from scanner.store import Store
+from scanner.tracking import diff, false_positive, history, list_issues, reconcile, waive
+
+CHECK, ENTITY, ASSET = "net.redis-no-auth", "grid", "gw"
+
+
+def _run(store: Store, *attempts: Attempt) -> int:
+    run_id = store.create_run("c", "remote", "inv.yaml", "0" * 64, "test")
+    store.record_attempts(run_id, attempts)
+    store.finish_run(run_id, "completed")
+    return run_id
+
+
+def found(location: str = "6379/tcp", check: str = CHECK) -> Attempt:
+    finding = Finding(check, ENTITY, ASSET, location, Severity.CRITICAL, "PING answered +PONG")
+    return Attempt(check, ENTITY, ASSET, location, AttemptStatus.FAIL, findings=(finding,))
+
+
+def outcome(status: AttemptStatus, location: str = "6379/tcp", **kw: object) -> Attempt:
+    return Attempt(CHECK, ENTITY, ASSET, location, status, **kw)  # type: ignore[arg-type]
+
+
+def state(store: Store) -> str:
+    [issue] = list_issues(store)
+    return str(issue["state"])
+
+
+def test_lifecycle_open_fixed_reopened(db_url: str) -> None:
+    store = Store.open(db_url)
+    r1 = reconcile(store, _run(store, found()))
+    assert (r1.new, state(store)) == (1, "open")
+    r2 = reconcile(store, _run(store, found()))
+    assert (r2.new, r2.still_open, state(store)) == (0, 1, "open")
+    r3 = reconcile(store, _run(store, outcome(AttemptStatus.PASS)))
+    assert (r3.fixed, state(store)) == (1, "fixed")
+    r4 = reconcile(store, _run(store, found()))
+    assert (r4.reopened, r4.new, state(store)) == (1, 0, "reopened")
+    [issue] = list_issues(store)
+    trail = [(e["from_state"], e["to_state"]) for e in history(store, issue["id"])]
+    assert trail == [(None, "open"), ("open", "fixed"), ("fixed", "reopened")]
+
+
+@pytest.mark.parametrize(("attempt", "why"), [
+    (outcome(AttemptStatus.ERROR, error_reason=ErrorReason.TIMEOUT, reason="t"), "error: timeout"),
+    (outcome(AttemptStatus.SKIPPED, location="host", reason="127.0.10.1 did not answer discovery"),
+     "not checked"),
+    (outcome(AttemptStatus.PASS, location="6380/tcp"), "not checked"),  # another port passed
+    (None, "not checked in this run"),  # the check was not in the profile
+])
+def test_not_seen_is_never_fixed(db_url: str, attempt: Attempt | None, why: str) -> None:
+    store = Store.open(db_url)
+    reconcile(store, _run(store, found()))
+    report = reconcile(store, _run(store, *([attempt] if attempt else [])))
+    assert state(store) == "open" and report.fixed == 0 and report.could_not_verify == 1
+    assert why in next(iter(report.not_verified))
+
+
+def test_service_gone_while_host_answered_is_fixed(db_url: str) -> None:
+    store = Store.open(db_url)
+    reconcile(store, _run(store, found()))
+    gone = outcome(AttemptStatus.NOT_APPLICABLE, location="host",
+                   reason="no redis service found on 127.0.10.1")
+    assert reconcile(store, _run(store, gone)).fixed == 1
+
+
+def test_other_findings_of_the_same_target_prove_this_one_fixed(db_url: str) -> None:
+    store = Store.open(db_url)
+    two = Attempt(CHECK, ENTITY, ASSET, "host", AttemptStatus.FAIL, findings=(
+        Finding(CHECK, ENTITY, ASSET, "account root", Severity.HIGH, "x"),
+        Finding(CHECK, ENTITY, ASSET, "account toor", Severity.HIGH, "x")))
+    reconcile(store, _run(store, two))
+    one = Attempt(CHECK, ENTITY, ASSET, "host", AttemptStatus.FAIL, findings=two.findings[:1])
+    report = reconcile(store, _run(store, one))
+    assert (report.fixed, report.still_open) == (1, 1)
+
+
+def test_waiver_survives_rescans_and_reopens_when_expired(db_url: str) -> None:
+    store = Store.open(db_url)
+    reconcile(store, _run(store, found()))
+    [issue] = list_issues(store)
+    now = time.time()
+    waive(store, issue["id"], reason="compensating control", approver="Li Wei", until=now + 60)
+    reconcile(store, _run(store, found()), now=now)
+    assert state(store) == "accepted"
+    report = reconcile(store, _run(store, found()), now=now + 120)
+    assert state(store) == "reopened" and report.waivers_expired == 1
+
+
+def test_false_positive_survives_rescans(db_url: str) -> None:
+    store = Store.open(db_url)
+    reconcile(store, _run(store, found()))
+    [issue] = list_issues(store)
+    false_positive(store, issue["id"], reason="a honeypot, by design")
+    reconcile(store, _run(store, found()))
+    assert state(store) == "false_positive"
+
+
+def test_bad_decisions_are_clear_errors(db_url: str) -> None:
+    store = Store.open(db_url)
+    reconcile(store, _run(store, found()))
+    [issue] = list_issues(store)
+    with pytest.raises(UserError, match="--reason and --approver"):
+        waive(store, issue["id"], reason=" ", approver="x", until=time.time() + 60)
+    with pytest.raises(UserError, match="not in the future"):
+        waive(store, issue["id"], reason="r", approver="x", until=time.time() - 60)
+    with pytest.raises(UserError, match="there is no issue 999"):
+        false_positive(store, 999, reason="r")
+    assert state(store) == "open"
+
+
+def test_reconcile_is_idempotent(db_url: str) -> None:
+    store = Store.open(db_url)
+    run = _run(store, found())
+    first = reconcile(store, run)
+    again = reconcile(store, run)
+    assert (first.new, again.new) == (1, 1) and len(list_issues(store)) == 1
+
+
+def test_diff_of_two_runs(db_url: str) -> None:
+    store = Store.open(db_url)
+    a = _run(store, found("6379/tcp"), found("6380/tcp"), found("6381/tcp"))
+    reconcile(store, a)
+    b = _run(store, found("6379/tcp"), outcome(AttemptStatus.PASS, location="6380/tcp"),
+             found("7000/tcp"))
+    reconcile(store, b)
+    result = diff(store, a, b)
+    assert result.counts() == {"new": 1, "fixed": 1, "reopened": 0, "still_open": 1,
+                               "could_not_verify": 1}
+    assert [i["location"] for i in result.could_not_verify] == ["6381/tcp"]
