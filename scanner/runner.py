@@ -30,7 +30,7 @@ from scanner.registry import LoadedCheck, Registry
 from scanner.registry import discover as discover_checks
 from scanner.scope import OutOfScope, ScopeGuard, Unresolvable
 from scanner.store import Store
-from scanner.tracking import ReconcileReport, reconcile
+from scanner.tracking import ReconcileReport, reconcile, reconcile_pending
 from scanner.yamlsource import Loc, dotted
 
 
@@ -228,7 +228,7 @@ def execute_run(
         services.close()
         store.finish_run(run_id, result.status)
         observer.finished()
-    result.tracking = reconcile(store, run_id)
+    result.tracking = reconcile_pending(store).get(run_id) or reconcile(store, run_id)
     return result
 
 
@@ -278,7 +278,10 @@ def _reopen(store: Store, run_id: int, profile_name: str, sha: str) -> int:
     """Check that run ``run_id`` can be resumed with this inventory and profile, and reopen it."""
     row = store.run(run_id)
     if row.status == "completed":
-        raise UserError(f"run {run_id} is already complete; there is nothing to resume.")
+        raise UserError(
+            f"run {run_id} is already complete; there is nothing to resume (its issues are "
+            "reconciled by the next run if a crash interrupted that)."
+        )
     if row.profile != profile_name:
         raise UserError(
             f"run {run_id} ran profile {row.profile!r}, not {profile_name!r}. Fix: resume it "

@@ -87,6 +87,22 @@ def reconcile(store: Store, run_id: int, now: float | None = None) -> ReconcileR
         return _report(conn, run_id)
 
 
+def reconcile_pending(store: Store, now: float | None = None) -> dict[int, ReconcileReport]:
+    """Reconcile, oldest first, every completed run that was not (a crash between a run's end
+    and its reconciliation leaves one behind)."""
+    with store.engine.connect() as conn:
+        pending = (
+            conn.execute(
+                select(runs.c.id)
+                .where(runs.c.status == "completed", runs.c.reconciled.is_(False))
+                .order_by(runs.c.id)
+            )
+            .scalars()
+            .all()
+        )
+    return {run_id: reconcile(store, run_id, now) for run_id in pending}
+
+
 def _seen(run_id: int) -> Any:
     return select(findings.c.fingerprint).where(findings.c.run_id == run_id)
 
