@@ -174,7 +174,7 @@ def _apply(conn: Connection, run_id: int, now: float) -> None:
         and_(
             issues.c.state.in_((*ACTIVE, "accepted")),
             issues.c.fingerprint.not_in(seen),
-            _covered(run_id),
+            issues.c.id.in_(_covered_issues(run_id)),
         ),
         "fixed",
         "the check ran on the same target and no longer finds it",
@@ -187,15 +187,17 @@ def _apply(conn: Connection, run_id: int, now: float) -> None:
         "reopened",
         "the waiver expired",
     )
-    decided = select(issue_events.c.issue_id).where(issue_events.c.run_id == run_id)
-    latest = (
-        select(issue_events.c.to_state)
-        .where(issue_events.c.issue_id == issues.c.id, issue_events.c.run_id == run_id)
-        .order_by(issue_events.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
+    # Each issue has at most one event per run (``_events`` skips issues already moved), so the
+    # new state is a plain join (UPDATE ... FROM on SQLite and PostgreSQL alike).
+    conn.execute(
+        update(issues)
+        .values(state=issue_events.c.to_state)
+        .where(
+            issues.c.id == issue_events.c.issue_id,
+            issue_events.c.run_id == run_id,
+            issue_events.c.from_state.is_not(None),
+        )
     )
-    conn.execute(update(issues).where(issues.c.id.in_(decided)).values(state=latest))
     evidence = (
         select(f.c.evidence)
         .where(f.c.run_id == run_id, f.c.fingerprint == issues.c.fingerprint)
@@ -208,30 +210,45 @@ def _apply(conn: Connection, run_id: int, now: float) -> None:
     )
 
 
-def _covered(run_id: int, of: Any = issues, target_location: Any = None) -> ColumnElement[bool]:
-    """An attempt of ``run_id`` that concludes on the target of ``of`` (an issues row, or a
-    findings row with its attempt's ``target_location``); see the module docstring."""
-    a = attempts.alias("covering")  # never correlated with an attempts table outside
-    where = of.c.target_location if target_location is None else target_location
+def _concludes(a: Any, of: Any, where: Any) -> ColumnElement[bool]:
+    """Attempt ``a`` concludes on the target ``where`` of row ``of`` (same check, entity and
+    asset): it ran there and decided, or found the inspected thing gone while the host answered."""
     prefix = func.substr(where, 1, func.length(a.c.location) + 1)
-    return exists(
-        select(1).where(
-            a.c.run_id == run_id,
-            a.c.check_id == of.c.check_id,
-            a.c.entity_id == of.c.entity_id,
-            a.c.asset_id == of.c.asset_id,
-            or_(
-                and_(a.c.status.in_(("pass", "fail")), a.c.location == where),
-                and_(
-                    a.c.status == "not_applicable",
-                    or_(
-                        a.c.location == where,
-                        a.c.location.in_(("host", "onsite")),  # no such service on the host
-                        prefix == a.c.location + ":",  # a range: no such service on that address
-                    ),
+    return and_(
+        a.c.check_id == of.c.check_id,
+        a.c.entity_id == of.c.entity_id,
+        a.c.asset_id == of.c.asset_id,
+        or_(
+            and_(a.c.status.in_(("pass", "fail")), a.c.location == where),
+            and_(
+                a.c.status == "not_applicable",
+                or_(
+                    a.c.location == where,
+                    a.c.location.in_(("host", "onsite")),  # no such service on the host
+                    prefix == a.c.location + ":",  # a range: no such service on that address
                 ),
             ),
+        ),
+    )
+
+
+def _covered_issues(run_id: int) -> Any:
+    """Ids of issues on whose target an attempt of ``run_id`` concluded; driven by the run's
+    attempts (an index join), not by a probe per stored issue."""
+    a = attempts.alias("covering")
+    return (
+        select(issues.c.id)
+        .select_from(
+            a.join(
+                issues,
+                and_(
+                    issues.c.entity_id == a.c.entity_id,
+                    issues.c.asset_id == a.c.asset_id,
+                    issues.c.check_id == a.c.check_id,
+                ),
+            )
         )
+        .where(a.c.run_id == run_id, _concludes(a, issues, issues.c.target_location))
     )
 
 
@@ -293,33 +310,43 @@ def _report(conn: Connection, run_id: int) -> ReconcileReport:
 
 
 def _not_verified(conn: Connection, run_id: int) -> dict[str, int]:
-    """Active issues this run neither saw nor fixed, counted by why it could not tell."""
+    """Active issues this run neither saw nor moved, counted by why it could not tell."""
     a, i = attempts, issues
+    moved = select(issue_events.c.issue_id).where(issue_events.c.run_id == run_id)
+    open_unseen = and_(
+        i.c.state.in_(ACTIVE), i.c.fingerprint.not_in(_seen(run_id)), i.c.id.not_in(moved)
+    )
+    total = conn.execute(select(func.count()).where(open_unseen)).scalar_one()
     reason = case(
         (a.c.status == "error", "error: " + func.coalesce(a.c.error_reason, "unknown")),
         (a.c.status == "skipped", "skipped: " + a.c.reason),
-        (a.c.status == "not_applicable", "not applicable: " + a.c.reason),
-        else_="not checked in this run (profile, inventory or target changed)",
+        else_="not applicable: " + a.c.reason,
     )
-    moved = select(issue_events.c.issue_id).where(issue_events.c.run_id == run_id)
     rows = conn.execute(
-        select(reason, func.count())
+        select(reason, func.count(func.distinct(i.c.id)))
         .select_from(
-            i.outerjoin(
-                a,
+            a.join(
+                i,
                 and_(
-                    a.c.run_id == run_id,
-                    a.c.check_id == i.c.check_id,
-                    a.c.entity_id == i.c.entity_id,
-                    a.c.asset_id == i.c.asset_id,
-                    a.c.location == i.c.target_location,
+                    i.c.entity_id == a.c.entity_id,
+                    i.c.asset_id == a.c.asset_id,
+                    i.c.check_id == a.c.check_id,
+                    i.c.target_location == a.c.location,
                 ),
             )
         )
-        .where(i.c.state.in_(ACTIVE), i.c.fingerprint.not_in(_seen(run_id)), i.c.id.not_in(moved))
+        .where(
+            a.c.run_id == run_id,
+            a.c.status.in_(("error", "skipped", "not_applicable")),
+            open_unseen,
+        )
         .group_by(reason)
     )
-    return {str(r): int(n) for r, n in rows}
+    counts = {str(r): int(n) for r, n in rows}
+    rest = total - sum(counts.values())
+    if rest:
+        counts["not checked in this run (profile, inventory or target changed)"] = rest
+    return counts
 
 
 # -- decisions by people --------------------------------------------------------------------
@@ -497,7 +524,8 @@ def diff(store: Store, run_a: int, run_b: int) -> RunDiff:
             .select_from(f.join(a, a.c.id == f.c.attempt_id))
             .where(f.c.run_id == run_a, f.c.fingerprint.not_in(in_b))
         )
-        covered = _covered(run_b, of=f, target_location=a.c.location)
+        b = attempts.alias("covering")  # never correlated with the attempts joined above
+        covered = exists(select(1).where(b.c.run_id == run_b, _concludes(b, f, a.c.location)))
         result.fixed = rows(gone.where(covered))
         result.could_not_verify = rows(gone.where(~covered))
     return result

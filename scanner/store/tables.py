@@ -126,6 +126,7 @@ issues = Table(
     Column("waiver_approver", Text),
     Column("waiver_until", Float),
     Index("ix_issues_entity_state", "entity_id", "state"),
+    Index("ix_issues_target", "entity_id", "asset_id", "check_id"),
 )
 
 issue_events = Table(
