@@ -26,8 +26,8 @@ from pydantic import (
 )
 
 from scanner.errors import UserError
-from scanner.models import AssetKind, Exposure, Mode
-from scanner.yamlsource import Loc, Source, dotted, load
+from scanner.models import AssetKind, Exposure, Mode, Severity
+from scanner.yamlsource import Loc, Source, dotted, load, parse
 
 IDENT = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 HOSTNAME = re.compile(
@@ -89,6 +89,11 @@ class Campaign(Model):
     name: str = Field(min_length=1, description="Campaign name, shown on notices.")
     authority: str = Field(min_length=1, description="Issuing authority of the notices.")
     authorization: Authorization
+    notice_prefix: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$",
+        description="Prefix of notice numbers (default: the authorization reference).",
+    )
     legal_regime: Literal["prc", "generic"] = Field(
         "prc", description="Which legal basis notices cite: PRC law and MLPS 2.0, or generic."
     )
@@ -292,6 +297,49 @@ class Deadlines(Model):
     low: int = Field(90, ge=1, le=3650)
 
 
+class RiskModel(Model):
+    """How an issue's risk score (0-10) and level come about; see docs/risk.md.
+
+    score = min(10, severity score x exposure factor + CII bonus + MLPS bonus), then the level
+    by the thresholds. A finding with a CVSS base score uses it where it is higher than the
+    severity score.
+    """
+
+    severity_score: dict[str, float] = Field(
+        default_factory=lambda: {
+            "critical": 9.0,
+            "high": 7.0,
+            "medium": 5.0,
+            "low": 3.0,
+            "info": 1.0,
+        },
+        description="Base score of each check severity.",
+    )
+    exposure_factor: dict[str, float] = Field(
+        default_factory=lambda: {"internet": 1.0, "ot": 0.9, "internal": 0.7},
+        description="Multiplier by the asset's exposure.",
+    )
+    cii_bonus: float = Field(0.5, ge=0, le=5, description="Added for CII operators.")
+    mlps_bonus: dict[int, float] = Field(
+        default_factory=lambda: {1: 0.0, 2: 0.0, 3: 0.5, 4: 1.0, 5: 1.5},
+        description="Added by the entity's MLPS level.",
+    )
+    high_from: float = Field(7.0, gt=0, le=10, description="Scores from here are high.")
+    medium_from: float = Field(4.5, gt=0, le=10, description="Scores from here are medium.")
+
+    @model_validator(mode="after")
+    def _complete(self) -> RiskModel:
+        if self.medium_from >= self.high_from:
+            raise ValueError("medium_from must be lower than high_from")
+        for name, given, needed in (
+            ("severity_score", self.severity_score, [s.value for s in Severity]),
+            ("exposure_factor", self.exposure_factor, [e.value for e in Exposure]),
+        ):
+            if sorted(given) != sorted(needed):
+                raise ValueError(f"{name} needs exactly the keys {', '.join(needed)}")
+        return self
+
+
 class ChecksConfig(Model):
     """Where extra checks come from, which intrusive checks are allowed, and check settings."""
 
@@ -314,6 +362,7 @@ class Inventory(Model):
     entities: list[Entity] = Field(min_length=1)
     profiles: dict[str, Profile] = Field(min_length=1)
     deadlines: Deadlines = Field(default_factory=Deadlines)  # type: ignore[arg-type]
+    risk: RiskModel = Field(default_factory=RiskModel)  # type: ignore[arg-type]
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
 
     @field_validator("entities")
@@ -366,7 +415,16 @@ class LoadedInventory:
 
 def load_inventory(path: Path) -> LoadedInventory:
     """Read and validate an inventory file; raise one UserError listing every problem."""
-    source = load(path, what="inventory")
+    return _validated(load(path, what="inventory"))
+
+
+def inventory_from_text(text: str, path: Path) -> LoadedInventory:
+    """Validate inventory ``text`` kept from ``path`` (a run's stored copy)."""
+    return _validated(parse(text, path))
+
+
+def _validated(source: Source) -> LoadedInventory:
+    path = source.path
     if not isinstance(source.data, dict):
         raise UserError(
             f"{path}:1: the inventory must be a YAML mapping with campaign, scope, entities "

@@ -54,6 +54,15 @@ class Plan:
     jobs: list[Job] = field(default_factory=list)
     decided: list[Attempt] = field(default_factory=list)
 
+    def restricted_to(self, only: set[tuple[str, str, str]]) -> Plan:
+        """The plan's (entity id, asset id, check id) triples in ``only``."""
+        return Plan(
+            jobs=[
+                j for j in self.jobs if (j.target.entity_id, j.target.asset_id, j.check.id) in only
+            ],
+            decided=[a for a in self.decided if (a.entity_id, a.asset_id, a.check_id) in only],
+        )
+
     def without(self, done: set[str]) -> Plan:
         """The plan less the attempts whose keys are in ``done`` (a resumed run's)."""
         return Plan(

@@ -165,27 +165,26 @@ def execute_run(
     observer: Observer | None = None,
     now: datetime | None = None,
     resume: int | None = None,
+    only: set[tuple[str, str, str]] | None = None,
 ) -> RunResult:
     """Run the profile over the inventory, storing everything as it goes, then reconcile issues.
 
     With ``resume`` (a run id), finish that unfinished run instead: its stored discovery and
-    attempts are kept and only the attempts it lacks are run.
+    attempts are kept and only the attempts it lacks are run. With ``only`` (entity id, asset
+    id, check id) triples, run just those (a verification rescan).
     """
     observer = observer or NullObserver()
     registry = load_registry(inv, extra_dirs)
     _, addresses = preflight(inv, registry, profile=profile_name, now=now)
     checks = select_checks(inv, registry, profile_name)
+    if only is not None:
+        checks = [c for c in checks if c.id in {check for _, _, check in only}]
+        addresses = {k: v for k, v in addresses.items() if k in {(e, a) for e, a, _ in only}}
     profile = inv.model.profiles[profile_name]
     refusals: list[Refusal] = []
     services = _run_services(inv, refusals)
     limits = inv.model.rate_limits
-    sha = hashlib.sha256(inv.path.read_bytes()).hexdigest()
-    if resume is None:
-        run_id = store.create_run(
-            inv.model.campaign.name, profile_name, str(inv.path), sha, __version__
-        )
-    else:
-        run_id = _reopen(store, resume, profile_name, sha)
+    run_id = _start_run(store, inv, profile_name, resume)
     result = RunResult(run_id=run_id, status="running")
     started = time.monotonic()
     try:
@@ -200,6 +199,8 @@ def execute_run(
             resumed=resume is not None,
         )
         plan = build_plan(inv, checks, addresses, scans, profile)
+        if only is not None:
+            plan = plan.restricted_to(only)
         if resume is not None:
             plan = plan.without(store.attempt_keys(run_id))
         observer.started(run_id, len(plan.jobs) + len(plan.decided))
@@ -271,6 +272,21 @@ def _run_services(inv: LoadedInventory, refusals: list[Refusal]) -> RunServices:
             f"ci-inspection-scanner/{__version__} (campaign: {campaign.name}; "
             f"authorization: {campaign.authorization.reference})"
         ),
+    )
+
+
+def _start_run(store: Store, inv: LoadedInventory, profile_name: str, resume: int | None) -> int:
+    """A new run, or the unfinished run ``resume`` reopened."""
+    sha = hashlib.sha256(inv.source.text.encode()).hexdigest()
+    if resume is not None:
+        return _reopen(store, resume, profile_name, sha)
+    return store.create_run(
+        inv.model.campaign.name,
+        profile_name,
+        str(inv.path),
+        sha,
+        __version__,
+        inventory_text=inv.source.text,
     )
 
 

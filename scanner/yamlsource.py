@@ -26,12 +26,14 @@ class Source:
     Attributes:
         path: the file it came from.
         data: what ``yaml.safe_load`` returned.
+        text: the text that was parsed.
         lines: the 1-based line where each location (tuple of keys and indices) was written.
     """
 
     path: Path
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
+    text: str = ""
 
     def line_of(self, loc: Loc) -> int:
         """The line of ``loc``, or of its nearest written parent (for a missing key)."""
@@ -62,6 +64,11 @@ def load(path: Path, *, what: str) -> Source:
         raise UserError(f"{path}: no such {what} file. Fix: check the path.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot read the {what} file ({exc}).") from None
+    return parse(text, path)
+
+
+def parse(text: str, path: Path) -> Source:
+    """Parse YAML ``text`` that came from ``path`` (used in messages only)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -77,7 +84,7 @@ def load(path: Path, *, what: str) -> Source:
     lines: dict[Loc, int] = {}
     if node is not None:
         _walk(path, node, (), lines, set())
-    return Source(path=path, data=data, lines=lines)
+    return Source(path=path, data=data, lines=lines, text=text)
 
 
 def _walk(path: Path, node: yaml.Node, loc: Loc, lines: dict[Loc, int], done: set[int]) -> None:

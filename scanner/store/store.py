@@ -119,9 +119,16 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
     def create_run(
-        self, campaign: str, profile: str, inventory: str, sha256: str, version: str
+        self,
+        campaign: str,
+        profile: str,
+        inventory: str,
+        sha256: str,
+        version: str,
+        inventory_text: str = "",
     ) -> int:
-        """A new run in state ``running``; returns its id."""
+        """A new run in state ``running``; returns its id. ``inventory_text`` keeps the inventory
+        as it was, so notices built later describe the campaign the run really had."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 insert(runs).values(
@@ -132,6 +139,7 @@ class Store:
                     scanner_version=version,
                     status="running",
                     started_at=time.time(),
+                    inventory_text=inventory_text,
                 )
             )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -142,6 +150,12 @@ class Store:
             conn.execute(
                 update(runs).where(runs.c.id == run_id).values(status="running", finished_at=None)
             )
+
+    def inventory_text(self, run_id: int) -> str:
+        """The inventory file's text as it was when the run started."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(runs.c.inventory_text).where(runs.c.id == run_id)).scalar()
+        return str(value or "")
 
     def inventory_sha256(self, run_id: int) -> str:
         """The SHA-256 of the inventory file a run started with."""

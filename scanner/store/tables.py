@@ -34,6 +34,7 @@ runs = Table(
     Column("finished_at", Float),
     Column("note", Text, nullable=False, server_default=""),
     Column("reconciled", Boolean, nullable=False, server_default=sa_false()),
+    Column("inventory_text", Text, nullable=False, server_default=""),
 )
 
 hosts = Table(
@@ -142,4 +143,27 @@ issue_events = Table(
     Column("actor", Text, nullable=False, server_default="scanner"),
     Index("ix_issue_events_issue", "issue_id"),
     Index("ix_issue_events_run", "run_id"),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(80), nullable=False, unique=True),
+    Column("campaign", String(200), nullable=False),
+    Column("entity_id", String(63), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("issued_at", Float, nullable=False),
+    UniqueConstraint("run_id", "entity_id", name="uq_notices_run_entity"),
+)
+
+notice_items = Table(
+    "notice_items",
+    metadata,
+    Column("notice_id", Integer, ForeignKey("notices.id"), primary_key=True),
+    Column("issue_id", Integer, ForeignKey("issues.id"), primary_key=True),
+    Column("rank", Integer, nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("score", Float, nullable=False),
+    Index("ix_notice_items_issue", "issue_id"),
 )

@@ -1,0 +1,95 @@
+"""Notices and the summary built from a store: numbers, ranking, deadlines, status, history."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from scanner.errors import UserError
+from scanner.models import Attempt, AttemptStatus, Finding, Severity
+from scanner.notices import build_notice, build_summary, issue_notices, notice_id
+from scanner.registry import discover
+from scanner.store import Store
+from scanner.tracking import reconcile, waive
+from tests.test_inventory import MINIMAL
+
+REGISTRY = discover(entry_points=False)
+INVENTORY = MINIMAL.replace("        host: 127.0.10.1", "        host: 127.0.10.1\n"
+                            "        exposure: internet").replace(
+    "    sector: energy", "    sector: energy\n    cii_operator: true\n    mlps_level: 3")
+DAY = 86400.0
+
+
+def fail(check: str, location: str, severity: Severity) -> Attempt:
+    finding = Finding(check, "ent", "web", location, severity, f"{check} evidence")
+    return Attempt(check, "ent", "web", location, AttemptStatus.FAIL, findings=(finding,))
+
+
+def passed(check: str, location: str) -> Attempt:
+    return Attempt(check, "ent", "web", location, AttemptStatus.PASS)
+
+
+def run(store: Store, *attempts: Attempt, now: float) -> int:
+    run_id = store.create_run("test", "remote", "inv.yaml", "0" * 64, "t", inventory_text=INVENTORY)
+    store.record_attempts(run_id, attempts)
+    store.finish_run(run_id, "completed")
+    reconcile(store, run_id, now=now)
+    return run_id
+
+
+def test_notice_numbers_ranking_and_deadlines(db_url: str) -> None:
+    store = Store.open(db_url)
+    now = time.time()
+    r1 = run(store, fail("web.hsts-missing", "https://127.0.10.1/", Severity.MEDIUM),
+             fail("net.redis-no-auth", "6379/tcp", Severity.CRITICAL), now=now)
+    [notice] = issue_notices(store, r1, REGISTRY, now=now)
+    assert notice.number == "T-1-0001" and notice.entity_name == "Entity"
+    assert [(i.rank, i.check_id, i.level) for i in notice.items] == [
+        (1, "net.redis-no-auth", "high"), (2, "web.hsts-missing", "medium")]
+    today = datetime.fromtimestamp(now, UTC).date()
+    assert notice.items[0].deadline == today + timedelta(days=7)
+    assert notice.items[1].deadline == today + timedelta(days=30)
+    assert notice.items[0].legal_basis == ("MLPS-8.1.4.1", "CSL-21")  # prc regime citations
+    assert notice.counts() == {"high": 1, "medium": 1, "low": 0}
+    # Issuing again is stable; a later run's notice keeps the first deadline.
+    assert [n.number for n in issue_notices(store, r1, REGISTRY)] == ["T-1-0001"]
+    r2 = run(store, fail("net.redis-no-auth", "6379/tcp", Severity.CRITICAL),
+             passed("web.hsts-missing", "https://127.0.10.1/"), now=now + 3 * DAY)
+    [second] = issue_notices(store, r2, REGISTRY, now=now + 3 * DAY)
+    assert second.number == "T-1-0002"
+    assert second.items[0].deadline == today + timedelta(days=7)
+
+
+def test_notice_status_follows_its_items(db_url: str) -> None:
+    store = Store.open(db_url)
+    now = time.time()
+    r1 = run(store, fail("net.redis-no-auth", "6379/tcp", Severity.CRITICAL),
+             fail("net.telnet-exposed", "23/tcp", Severity.HIGH), now=now)
+    [notice] = issue_notices(store, r1, REGISTRY, now=now)
+    nid = notice_id(store, notice.number)
+    assert notice.status == "issued"
+    assert build_notice(store, nid, REGISTRY, now=now + 30 * DAY).status == "overdue"
+    run(store, passed("net.redis-no-auth", "6379/tcp"),
+        fail("net.telnet-exposed", "23/tcp", Severity.HIGH), now=now + DAY)
+    assert build_notice(store, nid, REGISTRY, now=now + DAY).status == "partially_rectified"
+    telnet = next(i for i in notice.items if i.check_id == "net.telnet-exposed")
+    waive(store, telnet.issue_id, reason="replaced next month", approver="Li", until=now + 9 * DAY,
+          now=now + DAY)
+    assert build_notice(store, nid, REGISTRY, now=now + DAY).status == "rectified"
+    with pytest.raises(UserError, match="there is no notice T-1-9999"):
+        notice_id(store, "T-1-9999")
+
+
+def test_summary_totals_sectors_and_history(db_url: str) -> None:
+    store = Store.open(db_url)
+    now = time.time()
+    run(store, fail("net.redis-no-auth", "6379/tcp", Severity.CRITICAL),
+        fail("net.telnet-exposed", "23/tcp", Severity.HIGH), now=now)
+    r2 = run(store, passed("net.redis-no-auth", "6379/tcp"),
+             fail("net.telnet-exposed", "23/tcp", Severity.HIGH), now=now + DAY)
+    summary = build_summary(store, r2, REGISTRY, now=now + DAY)
+    assert summary.issues == {"high": 1, "medium": 0, "low": 0} and summary.notices_served == 1
+    assert summary.sectors == (("energy", 1, 1, 1),)
+    assert [p.counts["high"] for p in summary.history["ent"]] == [2, 1]
