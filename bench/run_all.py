@@ -6,6 +6,9 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
 - ``store_write.py``: findings/s written by ``Store.record_attempts`` (target >= 20,000/s);
 - ``discovery_overhead.py``: our discovery vs raw nmap on the lab hosts (target ratio <= 1.10;
   needs root, starts and stops the lab if it is not already running);
+- ``reconcile.py``: 100,000 findings reconciled against 1,000,000 issues (target < 10 s);
+- ``tls_vs_testssl.py``: the TLS checks vs ``testssl.sh --fast`` on the lab endpoints (ratio
+  target <= 0.05; installs testssl.sh with apt if missing; takes minutes);
 - ``remote_vs_nmap.py``: the remote profile over the lab vs ``nmap -sV -sC`` on the same ports
   (target < 10 s and a ratio <= 0.1; nmap takes minutes).
 
@@ -22,7 +25,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("engine_overhead", "store_write", "discovery_overhead", "remote_vs_nmap")
+BENCHMARKS = (
+    "engine_overhead",
+    "store_write",
+    "discovery_overhead",
+    "reconcile",
+    "tls_vs_testssl",
+    "remote_vs_nmap",
+)
 
 
 def main() -> int:

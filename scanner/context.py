@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -32,6 +33,7 @@ class RunServices:
         guard: the run's scope guard.
         bucket: the global connection/request rate limit.
         ot_bucket: the (much lower) extra limit on connections to ot assets.
+        base_dir: the inventory's folder: relative paths in settings are relative to it.
         settings: per check id, the inventory's settings for it.
         user_agent: what HTTP requests identify themselves as.
     """
@@ -39,6 +41,7 @@ class RunServices:
     guard: ScopeGuard
     bucket: TokenBucket
     ot_bucket: TokenBucket | None = None
+    base_dir: Path = field(default_factory=Path)
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     user_agent: str = f"ci-inspection-scanner/{__version__}"
     facts: Memo = field(default_factory=Memo)
@@ -86,6 +89,11 @@ class CheckContext:
     def setting(self, name: str, default: Any) -> Any:
         """One setting, or ``default`` when the inventory does not set it."""
         return self.settings.get(name, default)
+
+    def path(self, value: str) -> Path:
+        """A file path from a setting, relative to the inventory's folder when not absolute."""
+        path = Path(value)
+        return path if path.is_absolute() else self._services.base_dir / path
 
     def remaining(self) -> float:
         """Seconds left before the deadline; raises DeadlineExceeded when none are."""

@@ -79,7 +79,7 @@ def test_fix_break_and_hang(lab_state: lab.LabState, db_url: str, tmp_path: Path
 
     with paused(lab_state, "redis-weak"):
         state, report = rescan()
-    assert state == "reopened"  # unchanged: a hung daemon proves nothing
-    assert report.fixed == 0 and report.could_not_verify == 1  # type: ignore[attr-defined]
-    assert "error: timeout" in next(iter(report.not_verified))  # type: ignore[attr-defined]
+    assert state == "reopened", report  # unchanged: a hung daemon proves nothing
+    assert report.fixed == 0 and report.could_not_verify == 1, report  # type: ignore[attr-defined]
+    assert "error: timeout" in next(iter(report.not_verified)), report  # type: ignore[attr-defined]
     assert redis(b"PING") == [b"+PONG"]  # the lab is as it was

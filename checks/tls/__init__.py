@@ -1,0 +1,1 @@
+"""TLS checks: protocol versions, cipher suites and certificates of TLS endpoints (sslyze)."""
