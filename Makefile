@@ -26,7 +26,10 @@ demo: lab-start
 	$(SCAN) validate targets.example.yaml
 	$(SCAN) run targets.example.yaml --profile full --db sqlite:///$(OUT)/scanner.db
 	$(SCAN) findings --db sqlite:///$(OUT)/scanner.db --json > $(OUT)/findings.json
-	@echo "demo: results in $(OUT)/ (scanner.db, findings.json); the lab keeps running: make lab-stop"
+	$(SCAN) notices --db sqlite:///$(OUT)/scanner.db --format html,pdf,md,json,csv --lang zh-CN,en --out $(OUT)/notices
+	$(SCAN) summary --db sqlite:///$(OUT)/scanner.db --format html,json --lang zh-CN,en --out $(OUT)/notices
+	@echo "demo: notices and the campaign summary are in $(OUT)/notices/ (store: $(OUT)/scanner.db);"
+	@echo "      the lab keeps running for rescans and 'scanner verify --notice NUMBER'; make lab-stop ends it"
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -8,6 +8,7 @@ from scanner.context import CheckContext
 from scanner.http import HttpResponse
 from scanner.models import AssetKind, Exposure, Finding, Mode, Service, Severity, Target
 from scanner.net import Connection, DeadlineExceeded
+from scanner.ssh import CommandResult, HostKeyChanged
 from scanner.text import clean, one_line
 
 __all__ = [
@@ -15,10 +16,12 @@ __all__ = [
     "AssetKind",
     "Check",
     "CheckContext",
+    "CommandResult",
     "Connection",
     "DeadlineExceeded",
     "Exposure",
     "Finding",
+    "HostKeyChanged",
     "HttpResponse",
     "Inconclusive",
     "Mode",

@@ -16,11 +16,15 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from scanner import __version__
+from scanner.check import Inconclusive
 from scanner.http import BODY_LIMIT, HttpClient, HttpResponse
+from scanner.inventory import Credential
 from scanner.memo import Memo
+from scanner.models import Target
 from scanner.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
 from scanner.ratelimit import TokenBucket
 from scanner.scope import ScopeGuard
+from scanner.ssh import CommandResult, SshSession
 
 T = TypeVar("T")
 
@@ -34,6 +38,7 @@ class RunServices:
         bucket: the global connection/request rate limit.
         ot_bucket: the (much lower) extra limit on connections to ot assets.
         base_dir: the inventory's folder: relative paths in settings are relative to it.
+        credentials: the inventory's credentials, by reference, for on-site logins.
         settings: per check id, the inventory's settings for it.
         user_agent: what HTTP requests identify themselves as.
     """
@@ -42,11 +47,29 @@ class RunServices:
     bucket: TokenBucket
     ot_bucket: TokenBucket | None = None
     base_dir: Path = field(default_factory=Path)
+    credentials: Mapping[str, Credential] = field(default_factory=dict)
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     user_agent: str = f"ci-inspection-scanner/{__version__}"
     facts: Memo = field(default_factory=Memo)
     _http: dict[str, HttpClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ssh: list[SshSession] = field(default_factory=list)
+
+    def ssh_session(self, ctx: CheckContext, target: Target) -> SshSession:
+        """The run's one SSH session to ``target``'s host, opened on first use (a failed login
+        is remembered too, so one bad password is never retried by every check)."""
+        if not target.credentials or target.credentials not in self.credentials:
+            raise Inconclusive(f"{target.asset_id} has no credentials for an on-site login")
+        credential = self.credentials[target.credentials]
+
+        def login() -> SshSession:
+            conn = ctx.connect(target.address, 22, timeout=10.0)
+            session = SshSession(conn.sock, target.host, credential, self.base_dir, ctx.deadline)
+            with self._lock:
+                self._ssh.append(session)
+            return session
+
+        return self.facts.get(("ssh-session", target.address, target.credentials), login)
 
     def http_client(self, host: str) -> HttpClient:
         """The one HTTP client of ``host`` for this run."""
@@ -63,11 +86,14 @@ class RunServices:
             return sum(c.requests_sent for c in self._http.values())
 
     def close(self) -> None:
-        """Close every HTTP client."""
+        """Close every HTTP client and SSH session."""
         with self._lock:
             for client in self._http.values():
                 client.close()
             self._http.clear()
+            for session in self._ssh:
+                session.close()
+            self._ssh.clear()
 
 
 class CheckContext:
@@ -156,6 +182,18 @@ class CheckContext:
             max_bytes=max_bytes,
             follow=follow,
             headers=headers,
+        )
+
+    def ssh_run(self, target: Target, command: str, *, root: bool = False) -> CommandResult:
+        """Run a read-only command on the target host over the run's one SSH connection; the
+        same command is run once per host and run, however many checks ask for it. ``root``:
+        the command needs root, so it runs under ``sudo -n`` when the credential allows sudo."""
+        session = self._services.ssh_session(self, target)
+        credential = self._services.credentials[target.credentials]
+        sudo = root and credential.sudo
+        return self.collect(
+            ("ssh-run", target.address, command, sudo),
+            lambda: session.run(command, self.deadline, sudo=sudo),
         )
 
     def collect(self, key: Hashable, produce: Callable[[], T]) -> T:

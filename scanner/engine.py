@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 
+import paramiko
 import requests
 
 from scanner.check import Inconclusive, NotApplicable
@@ -27,6 +28,7 @@ from scanner.context import CheckContext, RunServices
 from scanner.models import Attempt, AttemptStatus, ErrorReason, Finding
 from scanner.plan import Job
 from scanner.scope import OutOfScope, Unresolvable
+from scanner.ssh import HostKeyChanged
 from scanner.text import one_line
 
 #: A check yielding more findings than this on one target is cut off (and says so).
@@ -97,16 +99,32 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
     )
 
 
+#: Exception kinds and what they mean, first match wins (order matters: a TimeoutError is an
+#: OSError, a requests.Timeout a requests.ConnectionError).
+CLASSES: tuple[tuple[tuple[type[BaseException], ...], ErrorReason], ...] = (
+    ((Inconclusive, HostKeyChanged), ErrorReason.INCONCLUSIVE),
+    ((OutOfScope,), ErrorReason.OUT_OF_SCOPE),
+    ((PermissionError, paramiko.AuthenticationException), ErrorReason.AUTH_FAILED),
+    ((TimeoutError, requests.Timeout), ErrorReason.TIMEOUT),
+    (
+        (
+            Unresolvable,
+            ConnectionError,
+            requests.ConnectionError,
+            ssl.SSLError,
+            paramiko.SSHException,
+            EOFError,
+        ),
+        ErrorReason.CONNECTIVITY,
+    ),
+)
+
+
 def classify(exc: BaseException) -> ErrorReason:
     """Which kind of error an exception from a check means."""
-    if isinstance(exc, Inconclusive):
-        return ErrorReason.INCONCLUSIVE
-    if isinstance(exc, OutOfScope):
-        return ErrorReason.OUT_OF_SCOPE
-    if isinstance(exc, TimeoutError | requests.Timeout):
-        return ErrorReason.TIMEOUT
-    if isinstance(exc, Unresolvable | ConnectionError | requests.ConnectionError | ssl.SSLError):
-        return ErrorReason.CONNECTIVITY
+    for kinds, reason in CLASSES:
+        if isinstance(exc, kinds):
+            return reason
     if isinstance(exc, OSError) and exc.errno in NETWORK_ERRNOS:
         return ErrorReason.CONNECTIVITY
     # Anything else, a FileNotFoundError or requests.InvalidURL included, is the check's defect.

@@ -269,6 +269,7 @@ def _run_services(inv: LoadedInventory, refusals: list[Refusal]) -> RunServices:
         ot_bucket=TokenBucket(limits.ot_connections_per_second, burst=1),
         settings=inv.model.checks.settings,
         base_dir=inv.path.parent,
+        credentials=inv.model.credentials,
         user_agent=(
             f"ci-inspection-scanner/{__version__} (campaign: {campaign.name}; "
             f"authorization: {campaign.authorization.reference})"

@@ -53,7 +53,8 @@ def _problem(tmp_path: Path, text: str, profile: str | None = None) -> str:
     return str(info.value)
 
 
-def test_example_inventory_is_valid() -> None:
+def test_example_inventory_is_valid(lab_state: object) -> None:
+    # The lab writes the audit key and known_hosts the example's credential names.
     inv = load_inventory(EXAMPLE)
     assert inv.model.campaign.authorization.reference == "DEMO-AUTH-2026-017"
     preflight(inv, load_registry(inv), profile=None)

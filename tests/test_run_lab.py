@@ -65,6 +65,9 @@ EXPECTED = {
     # Port 80 is a discovered web service of the host; 443 is declared as the portal URL.
     *_site(*GW, "http://127.0.10.1:80/", "80/tcp", https=False),
     *_site("grid-east", "portal", "https://127.0.10.1/", "https://127.0.10.1/", https=True),
+    # The weak on-site host, seen from the network: stock OpenSSH algorithms, password logins.
+    ("grid-east", "ems-server", "net.ssh-password-auth", "22/tcp", "medium"),
+    ("grid-east", "ems-server", "net.ssh-weak-algorithms", "22/tcp", "medium"),
     # The OT host answers Modbus without authentication: high on an ot asset (critical on internet).
     ("water-city", "plant-ot", "net.modbus-exposed", "502/tcp", "high"),
 }
@@ -93,7 +96,7 @@ def test_remote_profile_finds_exactly_the_lab_weaknesses(lab_state: lab.LabState
     assert _lab_only(got) == EXPECTED
     assert result["errors"] == [] and result["refusals"] == []
     # The hardened host and site have nothing at all (the machine's own listener aside).
-    assert not [f for f in _lab_only(got) if f[1] in ("scada-dmz", "portal")
+    assert not [f for f in _lab_only(got) if f[1] in ("scada-dmz", "portal", "historian")
                 and f[0] == "water-city"]
 
     store = Store.open(db_url)

@@ -38,6 +38,19 @@ on every start)::
                                 host keys (sshd-*/ssh_host_*_key)
     tls-lab/                    the tls host's certificates (lab CA) and keys; openssl ca database
     nginx-tls/                  the tls host's own nginx: config, pid, temp dirs
+    keys/ (0700)                audit_ed25519 (0600) and .pub: the lab audit user's key
+    known_hosts                 the on-site hosts' host keys (``ADDR`` and ``[ADDR]:22``)
+    hosts/NAME/ (0700)          an on-site host: ssh_host_ed25519_key(.pub) and machine-id
+                                (kept); etc/ (a cp -a of the real /etc, then edited), home/,
+                                root/, var-log/, usr-local-sbin/ (weak only), made afresh on
+                                every start and bind-mounted only inside the host's namespace
+
+On-site hosts (onsite-weak 127.0.10.5, onsite-hardened 127.0.10.6): an anchor process started
+under ``unshare --mount --uts --propagation private`` bind-mounts the host's copies over /etc,
+/home, /root and /var/log (the weak host also /usr/local/sbin) and sets the hostname; the host's
+sshd runs inside via ``nsenter -t ANCHOR -m -u``. The anchors are recorded and stopped like every
+other daemon; the namespaces and their mounts vanish with their last process. Log in as
+:data:`AUDIT_USER` with ``STATE/keys/audit_ed25519`` and ``STATE/known_hosts``.
 
 The Modbus server runs as ``nobody``. If ``nobody`` cannot use the ``--python`` interpreter (a
 pyenv or venv Python under /root), it runs under ``/usr/bin/python3`` with that interpreter's
@@ -55,6 +68,7 @@ import json
 import os
 import pwd
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -79,6 +93,8 @@ WEAK_ADDR: Final = "127.0.10.1"
 HARDENED_ADDR: Final = "127.0.10.2"
 OT_ADDR: Final = "127.0.10.3"
 TLS_ADDR: Final = "127.0.10.4"
+ONSITE_WEAK_ADDR: Final = "127.0.10.5"
+ONSITE_HARDENED_ADDR: Final = "127.0.10.6"
 
 # Debian packages the lab needs (``install``). nmap is here for the scanner's discovery tests.
 DEBIAN_PACKAGES: Final = (
@@ -101,6 +117,7 @@ DEBIAN_PACKAGES: Final = (
     "postgresql",
     "tigervnc-standalone-server",
     "samba",
+    "sudo",
 )
 
 # Modbus data served by the ot host (modbus_server.py imports these; tests assert on them).
@@ -288,6 +305,41 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
                 Service("https", 11443, "tcp", "nginx-tls", "certificate expiring in 7-10 days"),
             ),
         ),
+        "onsite-weak": Host(
+            name="onsite-weak",
+            address=ONSITE_WEAK_ADDR,
+            role="on-site audit target configured badly (own /etc, /home, /root in a mount"
+            " namespace; hostname onsite-weak)",
+            services=(
+                Service(
+                    "ssh",
+                    22,
+                    "tcp",
+                    "sshd-onsite-weak",
+                    "key login for the lab audit user; root login, password auth, empty "
+                    "passwords, MaxAuthTries 10, X11 forwarding; host: extra UID 0 (toor), "
+                    "empty password (guest), PASS_MAX_DAYS 99999, world-writable file in /etc, "
+                    "logs kept 4 weeks, no auditd, SUID /usr/local/sbin/lab-suid",
+                ),
+            ),
+        ),
+        "onsite-hardened": Host(
+            name="onsite-hardened",
+            address=ONSITE_HARDENED_ADDR,
+            role="on-site audit target configured well (own /etc, /home, /root in a mount"
+            " namespace; hostname onsite-hardened)",
+            services=(
+                Service(
+                    "ssh",
+                    22,
+                    "tcp",
+                    "sshd-onsite-hardened",
+                    "key login for the lab audit user; no root login, public key only, "
+                    "MaxAuthTries 3; host: PASS_MAX_DAYS 90, pwquality minlen 12, logs kept "
+                    "26 weeks, auditd config, persistent journal",
+                ),
+            ),
+        ),
     }
 )
 
@@ -339,6 +391,16 @@ class LabState:
         """Password of :data:`MQTT_USER` on the hardened MQTT broker."""
         return self.secret("mqtt-hardened.password")
 
+    @property
+    def audit_key(self) -> Path:
+        """Private key (0600) of :data:`AUDIT_USER` on the on-site hosts."""
+        return self.state_dir / "keys" / "audit_ed25519"
+
+    @property
+    def known_hosts(self) -> Path:
+        """known_hosts with the on-site hosts' ed25519 host keys (plain and ``[addr]:22``)."""
+        return self.state_dir / "known_hosts"
+
     def process(self, name: str) -> ProcessRecord:
         for rec in self.processes:
             if rec.name == name:
@@ -356,6 +418,9 @@ class DaemonSpec:
     name: str
     argv: tuple[str, ...]
     env: Mapping[str, str] = field(default_factory=lambda: dict(_DAEMON_ENV))
+    #: Name of an anchor process (spawned earlier) whose mount and UTS namespaces the daemon
+    #: runs in: started as ``nsenter -t PID -m -u -- argv`` once the anchor's mounts are up.
+    enter_ns: str = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -1384,6 +1449,382 @@ def _smbd(state_dir: Path) -> DaemonSpec:
     )
 
 
+# --------------------------------------------------------------------------------------------
+# On-site hosts: their own /etc, /home, /root, /var/log in a mount namespace, sshd inside
+# --------------------------------------------------------------------------------------------
+
+#: The lab audit user on both on-site hosts (key STATE/keys/audit_ed25519, password locked "!").
+AUDIT_USER: Final = "audit"
+AUDIT_UID: Final = 2900  # also its group's gid; must be free in the real /etc/passwd
+GUEST_UID: Final = 2901  # the weak host's "guest" (empty password hash, shell nologin)
+ONSITE_MARKER: Final = "lab-host"  # /etc/lab-host in a host's copy holds the host's name
+
+#: sshd settings of each on-site host (written to its /etc/ssh/sshd_config).
+ONSITE_SSHD: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {
+        "onsite-weak": MappingProxyType(
+            {
+                "PermitRootLogin": "yes",
+                "PasswordAuthentication": "yes",
+                "PermitEmptyPasswords": "yes",
+                "MaxAuthTries": "10",
+                "X11Forwarding": "yes",
+            }
+        ),
+        "onsite-hardened": MappingProxyType(
+            {
+                "PermitRootLogin": "no",
+                "PasswordAuthentication": "no",
+                "PermitEmptyPasswords": "no",
+                "MaxAuthTries": "3",
+                "X11Forwarding": "no",
+                "AllowTcpForwarding": "no",
+                "AllowAgentForwarding": "no",
+                "LoginGraceTime": "30",
+                # Modern algorithms only, like the hardened remote sshd (net.ssh-weak-algorithms
+                # reports OpenSSH's stock SHA-1 and 64-bit-tag MACs).
+                "KexAlgorithms": "sntrup761x25519-sha512@openssh.com,curve25519-sha256,"
+                "curve25519-sha256@libssh.org",
+                "Ciphers": "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,"
+                "aes128-gcm@openssh.com",
+                "MACs": "hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com",
+            }
+        ),
+    }
+)
+#: /etc/login.defs values of each on-site host.
+ONSITE_LOGIN_DEFS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {
+        "onsite-weak": MappingProxyType(
+            {"PASS_MAX_DAYS": "99999", "PASS_MIN_DAYS": "0", "PASS_WARN_AGE": "7"}
+        ),
+        "onsite-hardened": MappingProxyType(
+            {"PASS_MAX_DAYS": "90", "PASS_MIN_DAYS": "1", "PASS_WARN_AGE": "14"}
+        ),
+    }
+)
+#: logrotate keeps this many weekly rotations (weak: 4 weeks; hardened: 26 weeks = 182 days).
+ONSITE_LOG_ROTATE_WEEKS: Final[Mapping[str, int]] = MappingProxyType(
+    {"onsite-weak": 4, "onsite-hardened": 26}
+)
+HARDENED_PWQUALITY: Final = (
+    "minlen = 12\nminclass = 3\ndcredit = -1\nucredit = -1\nlcredit = -1\nocredit = -1\n"
+    "maxrepeat = 3\ndictcheck = 1\nenforce_for_root\n"
+)
+_SYSLOG_FILES: Final = (
+    "/var/log/syslog",
+    "/var/log/auth.log",
+    "/var/log/kern.log",
+    "/var/log/daemon.log",
+    "/var/log/messages",
+)
+
+
+def _mounts_under(path: Path) -> list[str]:
+    """Mount points (in this process's mount namespace) at or below ``path``."""
+    prefix = str(path)
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text(encoding="utf-8").splitlines():
+        point = line.split()[4].replace("\\040", " ")
+        if point == prefix or point.startswith(prefix + "/"):
+            found.append(point)
+    return found
+
+
+def _fresh_dir(path: Path, mode: int = 0o755) -> Path:
+    """Remove ``path`` (never across a mount) and make it again, empty, with ``mode``."""
+    if path.exists() or path.is_symlink():
+        if mounted := _mounts_under(path):
+            raise LabError(f"{path} has mounts in the lab's own namespace: {mounted}")
+        _run(["rm", "-rf", "--one-file-system", "--", str(path)], f"rm -rf {path}")
+    path.mkdir(parents=True)
+    os.chmod(path, mode)
+    return path
+
+
+def _rewrite(path: Path, text: str) -> None:
+    """Replace a file of a host's /etc copy, keeping its mode and owner (a new file: 0644)."""
+    if path.is_symlink():
+        raise LabError(f"{path} is a symlink: refusing to edit it")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        _write(path, text)
+        return
+    _write(path, text, mode=st.st_mode & 0o7777)
+    os.chown(path, st.st_uid, st.st_gid)
+
+
+def _append(path: Path, *lines: str) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    _rewrite(path, text + "".join(line + "\n" for line in lines))
+
+
+def _set_keywords(path: Path, values: Mapping[str, str], sep: str = "\t") -> None:
+    """Set ``KEY<sep>VALUE`` lines (login.defs style), replacing active lines, else appending."""
+    out, seen = [], set()
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    for line in text.splitlines():
+        words = line.split()
+        if words and words[0] in values and not line.lstrip().startswith("#"):
+            if words[0] not in seen:
+                out.append(f"{words[0]}{sep}{values[words[0]]}")
+                seen.add(words[0])
+            continue
+        out.append(line)
+    out += [f"{k}{sep}{v}" for k, v in values.items() if k not in seen]
+    _rewrite(path, "\n".join(out) + "\n")
+
+
+def _onsite_keys(state_dir: Path) -> str:
+    """The audit key pair (STATE/keys, kept), each on-site host's ed25519 host key (kept in
+    STATE/hosts/NAME) and STATE/known_hosts; returns the audit public key line."""
+    keys = _mkdir(state_dir / "keys", 0o700)
+    _ssh_key(keys / "audit_ed25519", "ed25519")
+    lines = []
+    for name in ONSITE_SSHD:
+        base = _mkdir(state_dir / "hosts" / name, 0o700)
+        _ssh_key(base / "ssh_host_ed25519_key", "ed25519")
+        ktype, blob = (base / "ssh_host_ed25519_key.pub").read_text().split()[:2]
+        addr = LAB_HOSTS[name].address
+        lines += [f"{addr} {ktype} {blob}", f"[{addr}]:22 {ktype} {blob}"]
+    _write(state_dir / "known_hosts", "\n".join(lines) + "\n")
+    return (keys / "audit_ed25519.pub").read_text().strip()
+
+
+def _onsite_accounts(etc: Path, weak: bool, audit_pub: str, home: Path) -> None:
+    """The lab audit user (both hosts), and on the weak host toor (UID 0) and guest (empty
+    password hash)."""
+    passwd = (etc / "passwd").read_text(encoding="utf-8")
+    users = {line.split(":")[0] for line in passwd.splitlines() if line}
+    uids = {line.split(":")[2] for line in passwd.splitlines() if line.count(":") >= 2}
+    for user, uid in ((AUDIT_USER, AUDIT_UID), ("guest", GUEST_UID), ("toor", None)):
+        if user in users or (uid is not None and str(uid) in uids):
+            raise LabError(f"the system already has user {user} or UID {uid}: pick other ones")
+    today = int(time.time() // 86400)
+    max_days = 99999 if weak else 90
+    pw = [f"{AUDIT_USER}:x:{AUDIT_UID}:{AUDIT_UID}:lab audit user:/home/{AUDIT_USER}:/bin/bash"]
+    sh = [f"{AUDIT_USER}:!:{today}:0:{max_days}:7:::"]
+    gr, gs = [f"{AUDIT_USER}:x:{AUDIT_UID}:"], [f"{AUDIT_USER}:!::"]
+    if weak:
+        pw += [
+            "toor:x:0:0:lab extra root account:/root:/bin/sh",
+            f"guest:x:{GUEST_UID}:{GUEST_UID}:lab guest:/home/guest:/usr/sbin/nologin",
+        ]
+        sh += [f"toor:!:{today}:0:99999:7:::", f"guest::{today}:0:99999:7:::"]
+        gr.append(f"guest:x:{GUEST_UID}:")
+        gs.append("guest:!::")
+    _append(etc / "passwd", *pw)
+    _append(etc / "shadow", *sh)
+    _append(etc / "group", *gr)
+    if (etc / "gshadow").exists():
+        _append(etc / "gshadow", *gs)
+    if not weak:  # the copied system accounts must not spoil the hardened host
+        lines = (etc / "shadow").read_text(encoding="utf-8").splitlines()
+        fixed = [
+            ":".join([f[0], "!", *f[2:]]) if len(f) > 1 and f[1] == "" else line
+            for line in lines
+            for f in [line.split(":")]
+        ]
+        if fixed != lines:
+            _rewrite(etc / "shadow", "\n".join(fixed) + "\n")
+        extra_root = [
+            line.split(":")[0]
+            for line in (etc / "passwd").read_text(encoding="utf-8").splitlines()
+            if line.count(":") >= 2 and line.split(":")[2] == "0" and not line.startswith("root:")
+        ]
+        if extra_root:
+            raise LabError(f"the system's /etc/passwd has extra UID 0 accounts: {extra_root}")
+    ssh_dir = _mkdir(home / AUDIT_USER / ".ssh", 0o700)
+    _write(ssh_dir / "authorized_keys", audit_pub + "\n", mode=0o600)
+    for path in (home / AUDIT_USER, ssh_dir, ssh_dir / "authorized_keys"):
+        os.chown(path, AUDIT_UID, AUDIT_UID)
+    os.chmod(home / AUDIT_USER, 0o750)  # noqa: S103 - group audit only
+    if weak:
+        guest = _mkdir(home / "guest", 0o755)
+        os.chown(guest, GUEST_UID, GUEST_UID)
+
+
+def _onsite_logging(etc: Path, varlog: Path, name: str, weak: bool) -> None:
+    """logrotate (weekly; 4 or 26 rotations), journald storage, auditd config, /var/log."""
+    weeks = ONSITE_LOG_ROTATE_WEEKS[name]
+    logrotate_d = etc / "logrotate.d"
+    if not weak:  # hardened: only the files written here, each keeping >= 180 days
+        _fresh_dir(logrotate_d)
+    _rewrite(
+        etc / "logrotate.conf",
+        f"# Generated by tests/lab/lab.py ({name}).\nweekly\nrotate {weeks}\ncreate\n"
+        "include /etc/logrotate.d\n",
+    )
+    _rewrite(
+        logrotate_d / "rsyslog",
+        "\n".join(_SYSLOG_FILES)
+        + f"\n{{\n\tweekly\n\trotate {weeks}\n\tmissingok\n\tnotifempty\n\tcompress\n"
+        "\tdelaycompress\n\tsharedscripts\n}\n",
+    )
+    storage = "volatile" if weak else "persistent"
+    _rewrite(
+        etc / "systemd" / "journald.conf",
+        f"# Generated by tests/lab/lab.py ({name}).\n[Journal]\nStorage={storage}\n",
+    )
+    for fname, mode in (("wtmp", 0o664), ("btmp", 0o660), ("lastlog", 0o664)):
+        _write(varlog / fname, "", mode=mode)
+        with contextlib.suppress(KeyError):
+            os.chown(varlog / fname, 0, grp.getgrnam("utmp").gr_gid)
+    if weak:
+        _fresh_dir(etc / "audit")
+        (etc / "audit").rmdir()
+        return
+    journal = _mkdir(varlog / "journal", 0o2755)
+    with contextlib.suppress(KeyError):
+        os.chown(journal, 0, grp.getgrnam("systemd-journal").gr_gid)
+    _mkdir(varlog / "audit", 0o700)
+    audit = _mkdir(etc / "audit", 0o750)
+    _write(
+        audit / "auditd.conf",
+        "# Generated by tests/lab/lab.py (onsite-hardened).\nlocal_events = yes\n"
+        "write_logs = yes\nlog_file = /var/log/audit/audit.log\nlog_group = root\n"
+        "log_format = ENRICHED\nflush = INCREMENTAL_ASYNC\nfreq = 50\nmax_log_file = 50\n"
+        "num_logs = 10\nmax_log_file_action = keep_logs\nspace_left_action = email\n"
+        "admin_space_left_action = halt\ndisk_full_action = halt\ndisk_error_action = halt\n",
+        mode=0o640,
+    )
+    _write(
+        _mkdir(audit / "rules.d", 0o750) / "lab.rules",
+        "# Generated by tests/lab/lab.py (onsite-hardened).\n-D\n-b 8192\n"
+        "-w /etc/passwd -p wa -k identity\n-w /etc/shadow -p wa -k identity\n"
+        "-w /etc/group -p wa -k identity\n-w /etc/sudoers -p wa -k scope\n"
+        "-w /etc/ssh/sshd_config -p wa -k sshd\n-w /var/log/lastlog -p wa -k logins\n",
+        mode=0o640,
+    )
+
+
+def _onsite_etc(state_dir: Path, name: str, audit_pub: str) -> dict[str, Path]:
+    """Make the host's copies of /etc (from the real one), /home, /root and /var/log (and
+    /usr/local/sbin on the weak host) under STATE/hosts/NAME; return {mount point: source}."""
+    host = LAB_HOSTS[name]
+    weak = name == "onsite-weak"
+    base = state_dir / "hosts" / name  # 0700: only root reaches the copies from outside
+    etc = base / "etc"
+    _fresh_dir(etc)
+    etc.rmdir()
+    _run(["cp", "-a", "--", "/etc", str(etc)], f"cp -a /etc ({name})")
+    home = _fresh_dir(base / "home", 0o755)
+    root = _fresh_dir(base / "root", 0o700)
+    varlog = _fresh_dir(base / "var-log", 0o755)
+    # identity: hostname, hosts, machine-id (kept), the marker the lab waits for
+    _rewrite(etc / "hostname", f"{name}\n")
+    _rewrite(
+        etc / "hosts",
+        f"127.0.0.1\tlocalhost\n{host.address}\t{name}\n"
+        "::1\tlocalhost ip6-localhost ip6-loopback\n",
+    )
+    machine_id = base / "machine-id"
+    if not machine_id.exists():
+        _write(machine_id, secrets.token_hex(16) + "\n")
+    _rewrite(etc / "machine-id", machine_id.read_text())
+    # sshd: its own ed25519 host key (kept in STATE/hosts/NAME), none of the real host's keys
+    ssh = etc / "ssh"
+    for old in ssh.glob("ssh_host_*"):
+        old.unlink()
+    key = base / "ssh_host_ed25519_key"
+    _write(ssh / key.name, key.read_text(), mode=0o600)
+    _write(ssh / (key.name + ".pub"), key.with_suffix(".pub").read_text(), mode=0o644)
+    settings = "".join(f"{k} {v}\n" for k, v in ONSITE_SSHD[name].items())
+    _rewrite(
+        ssh / "sshd_config",
+        f"# Generated by tests/lab/lab.py: sshd of the on-site host {name} ({host.address}).\n"
+        f"ListenAddress {host.address}:22\nHostKey /etc/ssh/{key.name}\nPidFile none\n"
+        "UsePAM yes\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
+        "PrintMotd no\nAcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\n"
+        f"{settings}",
+    )
+    _onsite_accounts(etc, weak, audit_pub, home)
+    _set_keywords(etc / "login.defs", ONSITE_LOGIN_DEFS[name])
+    pwquality = etc / "security" / "pwquality.conf"
+    if weak:
+        pwquality.unlink(missing_ok=True)
+    else:
+        _rewrite(pwquality, f"# Generated by tests/lab/lab.py ({name}).\n{HARDENED_PWQUALITY}")
+    _onsite_logging(etc, varlog, name, weak)
+    if Path("/usr/bin/sudo").exists() and (etc / "sudoers").exists():
+        _write(
+            etc / "sudoers.d" / AUDIT_USER,
+            f"# Generated by tests/lab/lab.py: the lab audit user may run commands as root.\n"
+            f"{AUDIT_USER} ALL=(root) NOPASSWD: ALL\n",
+            mode=0o440,
+        )
+    mounts = {"/home": home, "/root": root, "/var/log": varlog}
+    if weak:
+        _write(
+            etc / "lab-world-writable.conf",
+            "# lab fixture: a world-writable configuration file\n",
+            mode=0o666,
+        )
+        sbin = _fresh_dir(base / "usr-local-sbin", 0o755)
+        # an unusual SUID-root binary; a copy of id (prints, runs nothing), not of a shell or env
+        _run(["cp", "--", "/usr/bin/id", str(sbin / "lab-suid")], "cp /usr/bin/id")
+        os.chmod(sbin / "lab-suid", 0o4755)  # noqa: S103 - the weakness this host shows
+        mounts["/usr/local/sbin"] = sbin
+    else:
+        for dirpath, dirnames, filenames in os.walk(etc):
+            for entry in (*dirnames, *filenames):
+                path = os.path.join(dirpath, entry)
+                st = os.lstat(path)
+                if st.st_mode & 0o002 and not os.path.islink(path):
+                    os.chmod(path, st.st_mode & 0o7775)
+    _write(etc / ONSITE_MARKER, f"{name}\n")
+    mounts["/etc"] = etc  # last: the marker shows every mount is up
+    return mounts
+
+
+def _onsite(state_dir: Path, name: str, audit_pub: str) -> list[DaemonSpec]:
+    """The anchor process (own mount and UTS namespaces: the host's copies bind-mounted over
+    /etc, /home, /root, /var/log, its hostname) and the host's sshd, started inside it."""
+    mounts = _onsite_etc(state_dir, name, audit_pub)
+    script = "set -e\n" + f"hostname {name}\n"
+    script += "".join(f"mount --bind {shlex.quote(str(s))} {d}\n" for d, s in mounts.items())
+    script += "exec sleep infinity\n"
+    anchor = DaemonSpec(
+        f"anchor-{name}",
+        ("unshare", "--mount", "--uts", "--propagation", "private", "--", "/bin/sh", "-c", script),
+    )
+    cfg = state_dir / "hosts" / name / "etc" / "ssh" / "sshd_config"
+    sshd = DaemonSpec(
+        f"sshd-{name}", ("/usr/sbin/sshd", "-D", "-e", "-f", str(cfg)), enter_ns=anchor.name
+    )
+    return [anchor, sshd]
+
+
+def onsite_namespace_ready(anchor: ProcessRecord) -> bool:
+    """True if the anchor lives and its mount namespace shows the host's /etc (the marker)."""
+    name = anchor.name.removeprefix("anchor-")
+    try:
+        marker = Path(f"/proc/{anchor.pid}/root/etc/{ONSITE_MARKER}").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return marker.strip() == name and anchor.alive()
+
+
+def _enter_namespace(
+    spec: DaemonSpec, records: Sequence[ProcessRecord], state_dir: Path, timeout: float
+) -> DaemonSpec:
+    """``spec`` run through nsenter in its anchor's namespaces, once the anchor's mounts are up."""
+    anchor = next(r for r in records if r.name == spec.enter_ns)
+    deadline = time.monotonic() + timeout
+    while not onsite_namespace_ready(anchor):
+        if not anchor.alive() or time.monotonic() > deadline:
+            raise LabError(
+                f"{anchor.name} (pid {anchor.pid}) did not set up its namespace:\n"
+                + _log_tail(state_dir / "logs" / f"{anchor.name}.log")
+            )
+        time.sleep(0.01)
+    argv = ("nsenter", "-t", str(anchor.pid), "-m", "-u", "--", *spec.argv)
+    return DaemonSpec(spec.name, argv, spec.env)
+
+
 def _prepare(state_dir: Path, python: str) -> list[DaemonSpec]:
     """Write every config, key and secret under ``state_dir``; return the daemons to start."""
     _mkdir(state_dir / "logs", 0o755)
@@ -1392,6 +1833,7 @@ def _prepare(state_dir: Path, python: str) -> list[DaemonSpec]:
     redis_pw = _secret(sec / "redis-hardened.password")
     mqtt_pw = _secret(sec / "mqtt-hardened.password")
     community = _secret(sec / "snmp-hardened.community", "hex")
+    audit_pub = _onsite_keys(state_dir)
     return [
         _nginx(state_dir),
         _redis(state_dir, "weak", WEAK_ADDR, None),
@@ -1411,6 +1853,8 @@ def _prepare(state_dir: Path, python: str) -> list[DaemonSpec]:
         _xvnc(state_dir),
         _smbd(state_dir),
         _nginx_tls(state_dir),
+        *_onsite(state_dir, "onsite-weak", audit_pub),
+        *_onsite(state_dir, "onsite-hardened", audit_pub),
     ]
 
 
@@ -1642,7 +2086,12 @@ def _start(state_dir: Path, python: str, timeout: float) -> LabState:
     specs = _prepare(state_dir, python)
     records: list[ProcessRecord] = []
     try:
-        for spec in specs:
+        for planned in specs:
+            spec = (
+                _enter_namespace(planned, records, state_dir, timeout)
+                if planned.enter_ns
+                else planned
+            )
             records.append(_spawn(spec, state_dir / "logs" / f"{spec.name}.log", state_dir))
             _save_state(state_dir, records, python)
         _wait_ready(state_dir, records, timeout)
@@ -1779,12 +2228,42 @@ def status(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
         answers = state is not None and _safe_ready(host, svc, state_dir)
         ok = ok and answers
         print(
-            f"  {host.name:<9} {host.address:<11} {svc.port:>5}/{svc.protocol:<4}"
+            f"  {host.name:<15} {host.address:<11} {svc.port:>5}/{svc.protocol:<4}"
             f" {svc.name:<7} {svc.daemon:<19} {'answers' if answers else 'NO ANSWER':<10}"
             f" {svc.posture}"
         )
+    if state is not None:
+        print("on-site hosts (own /etc, /home, /root, /var/log; hostname):")
+        for name in ONSITE_SSHD:
+            try:
+                anchor = state.process(f"anchor-{name}")
+            except KeyError:
+                ready, hostname = False, "-"
+            else:
+                ready = onsite_namespace_ready(anchor)
+                hostname = _namespace_hostname(anchor) if ready else "-"
+            ok = ok and ready and hostname == name
+            print(
+                f"  {name:<15} {LAB_HOSTS[name].address:<11} "
+                f"{'namespace up' if ready else 'NAMESPACE DOWN':<15} hostname {hostname}"
+            )
     print("lab is up" if ok else "lab is NOT (fully) up")
     return ok
+
+
+def _namespace_hostname(anchor: ProcessRecord) -> str:
+    """The hostname in the anchor's UTS namespace ('?' if it cannot be read)."""
+    try:
+        res = subprocess.run(
+            ["nsenter", "-t", str(anchor.pid), "-u", "--", "hostname"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return res.stdout.strip() if res.returncode == 0 and anchor.alive() else "?"
 
 
 def _safe_ready(host: Host, svc: Service, state_dir: Path) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ftplib
 import http.client
+import os
 import pwd
 import re
 import socket
@@ -313,6 +314,156 @@ def test_modbus_registers_and_identification(state: lab.LabState) -> None:
         assert struct.unpack(f"!{len(regs)}H", reply[2:]) == regs
 
 
+# ---------------------------------------------------------------------------- on-site hosts
+
+ONSITE = ("onsite-weak", "onsite-hardened")
+
+
+def onsite_login(state: lab.LabState, address: str) -> paramiko.SSHClient:
+    """Log in as the lab audit user with its key; host key only from STATE/known_hosts."""
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(state.known_hosts))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    client.connect(
+        address,
+        22,
+        username=lab.AUDIT_USER,
+        key_filename=str(state.audit_key),
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=5,
+        banner_timeout=5,
+        auth_timeout=5,
+    )
+    return client
+
+
+def remote(client: paramiko.SSHClient, command: str) -> str:
+    _stdin, stdout, _stderr = client.exec_command(command, timeout=10)
+    out = stdout.read().decode()
+    stdout.channel.recv_exit_status()
+    return out
+
+
+def active_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("name", ONSITE)
+def test_onsite_host_shows_its_own_etc(state: lab.LabState, name: str) -> None:
+    weak = name == "onsite-weak"
+    client = onsite_login(state, lab.LAB_HOSTS[name].address)
+    try:
+        assert remote(client, "hostname").strip() == name
+        assert remote(client, "id").startswith(
+            f"uid={lab.AUDIT_UID}({lab.AUDIT_USER}) gid={lab.AUDIT_UID}({lab.AUDIT_USER})"
+        )
+        max_days = active_lines(remote(client, "cat /etc/login.defs | grep PASS_MAX_DAYS"))
+        assert [line.split() for line in max_days] == [["PASS_MAX_DAYS", "99999" if weak else "90"]]
+        uid0 = {
+            line.split(":")[0]
+            for line in remote(client, "awk -F: '$3==0' /etc/passwd").splitlines()
+        }
+        assert uid0 == ({"root", "toor"} if weak else {"root"})
+        sshd = dict(
+            line.split(None, 1) for line in active_lines(remote(client, "cat /etc/ssh/sshd_config"))
+        )
+        for key, value in lab.ONSITE_SSHD[name].items():
+            assert sshd[key] == value, key
+        assert sshd["ListenAddress"] == f"{lab.LAB_HOSTS[name].address}:22"
+        rotate = active_lines(remote(client, "grep -h ^rotate /etc/logrotate.conf"))
+        assert rotate == [f"rotate {lab.ONSITE_LOG_ROTATE_WEEKS[name]}"]
+        world_writable = remote(client, "find /etc -xdev -perm -0002 ! -type l 2>/dev/null")
+        suid = remote(client, "stat -c '%a %U' /usr/local/sbin/lab-suid 2>/dev/null")
+        pwquality = remote(client, "cat /etc/security/pwquality.conf 2>/dev/null")
+        audit_home = remote(client, "ls -A /home/audit/.ssh; ls -A /root 2>&1").split()
+    finally:
+        client.close()
+    if weak:
+        assert world_writable.split() == ["/etc/lab-world-writable.conf"]
+        assert suid.strip() == "4755 root"
+        assert pwquality == ""
+    else:
+        assert world_writable == ""
+        assert suid == ""
+        assert "minlen = 12" in active_lines(pwquality)
+    assert audit_home[0] == "authorized_keys"
+    assert "Permission" in " ".join(audit_home[1:])  # /root of the host: 0700, not the audit's
+
+    shadow = (state.state_dir / "hosts" / name / "etc" / "shadow").read_text()
+    empty = {f[0] for f in (line.split(":") for line in shadow.splitlines()) if f[1:2] == [""]}
+    assert empty == ({"guest"} if weak else set())
+    assert f"{lab.AUDIT_USER}:!:" in shadow
+
+
+def test_onsite_host_keys_are_verified(state: lab.LabState, tmp_path: Path) -> None:
+    assert state.audit_key.stat().st_mode & 0o777 == 0o600
+    known = state.known_hosts.read_text().splitlines()
+    for name in ONSITE:
+        addr = lab.LAB_HOSTS[name].address
+        assert {line.split()[0] for line in known if addr in line} == {addr, f"[{addr}]:22"}
+    client = paramiko.SSHClient()
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    client.load_host_keys(str(empty))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    with pytest.raises(paramiko.SSHException, match="not found in known_hosts"):
+        client.connect(
+            lab.ONSITE_HARDENED_ADDR,
+            username=lab.AUDIT_USER,
+            key_filename=str(state.audit_key),
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=5,
+        )
+    client.close()
+    assert ssh_auth_methods(lab.ONSITE_HARDENED_ADDR) == ["publickey"]
+    assert "password" in ssh_auth_methods(lab.ONSITE_WEAK_ADDR)
+
+
+def test_onsite_sshd_binds_only_its_address(state: lab.LabState) -> None:
+    st = current()
+    out = subprocess.run(
+        ["ss", "-ltnpH"], capture_output=True, text=True, timeout=10, check=True
+    ).stdout
+    for name in ONSITE:
+        pid = st.process(f"sshd-{name}").pid
+        bound = {line.split()[3] for line in out.splitlines() if re.search(rf"pid={pid},", line)}
+        assert bound == {f"{lab.LAB_HOSTS[name].address}:22"}, name
+
+
+def test_onsite_namespaces_leave_the_real_host_alone(state: lab.LabState) -> None:
+    st = current()
+    ours = os.readlink("/proc/self/ns/mnt")
+    for name in ONSITE:
+        anchor, sshd = st.process(f"anchor-{name}"), st.process(f"sshd-{name}")
+        assert lab.onsite_namespace_ready(anchor)
+        ns = os.readlink(f"/proc/{anchor.pid}/ns/mnt")
+        assert ns != ours
+        assert os.readlink(f"/proc/{sshd.pid}/ns/mnt") == ns
+        assert os.readlink(f"/proc/{sshd.pid}/ns/uts") == os.readlink(f"/proc/{anchor.pid}/ns/uts")
+    assert_real_host_untouched()
+
+
+REAL_HOSTNAME = socket.gethostname()
+
+
+def assert_real_host_untouched() -> None:
+    users = {line.split(":")[0] for line in Path("/etc/passwd").read_text().splitlines()}
+    assert not users & {lab.AUDIT_USER, "toor", "guest"}
+    assert socket.gethostname() == REAL_HOSTNAME
+    assert REAL_HOSTNAME not in ONSITE
+    for path in (
+        "/etc/lab-host",
+        "/etc/lab-world-writable.conf",
+        "/usr/local/sbin/lab-suid",
+        f"/home/{lab.AUDIT_USER}",
+    ):
+        assert not Path(path).exists(), path
+    mountinfo = Path("/proc/self/mountinfo").read_text()
+    assert str(STATE_DIR / "hosts") not in mountinfo
+
+
 # ---------------------------------------------------------------------------- safety
 
 
@@ -383,10 +534,13 @@ def test_start_is_idempotent_and_stop_leaves_nothing(state: lab.LabState) -> Non
         for port in host.tcp_ports:
             assert not lab.tcp_accepts(host.address, port), f"{host.address}:{port}"
     lab.stop(STATE_DIR)  # stopping a stopped lab is a no-op
+    assert_real_host_untouched()
+    known_hosts = before.known_hosts.read_text()
 
     restarted = lab.start(STATE_DIR)  # leave it as the fixture found it
     assert not restarted.already_running
     assert lab.is_running(STATE_DIR)
+    assert restarted.known_hosts.read_text() == known_hosts  # host keys kept across restarts
 
 
 def alive(pid: int) -> bool:
