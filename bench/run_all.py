@@ -6,6 +6,8 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
 - ``store_write.py``: findings/s written by ``Store.record_attempts`` (target >= 20,000/s);
 - ``discovery_overhead.py``: our discovery vs raw nmap on the lab hosts (target ratio <= 1.10;
   needs root, starts and stops the lab if it is not already running);
+- ``render.py``: notices for 200 entities x 50 items: HTML for all (target < 5 s) and PDF per
+  notice (target < 2 s);
 - ``reconcile.py``: 100,000 findings reconciled against 1,000,000 issues (target < 10 s);
 - ``tls_vs_testssl.py``: the TLS checks vs ``testssl.sh --fast`` on the lab endpoints (ratio
   target <= 0.05; installs testssl.sh with apt if missing; takes minutes);
@@ -30,6 +32,7 @@ BENCHMARKS = (
     "store_write",
     "discovery_overhead",
     "reconcile",
+    "render",
     "tls_vs_testssl",
     "remote_vs_nmap",
 )

@@ -22,6 +22,7 @@ from rich.table import Table
 from scanner import __version__
 from scanner.catalogue import catalogue_json, catalogue_markdown, inventory_markdown, schema_json
 from scanner.cli_issues import diff_cmd, false_positive_cmd, issue_cmd, issues_cmd, waive_cmd
+from scanner.cli_notices import explain_cmd, notices_cmd, summary_cmd, verify_cmd
 from scanner.cliutil import DB_OPTION, err, out, user_errors
 from scanner.errors import UserError
 from scanner.inventory import load_inventory
@@ -286,7 +287,17 @@ def _dirs(dirs: tuple[Path, ...]) -> list[Path]:
     return list(dirs)
 
 
-for _command in (issues_cmd, issue_cmd, waive_cmd, false_positive_cmd, diff_cmd):
+for _command in (
+    issues_cmd,
+    issue_cmd,
+    waive_cmd,
+    false_positive_cmd,
+    diff_cmd,
+    notices_cmd,
+    summary_cmd,
+    verify_cmd,
+    explain_cmd,
+):
     main.add_command(_command)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from reports import regimes
 from scanner.documents import (
     LEVELS,
     Contact,
@@ -36,7 +37,6 @@ from scanner.store.tables import issue_events, issues, notice_items, notices, ru
 from scanner.tracking import ACTIVE
 
 CLOSED = ("fixed", "accepted", "false_positive")
-LEGAL_PREFIXES = {"prc": ("CSL-", "MLPS-", "DSL-", "PIPL-"), "generic": ("CWE-", "CVE-")}
 
 
 def run_inventory(store: Store, run_id: int) -> LoadedInventory:
@@ -165,6 +165,7 @@ def build_notice(
             f"notice {head['number']}: entity {head['entity_id']} is not in the run's inventory."
         )
     assets = {a.id: a.value for a in entity.assets}
+    regime = regimes.load(inv.model.campaign.legal_regime)  # the data decides what is law
     items = []
     for r in rows:
         loaded = registry.checks.get(r["check_id"])
@@ -187,11 +188,7 @@ def build_notice(
                 evidence=r["evidence"],
                 remediation=meta.remediation if meta else "",
                 references=references,
-                legal_basis=tuple(
-                    ref
-                    for ref in references
-                    if ref.startswith(LEGAL_PREFIXES[inv.model.campaign.legal_regime])
-                ),
+                legal_basis=regime.legal_basis(references),
                 deadline=deadline,
                 first_seen=datetime.fromtimestamp(r["first_seen_at"], UTC).date(),
                 status=status,

@@ -6,10 +6,13 @@ rescans that produce such attempts from real daemons are in tests/test_tracking_
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
+from click.testing import CliRunner
 
+from scanner.cli import main
 from scanner.errors import UserError
 from scanner.models import Attempt, AttemptStatus, ErrorReason, Finding, Severity
 from scanner.store import Store
@@ -141,3 +144,25 @@ def test_diff_of_two_runs(db_url: str) -> None:
     assert result.counts() == {"new": 1, "fixed": 1, "reopened": 0, "still_open": 1,
                                "could_not_verify": 1}
     assert [i["location"] for i in result.could_not_verify] == ["6381/tcp"]
+
+
+def test_issue_commands(db_url: str) -> None:
+    store = Store.open(db_url)
+    first = _run(store, found())
+    reconcile(store, first)
+    second = _run(store, outcome(AttemptStatus.PASS))
+    reconcile(store, second)
+    runner = CliRunner()
+    listed = runner.invoke(main, ["issues", "--json", "--db", db_url])
+    [issue] = json.loads(listed.output)
+    assert issue["state"] == "fixed"
+    shown = runner.invoke(main, ["issue", str(issue["id"]), "--db", db_url])
+    assert "open -> fixed" in shown.output
+    changes = runner.invoke(main, ["diff", str(first), str(second), "--db", db_url])
+    assert "1 fixed" in changes.output
+    refused = runner.invoke(main, ["waive", str(issue["id"]), "--reason", "r", "--approver", "a",
+                                   "--until", "2099-01-01", "--db", db_url])
+    assert refused.exit_code == 2 and "already fixed" in refused.output
+    bad_date = runner.invoke(main, ["waive", "1", "--reason", "r", "--approver", "a",
+                                    "--until", "soon", "--db", db_url])
+    assert bad_date.exit_code == 2 and "YYYY-MM-DD" in bad_date.output
