@@ -34,6 +34,7 @@ BENCHMARKS = (
     "reconcile",
     "render",
     "tls_vs_testssl",
+    "web_requests",
     "remote_vs_nmap",
 )
 

@@ -703,11 +703,13 @@ TEMPLATE_NAMES = (
     "closure.md",
     "summary.html",
     "summary.md",
+    "diff.html",
 )
 
 __all__ = [
     "CLOSED",
     "CLOSURE_FORMATS",
+    "DIFF_GROUPS",
     "FORMATS",
     "LANGUAGES",
     "SUMMARY_FORMATS",
@@ -716,7 +718,28 @@ __all__ = [
     "md_escape",
     "notice_csv",
     "notice_data",
+    "render_diff",
     "render_notice",
     "render_summary",
     "summary_data",
 ]
+
+
+# --- run differences ---------------------------------------------------------------------------
+
+DIFF_GROUPS = (
+    ("new", N_("New")),
+    ("fixed", N_("Fixed")),
+    ("reopened", N_("Reopened")),
+    ("still_open", N_("Still open")),
+    ("could_not_verify", N_("Could not verify")),
+)
+
+
+def render_diff(diff: Mapping[str, Any], lang: str) -> bytes:
+    """What changed between two runs, as a self-contained HTML page. ``diff`` has ``a``, ``b``,
+    ``counts`` and one list of item dicts per category of :data:`DIFF_GROUPS`."""
+    env = environment(lang)
+    catalog = translations(lang)
+    groups = [(key, catalog.gettext(label)) for key, label in DIFF_GROUPS]
+    return env.get_template("diff.html").render(diff=diff, groups=groups).encode("utf-8")

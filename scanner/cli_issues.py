@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
+from reports.render import LANGUAGES, render_diff
 from scanner.cliutil import DB_OPTION, out, user_errors
 from scanner.errors import UserError
 from scanner.store import Store
@@ -138,25 +140,41 @@ def false_positive_cmd(issue_id: int, reason: str, actor: str, db_url: str | Non
 @click.argument("run_a", type=int)
 @click.argument("run_b", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the differences as a self-contained HTML page to this file.",
+)
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    type=click.Choice(LANGUAGES),
+    help="Language of the HTML page.",
+)
 @DB_OPTION
 @user_errors
-def diff_cmd(run_a: int, run_b: int, as_json: bool, db_url: str | None) -> None:
+def diff_cmd(
+    run_a: int, run_b: int, as_json: bool, html_out: Path | None, lang: str, db_url: str | None
+) -> None:
     """What changed from RUN_A to RUN_B: new, fixed, reopened, still open, could not verify."""
     result = diff(Store.open(db_url, create=False), run_a, run_b)
     groups = ("new", "fixed", "reopened", "still_open", "could_not_verify")
+    data = {
+        "a": run_a,
+        "b": run_b,
+        "counts": result.counts(),
+        **{g: getattr(result, g) for g in groups},
+    }
+    if html_out is not None:
+        try:
+            html_out.write_bytes(render_diff(data, lang))
+        except OSError as exc:
+            raise UserError(f"--html {html_out}: cannot write it ({exc}).") from None
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "a": run_a,
-                    "b": run_b,
-                    "counts": result.counts(),
-                    **{g: getattr(result, g) for g in groups},
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     out.print(
         f"run {run_a} -> run {run_b}: "

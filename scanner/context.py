@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,11 @@ class RunServices:
                 client = HttpClient(self.guard, self.user_agent, self.bucket.acquire)
                 self._http[host] = client
             return client
+
+    def http_sent(self) -> dict[str, Counter[tuple[str, str]]]:
+        """Per host: how many times each (method, URL) was requested (benchmarks, tests)."""
+        with self._lock:
+            return {host: Counter(c.sent) for host, c in self._http.items()}
 
     def http_requests_sent(self) -> int:
         """Requests sent by all HTTP clients so far (benchmarks report it)."""

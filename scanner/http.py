@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -181,6 +182,7 @@ class HttpClient:
         self._memo = Memo()
         self._lock = threading.Lock()
         self.requests_sent = 0
+        self.sent: Counter[tuple[str, str]] = Counter()  # (method, URL) -> requests
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -250,6 +252,7 @@ class HttpClient:
         timeout = min(10.0, remaining(deadline))
         with self._lock:
             self.requests_sent += 1
+            self.sent[(method, url)] += 1
         _deadline.at = deadline
         try:
             return self._exchange(method, url, timeout, max_bytes, deadline, headers)

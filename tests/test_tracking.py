@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -158,8 +159,12 @@ def test_issue_commands(db_url: str) -> None:
     assert issue["state"] == "fixed"
     shown = runner.invoke(main, ["issue", str(issue["id"]), "--db", db_url])
     assert "open -> fixed" in shown.output
-    changes = runner.invoke(main, ["diff", str(first), str(second), "--db", db_url])
+    page = Path(db_url.removeprefix("sqlite:///")).parent / "diff.html"
+    changes = runner.invoke(main, ["diff", str(first), str(second), "--db", db_url,
+                                   "--html", str(page), "--lang", "zh-CN"])
     assert "1 fixed" in changes.output
+    html = page.read_text(encoding="utf-8")
+    assert "已修复" in html and "net.redis-no-auth" in html
     refused = runner.invoke(main, ["waive", str(issue["id"]), "--reason", "r", "--approver", "a",
                                    "--until", "2099-01-01", "--db", db_url])
     assert refused.exit_code == 2 and "already fixed" in refused.output
