@@ -67,7 +67,7 @@ def issue_notices(
     """Notices for a run, created on first call (numbers, items, deadlines), then re-read."""
     now = time.time() if now is None else now
     inv = run_inventory(store, run_id)
-    with store.engine.begin() as conn:
+    with store.writer.begin() as conn:
         for entity in inv.model.entities:
             _ensure_notice(conn, inv, run_id, entity, now)
         ids = (

@@ -77,7 +77,7 @@ class ReconcileReport:
 def reconcile(store: Store, run_id: int, now: float | None = None) -> ReconcileReport:
     """Apply run ``run_id`` to the issues, once; a second call only reports."""
     now = time.time() if now is None else now
-    with store.engine.begin() as conn:
+    with store.writer.begin() as conn:
         done = conn.execute(select(runs.c.reconciled).where(runs.c.id == run_id)).scalar()
         if done is None:
             raise UserError(f"there is no run {run_id} in this store. Fix: see `scanner runs`.")
@@ -392,7 +392,7 @@ def false_positive(
 def _decide(
     store: Store, issue_id: int, to_state: str, reason: str, actor: str, now: float, **values: Any
 ) -> None:
-    with store.engine.begin() as conn:
+    with store.writer.begin() as conn:
         state = conn.execute(select(issues.c.state).where(issues.c.id == issue_id)).scalar()
         if state is None:
             raise UserError(f"there is no issue {issue_id}. Fix: see `scanner issues`.")

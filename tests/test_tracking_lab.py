@@ -47,7 +47,9 @@ def redis(*commands: bytes) -> list[bytes]:
 @contextlib.contextmanager
 def paused(state: lab.LabState, name: str) -> Iterator[None]:
     """SIGSTOP one of the lab's own daemons (checked by PID and start time), SIGCONT after."""
-    [rec] = [p for p in state.processes if p.name == name]
+    current = lab.load_state(state.state_dir)  # the lab's own tests may have restarted it
+    assert current is not None
+    [rec] = [p for p in current.processes if p.name == name]
     assert lab.proc_starttime(rec.pid) == rec.starttime, "not the process the lab started"
     os.kill(rec.pid, signal.SIGSTOP)
     try:

@@ -62,8 +62,11 @@ class RunRow:
 class Store:
     """Runs, attempts, findings and refusals in one database."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, writer: Engine | None = None) -> None:
+        self.engine = engine  # reads
+        # Writes: on SQLite a second engine whose transactions take the write lock at BEGIN,
+        # so concurrent writers (two runs, a run and a waiver) queue instead of failing.
+        self.writer = writer or engine
 
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = True) -> Store:
@@ -94,9 +97,13 @@ class Store:
             engine = create_engine(url, future=True)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
             raise UserError(f"cannot open the store {url!r}: {exc}. Fix: check --db.") from None
+        writer = engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine)
+            writer = create_engine(url)
+            event.listen(writer, "connect", _sqlite_pragmas)
+            event.listen(writer, "begin", _sqlite_begin_immediate)
+        store = cls(engine, writer)
         try:
             store.migrate()
         except OperationalError as exc:
@@ -109,13 +116,14 @@ class Store:
         """Bring the schema to the newest revision."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
     def close(self) -> None:
         """Release pooled connections."""
         self.engine.dispose()
+        self.writer.dispose()
 
     # -- writing ---------------------------------------------------------------------------
     def create_run(
@@ -129,7 +137,7 @@ class Store:
     ) -> int:
         """A new run in state ``running``; returns its id. ``inventory_text`` keeps the inventory
         as it was, so notices built later describe the campaign the run really had."""
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             result = conn.execute(
                 insert(runs).values(
                     campaign=campaign,
@@ -146,7 +154,7 @@ class Store:
 
     def reopen_run(self, run_id: int) -> None:
         """Mark an unfinished run running again (it is being resumed)."""
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             conn.execute(
                 update(runs).where(runs.c.id == run_id).values(status="running", finished_at=None)
             )
@@ -185,7 +193,7 @@ class Store:
 
     def finish_run(self, run_id: int, status: str, note: str = "") -> None:
         """Mark a run completed, failed or interrupted."""
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             conn.execute(
                 update(runs)
                 .where(runs.c.id == run_id)
@@ -196,7 +204,7 @@ class Store:
         self, run_id: int, answered: dict[str, bool], found: Iterable[Service]
     ) -> None:
         """Store which hosts answered and what services discovery found."""
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             if answered:
                 conn.execute(
                     insert(hosts),
@@ -240,7 +248,7 @@ class Store:
             }
             for a in batch
         ]
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             # One executemany; RETURNING in parameter order pairs each id with its attempt.
             ids = (
                 conn.execute(
@@ -274,7 +282,7 @@ class Store:
     def record_refusals(self, run_id: int, batch: Sequence[Refusal]) -> None:
         """Store what the scope guard refused."""
         if batch:
-            with self.engine.begin() as conn:
+            with self.writer.begin() as conn:
                 conn.execute(
                     insert(refusals),
                     [
@@ -390,9 +398,19 @@ def _unique_findings(attempt: Attempt) -> list[tuple[str, Finding]]:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy, not the sqlite3 module, decides where transactions begin (see below).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin_immediate(conn: Connection) -> None:
+    # Two processes writing one store (two runs, a run and a waiver) must queue, not fail: a
+    # deferred transaction that read and then writes after another writer committed gets
+    # SQLITE_BUSY at once, whatever the busy timeout. Taking the write lock at BEGIN makes the
+    # second writer wait (busy_timeout) and then see the first one's rows.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
