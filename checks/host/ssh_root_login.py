@@ -1,11 +1,10 @@
 """SSH server allows root to log in with a password.
 
 Direct root logins leave no trace of which administrator acted, and a guessed root password is
-the whole host. The check reads the SSH server's *effective* configuration with ``sshd -T``
-(root needed: it runs under ``sudo -n`` when the credential allows sudo), and falls back to
-``/etc/ssh/sshd_config`` when it cannot (the first ``PermitRootLogin`` line wins, as in sshd;
-OpenSSH's default is ``prohibit-password``). ``PermitRootLogin yes`` is a finding;
-``prohibit-password``, ``forced-commands-only`` and ``no`` pass.
+the whole host. The check reads the SSH server's effective configuration (``sshd -T`` under
+``sudo -n`` when the credential allows it, else ``/etc/ssh/sshd_config``; see
+``checks/host/_sshd.py``). ``PermitRootLogin yes`` is a finding; ``prohibit-password`` (OpenSSH's
+default), ``forced-commands-only`` and ``no`` pass.
 
 Commands run (read-only): ``sshd -T``; ``cat /etc/ssh/sshd_config``.
 
@@ -16,23 +15,10 @@ Sample evidence::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from scanner.api import (
-    AppliesTo,
-    AssetKind,
-    Check,
-    CheckContext,
-    Finding,
-    Inconclusive,
-    Mode,
-    Severity,
-    Target,
-)
-
-EFFECTIVE = re.compile(r"^permitrootlogin\s+(\S+)", re.MULTILINE | re.IGNORECASE)
-CONFIGURED = re.compile(r"^\s*PermitRootLogin\s+(\S+)", re.MULTILINE | re.IGNORECASE)
+from checks.host._sshd import sshd_config
+from scanner.api import AppliesTo, AssetKind, Check, CheckContext, Finding, Mode, Severity, Target
 
 
 class SshRootLogin(Check):
@@ -50,20 +36,12 @@ class SshRootLogin(Check):
     )
 
     def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        effective = ctx.ssh_run(target, "sshd -T", root=True)
-        match = EFFECTIVE.search(effective.text) if effective.exit_status == 0 else None
-        source = "sshd -T"
-        if match is None:
-            config = ctx.ssh_run(target, "cat /etc/ssh/sshd_config")
-            if config.exit_status != 0:
-                raise Inconclusive("neither `sshd -T` nor /etc/ssh/sshd_config could be read")
-            match = CONFIGURED.search(config.text)
-            source = "/etc/ssh/sshd_config"
-        value = match.group(1).lower() if match else "prohibit-password (default)"
+        config = sshd_config(target, ctx)
+        value = config.get("permitrootlogin", "prohibit-password")
         if value == "yes":
             yield self.finding(
                 target,
-                f"{source}: permitrootlogin {value}",
+                f"{config.source}: permitrootlogin {value}",
                 location="sshd PermitRootLogin",
-                detail={"source": source},
+                detail={"source": config.source},
             )
