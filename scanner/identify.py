@@ -161,7 +161,7 @@ def _tls_context() -> ssl.SSLContext:
 
 def _speaks_tls(ctx: CheckContext, address: str, port: int) -> bool:
     with ctx.connect(address, port, timeout=PROBE_WAIT) as conn:
-        conn.sock.settimeout(min(PROBE_WAIT * 2, ctx.remaining()))
+        conn.sock.settimeout(min(PROBE_WAIT, ctx.remaining()))
         try:
             with _tls_context().wrap_socket(conn.sock, do_handshake_on_connect=True):
                 return True
@@ -171,7 +171,7 @@ def _speaks_tls(ctx: CheckContext, address: str, port: int) -> bool:
 
 def _https(ctx: CheckContext, address: str, port: int) -> bool:
     with ctx.connect(address, port, timeout=PROBE_WAIT) as conn:
-        conn.sock.settimeout(min(PROBE_WAIT * 2, ctx.remaining()))
+        conn.sock.settimeout(min(PROBE_WAIT, ctx.remaining()))
         try:
             with _tls_context().wrap_socket(conn.sock) as tls:
                 tls.sendall(PROBES["http"].payload)
