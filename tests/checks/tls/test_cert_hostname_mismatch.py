@@ -74,9 +74,9 @@ def test_dns_and_wildcards() -> None:
 
 
 def test_ip_addresses_match_ip_sans_only_and_cn_only_without_san() -> None:
-    assert names_host(cert(ips=("10.0.0.1",)), "10.0.0.1")
-    assert not names_host(cert(dns=("10.0.0.1",)), "10.0.0.1")
+    assert names_host(cert(ips=("192.0.2.1",)), "192.0.2.1")
+    assert not names_host(cert(dns=("192.0.2.1",)), "192.0.2.1")
     assert names_host(cert(ips=("2001:db8::1",)), "2001:DB8:0::1")
     assert not names_host(cert(cns=("portal.example",), dns=("www.example",)), "portal.example")
     assert names_host(cert(cns=("portal.example",), san=False), "portal.example")
-    assert names_host(cert(cns=("10.0.0.1",), san=False), "10.0.0.1")
+    assert names_host(cert(cns=("192.0.2.1",), san=False), "192.0.2.1")
