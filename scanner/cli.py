@@ -9,6 +9,7 @@ exit code 2, no traceback unless ``--debug``. Whatever a target sent is printed 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -37,7 +38,11 @@ from scanner.text import one_line
 @click.version_option(__version__, prog_name="scanner")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 def main(debug: bool) -> None:
-    """Inspection campaigns against critical infrastructure: remote checks, stored findings."""
+    """Inspection campaigns against critical infrastructure: remote and on-site checks, tracked
+    issues, rectification notices and verification rescans."""
+    # Libraries' own error logs (paramiko's transport thread prints a traceback for every peer
+    # it cannot negotiate with) would bury the run's output; the attempts already say it.
+    logging.getLogger("paramiko").setLevel(logging.DEBUG if debug else logging.CRITICAL)
 
 
 @main.command()
