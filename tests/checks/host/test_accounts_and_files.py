@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from checks.host.log_retention_short import retention
 from scanner.inventory import load_inventory
 from scanner.runner import execute_run
 from scanner.store import Store
@@ -40,3 +41,27 @@ def test_weak_host_findings_and_clean_hardened_host(lab_state: lab.LabState, tmp
     errors = [a for a in store.attempts(result.run_id)
               if a["check_id"] in CHECKS and a["status"] == "error"]
     assert errors == []
+
+
+def test_log_retention(lab_state: lab.LabState, tmp_path: Path, db_url: str) -> None:
+    inv = load_inventory(onsite_inventory(lab_state, tmp_path, known_hosts=lab_state.known_hosts))
+    store = Store.open(db_url)
+    result = execute_run(inv, "remote", store)
+    found = {(f["asset_id"], f["location"]): f["evidence"] for f in store.findings(result.run_id)
+             if f["check_id"] == "host.log-retention-short"}
+    # The lab sets the system log's rotation; other files come from the packages this machine
+    # has installed, so only the lab's own file is asserted exactly.
+    assert found[("weak", "logrotate /etc/logrotate.d/rsyslog")] == (
+        "/etc/logrotate.d/rsyslog keeps logs for 28 days (weekly x rotate 4), less than 180")
+    assert not [k for k in found if k[0] == "hardened"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("/var/log/syslog\n{\n rotate 4\n weekly\n}\n", (28, "weekly x rotate 4")),
+    ("weekly\nrotate 26\ncreate\n", (182, "weekly x rotate 26")),
+    ("/var/log/x {\n daily\n rotate 14\n maxage 10\n}\n", (10, "maxage 10")),
+    ("/var/log/a {\n monthly\n rotate -1\n}\n/var/log/b {\n daily\n rotate 7\n}",
+     (7, "daily x rotate 7")),
+])
+def test_retention_arithmetic(text: str, expected: tuple[int, str]) -> None:
+    assert retention(text, 7, 1) == expected
