@@ -39,7 +39,9 @@ COMMAND = (
     '&& cat "$f"; done'
 )
 PERIODS = {"daily": 1, "weekly": 7, "monthly": 30, "yearly": 365}
-WORD = re.compile(r"^[ \t]*(daily|weekly|monthly|yearly|rotate|maxage)\b[ \t]*(-?\d+)?", re.MULTILINE)
+WORD = re.compile(
+    r"^[ \t]*(daily|weekly|monthly|yearly|rotate|maxage)\b[ \t]*(-?\d+)?", re.MULTILINE
+)
 
 
 def retention(text: str, default_period: int, default_rotate: int) -> tuple[int, str]:
