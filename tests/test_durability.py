@@ -63,8 +63,15 @@ def test_sigkill_resume_and_identical_fingerprints(lab_state: lab.LabState,
     rng = random.Random(20261129)  # reproducible kill points
     resumed = 0
     for _ in range(KILLS):
+        runs_before = len(store.list_runs(limit=1000))
         proc = scanner(db, inventory)
-        time.sleep(rng.uniform(0.2, 2.0))
+        # Kill at a random point of the run itself, not of the interpreter's start-up: wait
+        # (bounded) until the run is recorded, then a random while longer.
+        for _ in range(600):
+            if len(store.list_runs(limit=1000)) > runs_before or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 1.5))
         proc.send_signal(signal.SIGKILL)  # our own child, by its handle
         proc.wait(timeout=30)
         with sqlite3.connect(db) as conn:
