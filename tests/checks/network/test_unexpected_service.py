@@ -15,6 +15,7 @@ from scanner.models import AssetKind, AttemptStatus, Exposure, Service, Severity
 from tests.conftest import REPO
 from tests.helpers import run_check, write
 from tests.lab import lab
+from tests.test_inventory import MINIMAL
 
 SERVICES = (
     Service("127.0.10.9", 22, "tcp", "ssh", "OpenSSH 9.2p1"),
@@ -71,31 +72,14 @@ def test_range_findings_name_the_address() -> None:
     assert finding.location == "127.0.10.9:6379/tcp"
 
 
-INVENTORY = """\
-campaign:
-  name: unexpected services
-  authority: test office
-  authorization:
-    reference: T-1
-    issued_by: test
-    valid_from: 2026-01-01
-    valid_until: 2030-12-31
-scope:
-  allow: [127.0.10.0/24]
-entities:
-  - id: ent
-    name: Entity
-    sector: energy
-    assets:
-      - id: weak
-        host: 127.0.10.1
-        exposure: internet
-        expected_services: [21/tcp, 22/tcp, 23/tcp, 80/tcp, 443/tcp, 1883/tcp]
-profiles:
-  remote:
-    checks: [net.unexpected-service]
-    ports: 21,22,23,80,443,1883,2024,5432,6379,6380
-"""
+INVENTORY = MINIMAL.replace(
+    "        host: 127.0.10.1\n",
+    "        host: 127.0.10.1\n        exposure: internet\n"
+    "        expected_services: [21/tcp, 22/tcp, 23/tcp, 80/tcp, 443/tcp, 1883/tcp]\n",
+).replace(
+    "    modes: [remote]",
+    "    checks: [net.unexpected-service]\n    ports: 21,22,23,80,443,1883,2024,5432,6379,6380",
+)
 
 
 @pytest.mark.lab
