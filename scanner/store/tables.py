@@ -167,3 +167,44 @@ notice_items = Table(
     Column("score", Float, nullable=False),
     Index("ix_notice_items_issue", "issue_id"),
 )
+
+host_keys = Table(
+    "host_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host", String(255), nullable=False),  # address or name, as the inventory writes it
+    Column("port", Integer, nullable=False),
+    Column("key_type", String(40), nullable=False),  # ssh-ed25519, ecdsa-sha2-nistp256, ...
+    Column("key_base64", Text, nullable=False),
+    Column("fingerprint", String(100), nullable=False),  # SHA256:...
+    Column("approved_by", Text, nullable=False),
+    Column("approved_at", Float, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    UniqueConstraint("host", "port", "key_type", name="uq_host_keys_host_port_type"),
+)
+
+#: One row per named lock (a schedule's profile): who holds it and until when (heartbeats
+#: extend ``expires_at``; an expired lock is free, so a crashed holder does not block forever).
+locks = Table(
+    "locks",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("acquired_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+#: The scheduler's log: one row per due time it handled (started, skipped or missed).
+schedule_events = Table(
+    "schedule_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule", String(200), nullable=False),
+    Column("due_at", Float, nullable=False),
+    Column("started_at", Float),
+    Column("finished_at", Float),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("outcome", String(20), nullable=False),  # started, completed, failed, skipped, missed
+    Column("note", Text, nullable=False, server_default=""),
+    UniqueConstraint("schedule", "due_at", name="uq_schedule_events_due"),
+)
