@@ -12,7 +12,9 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
 - ``tls_vs_testssl.py``: the TLS checks vs ``testssl.sh --fast`` on the lab endpoints (ratio
   target <= 0.05; installs testssl.sh with apt if missing; takes minutes);
 - ``remote_vs_nmap.py``: the remote profile over the lab vs ``nmap -sV -sC`` on the same ports
-  (target < 10 s and a ratio <= 0.1; nmap takes minutes).
+  (target < 10 s and a ratio <= 0.1; nmap takes minutes);
+- ``onsite_vs_lynis.py``: the on-site audit of one lab host vs ``lynis audit system --quick`` in
+  the same host (ratio target <= 0.05, one SSH login; Lynis takes about a minute).
 
 Usage: ``.venv/bin/python bench/run_all.py [--skip NAME ...]``; the exit status is non-zero only
 when a benchmark failed to run, never because a target was missed.
@@ -36,6 +38,7 @@ BENCHMARKS = (
     "tls_vs_testssl",
     "web_requests",
     "remote_vs_nmap",
+    "onsite_vs_lynis",
 )
 
 
