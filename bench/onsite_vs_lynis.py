@@ -17,6 +17,7 @@ Usage (as root): ``.venv/bin/python bench/onsite_vs_lynis.py [--host onsite-weak
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import re
@@ -26,26 +27,25 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from _common import REPO_ROOT, add_repo_root_to_path, load_lab
 
 ASSETS = {"onsite-weak": ("weak", "127.0.10.5"), "onsite-hardened": ("hardened", "127.0.10.6")}
 
 
-def inventory(state: object, host: str, tmp: Path) -> Path:
+def inventory(lab: ModuleType, state: Any, host: str, tmp: Path) -> Path:
     """An inventory with the one on-site asset and a profile of every on-site check."""
     add_repo_root_to_path()
-    from tests.lab import lab as lab_module
-    from tests.test_inventory import MINIMAL
-
+    minimal: str = importlib.import_module("tests.test_inventory").MINIMAL
     asset, address = ASSETS[host]
-    assert isinstance(state, lab_module.LabState)
-    text = MINIMAL.replace(
+    text = minimal.replace(
         "      - id: web\n        host: 127.0.10.1\n",
         f"      - id: {asset}\n        onsite: {address}\n        credentials: audit\n",
     ).replace("    modes: [remote]", "    modes: [onsite]")
     text += (
-        f"credentials:\n  audit:\n    username: {lab_module.AUDIT_USER}\n"
+        f"credentials:\n  audit:\n    username: {lab.AUDIT_USER}\n"
         f"    key_file: {state.audit_key}\n    known_hosts: {state.known_hosts}\n"
         "    sudo: true\n"
     )
@@ -103,7 +103,7 @@ def main() -> None:
         assert state is not None
         with tempfile.TemporaryDirectory(prefix="bench-onsite-") as name:
             tmp = Path(name)
-            inv = inventory(state, args.host, tmp)
+            inv = inventory(lab, state, args.host, tmp)
             before = logins(state.state_dir, args.host)
             wall, result = run_audit(inv, tmp / "scanner.db")
             connections = logins(state.state_dir, args.host) - before
