@@ -86,14 +86,25 @@ class _DeadlineSocket:
         return io.BufferedReader(raw, buffering or io.DEFAULT_BUFFER_SIZE)
 
 
+def _pin(conn: urllib3.connection.HTTPConnection) -> None:
+    """Connect to the address the scope guard checked for this request, not to whatever the
+    name resolves to now: a second lookup could answer differently (DNS rebinding) and carry the
+    request out of scope. The Host header, SNI and certificate name still use the URL's name."""
+    pinned = getattr(_deadline, "addresses", None)
+    if pinned:
+        conn._dns_host = pinned[0]  # urllib3's own field: the address connect() dials
+
+
 class _DeadlineHTTPConnection(urllib3.connection.HTTPConnection):
     def connect(self) -> None:
+        _pin(self)
         super().connect()
         self.sock = _DeadlineSocket(self.sock)
 
 
 class _DeadlineHTTPSConnection(urllib3.connection.HTTPSConnection):
     def connect(self) -> None:
+        _pin(self)
         super().connect()
         self.sock = _DeadlineSocket(self.sock)
 
@@ -246,14 +257,14 @@ class HttpClient:
         max_bytes: int,
         headers: Mapping[str, str] | None,
     ) -> HttpResponse:
-        self._guard.check_url(url, check_id=check_id)
+        addresses = self._guard.check_url(url, check_id=check_id)
         if not self._acquire(deadline):
             raise TimeoutError("rate limit: no request slot before the check's deadline")
         timeout = min(10.0, remaining(deadline))
         with self._lock:
             self.requests_sent += 1
             self.sent[(method, url)] += 1
-        _deadline.at = deadline
+        _deadline.at, _deadline.addresses = deadline, addresses
         try:
             return self._exchange(method, url, timeout, max_bytes, deadline, headers)
         except urllib3.exceptions.ReadTimeoutError as exc:
@@ -263,7 +274,7 @@ class HttpClient:
         except urllib3.exceptions.ProtocolError as exc:
             raise ConnectionError(f"the connection broke during the response: {exc}") from None
         finally:
-            _deadline.at = None
+            _deadline.at, _deadline.addresses = None, None
 
     def _exchange(
         self,
