@@ -14,7 +14,8 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
 - ``remote_vs_nmap.py``: the remote profile over the lab vs ``nmap -sV -sC`` on the same ports
   (target < 10 s and a ratio <= 0.1; nmap takes minutes);
 - ``onsite_vs_lynis.py``: the on-site audit of one lab host vs ``lynis audit system --quick`` in
-  the same host (ratio target <= 0.05, one SSH login; Lynis takes about a minute).
+  the same host (ratio target <= 0.05, one SSH login; Lynis takes about a minute);
+- ``schedule_jitter.py``: start delay of ``scanner schedule run`` over 20 due times (3 s apart).
 
 Usage: ``.venv/bin/python bench/run_all.py [--skip NAME ...]``; the exit status is non-zero only
 when a benchmark failed to run, never because a target was missed.
@@ -39,6 +40,7 @@ BENCHMARKS = (
     "web_requests",
     "remote_vs_nmap",
     "onsite_vs_lynis",
+    "schedule_jitter",
 )
 
 
