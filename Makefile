@@ -44,6 +44,7 @@ test: setup lint typecheck
 docs: setup
 	$(SCAN) checks --format markdown > docs/checks.md
 	$(SCAN) schema --format markdown > docs/inventory.md
+	$(SCAN) commands --format markdown > docs/onsite-commands.md
 
 bench: lab-start
 	$(PY) bench/run_all.py

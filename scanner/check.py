@@ -9,6 +9,7 @@ yields findings. Yielding nothing is a pass. Raising :class:`NotApplicable` or
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -29,12 +30,74 @@ REFERENCE = re.compile(
 )
 
 
+def known_references(value: tuple[str, ...]) -> tuple[str, ...]:
+    """``value`` unchanged if every reference has a known form, else ValueError naming it."""
+    for ref in value:
+        if not REFERENCE.match(ref):
+            raise ValueError(
+                f"reference {ref!r} is not one of CWE-n, CVE-y-n, CSL-n, MLPS-x.y, DSL-n, "
+                "PIPL-n or an https URL"
+            )
+    return value
+
+
+#: A declared command that needs root starts with this (``"sudo sshd -T"``): the transport runs
+#: it under ``sudo -n --`` when the credential allows sudo, as the login user otherwise.
+ROOT_PREFIX = "sudo "
+#: A declared command ending in this takes arguments: ``"dpkg -S ..."``.
+ARGS_SUFFIX = " ..."
+
+
 class NotApplicable(Exception):
     """Raised by a check when the thing it inspects is not there (recorded as not_applicable)."""
 
 
 class Inconclusive(Exception):
     """Raised by a check when the target's answer cannot decide it (recorded as error)."""
+
+
+class UndeclaredCommand(Exception):
+    """A check asked to run a shell command its ``commands`` do not declare: a defect in the
+    check (recorded as a ``check_bug`` error attempt), refused before anything is sent."""
+
+    def __init__(self, check_id: str, command: str, *, root: bool, why: str = "") -> None:
+        wanted = f"{ROOT_PREFIX}{command}" if root else command
+        super().__init__(
+            f"check {check_id} ran `{command}`{' as root' if root else ''}"
+            f"{f' ({why})' if why else ''}, which its `commands` do not declare; nothing was "
+            f"run. Fix: declare {wanted!r} in the check's `commands` (or an entry ending in "
+            f"{ARGS_SUFFIX!r} for arguments)."
+        )
+        self.check_id, self.command, self.root = check_id, command, root
+
+
+def declares(commands: Iterable[str], command: str, *, root: bool) -> str | None:
+    """Whether ``commands`` allow running ``command`` (as root when ``root``): ``None`` if they
+    do, else why not.
+
+    An entry matches the same command exactly, or, when it ends in ``" ..."``, the part before
+    it followed by arguments. Arguments must be plain shell words as :func:`shlex.join` writes
+    them, so text read from the target can never turn into shell syntax (``;``, ``$(...)``).
+    """
+    prefix = ROOT_PREFIX if root else ""
+    for entry in commands:
+        if not entry.startswith(prefix) or (not root and entry.startswith(ROOT_PREFIX)):
+            continue
+        body = entry.removeprefix(prefix)
+        if body == command:
+            return None
+        if body.endswith(ARGS_SUFFIX):
+            head = body.removesuffix(ARGS_SUFFIX) + " "
+            if command.startswith(head) and command != head:
+                args = command.removeprefix(head)
+                try:
+                    quoted = shlex.join(shlex.split(args))
+                except ValueError:
+                    quoted = ""
+                if quoted != args:
+                    return f"its arguments {args!r} are not shell-quoted words (use shlex.join)"
+                return None
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +130,26 @@ class CheckMeta(BaseModel):
     references: tuple[str, ...]
     remediation: str = Field(min_length=10)
     description: str = Field(min_length=10)
+    commands: tuple[str, ...] = ()
 
     @field_validator("references")
     @classmethod
     def _known_reference_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for ref in value:
-            if not REFERENCE.match(ref):
+        return known_references(value)
+
+    @field_validator("commands")
+    @classmethod
+    def _plain_commands(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for command in value:
+            body = command.removeprefix(ROOT_PREFIX)
+            if not body.strip() or body != body.strip() or re.search(r"[\x00-\x1f\x7f]", body):
                 raise ValueError(
-                    f"reference {ref!r} is not one of CWE-n, CVE-y-n, CSL-n, MLPS-x.y, DSL-n, "
-                    "PIPL-n or an https URL"
+                    f"command {command!r} is empty, padded or has control characters or newlines"
+                )
+            if body.startswith("-") or body.split()[0] == "sudo":
+                raise ValueError(
+                    f"command {command!r} calls sudo itself: declare a root command as "
+                    f"{ROOT_PREFIX!r} + the command and pass root=True to ctx.ssh_run"
                 )
         return value
 
@@ -103,6 +177,10 @@ class Check:
     intrusive: ClassVar[bool] = False
     references: ClassVar[tuple[str, ...]] = ()
     remediation: ClassVar[str]
+    #: Every shell command the check runs on an on-site host, exactly as passed to
+    #: ``ctx.ssh_run``; a root command (``root=True``) starts with ``"sudo "``, and an entry
+    #: ending in ``" ..."`` takes arguments. ``ctx.ssh_run`` refuses anything else.
+    commands: ClassVar[tuple[str, ...]] = ()
 
     def run(self, target: Target, ctx: CheckContext) -> Iterable[Finding]:
         """Inspect ``target`` and yield a finding per weakness observed; nothing is a pass."""
@@ -146,4 +224,5 @@ class Check:
             references=cls.references,
             remediation=getattr(cls, "remediation", ""),
             description=description,
+            commands=tuple(cls.commands),
         )

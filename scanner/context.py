@@ -1,8 +1,9 @@
 """What a check is handed: scope-checked, rate-limited, deadline-bound helpers, and its settings.
 
 A :class:`RunServices` lives for one run and holds what checks share (the scope guard, the rate
-limit, one HTTP client per host). Each attempt gets a :class:`CheckContext` bound to its check id
-and deadline, so every helper a check calls ends by the deadline and is attributed to it.
+limit, one HTTP client per host, one SSH session per on-site host). Each attempt gets a
+:class:`CheckContext` bound to its check id, the shell commands the check declares, and its
+deadline, so every helper a check calls ends by the deadline and is attributed to it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from scanner import __version__
-from scanner.check import Inconclusive
+from scanner.check import Inconclusive, UndeclaredCommand, declares
 from scanner.http import BODY_LIMIT, HttpClient, HttpResponse
 from scanner.inventory import Credential
 from scanner.memo import Memo
@@ -25,7 +26,14 @@ from scanner.models import Target
 from scanner.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
 from scanner.ratelimit import TokenBucket
 from scanner.scope import ScopeGuard
-from scanner.ssh import CommandResult, SshSession
+from scanner.ssh import (
+    SSH_PORT,
+    CommandResult,
+    SshSession,
+    TrustedKey,
+    VerifiedHostKey,
+    known_hosts_keys,
+)
 
 T = TypeVar("T")
 
@@ -42,6 +50,7 @@ class RunServices:
         credentials: the inventory's credentials, by reference, for on-site logins.
         settings: per check id, the inventory's settings for it.
         user_agent: what HTTP requests identify themselves as.
+        pins: SSH host keys pinned in the store, by (host, port), read when the run starts.
     """
 
     guard: ScopeGuard
@@ -52,25 +61,77 @@ class RunServices:
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     user_agent: str = f"ci-inspection-scanner/{__version__}"
     facts: Memo = field(default_factory=Memo)
+    pins: Mapping[tuple[str, int], tuple[TrustedKey, ...]] = field(default_factory=dict)
     _http: dict[str, HttpClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ssh: list[SshSession] = field(default_factory=list)
 
-    def ssh_session(self, ctx: CheckContext, target: Target) -> SshSession:
-        """The run's one SSH session to ``target``'s host, opened on first use (a failed login
-        is remembered too, so one bad password is never retried by every check)."""
-        if not target.credentials or target.credentials not in self.credentials:
-            raise Inconclusive(f"{target.asset_id} has no credentials for an on-site login")
-        credential = self.credentials[target.credentials]
+    def ssh_connection(self, ctx: CheckContext, target: Target) -> SshSession:
+        """The run's one SSH connection to ``target``'s host, its host key verified (known_hosts
+        and pins) but not yet logged in; made on first use, and its failure (refused, unknown
+        or changed key) remembered and shared by every check of the host."""
+        credential = self._credential(target)
 
-        def login() -> SshSession:
-            conn = ctx.connect(target.address, 22, timeout=10.0)
-            session = SshSession(conn.sock, target.host, credential, self.base_dir, ctx.deadline)
+        def connect() -> SshSession:
+            trusted = self._trusted_keys(target, credential.known_hosts)
+            try:
+                conn = ctx.connect(target.address, SSH_PORT, timeout=10.0)
+            except OSError as exc:
+                if exc.errno is None:
+                    raise
+                # same type and errno (the engine classifies by them), with where it happened
+                raise type(exc)(
+                    exc.errno, f"SSH to {target.address} port {SSH_PORT}: {exc.strerror}"
+                ) from None
+            try:
+                session = SshSession(
+                    conn.sock,
+                    target.host,
+                    trusted,
+                    ctx.deadline,
+                    hint=(
+                        "`scanner hostkeys approve --inventory INVENTORY "
+                        f"{target.entity_id}/{target.asset_id} --fingerprint SHA256:...` (or add "
+                        "the key to the credential's known_hosts)."
+                    ),
+                )
+            except BaseException:
+                conn.close()
+                raise
             with self._lock:
                 self._ssh.append(session)
             return session
 
+        return self.facts.get(("ssh-connection", target.address, target.credentials), connect)
+
+    def ssh_session(self, ctx: CheckContext, target: Target) -> SshSession:
+        """The run's one SSH session to ``target``'s host, logged in on first use over
+        :meth:`ssh_connection` (a failed login is remembered too, so one bad password is never
+        retried by every check)."""
+        credential = self._credential(target)
+
+        def login() -> SshSession:
+            session = self.ssh_connection(ctx, target)
+            session.login(credential, self.base_dir, ctx.deadline)
+            return session
+
         return self.facts.get(("ssh-session", target.address, target.credentials), login)
+
+    def _credential(self, target: Target) -> Credential:
+        if not target.credentials or target.credentials not in self.credentials:
+            raise Inconclusive(f"{target.asset_id} has no credentials for an on-site login")
+        return self.credentials[target.credentials]
+
+    def _trusted_keys(self, target: Target, known_hosts: Path | None) -> list[TrustedKey]:
+        """The host keys on record for ``target``: its known_hosts entries, then its pins."""
+        names = [n for n in (target.hostname, target.address) if n]
+        trusted: list[TrustedKey] = []
+        if known_hosts is not None:
+            path = known_hosts if known_hosts.is_absolute() else self.base_dir / known_hosts
+            trusted += known_hosts_keys(path, names, SSH_PORT)
+        for name in dict.fromkeys(names):
+            trusted += self.pins.get((name, SSH_PORT), ())
+        return trusted
 
     def http_client(self, host: str) -> HttpClient:
         """The one HTTP client of ``host`` for this run."""
@@ -106,12 +167,19 @@ class CheckContext:
     """The helpers one check may use on one target, all bound to its deadline."""
 
     def __init__(
-        self, services: RunServices, check_id: str, deadline: float, *, ot: bool = False
+        self,
+        services: RunServices,
+        check_id: str,
+        deadline: float,
+        *,
+        ot: bool = False,
+        commands: tuple[str, ...] = (),
     ) -> None:
         self._services = services
         self.check_id = check_id
         self.deadline = deadline
         self.ot = ot
+        self.commands = commands
 
     @property
     def settings(self) -> Mapping[str, Any]:
@@ -193,14 +261,38 @@ class CheckContext:
     def ssh_run(self, target: Target, command: str, *, root: bool = False) -> CommandResult:
         """Run a read-only command on the target host over the run's one SSH connection; the
         same command is run once per host and run, however many checks ask for it. ``root``:
-        the command needs root, so it runs under ``sudo -n`` when the credential allows sudo."""
+        the command needs root, so it runs under ``sudo -n`` when the credential allows sudo.
+
+        The check must declare the command in its ``commands`` (``"sudo CMD"`` when ``root``):
+        anything else raises UndeclaredCommand before a connection is made. Output longer than
+        the cap is Inconclusive and a command cut off by the deadline a TimeoutError, so a
+        check never decides on half an answer.
+        """
+        why = declares(self.commands, command, root=root)
+        if why is not None:
+            raise UndeclaredCommand(self.check_id, command, root=root, why=why)
         session = self._services.ssh_session(self, target)
         credential = self._services.credentials[target.credentials]
         sudo = root and credential.sudo
-        return self.collect(
+        result = self.collect(
             ("ssh-run", target.address, command, sudo),
             lambda: session.run(command, self.deadline, sudo=sudo),
         )
+        if result.timed_out:
+            raise TimeoutError(
+                f"`{result.command}` on {target.host} did not finish before the check's deadline"
+            )
+        if result.truncated:
+            raise Inconclusive(
+                f"`{result.command}` on {target.host} printed more than the output cap "
+                f"({len(result.stdout)} bytes kept); the check cannot decide on a cut answer"
+            )
+        return result
+
+    def ssh_host_key(self, target: Target) -> VerifiedHostKey:
+        """The verified host key of ``target``'s host over the run's one SSH connection
+        (HostKeyChanged or an inconclusive UnknownHostKey otherwise); sends no credential."""
+        return self._services.ssh_connection(self, target).host_key
 
     def collect(self, key: Hashable, produce: Callable[[], T]) -> T:
         """A fact collected once per run for ``key`` (e.g. ``("tls", address, port)``) and shared

@@ -67,7 +67,9 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
     start = time.monotonic()
     check = job.check.cls()
     target = job.target
-    ctx = CheckContext(services, job.check.id, start + timeout, ot=target.ot)
+    ctx = CheckContext(
+        services, job.check.id, start + timeout, ot=target.ot, commands=job.check.meta.commands
+    )
     status, reason, error_reason, trace = AttemptStatus.PASS, "", None, ""
     found: list[Finding] = []
     try:

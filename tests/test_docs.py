@@ -1,8 +1,9 @@
-"""Generated docs must match the code: the check catalogue and the inventory reference."""
+"""Generated docs must match the code: the check catalogue, the on-site commands list and the
+inventory reference."""
 
 from __future__ import annotations
 
-from scanner.catalogue import catalogue_markdown, inventory_markdown
+from scanner.catalogue import catalogue_markdown, inventory_markdown, onsite_commands_markdown
 from scanner.registry import discover
 from tests.conftest import REPO
 
@@ -17,3 +18,9 @@ def test_check_catalogue_is_current() -> None:
 def test_inventory_reference_is_current() -> None:
     current = (REPO / "docs" / "inventory.md").read_text(encoding="utf-8")
     assert current == inventory_markdown(), "docs/inventory.md is stale: run `make docs`"
+
+
+def test_onsite_commands_list_is_current() -> None:
+    current = (REPO / "docs" / "onsite-commands.md").read_text(encoding="utf-8")
+    expected = onsite_commands_markdown(discover(entry_points=False).sorted())
+    assert current == expected, "docs/onsite-commands.md is stale: run `make docs`"

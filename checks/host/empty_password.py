@@ -36,6 +36,7 @@ class EmptyPassword(Check):
     mode = Mode.ONSITE
     severity = Severity.CRITICAL
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
+    commands = ("sudo cat /etc/shadow",)
     references = ("CWE-258", "MLPS-8.1.4.1", "CSL-21")
     remediation = (
         "Lock the account (passwd -l) or set a strong password (passwd), and check how it came "

@@ -84,6 +84,7 @@ class LogRetentionShort(Check):
     mode = Mode.ONSITE
     severity = Severity.HIGH
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
+    commands = (COMMAND,)
     references = ("CWE-778", "CSL-21", "MLPS-8.1.4.3")
     remediation = (
         "Keep logs at least 180 days: in /etc/logrotate.conf and each file of /etc/logrotate.d "

@@ -27,6 +27,7 @@ class SshPasswordAuth(Check):
     mode = Mode.ONSITE
     severity = Severity.MEDIUM
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
+    commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config")  # via checks/host/_sshd.py
     references = ("CWE-307", "MLPS-8.1.4.1")
     remediation = (
         "Set 'PasswordAuthentication no' and 'KbdInteractiveAuthentication no' in "

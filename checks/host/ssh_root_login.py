@@ -28,6 +28,7 @@ class SshRootLogin(Check):
     mode = Mode.ONSITE
     severity = Severity.HIGH
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
+    commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config")  # via checks/host/_sshd.py
     references = ("CWE-250", "MLPS-8.1.4.1", "CSL-21")
     remediation = (
         "Set 'PermitRootLogin no' (or 'prohibit-password' where key-based root automation is "

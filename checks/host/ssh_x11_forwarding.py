@@ -28,6 +28,7 @@ class SshX11Forwarding(Check):
     mode = Mode.ONSITE
     severity = Severity.LOW
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
+    commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config")  # via checks/host/_sshd.py
     references = ("CWE-16", "MLPS-8.1.4.4")
     remediation = (
         "Set 'X11Forwarding no' in /etc/ssh/sshd_config and reload sshd, unless administrators "

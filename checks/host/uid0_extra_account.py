@@ -35,6 +35,7 @@ class Uid0ExtraAccount(Check):
     mode = Mode.ONSITE
     severity = Severity.CRITICAL
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
+    commands = ("cat /etc/passwd",)
     references = ("CWE-250", "MLPS-8.1.4.2", "CSL-21")
     remediation = (
         "Find out who created the account and why; remove it (userdel) or give it its own "

@@ -4,9 +4,8 @@ Any local user (or a compromised service account) can change a world-writable fi
 ``/etc``, ``/usr``, the cron folders or the systemd unit folders, and so change what root runs.
 The check lists them with ``find`` (regular files with the other-write bit, not following
 symbolic links, staying on each file system; at most 200 are reported) and reports each one.
-
-Commands run (read-only): ``find /etc /usr /var/spool/cron /lib/systemd/system
-/etc/systemd/system -xdev -type f -perm -0002 2>/dev/null | head -n 200``.
+A folder that does not exist is no failure; any other error of ``find`` (missing, refused by
+sudo, an unreadable folder) leaves the check inconclusive, since the list may be incomplete.
 
 Sample evidence::
 
@@ -23,15 +22,19 @@ from scanner.api import (
     Check,
     CheckContext,
     Finding,
+    Inconclusive,
     Mode,
     Severity,
     Target,
+    one_line,
 )
 
 FIND = (
     "find /etc /usr /var/spool/cron /lib/systemd/system /etc/systemd/system -xdev -type f "
-    "-perm -0002 2>/dev/null | head -n 200"
+    "-perm -0002"
 )
+#: At most this many files are reported (a host with more has one problem, not thousands).
+REPORTED = 200
 
 
 class WorldWritableSystemFiles(Check):
@@ -41,6 +44,7 @@ class WorldWritableSystemFiles(Check):
     mode = Mode.ONSITE
     severity = Severity.HIGH
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
+    commands = (f"sudo {FIND}",)
     references = ("CWE-732", "MLPS-8.1.4.2")
     remediation = (
         "Remove the other-write permission (chmod o-w FILE), restore the file from the package "
@@ -48,8 +52,17 @@ class WorldWritableSystemFiles(Check):
     )
 
     def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        # find exits non-zero when some folder is missing or unreadable: the list still counts.
         found = ctx.ssh_run(target, FIND, root=True)
-        for path in found.text.splitlines():
-            if path.startswith("/"):
-                yield self.finding(target, f"world-writable: {path}", location=path)
+        problems = [
+            line
+            for line in found.stderr.decode("utf-8", "replace").splitlines()
+            if line.strip() and not line.endswith("No such file or directory")
+        ]
+        if found.exit_status != 0 and (problems or found.exit_status != 1):
+            raise Inconclusive(
+                f"find failed (exit {found.exit_status}): "
+                + one_line("; ".join(problems[:3]) or "no error text")
+            )
+        paths = [p for p in found.text.splitlines() if p.startswith("/")]
+        for path in paths[:REPORTED]:
+            yield self.finding(target, f"world-writable: {path}", location=path)
