@@ -9,7 +9,8 @@ Two domains:
 - ``messages``: the strings of the templates (``{% trans %}``, ``_()``) and of render.py
   (``N_()``: labels of levels, statuses, modes, sectors, CSV headers);
 - ``checks``: every check's title and remediation text, read from the check registry, so a new
-  check (or an edited remediation) shows up here as a message to translate.
+  check (or an edited remediation) shows up here as a message to translate. Management checklist
+  questions are left out: their YAML files carry their zh-CN texts, which render.py uses.
 
 After running it, translate the new or fuzzy entries in ``locale/<locale>/LC_MESSAGES/*.po``
 (a fuzzy entry carries an old translation of a changed text and is not used until reviewed:
@@ -30,6 +31,7 @@ from babel.messages.extract import extract
 from babel.messages.pofile import read_po, write_po
 from jinja2.ext import babel_extract
 
+from scanner.checklist import ChecklistQuestion
 from scanner.registry import discover
 
 HERE = Path(__file__).resolve().parent
@@ -109,6 +111,8 @@ def checks_catalog() -> Catalog:
         raise RuntimeError("checks failed to load:\n" + "\n".join(registry.problems))
     catalog = _new_catalog("checks")
     for check in registry.sorted():
+        if issubclass(check.cls, ChecklistQuestion):
+            continue  # translated in its own YAML file (checks/management/)
         where = [(check.module.replace(".", "/") + ".py", 0)]
         catalog.add(check.meta.title, locations=where, auto_comments=[f"{check.id}: title"])
         catalog.add(

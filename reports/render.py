@@ -6,7 +6,9 @@ missing field is an error, never an empty cell), autoescaping for HTML and :func
 Markdown. Both languages come from the same templates through gettext: the zh-CN catalogs in
 ``locale/zh_CN/LC_MESSAGES/*.po`` are compiled in memory with Babel when first needed, so no
 binary ``.mo`` file is kept in the repository; English needs no catalog (msgid = English). Check
-titles and remediation text are translated through the same catalogs (``checks.po``).
+titles and remediation text are translated through the same catalogs (``checks.po``), except the
+management checklist's questions, whose translations are written in their own YAML files and are
+looked up after the catalogs (:class:`DataTranslations`).
 
 Everything a target sent (evidence, locations, asset names) is shown inert: control characters
 become visible ``\\xNN`` escapes in every format (the environment's ``finalize``), HTML escapes it,
@@ -37,6 +39,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from reports import regimes
+from scanner.checklist import translated_texts
 from scanner.documents import LEVELS, HistoryPoint, Notice, NoticeItem, Summary
 from scanner.text import clean
 
@@ -219,7 +222,22 @@ def translations(lang: str) -> gettext.NullTranslations:
             merged = compiled
         else:
             merged.add_fallback(compiled)
+    merged.add_fallback(DataTranslations(translated_texts(lang)))
     return merged
+
+
+class DataTranslations(gettext.NullTranslations):
+    """Translations that come with the data instead of a catalog (the checklist questions'
+    titles and remediation), keyed by their English text like a catalog's msgids."""
+
+    def __init__(self, texts: Mapping[str, str]) -> None:
+        super().__init__()
+        self._texts = dict(texts)
+
+    def gettext(self, message: str) -> str:
+        """``message`` in this language, or as the next fallback (or nobody) has it."""
+        text = self._texts.get(message)
+        return text if text is not None else super().gettext(message)
 
 
 @functools.cache

@@ -61,6 +61,13 @@ class AssetKind(StrEnum):
     NETWORK = "network"  # a CIDR range; each live address becomes a host target
     URL = "url"  # a web endpoint
     ONSITE = "onsite"  # a host audited over SSH with a credentials reference
+    # Never declared in an inventory: the entity itself, as the management checklist asks about
+    # it. Its targets carry the reserved asset id MANAGEMENT_ASSET and one answer each.
+    CHECKLIST = "checklist"
+
+
+#: The asset id of an entity's management checklist targets (reserved: no inventory asset has it).
+MANAGEMENT_ASSET = "management"
 
 
 class AttemptStatus(StrEnum):
@@ -71,6 +78,36 @@ class AttemptStatus(StrEnum):
     ERROR = "error"  # inconclusive: the check could not tell (never counted as pass)
     SKIPPED = "skipped"  # not run on purpose (intrusive without opt-in, host down, ...)
     NOT_APPLICABLE = "not_applicable"  # the thing it inspects is not there
+
+
+class AnswerValue(StrEnum):
+    """An inspector's answer to one management checklist question."""
+
+    YES = "yes"  # the requirement is met: a pass
+    NO = "no"  # not met: a finding
+    PARTIAL = "partial"  # partly met: a finding, one severity level lower
+    NOT_APPLICABLE = "not_applicable"  # the requirement does not concern this entity
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer recorded on site, as the management checklist check reads it.
+
+    Attributes:
+        value: yes, no, partial or not_applicable.
+        inspector: who recorded it.
+        day: the day it was recorded (ISO date).
+        evidence: references to what the inspector saw (document numbers, photos...).
+        note: the inspector's remark, or empty.
+        source: ``file:line`` of the answer, so a reader of a finding can find it.
+    """
+
+    value: AnswerValue
+    inspector: str
+    day: str
+    evidence: tuple[str, ...] = ()
+    note: str = ""
+    source: str = ""
 
 
 class ErrorReason(StrEnum):
@@ -126,6 +163,8 @@ class Target:
         services: for a whole-host target, every service discovery found on the address.
         expected_services: the asset's declared expected services (``22/tcp`` ...).
         credentials: the credentials reference of an on-site asset, else empty.
+        answer: for a management checklist target, the answer recorded on site to the
+            question the check asks (None: not answered).
     """
 
     entity_id: str
@@ -140,6 +179,7 @@ class Target:
     services: tuple[Service, ...] = ()
     expected_services: tuple[str, ...] = ()
     credentials: str = ""
+    answer: Answer | None = None
 
     @property
     def location(self) -> str:

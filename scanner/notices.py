@@ -30,6 +30,7 @@ from scanner.documents import (
 )
 from scanner.errors import UserError
 from scanner.inventory import Entity, LoadedInventory, inventory_from_text
+from scanner.models import MANAGEMENT_ASSET
 from scanner.registry import Registry
 from scanner.risk import Risk, assess
 from scanner.store import Store
@@ -165,6 +166,8 @@ def build_notice(
             f"notice {head['number']}: entity {head['entity_id']} is not in the run's inventory."
         )
     assets = {a.id: a.value for a in entity.assets}
+    if entity.checklist is not None:  # the checklist's items: name the answers file
+        assets[MANAGEMENT_ASSET] = str(entity.checklist)
     regime = regimes.load(inv.model.campaign.legal_regime)  # the data decides what is law
     items = []
     for r in rows:

@@ -4,6 +4,11 @@ A profile selects checks; discovery says which hosts answered and what they offe
 and selected check the plan yields either a job (check x target) or an attempt decided without
 running anything: ``not_applicable`` (no such service on a host that answered), ``skipped`` (host
 did not answer, or an intrusive check without opt-in).
+
+Management checklist questions are about the entity, not an asset: each entity gets one target
+per question (asset id ``management``, kind ``checklist``) carrying the answer recorded on site.
+A question without an answer, or an entity without an answers file, is decided as an ``error``
+attempt (inconclusive), never a pass.
 """
 
 from __future__ import annotations
@@ -12,13 +17,16 @@ import time
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from scanner.answers import entity_answers
 from scanner.discovery import HostScan
 from scanner.errors import UserError
 from scanner.inventory import Asset, Entity, LoadedInventory, Profile
 from scanner.models import (
+    MANAGEMENT_ASSET,
     AssetKind,
     Attempt,
     AttemptStatus,
+    ErrorReason,
     Service,
     Target,
     fingerprint,
@@ -43,8 +51,9 @@ class Job:
 
     @property
     def host_key(self) -> str:
-        """What the per-host concurrency cap counts by."""
-        return self.target.address or self.target.hostname or self.target.url
+        """What the per-host concurrency cap counts by (an entity's checklist is its own)."""
+        t = self.target
+        return t.address or t.hostname or t.url or f"{t.entity_id}/{t.asset_id}"
 
 
 @dataclass
@@ -179,7 +188,48 @@ def build_plan(
             )
             for check in checks:
                 planner.plan(check, opted_in)
+    questions = [c for c in checks if AssetKind.CHECKLIST in c.meta.kinds]
+    if questions:
+        for index in range(len(inv.model.entities)):
+            _plan_checklist(plan, inv, index, questions)
     return _deduplicated(plan)
+
+
+def _plan_checklist(
+    plan: Plan, inv: LoadedInventory, index: int, questions: list[LoadedCheck]
+) -> None:
+    """Entity ``index``'s checklist: a job per answered question, an error attempt per other."""
+    entity = inv.model.entities[index]
+    base = Target(entity_id=entity.id, asset_id=MANAGEMENT_ASSET, kind=AssetKind.CHECKLIST)
+    answers = entity_answers(inv, index)
+    for check in questions:
+        answer = answers.answers.get(check.id) if answers is not None else None
+        if answer is not None:
+            plan.jobs.append(Job(check, replace(base, answer=answer)))
+            continue
+        if answers is None:
+            reason = (
+                f"no answers file: entity {entity.id} names no checklist answers file "
+                f"({inv.where(('entities', index))}). Fix: write one with `scanner checklist "
+                f"template {entity.id} --inventory {inv.path}` and set entities[{index}].checklist"
+            )
+        else:
+            reason = (
+                f"not answered in {answers.path}. Fix: answer it (yes, no, partial or "
+                "not_applicable) and rescan"
+            )
+        plan.decided.append(
+            Attempt(
+                check_id=check.id,
+                entity_id=entity.id,
+                asset_id=MANAGEMENT_ASSET,
+                location=base.location,
+                status=AttemptStatus.ERROR,
+                reason=reason,
+                error_reason=ErrorReason.INCONCLUSIVE,
+                started_at=time.time(),
+            )
+        )
 
 
 def _deduplicated(plan: Plan) -> Plan:

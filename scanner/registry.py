@@ -25,6 +25,8 @@ from pydantic import ValidationError
 
 import checks as builtin_checks
 from scanner.check import Check, CheckMeta
+from scanner.checklist import FAMILY as CHECKLIST_FAMILY
+from scanner.checklist import description, load_questions, question_check
 
 ENTRY_POINT_GROUP = "scanner.checks"
 
@@ -37,7 +39,8 @@ class LoadedCheck:
         cls: the check class.
         meta: its validated metadata.
         origin: ``builtin checks.network.redis_no_auth``, ``entry point NAME (dist)`` or a path.
-        module: the module it was defined in.
+        module: the module it was defined in (for a checklist question, its data file's
+            dotted name: ``checks.management.log_retention``).
     """
 
     cls: type[Check]
@@ -83,6 +86,7 @@ def discover(extra_dirs: Iterable[Path] = (), *, entry_points: bool = True) -> R
     registry = Registry()
     for name, module in _builtin_modules(registry):
         _collect(registry, module, f"builtin {name}")
+    _add_questions(registry, Path(builtin_checks.__path__[0]) / CHECKLIST_FAMILY)
     if entry_points:
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = ep.dist.name if ep.dist else "unknown package"
@@ -152,12 +156,31 @@ def _collect(registry: Registry, module: ModuleType, origin: str) -> int:
     return count
 
 
+def _add_questions(registry: Registry, folder: Path) -> None:
+    """The management checklist's questions: one data file and one generated check each."""
+    questions, problems = load_questions(folder)
+    registry.problems.extend(problems)
+    for question, path in questions:
+        cls = question_check(question)
+        # Its "module" names the data file as a module would be named, so the id, file and
+        # family rules read the same for every check: checks.management.log_retention.
+        where = f"checks.{CHECKLIST_FAMILY}.{path.stem}"
+        origin = f"builtin checklist question checks/{CHECKLIST_FAMILY}/{path.name}"
+        _add_class(registry, cls, origin, None, description(question), where)
+
+
 def _add_class(
-    registry: Registry, cls: type[Check], origin: str, module: ModuleType | None
+    registry: Registry,
+    cls: type[Check],
+    origin: str,
+    module: ModuleType | None,
+    doc: str | None = None,
+    module_name: str | None = None,
 ) -> None:
-    description = inspect.getdoc(module) or "" if module else ""
+    if doc is None:
+        doc = inspect.getdoc(module) or "" if module else ""
     try:
-        meta = cls.meta(description)
+        meta = cls.meta(doc)
     except ValidationError as exc:
         details = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'metadata'}: {e['msg']}" for e in exc.errors()
@@ -165,5 +188,10 @@ def _add_class(
         registry.problems.append(f"{origin}: check {cls.__name__} has invalid metadata: {details}")
         return
     registry.add(
-        LoadedCheck(cls=cls, meta=meta, origin=origin, module=module.__name__ if module else "")
+        LoadedCheck(
+            cls=cls,
+            meta=meta,
+            origin=origin,
+            module=module_name or (module.__name__ if module else ""),
+        )
     )

@@ -1,0 +1,1 @@
+"""Management checklist: questions as data (one YAML file each), answered on site."""
