@@ -204,7 +204,8 @@ schedule_events = Table(
     Column("started_at", Float),
     Column("finished_at", Float),
     Column("run_id", Integer, ForeignKey("runs.id")),
-    Column("outcome", String(20), nullable=False),  # started, completed, failed, skipped, missed
+    Column("outcome", String(20), nullable=False),  # started, completed, interrupted, failed, ...
+    # ... skipped or missed
     Column("note", Text, nullable=False, server_default=""),
     UniqueConstraint("schedule", "due_at", name="uq_schedule_events_due"),
 )
