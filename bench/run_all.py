@@ -15,7 +15,9 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
   (target < 10 s and a ratio <= 0.1; nmap takes minutes);
 - ``onsite_vs_lynis.py``: the on-site audit of one lab host vs ``lynis audit system --quick`` in
   the same host (ratio target <= 0.05, one SSH login; Lynis takes about a minute);
-- ``schedule_jitter.py``: start delay of ``scanner schedule run`` over 20 due times (3 s apart).
+- ``schedule_jitter.py``: start delay of ``scanner schedule run`` over 20 due times (3 s apart);
+- ``scaleout.py``: 1,000 web sites on 127.1.x addresses, 1 local process vs 1/2/4 Celery workers
+  (Redis, PostgreSQL); prints the ratios.
 
 Usage: ``.venv/bin/python bench/run_all.py [--skip NAME ...]``; the exit status is non-zero only
 when a benchmark failed to run, never because a target was missed.
@@ -41,6 +43,7 @@ BENCHMARKS = (
     "remote_vs_nmap",
     "onsite_vs_lynis",
     "schedule_jitter",
+    "scaleout",
 )
 
 

@@ -22,8 +22,12 @@ from rich.table import Table
 
 from scanner import __version__
 from scanner.catalogue import catalogue_json, catalogue_markdown, inventory_markdown, schema_json
+from scanner.cli_checklist import checklist_cmd
+from scanner.cli_hostkeys import commands_cmd, hostkeys_cmd
 from scanner.cli_issues import diff_cmd, false_positive_cmd, issue_cmd, issues_cmd, waive_cmd
 from scanner.cli_notices import explain_cmd, notices_cmd, summary_cmd, verify_cmd
+from scanner.cli_schedule import schedule_cmd
+from scanner.cli_worker import worker_cmd
 from scanner.cliutil import DB_OPTION, err, out, user_errors
 from scanner.errors import UserError
 from scanner.inventory import load_inventory
@@ -134,6 +138,21 @@ def checks_cmd(fmt: str, as_json: bool, checks_dir: tuple[Path, ...]) -> None:
     help="Finish this unfinished run (same inventory and profile) instead of a new one.",
 )
 @DB_OPTION
+@click.option(
+    "--broker",
+    default=None,
+    metavar="URL",
+    help="Run the checks on `scanner worker` processes of this Celery broker "
+    "(redis://HOST:PORT/0), one task per asset; use a --db the workers share (PostgreSQL).",
+)
+@click.option(
+    "--wait-timeout",
+    type=click.FloatRange(min=1.0),
+    default=3600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --broker: how long to wait for the workers before the run fails.",
+)
 @user_errors
 def run(
     inventory: Path,
@@ -142,13 +161,26 @@ def run(
     as_json: bool,
     resume: int | None,
     db_url: str | None,
+    broker: str | None,
+    wait_timeout: float,
 ) -> None:
     """Run PROFILE of INVENTORY and store the results."""
     inv = load_inventory(inventory)
     store = Store.open(db_url)
     observer = RichProgress(err) if err.is_terminal and not as_json else None
+    dispatch = None
+    if broker:
+        from scanner.cli_worker import coordinator  # noqa: PLC0415 - Celery only when distributed
+
+        dispatch = coordinator(broker, store, wait_timeout, _dirs(checks_dir))
     result = execute_run(
-        inv, profile, store, extra_dirs=_dirs(checks_dir), observer=observer, resume=resume
+        inv,
+        profile,
+        store,
+        extra_dirs=_dirs(checks_dir),
+        observer=observer,
+        resume=resume,
+        dispatch=dispatch,
     )
     found = store.findings(result.run_id)
     if as_json:
@@ -302,6 +334,11 @@ for _command in (
     summary_cmd,
     verify_cmd,
     explain_cmd,
+    hostkeys_cmd,
+    commands_cmd,
+    checklist_cmd,
+    schedule_cmd,
+    worker_cmd,
 ):
     main.add_command(_command)
 

@@ -14,7 +14,9 @@ import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from croniter import CroniterError, croniter
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -26,7 +28,7 @@ from pydantic import (
 )
 
 from scanner.errors import UserError
-from scanner.models import AssetKind, Exposure, Mode, Severity
+from scanner.models import MANAGEMENT_ASSET, AssetKind, Exposure, Mode, Severity
 from scanner.yamlsource import Loc, Source, dotted, load, parse
 
 IDENT = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -162,7 +164,11 @@ class Credential(Model):
         pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="Name of the environment variable holding the password.",
     )
-    known_hosts: Path | None = Field(None, description="known_hosts file to verify host keys.")
+    known_hosts: Path | None = Field(
+        None,
+        description="known_hosts file to verify host keys (optional for hosts whose keys are "
+        "pinned in the store with `scanner hostkeys approve`).",
+    )
     sudo: bool = Field(False, description="Run root-only reads with `sudo -n`.")
     use_agent: bool = Field(False, description="Also offer keys from a running ssh-agent.")
 
@@ -206,7 +212,7 @@ class Asset(Model):
     def kind(self) -> AssetKind:
         """Which of host, network, url or onsite this asset is."""
         for kind in AssetKind:
-            if getattr(self, kind.value) is not None:
+            if getattr(self, kind.value, None) is not None:  # CHECKLIST is no asset field
                 return kind
         raise AssertionError("validated asset without a kind")
 
@@ -228,11 +234,21 @@ class Entity(Model):
     mlps_level: int = Field(2, ge=1, le=5, description="MLPS 2.0 protection level, 1 to 5.")
     contacts: list[Contact] = Field(default_factory=list)
     assets: list[Asset] = Field(min_length=1)
+    checklist: Path | None = Field(
+        None,
+        description="Management checklist answers file (relative to the inventory); "
+        "see docs/checklist.md.",
+    )
 
     @field_validator("assets")
     @classmethod
     def _unique_assets(cls, value: list[Asset]) -> list[Asset]:
         _unique([a.id for a in value], "asset id")
+        if MANAGEMENT_ASSET in {a.id for a in value}:
+            raise ValueError(
+                f"asset id {MANAGEMENT_ASSET!r} is reserved for the entity's management "
+                "checklist; rename the asset"
+            )
         return value
 
 
@@ -244,6 +260,119 @@ ICS_TCP_PORTS = (
 )
 
 PORTS = re.compile(r"^(top-\d{1,5}|all|\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*)$")
+
+
+WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+DURATION = re.compile(r"^(\d{1,6})(s|m|h|d)$")
+SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def cron_iter(expression: str, start: datetime, *, backwards: bool = False) -> croniter:
+    """croniter for an inventory's cron expression: 5 fields, or 6 with seconds first."""
+    # Seconds first, as Quartz and Spring write them; a 7th field would be the year.
+    return croniter(expression, start, is_prev=backwards, second_at_beginning=True)
+
+
+def duration_seconds(value: str) -> int:
+    """Seconds of a duration like ``90s``, ``30m``, ``6h`` or ``2d``."""
+    match = DURATION.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a duration; write a number and s, m, h or d, e.g. 6h")
+    return int(match[1]) * SECONDS[match[2]]
+
+
+class Schedule(Model):
+    """When a profile runs by itself under `scanner schedule run` (see docs/scheduling.md)."""
+
+    cron: str = Field(
+        description="Cron expression of the due times: minute hour day-of-month month "
+        'day-of-week (e.g. "0 22 * * 1"), or 6 fields with seconds first.'
+    )
+    timezone: str = Field(
+        "UTC",
+        description="IANA time zone of the cron expression and the window, e.g. Asia/Shanghai.",
+    )
+    window: str | None = Field(
+        None,
+        description='Local times runs may start and checks may run, "HH:MM-HH:MM" (may cross '
+        "midnight, e.g. 22:00-05:00). Checks not started when it closes are left for --resume.",
+    )
+    catch_up: Literal["skip", "once"] = Field(
+        "once",
+        description="Due times missed (scheduler down or busy): `once` runs the latest of them "
+        "if it is at most catch_up_within late; `skip` records them as missed.",
+    )
+    catch_up_within: str = Field(
+        "6h", description="How late a missed due time may still run under `once`: 90s, 30m, 6h, 2d."
+    )
+    verify_at_deadline: bool = Field(
+        False,
+        description="Rescan each notice of this profile's runs when its items' deadline passes "
+        "(as `scanner verify --notice`).",
+    )
+
+    @field_validator("cron", mode="before")
+    @classmethod
+    def _cron(cls, value: Any) -> str:
+        text = " ".join(str(value).split())
+        try:
+            cron_iter(text, datetime(2026, 1, 1, tzinfo=UTC))
+        except (CroniterError, ValueError) as exc:
+            raise ValueError(
+                f"{text!r} is not a cron expression ({exc}); write 5 fields: minute hour "
+                "day-of-month month day-of-week, e.g. '0 22 * * 1' (Mondays 22:00), or 6 with "
+                "seconds first"
+            ) from None
+        return text
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not an IANA time zone; write a name like Asia/Shanghai, "
+                "Europe/Berlin or UTC"
+            ) from None
+        return value
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        match = WINDOW.match(str(value).replace(" ", ""))
+        if not match or match.group(1, 2) == match.group(3, 4):
+            raise ValueError(
+                f"{value!r} is not a window; write two different local times as "
+                '"HH:MM-HH:MM" in quotes, e.g. "22:00-05:00"'
+            )
+        return match[0]
+
+    @field_validator("catch_up_within", mode="before")
+    @classmethod
+    def _within(cls, value: Any) -> str:
+        duration_seconds(str(value))
+        return str(value)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def window_times(self) -> tuple[time, time] | None:
+        """The window's opening and closing local times, or None without a window."""
+        if self.window is None:
+            return None
+        start, end = self.window.split("-")
+        return time.fromisoformat(start), time.fromisoformat(end)
+
+    @property
+    def catch_up_seconds(self) -> int:
+        """catch_up_within in seconds."""
+        return duration_seconds(self.catch_up_within)
 
 
 class Profile(Model):
@@ -264,6 +393,9 @@ class Profile(Model):
         "ics",
         description="TCP ports to discover on ot assets: `ics` (management and industrial "
         "protocol ports, see docs/ot-safety.md), or a list like 502,102.",
+    )
+    schedule: Schedule | None = Field(
+        None, description="When `scanner schedule run` starts this profile by itself."
     )
 
     @field_validator("ports", "ot_ports")

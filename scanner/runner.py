@@ -10,21 +10,30 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from scanner import __version__
+from scanner.answers import checklist_problems
 from scanner.context import RunServices
 from scanner.discovery import HostScan, discover, environment_problem
 from scanner.engine import Executor, Limits
 from scanner.errors import UserError
+from scanner.hostkeys import load_pins
 from scanner.identify import identify_all
 from scanner.inventory import LoadedInventory, authorization_problem, preflight_paths
 from scanner.models import AssetKind, Attempt, AttemptStatus, Exposure, Mode, Refusal, Service
-from scanner.plan import build_plan, check_id_problems, profile_problems, select_checks
+from scanner.plan import (
+    Job,
+    Plan,
+    build_plan,
+    check_id_problems,
+    profile_problems,
+    select_checks,
+)
 from scanner.ratelimit import TokenBucket
 from scanner.registry import LoadedCheck, Registry
 from scanner.registry import discover as discover_checks
@@ -45,6 +54,11 @@ class Observer(Protocol):
 
     def finished(self) -> None:
         """The run ended (completed, failed or interrupted)."""
+
+
+#: Runs a run's jobs elsewhere (on workers): ``dispatch(run_id, jobs, observe)`` returns when
+#: all their attempts are stored, calling ``observe`` with each batch as it arrives.
+Dispatch = Callable[[int, Sequence[Job], Callable[[Sequence[Attempt]], None]], None]
 
 
 class NullObserver:
@@ -71,6 +85,11 @@ class RunResult:
     seconds: float = 0.0
     http_requests: int = 0
     tracking: ReconcileReport | None = None
+    note: str = ""  # why an interrupted run stopped (stored with the run)
+
+
+class _Stopped(Exception):
+    """``stop`` asked the run to start no more checks (a scan window closed, a signal)."""
 
 
 def load_registry(inv: LoadedInventory, extra_dirs: Iterable[Path] = ()) -> Registry:
@@ -94,6 +113,7 @@ def preflight(
         problems.append(f"  {auth}")
     problems += preflight_paths(inv)
     problems += check_id_problems(inv, registry)
+    problems += checklist_problems(inv, registry)  # the entities' checklist answers files
     if profile is not None:
         if profile not in inv.model.profiles:
             problems.append(
@@ -166,12 +186,18 @@ def execute_run(
     now: datetime | None = None,
     resume: int | None = None,
     only: set[tuple[str, str, str]] | None = None,
+    stop: Callable[[], str | None] | None = None,
+    dispatch: Dispatch | None = None,
 ) -> RunResult:
     """Run the profile over the inventory, storing everything as it goes, then reconcile issues.
 
     With ``resume`` (a run id), finish that unfinished run instead: its stored discovery and
     attempts are kept and only the attempts it lacks are run. With ``only`` (entity id, asset
-    id, check id) triples, run just those (a verification rescan).
+    id, check id) triples, run just those (a verification rescan). ``stop`` (the scheduler's
+    scan window and signals) is asked after each batch: a reason ends the run ``interrupted``,
+    its checks not yet recorded left for ``--resume``, and not reconciled until it completes.
+    With ``dispatch`` (:mod:`scanner.distributed`), the jobs run on workers instead of this
+    process's thread pool; everything else is the same.
     """
     observer = observer or NullObserver()
     registry = load_registry(inv, extra_dirs)
@@ -182,8 +208,7 @@ def execute_run(
         addresses = {k: v for k, v in addresses.items() if k in {(e, a) for e, a, _ in only}}
     profile = inv.model.profiles[profile_name]
     refusals: list[Refusal] = []
-    services = _run_services(inv, refusals)
-    limits = inv.model.rate_limits
+    services = run_services(inv, store, refusals)
     run_id = _start_run(store, inv, profile_name, resume)
     result = RunResult(run_id=run_id, status="running")
     started = time.monotonic()
@@ -205,16 +230,15 @@ def execute_run(
             plan = plan.without(store.attempt_keys(run_id))
         observer.started(run_id, len(plan.jobs) + len(plan.decided))
 
-        def record(batch: Sequence[Attempt]) -> None:
-            store.record_attempts(run_id, batch)
-            for attempt in batch:
-                result.counts[attempt.status.value] = result.counts.get(attempt.status.value, 0) + 1
-            observer.attempts(batch)
+        tally = _Tally(result, observer, stop)
 
-        record(plan.decided)
-        executor = Executor(services, Limits(limits.workers, limits.per_host, limits.check_timeout))
-        executor.execute(plan.jobs, record)
-        result.status = "completed"
+        def run_jobs(jobs: Sequence[Job]) -> None:
+            if dispatch is None:
+                execute_jobs(store, run_id, services, limits_of(inv), jobs, tally.observe)
+            else:  # workers store the attempts; this process only watches them arrive
+                dispatch(run_id, jobs, tally.observe)
+
+        _execute(run_jobs, plan, lambda batch: tally.record(store, batch), result)
     except KeyboardInterrupt:
         result.status = "interrupted"
         raise
@@ -227,10 +251,51 @@ def execute_run(
         result.seconds = time.monotonic() - started
         result.http_requests = services.http_requests_sent()
         services.close()
-        store.finish_run(run_id, result.status)
+        store.finish_run(run_id, result.status, result.note)
         observer.finished()
+    if result.status != "completed":
+        return result
     result.tracking = reconcile_pending(store).get(run_id) or reconcile(store, run_id)
     return result
+
+
+@dataclass
+class _Tally:
+    """Counts a run's attempts as they are stored, shows them, and asks ``stop`` after each
+    batch."""
+
+    result: RunResult
+    observer: Observer
+    stop: Callable[[], str | None] | None
+
+    def observe(self, batch: Sequence[Attempt]) -> None:
+        counts = self.result.counts
+        for attempt in batch:
+            counts[attempt.status.value] = counts.get(attempt.status.value, 0) + 1
+        self.observer.attempts(batch)
+        if self.stop is not None and (why := self.stop()):
+            raise _Stopped(why)
+
+    def record(self, store: Store, batch: Sequence[Attempt]) -> None:
+        store.record_attempts(self.result.run_id, batch)
+        self.observe(batch)
+
+
+def _execute(
+    run_jobs: Callable[[Sequence[Job]], None],
+    plan: Plan,
+    record: Callable[[Sequence[Attempt]], None],
+    result: RunResult,
+) -> None:
+    """Record the decided attempts and run the jobs; a stop request ends the run interrupted."""
+    try:
+        record(plan.decided)
+        run_jobs(plan.jobs)
+        result.status = "completed"
+    except _Stopped as exc:
+        left = len(plan.jobs) + len(plan.decided) - sum(result.counts.values())
+        result.status = "interrupted"
+        result.note = f"{exc}: {left} checks not run; finish with --resume {result.run_id}"
 
 
 def _discovery(
@@ -260,6 +325,60 @@ def _discovery(
     )
 
 
+def execute_jobs(
+    store: Store,
+    run_id: int,
+    services: RunServices,
+    limits: Limits,
+    jobs: Sequence[Job],
+    observe: Callable[[Sequence[Attempt]], None] | None = None,
+    *,
+    write_every: float = 0.0,
+) -> None:
+    """Run ``jobs`` on this process's thread pool, storing the attempts as they end.
+
+    The one way jobs execute: a local run passes its whole plan, a worker one asset's jobs.
+    Writes are idempotent by attempt key, so a job run twice (a worker died before its
+    acknowledgement) is stored once. A local run writes each batch as it ends; a worker gathers
+    them for up to ``write_every`` seconds (fewer transactions on a remote store; whatever a
+    killed worker had not written is run again by the worker that gets its task).
+    """
+    pending: list[Attempt] = []
+    written = time.monotonic()
+
+    def write() -> None:
+        nonlocal written
+        written = time.monotonic()
+        if pending:
+            batch = list(pending)
+            pending.clear()
+            store.record_attempts(run_id, batch)
+            if observe is not None:
+                observe(batch)
+
+    def record(batch: Sequence[Attempt]) -> None:
+        pending.extend(batch)
+        if time.monotonic() - written >= write_every:
+            write()
+
+    Executor(services, limits).execute(jobs, record)
+    write()
+
+
+def limits_of(inv: LoadedInventory) -> Limits:
+    """The executor's limits from the inventory's ``rate_limits``."""
+    limits = inv.model.rate_limits
+    return Limits(limits.workers, limits.per_host, limits.check_timeout)
+
+
+def run_services(inv: LoadedInventory, store: Store, refusals: list[Refusal]) -> RunServices:
+    """What a run's checks share, with the SSH host keys pinned in ``store``; the scope guard
+    appends what it refuses to ``refusals``."""
+    services = _run_services(inv, refusals)
+    services.pins = load_pins(store)  # SSH host keys approved earlier
+    return services
+
+
 def _run_services(inv: LoadedInventory, refusals: list[Refusal]) -> RunServices:
     """The shared state of one run: its scope guard (recording refusals), rate limits, settings."""
     scope, limits, campaign = inv.model.scope, inv.model.rate_limits, inv.model.campaign
@@ -285,7 +404,7 @@ def _start_run(store: Store, inv: LoadedInventory, profile_name: str, resume: in
     return store.create_run(
         inv.model.campaign.name,
         profile_name,
-        str(inv.path),
+        str(inv.path.resolve()),  # workers resolve its check folders and key files by it
         sha,
         __version__,
         inventory_text=inv.source.text,

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.lab import lab
+from tests.pg import Postgres, postgres_or_skip
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -36,3 +37,10 @@ def lab_state() -> Iterator[lab.LabState]:
 def db_url(tmp_path: Path) -> str:
     """A fresh SQLite store for one test."""
     return f"sqlite:///{tmp_path / 'scanner.db'}"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A throwaway PostgreSQL for the session (tests/pg.py), stopped at the end."""
+    with postgres_or_skip() as server:
+        yield server

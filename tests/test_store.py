@@ -79,3 +79,17 @@ def test_detail_from_a_target_is_cleaned() -> None:
                       detail={"banner": "\x1b[31mred", "items": ["\x00"] * 500})
     assert finding.detail["banner"] == "\\x1b[31mred"
     assert len(finding.detail["items"]) == 200
+
+
+def test_recording_an_attempt_twice_is_idempotent(db_url: str) -> None:
+    # A retried job (its worker died after the commit, before the ack) records its attempts
+    # again: the attempt key keeps one attempt, with its findings once.
+    store = Store.open(db_url)
+    run = store.create_run("c", "p", "i", "0" * 64, "0.1")
+    finding = Finding("net.x", "e", "a", "1/tcp", Severity.HIGH, "ev", detail={"k": [1, "x"]})
+    attempt = Attempt("net.x", "e", "a", "1/tcp", AttemptStatus.FAIL, findings=(finding,))
+    assert store.record_attempts(run, [attempt]) == 1
+    assert store.record_attempts(run, [attempt, _attempt("2/tcp", 1)]) == 1
+    assert len(store.attempts(run)) == 2
+    assert [f["location"] for f in store.findings(run)] == ["1/tcp", "2/tcp#0"]
+    assert store.findings(run)[0]["detail"] == {"k": [1, "x"]}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -34,15 +35,45 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from scanner.discovery import HostScan
 from scanner.errors import UserError
-from scanner.models import Attempt, AttemptStatus, Finding, Refusal, Service, Severity
+from scanner.models import (
+    Attempt,
+    AttemptStatus,
+    ErrorReason,
+    Finding,
+    Refusal,
+    Service,
+    Severity,
+)
 from scanner.store.tables import attempts, findings, hosts, refusals, runs, services
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: PostgreSQL advisory lock key held while migrating ("scanner" in ASCII).
+MIGRATION_LOCK = 0x7363616E6E6572
 
 
 def default_url() -> str:
     """``SCANNER_DB`` if set, else ``scanner.db`` in the working directory."""
     return os.environ.get("SCANNER_DB") or "sqlite:///scanner.db"
+
+
+def _with_driver(url: str) -> str:
+    """``postgresql://`` means psycopg 3, the driver the project installs (SQLAlchemy would pick
+    psycopg2 for a URL without a driver)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+@dataclass(frozen=True)
+class RunHead:
+    """A run's identity and state: what a worker checks before running its jobs."""
+
+    id: int
+    profile: str
+    status: str
+    inventory: str  # the inventory's path when the run started
+    inventory_sha256: str
 
 
 @dataclass(frozen=True)
@@ -75,7 +106,7 @@ class Store:
         With ``create=False`` (commands that only read) a missing SQLite file is an error
         rather than a new empty store.
         """
-        url = url or default_url()
+        url = _with_driver(url or default_url())
         if url.startswith("sqlite:///"):
             path = Path(url.removeprefix("sqlite:///"))
             if not create and not path.exists():
@@ -117,6 +148,10 @@ class Store:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.writer.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # The coordinator and every worker open the store when they start: on a new
+                # database the first migrates while the others wait here, then find it done.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
@@ -227,10 +262,15 @@ class Store:
             if rows:
                 conn.execute(insert(services), rows)
 
-    def record_attempts(self, run_id: int, batch: Sequence[Attempt]) -> None:
-        """Store attempts and their findings in one transaction (two bulk statements)."""
+    def record_attempts(self, run_id: int, batch: Sequence[Attempt]) -> int:
+        """Store attempts and their findings in one transaction (two bulk statements).
+
+        Idempotent by attempt key: an attempt the run already has (a job retried after its
+        worker died between the commit and the acknowledgement) is skipped with its findings.
+        Returns how many attempts were new.
+        """
         if not batch:
-            return
+            return 0
         rows = [
             {
                 "run_id": run_id,
@@ -249,18 +289,15 @@ class Store:
             for a in batch
         ]
         with self.writer.begin() as conn:
-            # One executemany; RETURNING in parameter order pairs each id with its attempt.
-            ids = (
-                conn.execute(
-                    insert(attempts).returning(attempts.c.id, sort_by_parameter_order=True), rows
-                )
-                .scalars()
-                .all()
-            )
+            # One executemany; RETURNING gives the rows actually inserted (none for a key the
+            # run already has), each with its key to pair it with its attempt.
+            statement = _insert_ignoring_duplicates(conn, attempts)
+            returned = conn.execute(statement.returning(attempts.c.key, attempts.c.id), rows)
+            inserted: dict[str, int] = {row[0]: row[1] for row in returned}
             found = [
                 {
                     "run_id": run_id,
-                    "attempt_id": attempt_id,
+                    "attempt_id": inserted[attempt.key],
                     "fingerprint": key,
                     "check_id": f.check_id,
                     "entity_id": f.entity_id,
@@ -270,7 +307,8 @@ class Store:
                     "evidence": f.evidence,
                     "detail": f.detail,
                 }
-                for attempt, attempt_id in zip(batch, ids, strict=True)
+                for attempt in batch
+                if attempt.key in inserted
                 for key, f in _unique_findings(attempt)
             ]
             if found:
@@ -278,6 +316,7 @@ class Store:
                 # ports that both show one config file): the fingerprint is the identity, the
                 # first stays.
                 conn.execute(_insert_ignoring_duplicates(conn, findings), found)
+        return len(inserted)
 
     def record_refusals(self, run_id: int, batch: Sequence[Refusal]) -> None:
         """Store what the scope guard refused."""
@@ -372,12 +411,74 @@ class Store:
             query = select(refusals).where(refusals.c.run_id == run_id).order_by(refusals.c.id)
             return [dict(r) for r in conn.execute(query).mappings()]
 
-    def attempt_keys(self, run_id: int) -> set[str]:
-        """Keys of the attempts a run already stored (for resuming it)."""
+    def attempt_keys(self, run_id: int, among: Collection[str] | None = None) -> set[str]:
+        """Keys of the attempts a run already stored (for resuming it), or those of them in
+        ``among`` (a worker's job keys)."""
+        query = select(attempts.c.key).where(attempts.c.run_id == run_id)
+        if among is not None:
+            if not among:
+                return set()
+            query = query.where(attempts.c.key.in_(list(among)))
         with self.engine.connect() as conn:
-            return set(
-                conn.execute(select(attempts.c.key).where(attempts.c.run_id == run_id)).scalars()
+            return set(conn.execute(query).scalars())
+
+    def attempt_count(self, run_id: int) -> int:
+        """How many attempts a run has stored."""
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(attempts).where(attempts.c.run_id == run_id)
+                ).scalar_one()
             )
+
+    def attempts_after(
+        self, run_id: int, after_id: int = 0, known: Collection[str] = frozenset()
+    ) -> tuple[int, list[Attempt]]:
+        """The highest attempt id of the run above ``after_id`` (else ``after_id``), and those
+        attempts whose keys are not in ``known``, without findings: what a coordinator shows
+        as workers store them."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    attempts.c.id,
+                    attempts.c.key,
+                    attempts.c.check_id,
+                    attempts.c.entity_id,
+                    attempts.c.asset_id,
+                    attempts.c.location,
+                    attempts.c.status,
+                    attempts.c.error_reason,
+                ).where(attempts.c.run_id == run_id, attempts.c.id > after_id)
+            ).all()
+        high = max((r.id for r in rows), default=after_id)
+        return high, [
+            Attempt(
+                check_id=r.check_id,
+                entity_id=r.entity_id,
+                asset_id=r.asset_id,
+                location=r.location,
+                status=AttemptStatus(r.status),
+                error_reason=ErrorReason(r.error_reason) if r.error_reason else None,
+            )
+            for r in rows
+            if r.key not in known
+        ]
+
+    def run_head(self, run_id: int) -> RunHead | None:
+        """A run's identity and state without its counts (cheap: workers ask per job batch)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    runs.c.id,
+                    runs.c.profile,
+                    runs.c.status,
+                    runs.c.inventory,
+                    runs.c.inventory_sha256,
+                ).where(runs.c.id == run_id)
+            ).first()
+        if row is None:
+            return None
+        return RunHead(row.id, row.profile, row.status, row.inventory, row.inventory_sha256)
 
 
 def _insert_ignoring_duplicates(conn: Connection, table: Table) -> Insert:

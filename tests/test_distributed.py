@@ -1,0 +1,292 @@
+"""Scale-out: a run on `scanner worker` processes (real redis-server and PostgreSQL on
+loopback) finds what the local run finds, survives a worker killed mid-job, fails clearly when
+no worker comes and is finished by --resume; jobs cross the broker as JSON unchanged.
+
+Every server and worker here is started by this module on ports it picked and stopped by PID.
+The lab inventory adds a slow check (a few seconds per host, from a check folder the inventory
+names) so that a worker can be caught in the middle of an asset's jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.distributed.wire import decode_target, encode_target
+from scanner.models import (
+    Answer,
+    AnswerValue,
+    AssetKind,
+    AttemptStatus,
+    Exposure,
+    Service,
+    Target,
+)
+from scanner.store import Store
+from scanner.tracking import list_issues
+from tests.conftest import REPO
+from tests.helpers import write
+from tests.lab import lab
+from tests.pg import Postgres, Redis, free_port
+
+SLOW_CHECK = '''\
+"""A test check that takes a few seconds per host and reports it, so a test can kill a worker
+while an asset's jobs are still running and then count the finding exactly once."""
+
+import time
+
+from scanner.api import AppliesTo, AssetKind, Check, Finding, Severity
+
+
+class Slow(Check):
+    id = "net.slow-test"
+    title = "A slow check for the scale-out tests"
+    family = "network"
+    severity = Severity.LOW
+    applies_to = AppliesTo(kinds=(AssetKind.HOST,))
+    remediation = "Nothing to remediate here."
+
+    def run(self, target, ctx):
+        time.sleep(3)
+        yield Finding(self.id, target.entity_id, target.asset_id, "host", self.severity,
+                      f"{target.address} inspected slowly")
+'''
+
+INVENTORY = """\
+campaign:
+  name: scale-out test
+  authority: test office
+  authorization:
+    reference: T-1
+    issued_by: test
+    valid_from: 2026-01-01
+    valid_until: 2030-12-31
+scope:
+  allow: [127.0.10.0/24]
+entities:
+  - id: ent
+    name: Entity
+    sector: energy
+    assets:
+      - id: weak
+        host: 127.0.10.1
+      - id: hard
+        host: 127.0.10.2
+profiles:
+  remote:
+    families: [network, web]
+    ports: 21,22,23,80,443,1883,6379
+checks:
+  dirs: [slow]
+rate_limits:
+  check_timeout: 5
+"""
+
+RUN_TIMEOUT = 240  # seconds for any one scanner command
+
+
+@pytest.fixture(scope="module")
+def inventory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("scaleout")
+    (folder / "slow").mkdir()
+    write(folder / "slow" / "slow_test.py", SLOW_CHECK)
+    return write(folder / "inv.yaml", INVENTORY)
+
+
+def scanner(*args: str, log: Path | None = None) -> subprocess.Popen[str]:
+    out = log.open("w") if log else subprocess.PIPE
+    return subprocess.Popen([sys.executable, "-m", "scanner.cli", *args], cwd=REPO, text=True,
+                            stdout=out, stderr=subprocess.STDOUT if log else subprocess.PIPE)
+
+
+def finish(proc: subprocess.Popen[str]) -> dict[str, Any]:
+    stdout, stderr = proc.communicate(timeout=RUN_TIMEOUT)
+    assert proc.returncode == 0, stderr
+    result: dict[str, Any] = json.loads(stdout)
+    return result
+
+
+def identity(result: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(f["fingerprint"], f["severity"]) for f in result["findings"]}
+
+
+@pytest.fixture(scope="module")
+def local(lab_state: lab.LabState, inventory: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The reference: the same inventory run locally (threads, SQLite)."""
+    db = tmp_path_factory.mktemp("local") / "scanner.db"
+    result = finish(scanner("run", str(inventory), "--profile", "remote", "--json",
+                            "--db", f"sqlite:///{db}"))
+    assert result["status"] == "completed" and result["findings"]
+    assert ("net.slow-test", "ent", "weak") in {
+        (f["check_id"], f["entity_id"], f["asset_id"]) for f in result["findings"]}
+    return result
+
+
+class Workers:
+    """`scanner worker` processes of one test, stopped by PID at the end."""
+
+    def __init__(self, broker: str, db: str, folder: Path) -> None:
+        self.broker, self.db, self.folder = broker, db, folder
+        self.procs: list[subprocess.Popen[str]] = []
+
+    def start(self, name: str, redelivery_after: float) -> subprocess.Popen[str]:
+        # One asset at a time: the worker killed mid-job holds exactly one task.
+        proc = scanner("worker", "--broker", self.broker, "--db", self.db, "--name",
+                       f"{name}@test", "--redelivery-after", str(redelivery_after),
+                       "--concurrency", "1", log=self.folder / f"{name}.log")
+        self.procs.append(proc)
+        return proc
+
+    def log(self, name: str) -> str:
+        return (self.folder / f"{name}.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+@pytest.fixture
+def cluster(postgres: Postgres, tmp_path: Path) -> Iterator[tuple[Workers, str]]:
+    """A fresh redis-server and database for one test, and its workers; stopped at the end."""
+    db = postgres.create_database()
+    with Redis() as redis:
+        workers = Workers(redis.url, db, tmp_path)
+        try:
+            yield workers, db
+        finally:
+            workers.stop()
+
+
+def distributed_run(workers: Workers, inventory: Path) -> subprocess.Popen[str]:
+    return scanner("run", str(inventory), "--profile", "remote", "--json", "--db", workers.db,
+                   "--broker", workers.broker, "--wait-timeout", "180")
+
+
+def assert_same_as_local(result: dict[str, Any], local: dict[str, Any], db: str) -> None:
+    assert result["status"] == "completed"
+    assert identity(result) == identity(local)
+    assert sum(result["attempts"].values()) == sum(local["attempts"].values())
+    store = Store.open(db)
+    attempts = store.attempts(result["run"])
+    assert len({a["key"] for a in attempts}) == len(attempts) == sum(local["attempts"].values())
+    found = store.findings(result["run"])
+    assert len({f["fingerprint"] for f in found}) == len(found) == len(local["findings"])
+    # Reconciled like a local run: one open issue per finding.
+    assert sorted(i["fingerprint"] for i in list_issues(store)) == sorted(
+        f["fingerprint"] for f in found)
+
+
+@pytest.mark.lab
+def test_two_workers_find_what_the_local_run_finds(
+        local: dict[str, Any], inventory: Path, cluster: tuple[Workers, str]) -> None:
+    workers, db = cluster
+    first, second = workers.start("one", 120), workers.start("two", 120)
+    result = finish(distributed_run(workers, inventory))
+    assert_same_as_local(result, local, db)
+    assert first.poll() is None and second.poll() is None
+    # Both assets' tasks ran, and no task was run twice.
+    logs = workers.log("one") + workers.log("two")
+    assert sorted(re.findall(r"run \d+ ent/(\w+): \d+ jobs run, 0 already stored", logs)) == [
+        "hard", "weak"]
+
+
+@pytest.mark.lab
+def test_a_worker_killed_mid_job_is_replaced(
+        local: dict[str, Any], inventory: Path, cluster: tuple[Workers, str]) -> None:
+    workers, db = cluster
+    doomed = workers.start("doomed", 120)
+    coordinator = distributed_run(workers, inventory)
+    store = Store.open(db)
+    # The doomed worker is the only one: once an attempt of a job (pass or fail; the
+    # coordinator itself stores only skipped and not-applicable ones) is stored, it is inside
+    # an asset's jobs, its slow check still sleeping.
+    deadline = time.monotonic() + 120
+    while not any(store.attempts(run, status)
+                  for run in [r.id for r in store.list_runs()]
+                  for status in (AttemptStatus.PASS, AttemptStatus.FAIL)):
+        assert time.monotonic() < deadline, "no job attempt was stored in 120 s"
+        assert coordinator.poll() is None, coordinator.communicate()
+        time.sleep(0.1)
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.wait(timeout=10)
+    # The survivor gets the other asset at once, and the doomed worker's asset when the
+    # broker gives its unacknowledged task again (after 5 s).
+    workers.start("survivor", 5)
+    result = finish(coordinator)
+    assert_same_as_local(result, local, db)
+    survivor = workers.log("survivor")
+    redone = re.findall(r"run \d+ ent/(\w+): (\d+) jobs run, ([1-9]\d*) already stored", survivor)
+    assert len(redone) == 1, survivor  # the killed task, finished without redoing stored jobs
+
+
+def test_targets_travel_as_json_unchanged() -> None:
+    redis = Service("127.0.10.1", 6379, "tcp", "redis", "Redis 7")
+    target = Target(entity_id="e", asset_id="a", kind=AssetKind.NETWORK, address="127.0.10.1",
+                    exposure=Exposure.OT, tags=("ot", "plc"), service=redis, services=(redis,),
+                    expected_services=("22/tcp",),
+                    answer=Answer(AnswerValue.PARTIAL, "Li", "2026-11-29", ("doc 7",)))
+    wire = json.loads(json.dumps(encode_target(target)))
+    assert decode_target(wire) == target
+    with pytest.raises(TypeError, match="unknown fields"):
+        decode_target({**wire, "surprise": 1})
+
+
+UNREACHABLE = INVENTORY.partition("entities:")[0].replace("127.0.10.0/24", "127.0.0.1/32") + """\
+entities:
+  - id: ent
+    name: Entity
+    sector: energy
+    assets:
+      - id: site
+        url: http://127.0.0.1:{port}/
+profiles:
+  web:
+    families: [web]
+"""
+
+
+def test_no_worker_fails_the_run_and_resume_finishes_it(
+        cluster: tuple[Workers, str], tmp_path: Path) -> None:
+    workers, db = cluster
+    inv = write(tmp_path / "inv.yaml", UNREACHABLE.format(port=free_port()))
+    args = ["run", str(inv), "--profile", "web", "--db", db, "--broker", workers.broker]
+    waited = scanner(*args, "--wait-timeout", "2")
+    _, stderr = waited.communicate(timeout=RUN_TIMEOUT)
+    assert waited.returncode == 2, stderr
+    assert "attempts did not arrive within 2 s" in stderr and "--resume 1" in stderr
+    store = Store.open(db)
+    assert store.run(1).status == "failed"
+    workers.start("late", 120)
+    resumed = finish(scanner(*args, "--resume", "1", "--json"))
+    assert resumed["run"] == 1 and resumed["status"] == "completed"
+    # The web checks could not connect: error attempts, each stored once.
+    assert len(store.attempts(1)) == len({a["key"] for a in store.attempts(1)}) > 0
+    assert {a["status"] for a in store.attempts(1)} <= {"error", "not_applicable", "skipped"}
+
+
+def test_an_unreachable_broker_is_a_clear_error(tmp_path: Path) -> None:
+    port = free_port()
+    proc = scanner("worker", "--broker", f"redis://:secret@127.0.0.1:{port}/0", "--db",
+                   f"sqlite:///{tmp_path / 'scanner.db'}")
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert f"cannot reach the broker redis://:**@127.0.0.1:{port}/0" in stderr
+    assert "secret" not in stderr
