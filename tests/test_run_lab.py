@@ -68,6 +68,8 @@ EXPECTED = {
     # The weak on-site host, seen from the network: stock OpenSSH algorithms, password logins.
     ("grid-east", "ems-server", "net.ssh-password-auth", "22/tcp", "medium"),
     ("grid-east", "ems-server", "net.ssh-weak-algorithms", "22/tcp", "medium"),
+    # the weak on-site host's undeclared listener (also host.unexpected-listening-service)
+    ("grid-east", "ems-server", "net.unexpected-service", "9099/tcp", "low"),
     # The OT host answers Modbus without authentication: high on an ot asset (critical on internet).
     ("water-city", "plant-ot", "net.modbus-exposed", "502/tcp", "high"),
 }

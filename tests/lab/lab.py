@@ -193,6 +193,10 @@ class Host:
         return tuple(s.port for s in self.services if s.protocol == "udp")
 
 
+#: A listener the weak host runs besides sshd, undeclared (host.unexpected-listening-service):
+#: a stdlib TCP server inside the host's namespace, as nobody, that sends one line and closes.
+ONSITE_EXTRA_PORT: Final = 9099
+
 LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
     {
         "weak": Host(
@@ -327,7 +331,15 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
                     "pwquality (PAM or pwquality.conf), no time sync enabled, SUID "
                     "/usr/local/sbin/lab-suid, no firewall "
                     "configured, one pending security update (netbase, lab apt lists), an "
-                    "undeclared listener on 9099/tcp (python3, not in this services list)",
+                    "undeclared listener on 9099/tcp",
+                ),
+                Service(
+                    "unknown",
+                    ONSITE_EXTRA_PORT,
+                    "tcp",
+                    "listener-onsite-weak",
+                    "a service the asset does not declare (python3 inside the host's namespace,"
+                    " sends one line)",
                 ),
             ),
         ),
@@ -1977,9 +1989,7 @@ def _onsite_etc(state_dir: Path, name: str, audit_pub: str) -> dict[str, Path]:
     return mounts
 
 
-#: A listener the weak host runs besides sshd, undeclared (host.unexpected-listening-service):
-#: a stdlib TCP server inside the host's namespace, as nobody, that sends one line and closes.
-ONSITE_EXTRA_PORT: Final = 9099
+#: The stdlib TCP server behind ONSITE_EXTRA_PORT (run as nobody; sends one line and closes).
 _EXTRA_LISTENER: Final = """import os, socket, sys
 server = socket.create_server((sys.argv[1], int(sys.argv[2])))
 os.setgroups([])
