@@ -160,8 +160,17 @@ class Executor:
             # Daemon threads: an abandoned (hung) check must not keep the process alive.
             threading.Thread(target=self._worker, daemon=True, name="check-worker").start()
 
-    def execute(self, jobs: Iterable[Job], on_attempts: Callable[[list[Attempt]], None]) -> None:
-        """Run every job; call ``on_attempts`` with each batch of finished attempts."""
+    def execute(
+        self,
+        jobs: Iterable[Job],
+        on_attempts: Callable[[list[Attempt]], None],
+        stop: Callable[[], object] | None = None,
+    ) -> None:
+        """Run every job; call ``on_attempts`` with each batch of finished attempts.
+
+        ``stop`` (a scan window closing, a signal) is asked before each job is handed to a
+        worker: once it answers true, no further job starts and those in flight finish.
+        """
         by_host: dict[str, deque[tuple[int, Job]]] = {}
         for job_id, job in enumerate(jobs):
             by_host.setdefault(job.host_key, deque()).append((job_id, job))
@@ -179,6 +188,8 @@ class Executor:
             while pending and per_host[host] < (
                 1 if pending[0][1].target.ot else self.limits.per_host
             ):
+                if stop is not None and stop():
+                    return
                 job_id, job = pending.popleft()
                 per_host[host] += 1
                 inflight[job_id] = job

@@ -234,11 +234,13 @@ def execute_run(
 
         def run_jobs(jobs: Sequence[Job]) -> None:
             if dispatch is None:
-                execute_jobs(store, run_id, services, limits_of(inv), jobs, tally.observe)
+                execute_jobs(
+                    store, run_id, services, limits_of(inv), jobs, tally.observe, stop=stop
+                )
             else:  # workers store the attempts; this process only watches them arrive
                 dispatch(run_id, jobs, tally.observe)
 
-        _execute(run_jobs, plan, lambda batch: tally.record(store, batch), result)
+        _execute(run_jobs, plan, lambda batch: tally.record(store, batch), result, stop)
     except KeyboardInterrupt:
         result.status = "interrupted"
         raise
@@ -286,11 +288,15 @@ def _execute(
     plan: Plan,
     record: Callable[[Sequence[Attempt]], None],
     result: RunResult,
+    stop: Callable[[], str | None] | None = None,
 ) -> None:
     """Record the decided attempts and run the jobs; a stop request ends the run interrupted."""
     try:
         record(plan.decided)
         run_jobs(plan.jobs)
+        if sum(result.counts.values()) < len(plan.jobs) + len(plan.decided):
+            # stop came before the first batch: the executor started nothing, raised nothing
+            raise _Stopped((stop() if stop is not None else None) or "the run was stopped")
         result.status = "completed"
     except _Stopped as exc:
         left = len(plan.jobs) + len(plan.decided) - sum(result.counts.values())
@@ -334,6 +340,7 @@ def execute_jobs(
     observe: Callable[[Sequence[Attempt]], None] | None = None,
     *,
     write_every: float = 0.0,
+    stop: Callable[[], str | None] | None = None,
 ) -> None:
     """Run ``jobs`` on this process's thread pool, storing the attempts as they end.
 
@@ -341,7 +348,8 @@ def execute_jobs(
     Writes are idempotent by attempt key, so a job run twice (a worker died before its
     acknowledgement) is stored once. A local run writes each batch as it ends; a worker gathers
     them for up to ``write_every`` seconds (fewer transactions on a remote store; whatever a
-    killed worker had not written is run again by the worker that gets its task).
+    killed worker had not written is run again by the worker that gets its task). Once ``stop``
+    gives a reason, no further job starts.
     """
     pending: list[Attempt] = []
     written = time.monotonic()
@@ -361,7 +369,7 @@ def execute_jobs(
         if time.monotonic() - written >= write_every:
             write()
 
-    Executor(services, limits).execute(jobs, record)
+    Executor(services, limits).execute(jobs, record, stop)
     write()
 
 

@@ -126,6 +126,21 @@ def test_per_host_cap_is_respected() -> None:
     assert max(Counts.peak.values()) <= 2
 
 
+def test_stop_starts_no_further_job() -> None:
+    # A scan window closing: once stop answers true, no job is handed out; those running finish.
+    jobs = [Job(loaded(Counts), service_target("127.0.0.3", p, "thing")) for p in range(20)]
+    handed: list[int] = []
+    got: list[Attempt] = []
+
+    def stop() -> bool:
+        handed.append(1)
+        return len(handed) > 3  # asked before each hand-out: three jobs get out
+
+    Executor(_services(), Limits(workers=8, per_host=2, check_timeout=5)).execute(
+        jobs, got.extend, stop)
+    assert len(got) == 3 and all(a.status == AttemptStatus.PASS for a in got)
+
+
 def test_endless_stream_costs_bounded_memory() -> None:
     with hostile_server("endless") as (address, port):
         attempt = run_check(Reads, service_target(address, port, "thing"), timeout=5)
