@@ -1,0 +1,61 @@
+"""Every on-site check at once over the two lab hosts: the weak host's exact findings, nothing of
+medium or higher risk on the hardened host, no error, and one SSH login per host."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.inventory import load_inventory
+from scanner.models import Severity
+from scanner.runner import execute_run
+from scanner.store import Store
+from tests.checks.host.test_ssh_root_login import accepted_logins, onsite_inventory
+from tests.lab import lab
+
+pytestmark = pytest.mark.lab
+
+WEAK = {
+    ("host.audit-logging-missing", "audit logging", "medium"),
+    ("host.empty-password", "account guest", "critical"),
+    ("host.firewall-inactive", "firewall", "medium"),
+    ("host.log-retention-short", "logrotate /etc/logrotate.conf", "high"),
+    ("host.log-retention-short", "logrotate /etc/logrotate.d/rsyslog", "high"),
+    ("host.password-max-days", "login.defs PASS_MAX_DAYS", "medium"),
+    ("host.password-quality", "password quality module", "medium"),
+    ("host.pending-security-updates", "security updates", "high"),
+    ("host.ssh-empty-passwords", "sshd permitemptypasswords", "high"),
+    ("host.ssh-max-auth-tries", "sshd maxauthtries", "low"),
+    ("host.ssh-password-auth", "sshd passwordauthentication", "medium"),
+    ("host.ssh-root-login", "sshd PermitRootLogin", "high"),
+    ("host.ssh-x11-forwarding", "sshd x11forwarding", "low"),
+    ("host.time-sync-missing", "time synchronisation", "low"),
+    ("host.uid0-extra-account", "account toor", "critical"),
+    ("host.unusual-suid", "/usr/local/sbin/lab-suid", "medium"),
+    ("host.world-writable-system-files", "/etc/lab-world-writable.conf", "high"),
+}
+#: logrotate files the lab writes; the weak host's other ones come from this machine's packages.
+LAB_LOGROTATE = {"logrotate /etc/logrotate.conf", "logrotate /etc/logrotate.d/rsyslog"}
+
+
+def lab_made(check_id: str, location: str) -> bool:
+    return check_id != "host.log-retention-short" or location in LAB_LOGROTATE
+
+
+def test_whole_audit_of_both_hosts(lab_state: lab.LabState, tmp_path: Path, db_url: str) -> None:
+    current = lab.load_state(lab_state.state_dir) or lab_state  # the lab's tests restart it
+    inv = load_inventory(onsite_inventory(current, tmp_path, known_hosts=current.known_hosts))
+    store = Store.open(db_url)
+    before = accepted_logins(current)
+    result = execute_run(inv, "remote", store)
+    after = accepted_logins(current)
+    assert {k: after[k] - before[k] for k in after} == {"onsite-weak": 1, "onsite-hardened": 1}
+    found = store.findings(result.run_id)
+    weak = {(f["check_id"], f["location"], f["severity"]) for f in found
+            if f["asset_id"] == "weak" and lab_made(f["check_id"], f["location"])}
+    assert weak == WEAK
+    hardened = [f for f in found if f["asset_id"] == "hardened"
+                and Severity(f["severity"]).rank >= Severity.MEDIUM.rank]
+    assert hardened == []
+    assert [a for a in store.attempts(result.run_id) if a["status"] == "error"] == []
