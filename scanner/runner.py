@@ -193,13 +193,16 @@ def execute_run(
 
     With ``resume`` (a run id), finish that unfinished run instead: its stored discovery and
     attempts are kept and only the attempts it lacks are run. With ``only`` (entity id, asset
-    id, check id) triples, run just those (a verification rescan). ``stop`` (the scheduler's
+    id, check id) triples, run just those (a verification rescan; kept with the run, so that
+    resuming it keeps to them). ``stop`` (the scheduler's
     scan window and signals) is asked after each batch: a reason ends the run ``interrupted``,
     its checks not yet recorded left for ``--resume``, and not reconciled until it completes.
     With ``dispatch`` (:mod:`scanner.distributed`), the jobs run on workers instead of this
     process's thread pool; everything else is the same.
     """
     observer = observer or NullObserver()
+    if resume is not None and only is None:
+        only = store.restricted_to(resume)  # a verification rescan resumes as one
     registry = load_registry(inv, extra_dirs)
     _, addresses = preflight(inv, registry, profile=profile_name, now=now)
     checks = select_checks(inv, registry, profile_name)
@@ -209,7 +212,7 @@ def execute_run(
     profile = inv.model.profiles[profile_name]
     refusals: list[Refusal] = []
     services = run_services(inv, store, refusals)
-    run_id = _start_run(store, inv, profile_name, resume)
+    run_id = _start_run(store, inv, profile_name, resume, only)
     result = RunResult(run_id=run_id, status="running")
     started = time.monotonic()
     try:
@@ -404,8 +407,14 @@ def _run_services(inv: LoadedInventory, refusals: list[Refusal]) -> RunServices:
     )
 
 
-def _start_run(store: Store, inv: LoadedInventory, profile_name: str, resume: int | None) -> int:
-    """A new run, or the unfinished run ``resume`` reopened."""
+def _start_run(
+    store: Store,
+    inv: LoadedInventory,
+    profile_name: str,
+    resume: int | None,
+    only: set[tuple[str, str, str]] | None,
+) -> int:
+    """A new run (restricted to ``only`` if given), or the unfinished run ``resume`` reopened."""
     sha = hashlib.sha256(inv.source.text.encode()).hexdigest()
     if resume is not None:
         return _reopen(store, resume, profile_name, sha)
@@ -416,6 +425,7 @@ def _start_run(store: Store, inv: LoadedInventory, profile_name: str, resume: in
         sha,
         __version__,
         inventory_text=inv.source.text,
+        restricted_to=only,
     )
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from scanner.store import Store
+from scanner.store.store import HEAD_REVISION
 from tests import test_notices, test_store, test_tracking
 from tests.pg import Postgres
 
@@ -47,5 +48,7 @@ def test_open_migrates_on_postgresql(db_url: str) -> None:
     store = Store.open(db_url)
     assert store.engine.dialect.name == "postgresql"
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            HEAD_REVISION
+        )
     Store.open(db_url)  # reopening an up-to-date store is a no-op

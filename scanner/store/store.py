@@ -182,9 +182,11 @@ class Store:
         sha256: str,
         version: str,
         inventory_text: str = "",
+        restricted_to: Collection[tuple[str, str, str]] | None = None,
     ) -> int:
         """A new run in state ``running``; returns its id. ``inventory_text`` keeps the inventory
-        as it was, so notices built later describe the campaign the run really had."""
+        as it was, so notices built later describe the campaign the run really had;
+        ``restricted_to`` the (entity, asset, check) triples of a verification rescan."""
         with self.writer.begin() as conn:
             result = conn.execute(
                 insert(runs).values(
@@ -196,6 +198,7 @@ class Store:
                     status="running",
                     started_at=time.time(),
                     inventory_text=inventory_text,
+                    restricted_to=None if restricted_to is None else sorted(restricted_to),
                 )
             )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -206,6 +209,12 @@ class Store:
             conn.execute(
                 update(runs).where(runs.c.id == run_id).values(status="running", finished_at=None)
             )
+
+    def restricted_to(self, run_id: int) -> set[tuple[str, str, str]] | None:
+        """The (entity, asset, check) triples run ``run_id`` was restricted to, or None."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(runs.c.restricted_to).where(runs.c.id == run_id)).scalar()
+        return None if value is None else {(e, a, c) for e, a, c in value}
 
     def inventory_text(self, run_id: int) -> str:
         """The inventory file's text as it was when the run started."""

@@ -35,6 +35,8 @@ runs = Table(
     Column("note", Text, nullable=False, server_default=""),
     Column("reconciled", Boolean, nullable=False, server_default=sa_false()),
     Column("inventory_text", Text, nullable=False, server_default=""),
+    # A verification rescan's (entity, asset, check) triples, so that --resume keeps to them.
+    Column("restricted_to", JSON),
 )
 
 hosts = Table(

@@ -1,0 +1,37 @@
+"""A verification rescan (a run restricted to some (entity, asset, check) triples) that is
+interrupted resumes as the same restricted rescan, never as the whole profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.inventory import load_inventory
+from scanner.runner import execute_run
+from scanner.store import Store
+from tests.helpers import write
+from tests.lab import lab
+from tests.test_inventory import MINIMAL
+
+pytestmark = pytest.mark.lab
+
+ONLY = {("ent", "web", "net.telnet-exposed"), ("ent", "web", "net.ftp-anonymous")}
+
+
+def test_interrupted_rescan_resumes_restricted(lab_state: lab.LabState, tmp_path: Path,
+                                               db_url: str) -> None:
+    inv = load_inventory(write(tmp_path / "inv.yaml",
+                               MINIMAL.replace("    modes: [remote]", "    modes: [remote]\n"
+                                               "    ports: 21,23,80")))
+    store = Store.open(db_url)
+    first = execute_run(inv, "remote", store, only=ONLY, stop=lambda: "a test stop")
+    assert first.status == "interrupted" and "a test stop" in first.note
+    assert store.restricted_to(first.run_id) == ONLY
+    resumed = execute_run(inv, "remote", store, resume=first.run_id)
+    assert resumed.status == "completed"
+    ran = {(a["entity_id"], a["asset_id"], a["check_id"]) for a in store.attempts(first.run_id)}
+    assert ran == ONLY
+    whole = execute_run(inv, "remote", store)  # an unrestricted run records no restriction
+    assert store.restricted_to(whole.run_id) is None
+    assert len(store.attempts(whole.run_id)) > len(ONLY)
