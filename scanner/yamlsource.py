@@ -56,6 +56,9 @@ def dotted(loc: Loc) -> str:
     return out or "(top level)"
 
 
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load(path: Path, *, what: str) -> Source:
     """Parse ``path``; raise :class:`UserError` naming file and line for anything unreadable."""
     try:
@@ -69,9 +72,12 @@ def load(path: Path, *, what: str) -> Source:
 
 def parse(text: str, path: Path) -> Source:
     """Parse YAML ``text`` that came from ``path`` (used in messages only)."""
+    # One parse (libyaml's when present: five times faster) gives both the nodes, for lines,
+    # and the data built from them.
+    loader = _LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
@@ -81,6 +87,8 @@ def parse(text: str, path: Path) -> Source:
         ) from None
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: this is not valid YAML: {exc}.") from None
+    finally:
+        loader.dispose()
     lines: dict[Loc, int] = {}
     if node is not None:
         _walk(path, node, (), lines, set())
