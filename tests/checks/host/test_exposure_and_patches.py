@@ -273,7 +273,7 @@ def test_ss_parsing_and_reachability() -> None:
     assert [reachable(s.address, own) for s in sockets] == [True, True, False, True]
     assert not reachable("127.0.10.1", own)  # another loopback address: local only
     assert not reachable("::1", own) and not reachable("::ffff:127.0.0.1", own)
-    assert reachable("10.1.2.3", own) and reachable("fe80::1%eth0", own)
+    assert reachable("192.0.2.23", own) and reachable("fe80::1%eth0", own)
     with pytest.raises(Inconclusive, match="not an IP address"):
         reachable("localhost", own)
 

@@ -259,7 +259,7 @@ def test_journald_storage() -> None:
         ("auth,authpriv.*  /var/log/auth.log\n", True),
         ("*.* @@logs.example.internal:514\n", True),
         (':programname, isequal, "sshd" /var/log/sshd.log\n', True),
-        ('action(type="omfwd" target="10.0.0.1" port="514")\n', True),
+        ('action(type="omfwd" target="192.0.2.1" port="514")\n', True),
         ('module(load="imuxsock")\n$FileOwner root\n', False),
         ("# *.* /var/log/all\n*.emerg :omusrmsg:*\n", False),
         ("\x00\xff garbage\n", False),
