@@ -298,8 +298,12 @@ class SshSession:
                 if len(out) > limit or len(err) > limit:
                     truncated = True  # stop here: the rest is not worth the wait or the memory
                     break
+                # Done when the server said EOF (all output sent) and the exit status, and
+                # nothing is left to read. The exit status alone is not enough: it can come
+                # before the last output does (seen here as a read missing its last lines).
                 if (
                     channel.exit_status_ready()
+                    and (channel.eof_received or channel.closed)
                     and not channel.recv_ready()
                     and not channel.recv_stderr_ready()
                 ):
