@@ -1,4 +1,4 @@
-"""Discovery overhead: ``scanner.discovery.discover`` against raw nmap with the same arguments.
+"""Discovery overhead: ``scanner.discovery.nmap.discover`` against raw nmap with the same arguments.
 
 Scans the three lab hosts (127.0.10.1, .2, .3) with the profile ``ports: all, udp_ports: [161]``
 both ways, alternating them (ours first in odd rounds, raw first in even rounds), 3 rounds each:
@@ -38,9 +38,10 @@ from typing import TypeVar
 
 from _common import load_lab, peak_rss_mb
 
-from scanner import discovery
-from scanner.discovery import HostScan, discover, nmap_arguments, parse_nmap_xml
-from scanner.inventory import Profile
+from scanner.core.models import HostScan
+from scanner.discovery import nmap as discovery
+from scanner.discovery.nmap import discover, nmap_arguments, parse_nmap_xml
+from scanner.inventory.schema import Profile
 
 HOSTS = ("127.0.10.1", "127.0.10.2", "127.0.10.3")
 TIMEOUT = 600.0  # the inventory's default rate_limits.discovery_timeout

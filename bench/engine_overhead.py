@@ -1,13 +1,14 @@
 """Engine overhead: how many (asset, check) attempts per second the executor sustains by itself.
 
-Measures ``scanner.engine.Executor`` running 10,000 jobs of a check that does nothing (it never
-connects, yields no finding: every attempt is a ``pass``), over 100 fake hosts with distinct
-127.x addresses, under the default limits (16 workers, 4 per host). Two modes, each in its own
+Measures ``scanner.engine.executor.Executor`` running 10,000 jobs of a check that does nothing
+(it never connects, yields no finding: every attempt is a ``pass``), over 100 fake hosts with
+distinct 127.x addresses, under the default limits (16 workers, 4 per host). Two modes, each in
+its own
 process so peak memory does not mix:
 
 - ``nostore``: attempts are only counted by the ``on_attempts`` callback;
 - ``store``: attempts are recorded in a real SQLite ``scanner.store.Store`` (temp dir) through
-  ``on_attempts``, as ``scanner.runner.execute_run`` does. Opening the store (migrations) is not
+  ``on_attempts``, as ``scanner.app.runs.execute_run`` does. Opening the store (migrations) is not
   timed; the time spent inside ``record_attempts`` is reported separately.
 
 Target: >= 5,000 attempts/s and < 150 MB peak RSS, in both modes.
@@ -27,15 +28,15 @@ from pathlib import Path
 
 from _common import current_rss_mb, peak_rss_mb
 
-from scanner.check import AppliesTo, Check
-from scanner.context import CheckContext, RunServices
-from scanner.engine import Executor, Limits
-from scanner.models import AssetKind, Attempt, Finding, Service, Severity, Target
-from scanner.plan import Job
-from scanner.ratelimit import TokenBucket
-from scanner.registry import LoadedCheck
-from scanner.scope import ScopeGuard
+from scanner.core.models import AssetKind, Attempt, Finding, Service, Severity, Target
+from scanner.engine.check import AppliesTo, Check
+from scanner.engine.context import CheckContext, RunServices
+from scanner.engine.executor import Executor, Limits
+from scanner.engine.plan import Job
+from scanner.engine.registry import LoadedCheck
+from scanner.scope.guard import ScopeGuard
 from scanner.store import Store
+from scanner.transport.ratelimit import TokenBucket
 
 TARGET_RATE = 5_000.0
 TARGET_RSS_MB = 150.0

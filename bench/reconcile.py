@@ -3,7 +3,8 @@
 Builds the store directly with bulk SQL (not timed): 1,000,000 open issues from an earlier run,
 then a new run whose 100,000 attempts carry 100,000 findings: 50,000 of them already known
 issues (still open), 50,000 new; and 50,000 passing attempts on the targets of other known issues
-(fixed). Times ``scanner.tracking.reconcile`` on that run and reports its peak memory, with the
+(fixed). Times
+``scanner.tracking.issues.reconcile`` on that run and reports its peak memory, with the
 counts it produced so the figures can be checked.
 
 Target: under 10 s and under 500 MB.
@@ -21,10 +22,10 @@ from pathlib import Path
 from _common import peak_rss_mb
 from sqlalchemy import insert
 
-from scanner.models import fingerprint
+from scanner.core.models import fingerprint
 from scanner.store import Store
 from scanner.store.tables import attempts, findings, issues
-from scanner.tracking import reconcile
+from scanner.tracking.issues import reconcile
 
 BATCH = 50_000
 

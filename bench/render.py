@@ -22,10 +22,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from _common import peak_rss_mb
 
-from reports import regimes
 from reports.render import LANGUAGES, render_notice
-from scanner.documents import LEVELS, Contact, Notice, NoticeItem
-from scanner.registry import discover
+from scanner.core.documents import LEVELS, Contact, Notice, NoticeItem
+from scanner.engine.registry import discover
+from scanner.notices import regimes
 
 EVIDENCE = (
     "PING answered +PONG without AUTH; redis_version:7.0.15, mode standalone; "

@@ -22,7 +22,7 @@ from pathlib import Path
 from _common import peak_rss_mb
 from sqlalchemy import func, select
 
-from scanner.models import Attempt, AttemptStatus, Finding, Severity
+from scanner.core.models import Attempt, AttemptStatus, Finding, Severity
 from scanner.store import Store
 from scanner.store.tables import findings as findings_table
 

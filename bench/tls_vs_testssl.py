@@ -59,14 +59,14 @@ from checks.tls.legacy_protocol import LegacyProtocol
 from checks.tls.weak_cipher import WeakCipher
 from checks.tls.weak_key import WeakKey
 from checks.tls.weak_signature import WeakSignature
-from scanner.check import Check
-from scanner.context import RunServices
-from scanner.engine import Executor, Limits
-from scanner.models import AssetKind, Attempt, Exposure, Target
-from scanner.plan import Job
-from scanner.ratelimit import TokenBucket
-from scanner.registry import LoadedCheck
-from scanner.scope import ScopeGuard
+from scanner.core.models import AssetKind, Attempt, Exposure, Target
+from scanner.engine.check import Check
+from scanner.engine.context import RunServices
+from scanner.engine.executor import Executor, Limits
+from scanner.engine.plan import Job
+from scanner.engine.registry import LoadedCheck
+from scanner.scope.guard import ScopeGuard
+from scanner.transport.ratelimit import TokenBucket
 
 TARGET_RATIO = 0.05
 ENDPOINTS = {

@@ -16,13 +16,13 @@ import time
 
 from _common import load_lab
 
-from scanner.context import RunServices
-from scanner.engine import Executor, Limits
-from scanner.models import AssetKind, Attempt, Exposure, Target
-from scanner.plan import Job
-from scanner.ratelimit import TokenBucket
-from scanner.registry import discover
-from scanner.scope import ScopeGuard
+from scanner.core.models import AssetKind, Attempt, Exposure, Target
+from scanner.engine.context import RunServices
+from scanner.engine.executor import Executor, Limits
+from scanner.engine.plan import Job
+from scanner.engine.registry import discover
+from scanner.scope.guard import ScopeGuard
+from scanner.transport.ratelimit import TokenBucket
 
 
 def main() -> None:

@@ -31,8 +31,8 @@ from babel.messages.extract import extract
 from babel.messages.pofile import read_po, write_po
 from jinja2.ext import babel_extract
 
-from scanner.checklist import ChecklistQuestion
-from scanner.registry import discover
+from scanner.engine.checklist import ChecklistQuestion
+from scanner.engine.registry import discover
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

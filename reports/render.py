@@ -1,6 +1,7 @@
 """Render notices, closure letters and campaign summaries in every format and language.
 
-The documents arrive as frozen data (:mod:`scanner.documents`); this module never reads the store.
+The documents arrive as frozen data (:mod:`scanner.core.documents`); this module never reads the
+store.
 Text formats come from jinja2 templates in ``templates/`` rendered with ``StrictUndefined`` (a
 missing field is an error, never an empty cell), autoescaping for HTML and :func:`md_escape` for
 Markdown. Both languages come from the same templates through gettext: the zh-CN catalogs in
@@ -38,10 +39,10 @@ from babel.messages.pofile import read_po
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from reports import regimes
-from scanner.checklist import translated_texts
-from scanner.documents import LEVELS, HistoryPoint, Notice, NoticeItem, Summary
-from scanner.text import clean
+from scanner.core.documents import LEVELS, HistoryPoint, Notice, NoticeItem, Summary
+from scanner.core.text import clean
+from scanner.engine.checklist import translated_texts
+from scanner.notices import regimes
 
 FORMATS = ("html", "md", "pdf", "json", "csv")
 SUMMARY_FORMATS = ("html", "md", "json")

@@ -3,13 +3,13 @@
 Checks import from here and nowhere else in ``scanner``, so the engine can change behind it.
 """
 
-from scanner.check import AppliesTo, Check, Inconclusive, NotApplicable
-from scanner.context import CheckContext
-from scanner.http import HttpResponse
-from scanner.models import AssetKind, Exposure, Finding, Mode, Service, Severity, Target
-from scanner.net import Connection, DeadlineExceeded
-from scanner.ssh import CommandResult, HostKeyChanged
-from scanner.text import clean, one_line
+from scanner.core.models import AssetKind, Exposure, Finding, Mode, Service, Severity, Target
+from scanner.core.text import clean, one_line
+from scanner.engine.check import AppliesTo, Check, Inconclusive, NotApplicable
+from scanner.engine.context import CheckContext
+from scanner.transport.http import HttpResponse
+from scanner.transport.net import Connection, DeadlineExceeded
+from scanner.transport.ssh import CommandResult, HostKeyChanged
 
 __all__ = [
     "AppliesTo",

@@ -6,14 +6,14 @@ import inspect
 import sys
 from pathlib import Path
 
-from scanner.check import Check
-from scanner.context import RunServices
-from scanner.engine import run_job
-from scanner.models import AssetKind, Attempt, Exposure, Service, Target
-from scanner.plan import Job
-from scanner.ratelimit import TokenBucket
-from scanner.registry import LoadedCheck
-from scanner.scope import ScopeGuard
+from scanner.core.models import AssetKind, Attempt, Exposure, Service, Target
+from scanner.engine.check import Check
+from scanner.engine.context import RunServices
+from scanner.engine.executor import run_job
+from scanner.engine.plan import Job
+from scanner.engine.registry import LoadedCheck
+from scanner.scope.guard import ScopeGuard
+from scanner.transport.ratelimit import TokenBucket
 
 LOOPBACK_ONLY = ScopeGuard(["127.0.0.0/8"])
 

@@ -16,18 +16,18 @@ from click.testing import CliRunner
 
 from reports.extract import checks_catalog
 from reports.render import translations
-from scanner.answers import template
-from scanner.catalogue import catalogue_markdown
-from scanner.checklist import ChecklistQuestion, load_questions
-from scanner.cli import main
-from scanner.errors import UserError
-from scanner.inventory import load_inventory
-from scanner.models import AssetKind, Mode
-from scanner.plan import select_checks
-from scanner.registry import discover
-from scanner.runner import execute_run, load_registry, preflight
+from scanner.app.catalogue import catalogue_markdown
+from scanner.app.runs import execute_run, load_registry, preflight
+from scanner.cli.main import main
+from scanner.core.errors import UserError
+from scanner.core.models import AssetKind, Mode
+from scanner.engine.answers import template
+from scanner.engine.checklist import ChecklistQuestion, load_questions
+from scanner.engine.plan import select_checks
+from scanner.engine.registry import discover
+from scanner.inventory.schema import load_inventory
 from scanner.store import Store
-from scanner.tracking import list_issues
+from scanner.tracking.issues import list_issues
 from tests.helpers import write
 
 QUESTIONS = [

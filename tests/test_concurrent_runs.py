@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scanner.store import Store
-from scanner.tracking import list_issues
+from scanner.tracking.issues import list_issues
 from tests.conftest import REPO
 from tests.helpers import write
 from tests.lab import lab

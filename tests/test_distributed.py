@@ -22,8 +22,7 @@ from typing import Any
 
 import pytest
 
-from scanner.distributed.wire import decode_target, encode_target
-from scanner.models import (
+from scanner.core.models import (
     Answer,
     AnswerValue,
     AssetKind,
@@ -32,8 +31,9 @@ from scanner.models import (
     Service,
     Target,
 )
+from scanner.distributed.wire import decode_target, encode_target
 from scanner.store import Store
-from scanner.tracking import list_issues
+from scanner.tracking.issues import list_issues
 from tests.conftest import REPO
 from tests.helpers import write
 from tests.lab import lab

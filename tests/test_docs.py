@@ -3,8 +3,8 @@ inventory reference."""
 
 from __future__ import annotations
 
-from scanner.catalogue import catalogue_markdown, inventory_markdown, onsite_commands_markdown
-from scanner.registry import discover
+from scanner.app.catalogue import catalogue_markdown, inventory_markdown, onsite_commands_markdown
+from scanner.engine.registry import discover
 from tests.conftest import REPO
 
 

@@ -7,12 +7,12 @@ import time
 from collections.abc import Iterator
 
 from scanner.api import AppliesTo, Check, CheckContext, Finding, Inconclusive, Severity, Target
-from scanner.context import RunServices
-from scanner.engine import Executor, Limits
-from scanner.models import Attempt, AttemptStatus, ErrorReason
-from scanner.plan import Job
-from scanner.ratelimit import TokenBucket
-from scanner.scope import ScopeGuard
+from scanner.core.models import Attempt, AttemptStatus, ErrorReason
+from scanner.engine.context import RunServices
+from scanner.engine.executor import Executor, Limits
+from scanner.engine.plan import Job
+from scanner.scope.guard import ScopeGuard
+from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, loaded, run_check, service_target
 from tests.hostile import hostile_server
 

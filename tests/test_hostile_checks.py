@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from scanner.models import Attempt, AttemptStatus, ErrorReason
-from scanner.registry import LoadedCheck, discover
+from scanner.core.models import Attempt, AttemptStatus, ErrorReason
+from scanner.engine.registry import LoadedCheck, discover
 from tests.helpers import run_check, service_target
 from tests.hostile import MODES, hostile_server
 
@@ -37,7 +37,7 @@ GRACE = 3.0
 #: hostile peer is TCP-only, so there is nothing to point them at: skipped, with this reason.
 UDP_ONLY = frozenset({"snmp", "snmptrap", "ntp", "tftp", "syslog", "ipmi", "bacnet", "ssdp"})
 #: What Finding evidence must never contain: C0/C1 controls (tab and newline are allowed, as in
-#: scanner.text.clean), DEL, and bidi overrides.
+#: scanner.core.text.clean), DEL, and bidi overrides.
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 REGISTRY = discover(entry_points=False)

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from scanner.models import Attempt, AttemptStatus, ErrorReason
-from scanner.registry import discover
+from scanner.core.models import Attempt, AttemptStatus, ErrorReason
+from scanner.engine.registry import discover
 from tests.helpers import run_check, url_target
 from tests.hostile_http import MODES, gzip_bomb, hostile_http_server
 

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from scanner.http import HttpClient
-from scanner.scope import ScopeGuard
+from scanner.scope.guard import ScopeGuard
+from scanner.transport.http import HttpClient
 from tests.lab import lab
 
 pytestmark = pytest.mark.lab

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.context import RunServices
-from scanner.identify import identify
-from scanner.models import Service
-from scanner.ratelimit import TokenBucket
+from scanner.core.models import Service
+from scanner.discovery.identify import identify
+from scanner.engine.context import RunServices
+from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY
 from tests.hostile import hostile_server
 from tests.lab import lab

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scanner.cli import main
-from scanner.errors import UserError
-from scanner.inventory import load_inventory
-from scanner.runner import load_registry, preflight
+from scanner.app.runs import load_registry, preflight
+from scanner.cli.main import main
+from scanner.core.errors import UserError
+from scanner.inventory.schema import load_inventory
 from tests.conftest import REPO
 from tests.helpers import write
 

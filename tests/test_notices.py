@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scanner.errors import UserError
-from scanner.models import Attempt, AttemptStatus, Finding, Severity
-from scanner.notices import build_notice, build_summary, issue_notices, notice_id
-from scanner.registry import discover
+from scanner.core.errors import UserError
+from scanner.core.models import Attempt, AttemptStatus, Finding, Severity
+from scanner.engine.registry import discover
+from scanner.notices.build import build_notice, build_summary, issue_notices, notice_id
 from scanner.store import Store
-from scanner.tracking import reconcile, waive
+from scanner.tracking.issues import reconcile, waive
 from tests.test_inventory import MINIMAL
 
 REGISTRY = discover(entry_points=False)

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from scanner.api import AppliesTo, Check, CheckContext, Finding, Severity, Target
-from scanner.context import RunServices
-from scanner.discovery import nmap_arguments
-from scanner.engine import Executor, Limits
-from scanner.inventory import ICS_TCP_PORTS, Profile, load_inventory
-from scanner.models import Attempt, Exposure
-from scanner.plan import Job, build_plan
-from scanner.ratelimit import TokenBucket
+from scanner.core.models import Attempt, Exposure
+from scanner.discovery.nmap import nmap_arguments
+from scanner.engine.context import RunServices
+from scanner.engine.executor import Executor, Limits
+from scanner.engine.plan import Job, build_plan
+from scanner.inventory.schema import ICS_TCP_PORTS, Profile, load_inventory
+from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, loaded, service_target, write
 from tests.test_inventory import MINIMAL
 

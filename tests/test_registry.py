@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.check import CHECK_ID
-from scanner.registry import discover
+from scanner.engine.check import CHECK_ID
+from scanner.engine.registry import discover
 from tests.helpers import write
 
 EXTRA = '''

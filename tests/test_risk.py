@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.inventory import RiskModel
-from scanner.risk import assess
+from scanner.inventory.schema import RiskModel
+from scanner.notices.risk import assess
 
 
 @pytest.mark.parametrize(("severity", "exposure", "cii", "mlps", "score", "level"), [

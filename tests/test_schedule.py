@@ -1,7 +1,7 @@
 """Scheduling: due times (time zones, DST, windows across midnight), the catch-up policies, the
 store lock, bad schedule input, and real scheduler processes running the lab.
 
-The unit tests inject the clock: every function of ``scanner.schedule`` takes ``now``/``after``
+The unit tests inject the clock: every function of ``scanner.schedule.due`` takes ``now``/``after``
 as a parameter, the lock functions take ``now``, and ``Scheduler`` takes a ``clock`` callable
 (the window test shifts it so that a scan window closes a few seconds into a real run).
 """
@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from scanner.cli import main
-from scanner.inventory import Schedule, load_inventory
-from scanner.schedule import decide, in_window, next_due, prev_due, upcoming, window_close
-from scanner.scheduler import Scheduler
+from scanner.app.scheduler import Scheduler
+from scanner.cli.main import main
+from scanner.inventory.schema import Schedule, load_inventory
+from scanner.schedule.due import decide, in_window, next_due, prev_due, upcoming, window_close
 from scanner.store import Store, locks
 from tests.conftest import REPO
 from tests.helpers import write

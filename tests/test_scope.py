@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from scanner.http import HttpClient
-from scanner.models import Refusal
-from scanner.scope import OutOfScope, ScopeGuard
+from scanner.core.models import Refusal
+from scanner.scope.guard import OutOfScope, ScopeGuard
+from scanner.transport.http import HttpClient
 
 
 def fake_dns(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]

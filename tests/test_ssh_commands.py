@@ -14,14 +14,14 @@ from pydantic import ValidationError
 
 from checks.host.empty_password import EmptyPassword
 from scanner.api import AppliesTo, AssetKind, Check, CheckContext, Finding, Mode, Severity, Target
-from scanner.catalogue import catalogue_markdown, onsite_commands
-from scanner.check import declares
-from scanner.cli import main
-from scanner.context import RunServices
-from scanner.inventory import Credential
-from scanner.models import AttemptStatus, ErrorReason
-from scanner.ratelimit import TokenBucket
-from scanner.registry import discover
+from scanner.app.catalogue import catalogue_markdown, onsite_commands
+from scanner.cli.main import main
+from scanner.core.models import AttemptStatus, ErrorReason
+from scanner.engine.check import declares
+from scanner.engine.context import RunServices
+from scanner.engine.registry import discover
+from scanner.inventory.schema import Credential
+from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, loaded, run_check
 
 ONSITE = Target(entity_id="e", asset_id="a", kind=AssetKind.ONSITE, address="127.0.10.79",

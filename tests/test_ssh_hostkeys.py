@@ -14,8 +14,8 @@ import paramiko
 import pytest
 from click.testing import CliRunner
 
-from scanner.cli import main
-from scanner.hostkeys import list_pins, pin_key
+from scanner.app.hostkeys import list_pins, pin_key
+from scanner.cli.main import main
 from scanner.store import Store
 from tests.lab import lab
 from tests.test_ssh_transport import (  # noqa: F401 - sshds: the fixture, shared

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.errors import UserError
-from scanner.inventory import load_inventory
-from scanner.runner import execute_run
+from scanner.app.runs import execute_run
+from scanner.core.errors import UserError
+from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.helpers import write
 from tests.lab import lab

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from scanner.errors import UserError
-from scanner.models import Attempt, AttemptStatus, ErrorReason, Finding, Refusal, Severity
+from scanner.core.errors import UserError
+from scanner.core.models import Attempt, AttemptStatus, ErrorReason, Finding, Refusal, Severity
 from scanner.store import Store
 
 

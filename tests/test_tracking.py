@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scanner.cli import main
-from scanner.errors import UserError
-from scanner.models import Attempt, AttemptStatus, ErrorReason, Finding, Severity
+from scanner.cli.main import main
+from scanner.core.errors import UserError
+from scanner.core.models import Attempt, AttemptStatus, ErrorReason, Finding, Severity
 from scanner.store import Store
-from scanner.tracking import diff, false_positive, history, list_issues, reconcile, waive
+from scanner.tracking.issues import diff, false_positive, history, list_issues, reconcile, waive
 
 CHECK, ENTITY, ASSET = "net.redis-no-auth", "grid", "gw"
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.inventory import load_inventory
-from scanner.runner import execute_run
+from scanner.app.runs import execute_run
+from scanner.inventory.schema import load_inventory
 from scanner.store import Store
-from scanner.tracking import list_issues
+from scanner.tracking.issues import list_issues
 from tests.helpers import write
 from tests.lab import lab
 from tests.test_inventory import MINIMAL

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scanner.cli import main
-from scanner.inventory import load_inventory
-from scanner.notices import issue_notices
-from scanner.registry import discover
-from scanner.runner import execute_run
+from scanner.app.runs import execute_run
+from scanner.cli.main import main
+from scanner.engine.registry import discover
+from scanner.inventory.schema import load_inventory
+from scanner.notices.build import issue_notices
 from scanner.store import Store
 from tests.helpers import write
 from tests.lab import lab

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.context import RunServices
-from scanner.engine import Executor, Limits
-from scanner.models import Attempt, AttemptStatus
-from scanner.plan import Job
-from scanner.ratelimit import TokenBucket
-from scanner.registry import discover
+from scanner.core.models import Attempt, AttemptStatus
+from scanner.engine.context import RunServices
+from scanner.engine.executor import Executor, Limits
+from scanner.engine.plan import Job
+from scanner.engine.registry import discover
+from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, url_target
 from tests.lab import lab
 

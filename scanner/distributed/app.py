@@ -18,7 +18,7 @@ from typing import Any
 from celery import Celery
 from kombu.utils.url import maybe_sanitize_url
 
-from scanner.errors import UserError
+from scanner.core.errors import UserError
 
 TASK = "scanner.run_asset_jobs"
 QUEUE = "scanner"

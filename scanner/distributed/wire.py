@@ -4,7 +4,7 @@ The coordinator sends the targets it planned rather than asking each worker to p
 worker runs exactly the jobs the coordinator expects (same attempt keys), whatever its own DNS
 answers. Targets are frozen dataclasses of strings, numbers, enums, tuples and nested frozen
 dataclasses; they are encoded field by field and decoded by their type hints, so a field added
-to :class:`~scanner.models.Target` travels without a change here.
+to :class:`~scanner.core.models.Target` travels without a change here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from enum import Enum
 from functools import cache
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from scanner.models import Target
+from scanner.core.models import Target
 
 
 def encode_target(target: Target) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 A task carries a run id, an asset and its jobs (check id and target, :mod:`.wire`). The worker
 reads the run's inventory from the store (``runs.inventory_text``), loads the checks, builds the
 run's shared services (scope guard, rate limits, settings, credentials, pinned host keys) once
-per run, and executes the jobs with :func:`scanner.runner.execute_jobs`, the code a local run
+per run, and executes the jobs with :func:`scanner.app.runs.execute_jobs`, the code a local run
 uses. Jobs whose attempts the store already has are skipped, and writes are idempotent by
 attempt key, so a task delivered twice (its first worker died before acknowledging it) adds
 nothing twice.
@@ -22,16 +22,16 @@ from typing import Any
 from celery import Celery
 from sqlalchemy.exc import SQLAlchemyError
 
-from scanner.context import RunServices
+from scanner.app.runs import execute_jobs, limits_of, load_registry, run_services
+from scanner.core.errors import UserError
+from scanner.core.models import Attempt, AttemptStatus, ErrorReason, Refusal
 from scanner.distributed.app import TASK, make_app
 from scanner.distributed.wire import decode_target
-from scanner.engine import Limits
-from scanner.errors import UserError
-from scanner.inventory import LoadedInventory, inventory_from_text
-from scanner.models import Attempt, AttemptStatus, ErrorReason, Refusal
-from scanner.plan import Job
-from scanner.registry import Registry
-from scanner.runner import execute_jobs, limits_of, load_registry, run_services
+from scanner.engine.context import RunServices
+from scanner.engine.executor import Limits
+from scanner.engine.plan import Job
+from scanner.engine.registry import Registry
+from scanner.inventory.schema import LoadedInventory, inventory_from_text
 from scanner.store import Store
 
 log = logging.getLogger("scanner.worker")

@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from scanner.store.store import Store
 from scanner.store.tables import locks
 
-log = logging.getLogger("scanner.schedule")
+log = logging.getLogger("scanner.schedule.due")
 
 #: Default time-to-live of a lock; the heartbeat extends it every third of that.
 TTL = 60.0

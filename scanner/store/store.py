@@ -32,13 +32,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from scanner.discovery import HostScan
-from scanner.errors import UserError
-from scanner.models import (
+from scanner.core.errors import UserError
+from scanner.core.models import (
     Attempt,
     AttemptStatus,
     ErrorReason,
     Finding,
+    HostScan,
     Refusal,
     Service,
     Severity,

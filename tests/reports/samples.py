@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
-from scanner.documents import Contact, EntityLine, HistoryPoint, Notice, NoticeItem, Summary
-from scanner.registry import discover
+from scanner.core.documents import Contact, EntityLine, HistoryPoint, Notice, NoticeItem, Summary
+from scanner.engine.registry import discover
 
 #: Evidence a hostile target might send: HTML, an attribute break-out, terminal escapes,
 #: Markdown syntax and a spreadsheet formula.

@@ -15,7 +15,7 @@ import re
 import pytest
 
 from reports import extract, render
-from scanner.registry import discover
+from scanner.engine.registry import discover
 
 FIX = "run `.venv/bin/python reports/extract.py`, then translate the entries in {path}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reports import regimes
+from scanner.notices import regimes
 
 
 def test_prc_cites_the_cybersecurity_law_and_mlps() -> None:

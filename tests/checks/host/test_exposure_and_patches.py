@@ -32,8 +32,8 @@ from checks.host.unexpected_listening_service import (
     reachable,
 )
 from scanner.api import Inconclusive
-from scanner.inventory import load_inventory
-from scanner.runner import execute_run
+from scanner.app.runs import execute_run
+from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.checks.host.test_ssh_root_login import onsite_inventory
 from tests.helpers import write

@@ -13,8 +13,8 @@ from checks.host.password_quality import pam_module, policy
 from checks.host.time_sync_missing import services, verdict
 from checks.host.unusual_suid import complete, dpkg_owners, rpm_owners, suid_files
 from scanner.api import CommandResult, Inconclusive
-from scanner.inventory import load_inventory
-from scanner.runner import execute_run
+from scanner.app.runs import execute_run
+from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.checks.host.test_ssh_root_login import onsite_inventory
 from tests.lab import lab

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.inventory import load_inventory
-from scanner.models import AttemptStatus
-from scanner.runner import execute_run
+from scanner.app.runs import execute_run
+from scanner.core.models import AttemptStatus
+from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.helpers import write
 from tests.lab import lab

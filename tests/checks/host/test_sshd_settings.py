@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.inventory import load_inventory
-from scanner.runner import execute_run
+from scanner.app.runs import execute_run
+from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.checks.host.test_ssh_root_login import accepted_logins, onsite_inventory
 from tests.lab import lab

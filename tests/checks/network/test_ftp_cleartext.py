@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checks.network.ftp_cleartext import FtpCleartext
-from scanner.models import AttemptStatus, Severity
+from scanner.core.models import AttemptStatus, Severity
 from tests.helpers import run_check, service_target
 from tests.lab import lab
 

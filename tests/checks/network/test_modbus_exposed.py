@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checks.network.modbus_exposed import ModbusExposed
-from scanner.models import AttemptStatus, Exposure, Severity
+from scanner.core.models import AttemptStatus, Exposure, Severity
 from tests.helpers import run_check, service_target
 from tests.lab import lab
 

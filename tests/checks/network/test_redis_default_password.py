@@ -11,9 +11,9 @@ import pytest
 
 from checks.network.redis_default_password import RedisDefaultPassword, mask
 from checks.network.redis_no_auth import RedisNoAuth
-from scanner.context import RunServices
-from scanner.models import AttemptStatus, ErrorReason, Severity
-from scanner.ratelimit import TokenBucket
+from scanner.core.models import AttemptStatus, ErrorReason, Severity
+from scanner.engine.context import RunServices
+from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, loaded, run_check, service_target
 from tests.lab import lab
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from checks.network.remote_admin_exposed import X224_REQUEST, RemoteAdminExposed
-from scanner.models import AttemptStatus, ErrorReason, Exposure, Severity
+from scanner.core.models import AttemptStatus, ErrorReason, Exposure, Severity
 from tests.helpers import run_check, service_target
 from tests.lab import lab
 

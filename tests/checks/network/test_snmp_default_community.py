@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from checks.network.snmp_default_community import SnmpDefaultCommunity
-from scanner.context import RunServices
-from scanner.models import AttemptStatus, Severity
-from scanner.ratelimit import TokenBucket
+from scanner.core.models import AttemptStatus, Severity
+from scanner.engine.context import RunServices
+from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, run_check, service_target
 from tests.lab import lab
 

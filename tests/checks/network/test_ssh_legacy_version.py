@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checks.network.ssh_legacy_version import SshLegacyVersion, assess
-from scanner.models import AttemptStatus
+from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, service_target
 from tests.lab import lab
 

@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from checks.network.ssh_weak_algorithms import SshWeakAlgorithms, parse_kexinit, weak_algorithms
-from scanner.models import AttemptStatus, Severity
+from scanner.core.models import AttemptStatus, Severity
 from tests.helpers import run_check, service_target
 from tests.lab import lab
 

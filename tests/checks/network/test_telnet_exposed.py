@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checks.network.telnet_exposed import TelnetExposed
-from scanner.models import AttemptStatus, ErrorReason
+from scanner.core.models import AttemptStatus, ErrorReason
 from tests.helpers import run_check, service_target
 from tests.hostile import hostile_server
 from tests.lab import lab

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from checks.network.unexpected_service import UnexpectedService
-from scanner.models import AssetKind, AttemptStatus, Exposure, Service, Severity, Target
+from scanner.core.models import AssetKind, AttemptStatus, Exposure, Service, Severity, Target
 from tests.conftest import REPO
 from tests.helpers import run_check, write
 from tests.lab import lab

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from cryptography import x509
 
-from scanner.check import Check
-from scanner.context import RunServices
-from scanner.models import Attempt
-from scanner.ratelimit import TokenBucket
+from scanner.core.models import Attempt
+from scanner.engine.check import Check
+from scanner.engine.context import RunServices
+from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, run_check, url_target
 from tests.lab import lab
 

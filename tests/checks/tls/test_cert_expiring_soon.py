@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from checks.tls.cert_expiring_soon import CertExpiringSoon
-from scanner.models import AttemptStatus
+from scanner.core.models import AttemptStatus
 from tests.checks.tls.lab_tls import (
     ENDPOINTS,
     certificate,

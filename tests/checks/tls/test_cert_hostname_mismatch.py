@@ -9,7 +9,7 @@ import pytest
 
 from checks.tls._scan import CertFacts
 from checks.tls.cert_hostname_mismatch import CertHostnameMismatch, dns_match, names_host
-from scanner.models import AttemptStatus
+from scanner.core.models import AttemptStatus
 from tests.checks.tls.lab_tls import ENDPOINTS, findings, run
 from tests.helpers import run_check, url_target
 from tests.lab import lab

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from checks.tls.cert_untrusted import CertUntrusted
-from scanner.models import AttemptStatus, ErrorReason
+from scanner.core.models import AttemptStatus, ErrorReason
 from tests.checks.tls.lab_tls import CA_SUBJECT, ENDPOINTS, findings, label, run, services, subject
 from tests.lab import lab
 

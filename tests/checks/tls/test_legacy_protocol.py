@@ -6,7 +6,7 @@ import pytest
 
 from checks.tls._scan import Endpoint, TlsFacts
 from checks.tls.legacy_protocol import LegacyProtocol
-from scanner.models import AttemptStatus
+from scanner.core.models import AttemptStatus
 from tests.checks.tls.lab_tls import ENDPOINTS, findings, inject, run, services
 from tests.helpers import run_check, url_target
 from tests.lab import lab

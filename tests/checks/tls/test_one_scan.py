@@ -20,11 +20,11 @@ from checks.tls.legacy_protocol import LegacyProtocol
 from checks.tls.weak_cipher import WeakCipher
 from checks.tls.weak_key import WeakKey
 from checks.tls.weak_signature import WeakSignature
-from scanner.check import Check
-from scanner.context import RunServices
-from scanner.models import Attempt, AttemptStatus, ErrorReason, Severity
-from scanner.ratelimit import TokenBucket
-from scanner.scope import ScopeGuard
+from scanner.core.models import Attempt, AttemptStatus, ErrorReason, Severity
+from scanner.engine.check import Check
+from scanner.engine.context import RunServices
+from scanner.scope.guard import ScopeGuard
+from scanner.transport.ratelimit import TokenBucket
 from tests.checks.tls.lab_tls import ENDPOINTS, days_left, label, run, services, url
 from tests.helpers import run_check, service_target, url_target
 from tests.hostile import hostile_server

@@ -7,7 +7,7 @@ import pytest
 
 from checks.tls._scan import Endpoint, TlsFacts
 from checks.tls.weak_cipher import WeakCipher, weak_suites
-from scanner.models import AttemptStatus
+from scanner.core.models import AttemptStatus
 from tests.checks.tls.lab_tls import ENDPOINTS, findings, run
 from tests.lab import lab
 

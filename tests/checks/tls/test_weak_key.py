@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checks.tls.weak_key import WeakKey
-from scanner.models import AttemptStatus
+from scanner.core.models import AttemptStatus
 from tests.checks.tls.lab_tls import ENDPOINTS, findings, run, services
 from tests.lab import lab
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checks.tls.weak_signature import WeakSignature
-from scanner.models import AttemptStatus
+from scanner.core.models import AttemptStatus
 from tests.checks.tls.lab_tls import ENDPOINTS, findings, run
 from tests.lab import lab
 

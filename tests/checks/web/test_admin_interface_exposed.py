@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from checks.web.admin_interface_exposed import AdminInterfaceExposed
-from scanner.models import AttemptStatus, Exposure
+from scanner.core.models import AttemptStatus, Exposure
 from tests.helpers import run_check, url_target
 from tests.hostile_http import NOT_FOUND, html_page, site_server
 from tests.lab import lab

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from checks.web.backup_exposed import BackupExposed
-from scanner.models import AttemptStatus
+from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, url_target
 from tests.hostile_http import NOT_FOUND, html_page, site_server
 from tests.lab import lab

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checks.web.directory_listing import DirectoryListing
-from scanner.models import AttemptStatus
+from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, url_target
 from tests.hostile_http import NOT_FOUND, html_page, site_server
 from tests.lab import lab

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checks.web.hsts_missing import HstsMissing
-from scanner.models import AttemptStatus
+from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, url_target
 from tests.lab import lab
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from checks.web.http_no_https_redirect import HttpNoHttpsRedirect
-from scanner.models import AttemptStatus, ErrorReason
+from scanner.core.models import AttemptStatus, ErrorReason
 from tests.helpers import run_check, service_target, url_target
 from tests.hostile_http import html_page, site_server
 from tests.lab import lab

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from checks.web.privacy_policy_missing import PrivacyPolicyMissing
-from scanner.models import AttemptStatus
+from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, service_target, url_target
 from tests.hostile_http import NOT_FOUND, html_page, site_server
 from tests.lab import lab

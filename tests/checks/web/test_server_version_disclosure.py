@@ -7,7 +7,7 @@ import http.client
 import pytest
 
 from checks.web.server_version_disclosure import ServerVersionDisclosure
-from scanner.models import AttemptStatus
+from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, url_target
 from tests.hostile_http import html_page, site_server
 from tests.lab import lab

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from checks.web.trace_enabled import TraceEnabled
-from scanner.models import AttemptStatus, ErrorReason
+from scanner.core.models import AttemptStatus, ErrorReason
 from tests.helpers import run_check, url_target
 from tests.hostile import hostile_server
 from tests.hostile_http import site_server

@@ -1,0 +1,193 @@
+"""Commands about issues tracked across runs: list, show, waive, false-positive, diff."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from reports.render import LANGUAGES, render_diff
+from scanner.cli.util import DB_OPTION, out, user_errors
+from scanner.core.errors import UserError
+from scanner.core.text import one_line
+from scanner.store import Store
+from scanner.tracking.issues import STATES, diff, false_positive, history, list_issues, waive
+
+ISSUE_KEYS = (
+    "id",
+    "state",
+    "severity",
+    "entity_id",
+    "asset_id",
+    "check_id",
+    "location",
+    "first_seen_run",
+    "last_seen_run",
+    "deadline",
+    "evidence",
+)
+
+
+@click.command(name="issues")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(STATES),
+    help="Only issues in this state (repeatable).",
+)
+@click.option("--entity", default=None, help="Only this entity's issues.")
+@click.option("--overdue", is_flag=True, help="Only open issues past their deadline.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@DB_OPTION
+@user_errors
+def issues_cmd(
+    states: tuple[str, ...], entity: str | None, overdue: bool, as_json: bool, db_url: str | None
+) -> None:
+    """List issues tracked across runs."""
+    store = Store.open(db_url, create=False)
+    rows = list_issues(
+        store, states=states, entity=entity, overdue_at=time.time() if overdue else None
+    )
+    if as_json:
+        click.echo(
+            json.dumps([{k: r[k] for k in ISSUE_KEYS} for r in rows], indent=2, ensure_ascii=False)
+        )
+        return
+    table = Table(
+        "id", "state", "severity", "entity/asset", "location", "check", "deadline", "runs"
+    )
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["state"],
+            r["severity"],
+            escape(f"{r['entity_id']}/{r['asset_id']}"),
+            escape(one_line(r["location"], 60)),
+            r["check_id"],
+            _day(r["deadline"]),
+            f"{r['first_seen_run']}-{r['last_seen_run']}",
+        )
+    out.print(table)
+    out.print(f"{len(rows)} issues")
+
+
+@click.command(name="issue")
+@click.argument("issue_id", type=int)
+@DB_OPTION
+@user_errors
+def issue_cmd(issue_id: int, db_url: str | None) -> None:
+    """Show one issue and its audit trail."""
+    store = Store.open(db_url, create=False)
+    events = history(store, issue_id)
+    [row] = [r for r in list_issues(store) if r["id"] == issue_id]
+    out.print(
+        f"issue {issue_id}: {row['state']} {row['severity']} {row['check_id']} "
+        f"{escape(row['entity_id'])}/{escape(row['asset_id'])} "
+        f"{escape(one_line(row['location']))}"
+    )
+    out.print(f"  evidence: {escape(one_line(row['evidence'], 300))}")
+    if row["waiver_until"]:
+        out.print(
+            f"  waiver: until {_day(row['waiver_until'])} by "
+            f"{escape(row['waiver_approver'] or '')}: {escape(row['waiver_reason'] or '')}"
+        )
+    for e in events:
+        stamp = datetime.fromtimestamp(e["at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
+        run = f"run {e['run_id']}" if e["run_id"] else escape(e["actor"])
+        out.print(
+            f"  {stamp} {run}: {e['from_state'] or 'new'} -> {e['to_state']}: {escape(e['reason'])}"
+        )
+
+
+@click.command(name="waive")
+@click.argument("issue_id", type=int)
+@click.option("--reason", required=True, help="Why the risk is accepted.")
+@click.option("--approver", required=True, help="Who approved the waiver.")
+@click.option("--until", "until", required=True, help="Last day of the waiver (YYYY-MM-DD).")
+@DB_OPTION
+@user_errors
+def waive_cmd(issue_id: int, reason: str, approver: str, until: str, db_url: str | None) -> None:
+    """Accept an issue until a date; it reopens when the waiver expires."""
+    try:
+        day = date.fromisoformat(until)
+    except ValueError:
+        raise UserError(f"--until {until!r} is not a date. Fix: write YYYY-MM-DD.") from None
+    end = datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC).timestamp()
+    waive(Store.open(db_url, create=False), issue_id, reason=reason, approver=approver, until=end)
+    out.print(f"issue {issue_id} accepted until {day.isoformat()}")
+
+
+@click.command(name="false-positive")
+@click.argument("issue_id", type=int)
+@click.option("--reason", required=True, help="Why the finding is wrong.")
+@click.option("--actor", default="inspector", show_default=True, help="Who decided.")
+@DB_OPTION
+@user_errors
+def false_positive_cmd(issue_id: int, reason: str, actor: str, db_url: str | None) -> None:
+    """Mark an issue a false positive; rescans keep it so."""
+    false_positive(Store.open(db_url, create=False), issue_id, reason=reason, actor=actor)
+    out.print(f"issue {issue_id} marked false positive")
+
+
+@click.command(name="diff")
+@click.argument("run_a", type=int)
+@click.argument("run_b", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the differences as a self-contained HTML page to this file.",
+)
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    type=click.Choice(LANGUAGES),
+    help="Language of the HTML page.",
+)
+@DB_OPTION
+@user_errors
+def diff_cmd(
+    run_a: int, run_b: int, as_json: bool, html_out: Path | None, lang: str, db_url: str | None
+) -> None:
+    """What changed from RUN_A to RUN_B: new, fixed, reopened, still open, could not verify."""
+    result = diff(Store.open(db_url, create=False), run_a, run_b)
+    groups = ("new", "fixed", "reopened", "still_open", "could_not_verify")
+    data = {
+        "a": run_a,
+        "b": run_b,
+        "counts": result.counts(),
+        **{g: getattr(result, g) for g in groups},
+    }
+    if html_out is not None:
+        try:
+            html_out.write_bytes(render_diff(data, lang))
+        except OSError as exc:
+            raise UserError(f"--html {html_out}: cannot write it ({exc}).") from None
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    out.print(
+        f"run {run_a} -> run {run_b}: "
+        + ", ".join(f"{n} {g.replace('_', ' ')}" for g, n in result.counts().items())
+    )
+    for group in groups:
+        for item in getattr(result, group):
+            out.print(
+                f"  {group.replace('_', ' '):16} {item['severity']:8} {item['check_id']} "
+                f"{escape(item['entity_id'])}/{escape(item['asset_id'])} "
+                f"{escape(one_line(item['location'], 80))}"
+            )
+
+
+def _day(ts: Any) -> str:
+    return "" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")

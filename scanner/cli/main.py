@@ -1,0 +1,352 @@
+"""The ``scanner`` command line: validate, schema, checks, run, runs, findings (and, from
+:mod:`scanner.cli.issues`, issues, issue, waive, false-positive, diff).
+
+Every user-fixable problem is a :class:`~scanner.core.errors.UserError`: printed as one paragraph,
+exit code 2, no traceback unless ``--debug``. Whatever a target sent is printed through
+:func:`~scanner.core.text.one_line`, so it cannot move the cursor or recolour the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from scanner import __version__
+from scanner.app.catalogue import (
+    catalogue_json,
+    catalogue_markdown,
+    inventory_markdown,
+    schema_json,
+)
+from scanner.app.runs import counts_line, execute_run, load_registry, preflight
+from scanner.cli.checklist import checklist_cmd
+from scanner.cli.hostkeys import commands_cmd, hostkeys_cmd
+from scanner.cli.issues import diff_cmd, false_positive_cmd, issue_cmd, issues_cmd, waive_cmd
+from scanner.cli.notices import explain_cmd, notices_cmd, summary_cmd, verify_cmd
+from scanner.cli.progress import RichProgress
+from scanner.cli.schedule import schedule_cmd
+from scanner.cli.util import DB_OPTION, err, out, user_errors
+from scanner.cli.worker import worker_cmd
+from scanner.core.errors import UserError
+from scanner.core.text import one_line
+from scanner.engine.registry import discover
+from scanner.inventory.schema import load_inventory
+from scanner.store import Store
+
+
+@click.group()
+@click.version_option(__version__, prog_name="scanner")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+def main(debug: bool) -> None:
+    """Inspection campaigns against critical infrastructure: remote and on-site checks, tracked
+    issues, rectification notices and verification rescans."""
+    # Libraries' own error logs (paramiko's transport thread prints a traceback for every peer
+    # it cannot negotiate with) would bury the run's output; the attempts already say it.
+    logging.getLogger("paramiko").setLevel(logging.DEBUG if debug else logging.CRITICAL)
+
+
+@main.command()
+@click.argument("inventory", type=click.Path(path_type=Path))
+@click.option("--profile", default=None, help="Also check this profile (default: all profiles).")
+@click.option(
+    "--checks-dir",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Extra folder of check modules.",
+)
+@user_errors
+def validate(inventory: Path, profile: str | None, checks_dir: tuple[Path, ...]) -> None:
+    """Validate INVENTORY without sending a packet: schema, scope, authorization, checks."""
+    inv = load_inventory(inventory)
+    registry = load_registry(inv, _dirs(checks_dir))
+    _, addresses = preflight(inv, registry, profile=profile)
+    m = inv.model
+    out.print(
+        f"{escape(str(inventory))}: valid. Campaign {escape(m.campaign.name)!r}: "
+        f"{len(m.entities)} entities, {len(addresses)} assets in scope, "
+        f"{len(m.profiles)} profiles ({', '.join(sorted(m.profiles))}), "
+        f"{len(registry.checks)} checks available."
+    )
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True
+)
+def schema(fmt: str) -> None:
+    """Print the inventory's JSON Schema (or its Markdown reference)."""
+    click.echo(schema_json() if fmt == "json" else inventory_markdown(), nl=False)
+
+
+@main.command(name="checks")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--checks-dir",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Extra folder of check modules.",
+)
+@user_errors
+def checks_cmd(fmt: str, as_json: bool, checks_dir: tuple[Path, ...]) -> None:
+    """Print the check catalogue. Exits 1 when a check failed to load or an id is duplicated."""
+    registry = discover(_dirs(checks_dir))
+    fmt = "json" if as_json else fmt
+    if fmt == "json":
+        click.echo(json.dumps(catalogue_json(registry), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(catalogue_markdown(registry), nl=False)
+    else:
+        table = Table("id", "severity", "mode", "applies to", "title")
+        for c in registry.sorted():
+            m = c.meta
+            applies = ", ".join([k.value for k in m.kinds] + list(m.services))
+            table.add_row(m.id, m.severity.value, m.mode.value, applies, escape(m.title))
+        out.print(table)
+    for problem in registry.problems:
+        err.print(f"[bold red]problem:[/] {escape(problem)}")
+    if registry.problems:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("inventory", type=click.Path(path_type=Path))
+@click.option("--profile", default="full", show_default=True, help="Profile to run.")
+@click.option(
+    "--checks-dir",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Extra folder of check modules.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the run's results as JSON.")
+@click.option(
+    "--resume",
+    "resume",
+    type=int,
+    default=None,
+    metavar="RUN",
+    help="Finish this unfinished run (same inventory and profile) instead of a new one.",
+)
+@DB_OPTION
+@click.option(
+    "--broker",
+    default=None,
+    metavar="URL",
+    help="Run the checks on `scanner worker` processes of this Celery broker "
+    "(redis://HOST:PORT/0), one task per asset; use a --db the workers share (PostgreSQL).",
+)
+@click.option(
+    "--wait-timeout",
+    type=click.FloatRange(min=1.0),
+    default=3600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --broker: how long to wait for the workers before the run fails.",
+)
+@user_errors
+def run(
+    inventory: Path,
+    profile: str,
+    checks_dir: tuple[Path, ...],
+    as_json: bool,
+    resume: int | None,
+    db_url: str | None,
+    broker: str | None,
+    wait_timeout: float,
+) -> None:
+    """Run PROFILE of INVENTORY and store the results."""
+    inv = load_inventory(inventory)
+    store = Store.open(db_url)
+    observer = RichProgress(err) if err.is_terminal and not as_json else None
+    dispatch = None
+    if broker:
+        from scanner.cli.worker import coordinator  # noqa: PLC0415 - Celery only when distributed
+
+        dispatch = coordinator(broker, store, wait_timeout, _dirs(checks_dir))
+    result = execute_run(
+        inv,
+        profile,
+        store,
+        extra_dirs=_dirs(checks_dir),
+        observer=observer,
+        resume=resume,
+        dispatch=dispatch,
+    )
+    found = store.findings(result.run_id)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "run": result.run_id,
+                    "status": result.status,
+                    "profile": profile,
+                    "seconds": round(result.seconds, 3),
+                    "attempts": result.counts,
+                    "findings": [_finding_json(f) for f in found],
+                    "errors": [
+                        _attempt_json(a)
+                        for a in store.attempts(result.run_id)
+                        if a["status"] == "error"
+                    ],
+                    "refusals": [
+                        {"target": r.target, "reason": r.reason, "check_id": r.check_id}
+                        for r in result.refusals
+                    ],
+                    "issues": asdict(result.tracking) if result.tracking else None,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    _print_findings(found)
+    out.print(
+        f"run {result.run_id} {result.status} in {result.seconds:.1f} s: "
+        f"{counts_line(result.counts)}; {len(found)} findings; "
+        f"{len(result.refusals)} out-of-scope refusals."
+    )
+    for r in result.refusals:
+        out.print(f"  refused: {escape(one_line(r.target))}: {escape(one_line(r.reason))}")
+    if result.tracking:
+        out.print(escape(result.tracking.line()))
+
+
+@main.command()
+@DB_OPTION
+@user_errors
+def runs(db_url: str | None) -> None:
+    """List runs with their attempt and finding counts."""
+    store = Store.open(db_url, create=False)
+    table = Table(
+        "run",
+        "campaign",
+        "profile",
+        "status",
+        "started (UTC)",
+        "seconds",
+        "pass",
+        "fail",
+        "error",
+        "skipped",
+        "n/a",
+        "findings",
+    )
+    for r in store.list_runs():
+        seconds = f"{r.finished_at - r.started_at:.1f}" if r.finished_at else ""
+        c = r.counts
+        table.add_row(
+            str(r.id),
+            escape(r.campaign),
+            escape(r.profile),
+            r.status,
+            datetime.fromtimestamp(r.started_at, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            seconds,
+            *(str(c.get(s, 0)) for s in ("pass", "fail", "error", "skipped", "not_applicable")),
+            str(r.findings),
+        )
+    out.print(table)
+
+
+@main.command()
+@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--errors", is_flag=True, help="Also list error attempts with their reasons.")
+@DB_OPTION
+@user_errors
+def findings(run_id: int | None, as_json: bool, errors: bool, db_url: str | None) -> None:
+    """Print a run's findings, worst first."""
+    store = Store.open(db_url, create=False)
+    run_id = run_id if run_id is not None else store.latest_run_id()
+    if run_id is None:
+        raise UserError("the store has no runs yet. Fix: `scanner run INVENTORY` first.")
+    store.run(run_id)
+    found = store.findings(run_id)
+    if as_json:
+        click.echo(json.dumps([_finding_json(f) for f in found], indent=2, ensure_ascii=False))
+        return
+    _print_findings(found)
+    if errors:
+        for a in store.attempts(run_id):
+            if a["status"] == "error":
+                out.print(
+                    f"error: {a['check_id']} {escape(a['entity_id'])}/"
+                    f"{escape(a['asset_id'])} {escape(one_line(a['location']))}: "
+                    f"{a['error_reason']}: {escape(one_line(a['reason']))}"
+                )
+
+
+def _print_findings(found: list[dict[str, Any]]) -> None:
+    table = Table("severity", "entity/asset", "location", "check", "evidence")
+    for f in found:
+        table.add_row(
+            f["severity"],
+            escape(f"{f['entity_id']}/{f['asset_id']}"),
+            escape(one_line(f["location"], 60)),
+            f["check_id"],
+            escape(one_line(f["evidence"], 120)),
+        )
+    out.print(table)
+
+
+def _finding_json(f: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "fingerprint",
+        "check_id",
+        "entity_id",
+        "asset_id",
+        "location",
+        "severity",
+        "evidence",
+        "detail",
+    )
+    return {k: f[k] for k in keys}
+
+
+def _attempt_json(a: dict[str, Any]) -> dict[str, Any]:
+    keys = ("check_id", "entity_id", "asset_id", "location", "status", "error_reason", "reason")
+    return {k: a[k] for k in keys}
+
+
+def _dirs(dirs: tuple[Path, ...]) -> list[Path]:
+    for d in dirs:
+        if not d.is_dir():
+            raise UserError(f"--checks-dir {d}: not a folder. Fix: point it at check modules.")
+    return list(dirs)
+
+
+for _command in (
+    issues_cmd,
+    issue_cmd,
+    waive_cmd,
+    false_positive_cmd,
+    diff_cmd,
+    notices_cmd,
+    summary_cmd,
+    verify_cmd,
+    explain_cmd,
+    hostkeys_cmd,
+    commands_cmd,
+    checklist_cmd,
+    schedule_cmd,
+    worker_cmd,
+):
+    main.add_command(_command)
+
+
+if __name__ == "__main__":
+    main()

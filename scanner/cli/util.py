@@ -1,0 +1,48 @@
+"""What every ``scanner`` command shares: the consoles, the --db option, and UserError handling.
+
+Every user-fixable problem is a :class:`~scanner.core.errors.UserError`: printed as one paragraph,
+exit code 2, no traceback unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from scanner.core.errors import UserError
+
+F = TypeVar("F", bound=Callable[..., Any])
+# Wide when piped (a log file, CI): 80 columns would fold every finding into a tower.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False)
+
+DB_OPTION = click.option(
+    "--db",
+    "db_url",
+    default=None,
+    metavar="URL",
+    help="Store URL (default: $SCANNER_DB or sqlite:///scanner.db).",
+)
+
+
+def user_errors(func: F) -> F:
+    """Turn UserError into a one-paragraph message and exit 2 (traceback with --debug)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UserError as exc:
+            if click.get_current_context().find_root().params.get("debug"):
+                traceback.print_exc()
+            err.print(f"[bold red]error:[/] {escape(str(exc))}")
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]

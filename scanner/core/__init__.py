@@ -1,0 +1,1 @@
+"""The vocabulary every layer shares: enums, frozen records, errors, text cleaning. No I/O."""

@@ -1,0 +1,175 @@
+"""The documents the scanner issues, as plain data: rectification notices and campaign summaries.
+
+:mod:`scanner.notices.build` builds them from the store; :mod:`reports.render` turns them into HTML,
+Markdown, PDF, JSON and CSV in each language. Keeping them as frozen data between the two means
+templates never query the store, and tests can render a document built by hand.
+Every text field that came from a target (evidence, locations) is already cleaned of control
+characters; templates must still escape it (autoescape is on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+LEVELS = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person at the entity who receives the notice."""
+
+    name: str
+    role: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class NoticeItem:
+    """One rectification item: an issue, ranked by risk, with what to do and by when.
+
+    Attributes:
+        rank: 1 for the worst item of the notice.
+        issue_id: the tracked issue.
+        level: risk level, high / medium / low.
+        score: risk score 0-10.
+        severity: the check's severity (critical ... info).
+        check_id: the check that found it.
+        title: the check's title (English; templates translate it through the catalog).
+        asset_id: the asset's id in the inventory.
+        asset: the asset as declared (address, name, range or URL).
+        location: where on the asset (port/protocol, URL, config key, account).
+        evidence: what the scanner observed, cleaned and bounded.
+        remediation: what to do (English; translated through the catalog).
+        references: the check's references (CWE-n, CSL-n, MLPS-x.y ...).
+        legal_basis: reference ids that the notice's legal regime cites for this item.
+        deadline: the day by which it must be rectified (fixed when first on a notice).
+        first_seen: the day the scanner first saw it.
+        status: open, reopened, fixed, accepted, false_positive; after a verification rescan
+            also rectified / not_rectified / could_not_verify.
+        overdue: True when still open after its deadline.
+    """
+
+    rank: int
+    issue_id: int
+    level: str
+    score: float
+    severity: str
+    check_id: str
+    title: str
+    asset_id: str
+    asset: str
+    location: str
+    evidence: str
+    remediation: str
+    references: tuple[str, ...]
+    legal_basis: tuple[str, ...]
+    deadline: date
+    first_seen: date
+    status: str = "open"
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A rectification notice to one entity, from one run.
+
+    Attributes:
+        number: stable, campaign-scoped notice number (e.g. ``DEMO-AUTH-2026-017-0003``).
+        issued: the day it was issued.
+        campaign: campaign name.
+        authority: the issuing authority.
+        authorization: the authorization reference the inspection ran under.
+        legal_regime: ``prc`` or ``generic``: which legal texts the notice cites.
+        entity_id / entity_name / sector / cii_operator / mlps_level: the addressee.
+        contacts: the addressee's contacts.
+        items: the rectification items, worst first.
+        scope: the assets inspected, as ``asset id: declared value``.
+        modes: what was executed: remote, onsite, checklist.
+        window_start / window_end: when the inspection ran (UTC).
+        run_id: the run the notice comes from.
+        status: issued, partially_rectified, rectified or overdue (derived from the items).
+        reply_by: the day the entity's rectification report is due (the latest deadline).
+    """
+
+    number: str
+    issued: date
+    campaign: str
+    authority: str
+    authorization: str
+    legal_regime: str
+    entity_id: str
+    entity_name: str
+    sector: str
+    cii_operator: bool
+    mlps_level: int
+    contacts: tuple[Contact, ...]
+    items: tuple[NoticeItem, ...]
+    scope: tuple[str, ...]
+    modes: tuple[str, ...]
+    window_start: datetime
+    window_end: datetime
+    run_id: int
+    status: str = "issued"
+    reply_by: date | None = None
+
+    def counts(self) -> dict[str, int]:
+        """Items per risk level, every level present."""
+        return {level: sum(i.level == level for i in self.items) for level in LEVELS}
+
+
+@dataclass(frozen=True)
+class EntityLine:
+    """One entity's line in the campaign summary."""
+
+    entity_id: str
+    name: str
+    sector: str
+    cii_operator: bool
+    counts: dict[str, int]
+    notice_number: str
+    notice_status: str
+    overdue_high: int = 0
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """Open issues of one entity by level after one run (for the history chart)."""
+
+    run_id: int
+    day: date
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The campaign summary an inspection office publishes.
+
+    Attributes:
+        campaign / authority / run_id / generated: what and when.
+        issues: active issues by level, every level present.
+        notices_served: how many notices the run produced.
+        entities: one line per entity inspected.
+        sectors: per sector: entities, issues and high-risk issues.
+        worst_assets: (entity id, asset id, high, total), worst first, at most ten.
+        escalation: entities with overdue high-risk items, worst first.
+        history: per entity id, open issues by level over runs, oldest first.
+    """
+
+    campaign: str
+    authority: str
+    run_id: int
+    generated: datetime
+    issues: dict[str, int]
+    notices_served: int
+    entities: tuple[EntityLine, ...]
+    sectors: tuple[tuple[str, int, int, int], ...]
+    worst_assets: tuple[tuple[str, str, int, int], ...]
+    escalation: tuple[EntityLine, ...] = ()
+    history: dict[str, tuple[HistoryPoint, ...]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """All active issues."""
+        return sum(self.issues.values())

@@ -1,0 +1,343 @@
+"""The typed vocabulary shared by the engine and the checks: enums and frozen result records.
+
+Attributes are documented on each class. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from scanner.core.text import clean
+
+
+class Severity(StrEnum):
+    """How bad a weakness is in itself, before exposure and criticality weigh in."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: critical 4 ... info 0."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+class Mode(StrEnum):
+    """Where a check inspects from."""
+
+    REMOTE = "remote"  # from the network, against what the entity exposes
+    ONSITE = "onsite"  # authenticated audit of a host over SSH
+    CHECKLIST = "checklist"  # answers recorded by the inspector during the visit
+
+
+class Exposure(StrEnum):
+    """Where an asset can be reached from; weighs in the risk of its issues."""
+
+    INTERNET = "internet"
+    INTERNAL = "internal"
+    OT = "ot"
+
+
+class AssetKind(StrEnum):
+    """What an asset is: exactly one per asset in the inventory."""
+
+    HOST = "host"  # one address or DNS name
+    NETWORK = "network"  # a CIDR range; each live address becomes a host target
+    URL = "url"  # a web endpoint
+    ONSITE = "onsite"  # a host audited over SSH with a credentials reference
+    # Never declared in an inventory: the entity itself, as the management checklist asks about
+    # it. Its targets carry the reserved asset id MANAGEMENT_ASSET and one answer each.
+    CHECKLIST = "checklist"
+
+
+#: The asset id of an entity's management checklist targets (reserved: no inventory asset has it).
+MANAGEMENT_ASSET = "management"
+
+
+class AttemptStatus(StrEnum):
+    """Outcome of one check on one target in one run."""
+
+    PASS = "pass"  # noqa: S105 - an outcome, not a password
+    FAIL = "fail"
+    ERROR = "error"  # inconclusive: the check could not tell (never counted as pass)
+    SKIPPED = "skipped"  # not run on purpose (intrusive without opt-in, host down, ...)
+    NOT_APPLICABLE = "not_applicable"  # the thing it inspects is not there
+
+
+class AnswerValue(StrEnum):
+    """An inspector's answer to one management checklist question."""
+
+    YES = "yes"  # the requirement is met: a pass
+    NO = "no"  # not met: a finding
+    PARTIAL = "partial"  # partly met: a finding, one severity level lower
+    NOT_APPLICABLE = "not_applicable"  # the requirement does not concern this entity
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer recorded on site, as the management checklist check reads it.
+
+    Attributes:
+        value: yes, no, partial or not_applicable.
+        inspector: who recorded it.
+        day: the day it was recorded (ISO date).
+        evidence: references to what the inspector saw (document numbers, photos...).
+        note: the inspector's remark, or empty.
+        source: ``file:line`` of the answer, so a reader of a finding can find it.
+    """
+
+    value: AnswerValue
+    inspector: str
+    day: str
+    evidence: tuple[str, ...] = ()
+    note: str = ""
+    source: str = ""
+
+
+class ErrorReason(StrEnum):
+    """Why an attempt ended in ``error``; decides what an inspector does about it."""
+
+    CHECK_BUG = "check_bug"  # the check raised: a defect in the check, with traceback
+    TIMEOUT = "timeout"  # the check ran past its deadline
+    CONNECTIVITY = "connectivity"  # refused, reset, unreachable
+    OUT_OF_SCOPE = "out_of_scope"  # the scope guard refused a connection the check needed
+    INCONCLUSIVE = "inconclusive"  # the check ran but the target's answer could not decide it
+    AUTH_FAILED = "auth_failed"  # credentials refused (on-site)
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """One open port found by discovery.
+
+    Attributes:
+        address: the IP address it answered on.
+        port: the port number.
+        protocol: ``tcp`` or ``udp``.
+        name: the service name (nmap's, or the scanner's own probe's), e.g. ``redis``.
+        product: product and version text when known, else empty.
+    """
+
+    address: str
+    port: int
+    protocol: str
+    name: str
+    product: str = ""
+
+    @property
+    def location(self) -> str:
+        """Stable location of anything found on this service: ``6379/tcp``."""
+        return f"{self.port}/{self.protocol}"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What one check runs against: an asset, narrowed to one service or URL where relevant.
+
+    Attributes:
+        entity_id: the accountable entity.
+        asset_id: the asset within the entity.
+        kind: the asset's kind.
+        address: the IP address to connect to (resolved and scope-checked), or empty for URLs.
+        hostname: the DNS name when the asset was declared by name, else empty.
+        exposure: internet, internal or ot.
+        tags: the asset's tags.
+        service: the discovered service this target is about, if any.
+        url: the URL this target is about: a URL asset's, or one made for a discovered web
+            service (then ``service`` is set too).
+        services: for a whole-host target, every service discovery found on the address.
+        expected_services: the asset's declared expected services (``22/tcp`` ...).
+        credentials: the credentials reference of an on-site asset, else empty.
+        answer: for a management checklist target, the answer recorded on site to the
+            question the check asks (None: not answered).
+    """
+
+    entity_id: str
+    asset_id: str
+    kind: AssetKind
+    address: str = ""
+    hostname: str = ""
+    exposure: Exposure = Exposure.INTERNAL
+    tags: tuple[str, ...] = ()
+    service: Service | None = None
+    url: str = ""
+    services: tuple[Service, ...] = ()
+    expected_services: tuple[str, ...] = ()
+    credentials: str = ""
+    answer: Answer | None = None
+
+    @property
+    def location(self) -> str:
+        """Stable location of this target within its asset: ``6379/tcp``, a URL, or ``host``."""
+        if self.service is not None:
+            if self.kind == AssetKind.NETWORK:  # a range holds many hosts: say which one
+                return f"{self.service.address}:{self.service.location}"
+            return self.service.location
+        if self.url:
+            return self.url
+        if self.kind == AssetKind.NETWORK:
+            return self.address
+        return self.kind.value
+
+    @property
+    def ot(self) -> bool:
+        """True for operational-technology assets: they get the OT-safe treatment."""
+        return self.exposure == Exposure.OT or "ot" in self.tags
+
+    @property
+    def host(self) -> str:
+        """The name to present to the target (TLS SNI, Host header): the DNS name or address."""
+        return self.hostname or self.address
+
+    @property
+    def display(self) -> str:
+        """Short human label: ``entity/asset location``."""
+        return f"{self.entity_id}/{self.asset_id} {self.location}"
+
+
+def _clean_detail(value: Any, depth: int = 0) -> Any:
+    """Detail values cleaned like evidence: strings bounded and inert, containers capped."""
+    if isinstance(value, str | bytes):
+        return clean(value, 500)
+    if depth > 4:
+        return clean(repr(value), 200)
+    if isinstance(value, dict):
+        return {
+            clean(str(k), 100): _clean_detail(v, depth + 1) for k, v in list(value.items())[:100]
+        }
+    if isinstance(value, list | tuple):
+        return [_clean_detail(v, depth + 1) for v in value[:200]]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return clean(repr(value), 200)
+
+
+def fingerprint(entity_id: str, asset_id: str, check_id: str, location: str) -> str:
+    """Identity of a weakness across runs: stable inputs only, never volatile evidence."""
+    raw = "\x1f".join((entity_id, asset_id, check_id, location))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One failed observation of one check on one target.
+
+    Attributes:
+        check_id: the check that observed it.
+        entity_id: the entity accountable for it.
+        asset_id: the asset it was observed on.
+        location: where on the asset: port/protocol, URL path, config key, account name.
+        severity: the check's severity, or a finding-specific one (e.g. raised for ``ot``).
+        evidence: what the target sent or showed, bounded and stripped of control characters.
+        detail: small structured facts for reports (offered algorithms, header values...).
+    """
+
+    check_id: str
+    entity_id: str
+    asset_id: str
+    location: str
+    severity: Severity
+    evidence: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # One place makes every piece of evidence safe, whoever built the finding.
+        object.__setattr__(self, "evidence", clean(self.evidence))
+        object.__setattr__(self, "detail", _clean_detail(self.detail))
+
+    @property
+    def fingerprint(self) -> str:
+        """See :func:`fingerprint`."""
+        return fingerprint(self.entity_id, self.asset_id, self.check_id, self.location)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """The outcome of one check on one target in one run.
+
+    Attributes:
+        check_id: the check.
+        entity_id: the entity.
+        asset_id: the asset.
+        location: the target's location (``6379/tcp``, a URL, ``host``).
+        status: pass, fail, error, skipped or not_applicable.
+        reason: why, in a sentence, for anything but a plain pass or fail.
+        error_reason: the kind of error, for ``error`` attempts.
+        traceback: the traceback of a check that raised, else empty.
+        started_at: wall-clock start, seconds since the epoch.
+        duration: seconds the check ran.
+        findings: what a ``fail`` observed.
+    """
+
+    check_id: str
+    entity_id: str
+    asset_id: str
+    location: str
+    status: AttemptStatus
+    reason: str = ""
+    error_reason: ErrorReason | None = None
+    traceback: str = ""
+    started_at: float = 0.0
+    duration: float = 0.0
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Identity of this attempt within a run, used to resume without duplicates."""
+        return fingerprint(self.entity_id, self.asset_id, self.check_id, self.location)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An outbound action the scope guard refused.
+
+    Attributes:
+        target: the address, name or URL that was refused.
+        reason: why, naming the scope rule.
+        check_id: the check that asked, or empty for the engine itself.
+        at: wall-clock time, seconds since the epoch.
+    """
+
+    target: str
+    reason: str
+    check_id: str = ""
+    at: float = 0.0
+
+
+def is_ip(value: str) -> bool:
+    """True when ``value`` is a literal IPv4 or IPv6 address."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class HostScan:
+    """What discovery saw of one address.
+
+    Attributes:
+        address: the IP address.
+        answered: True when the host answered at all (an open or closed port, or a ping reply).
+        services: the open services found.
+    """
+
+    address: str
+    answered: bool
+    services: tuple[Service, ...]

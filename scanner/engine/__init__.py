@@ -1,0 +1,1 @@
+"""The engine: check registry, plan, executor, and the context a check runs with."""

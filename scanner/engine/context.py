@@ -1,0 +1,304 @@
+"""What a check is handed: scope-checked, rate-limited, deadline-bound helpers, and its settings.
+
+A :class:`RunServices` lives for one run and holds what checks share (the scope guard, the rate
+limit, one HTTP client per host, one SSH session per on-site host). Each attempt gets a
+:class:`CheckContext` bound to its check id, the shell commands the check declares, and its
+deadline, so every helper a check calls ends by the deadline and is attributed to it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from scanner import __version__
+from scanner.core.memo import Memo
+from scanner.core.models import Target
+from scanner.engine.check import Inconclusive, UndeclaredCommand, declares
+from scanner.inventory.schema import Credential
+from scanner.scope.guard import ScopeGuard
+from scanner.transport.http import BODY_LIMIT, HttpClient, HttpResponse
+from scanner.transport.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
+from scanner.transport.ratelimit import TokenBucket
+from scanner.transport.ssh import (
+    SSH_PORT,
+    CommandResult,
+    SshSession,
+    TrustedKey,
+    VerifiedHostKey,
+    known_hosts_keys,
+)
+
+T = TypeVar("T")
+
+
+@dataclass
+class RunServices:
+    """Per-run shared state behind every CheckContext.
+
+    Attributes:
+        guard: the run's scope guard.
+        bucket: the global connection/request rate limit.
+        ot_bucket: the (much lower) extra limit on connections to ot assets.
+        base_dir: the inventory's folder: relative paths in settings are relative to it.
+        credentials: the inventory's credentials, by reference, for on-site logins.
+        settings: per check id, the inventory's settings for it.
+        user_agent: what HTTP requests identify themselves as.
+        pins: SSH host keys pinned in the store, by (host, port), read when the run starts.
+    """
+
+    guard: ScopeGuard
+    bucket: TokenBucket
+    ot_bucket: TokenBucket | None = None
+    base_dir: Path = field(default_factory=Path)
+    credentials: Mapping[str, Credential] = field(default_factory=dict)
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    user_agent: str = f"ci-inspection-scanner/{__version__}"
+    facts: Memo = field(default_factory=Memo)
+    pins: Mapping[tuple[str, int], tuple[TrustedKey, ...]] = field(default_factory=dict)
+    _http: dict[str, HttpClient] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ssh: list[SshSession] = field(default_factory=list)
+
+    def ssh_connection(self, ctx: CheckContext, target: Target) -> SshSession:
+        """The run's one SSH connection to ``target``'s host, its host key verified (known_hosts
+        and pins) but not yet logged in; made on first use, and its failure (refused, unknown
+        or changed key) remembered and shared by every check of the host."""
+        credential = self._credential(target)
+
+        def connect() -> SshSession:
+            trusted = self._trusted_keys(target, credential.known_hosts)
+            try:
+                conn = ctx.connect(target.address, SSH_PORT, timeout=10.0)
+            except OSError as exc:
+                if exc.errno is None:
+                    raise
+                # same type and errno (the engine classifies by them), with where it happened
+                raise type(exc)(
+                    exc.errno, f"SSH to {target.address} port {SSH_PORT}: {exc.strerror}"
+                ) from None
+            try:
+                session = SshSession(
+                    conn.sock,
+                    target.host,
+                    trusted,
+                    ctx.deadline,
+                    hint=(
+                        "`scanner hostkeys approve --inventory INVENTORY "
+                        f"{target.entity_id}/{target.asset_id} --fingerprint SHA256:...` (or add "
+                        "the key to the credential's known_hosts)."
+                    ),
+                )
+            except BaseException:
+                conn.close()
+                raise
+            with self._lock:
+                self._ssh.append(session)
+            return session
+
+        return self.facts.get(("ssh-connection", target.address, target.credentials), connect)
+
+    def ssh_session(self, ctx: CheckContext, target: Target) -> SshSession:
+        """The run's one SSH session to ``target``'s host, logged in on first use over
+        :meth:`ssh_connection` (a failed login is remembered too, so one bad password is never
+        retried by every check)."""
+        credential = self._credential(target)
+
+        def login() -> SshSession:
+            session = self.ssh_connection(ctx, target)
+            session.login(credential, self.base_dir, ctx.deadline)
+            return session
+
+        return self.facts.get(("ssh-session", target.address, target.credentials), login)
+
+    def _credential(self, target: Target) -> Credential:
+        if not target.credentials or target.credentials not in self.credentials:
+            raise Inconclusive(f"{target.asset_id} has no credentials for an on-site login")
+        return self.credentials[target.credentials]
+
+    def _trusted_keys(self, target: Target, known_hosts: Path | None) -> list[TrustedKey]:
+        """The host keys on record for ``target``: its known_hosts entries, then its pins."""
+        names = [n for n in (target.hostname, target.address) if n]
+        trusted: list[TrustedKey] = []
+        if known_hosts is not None:
+            path = known_hosts if known_hosts.is_absolute() else self.base_dir / known_hosts
+            trusted += known_hosts_keys(path, names, SSH_PORT)
+        for name in dict.fromkeys(names):
+            trusted += self.pins.get((name, SSH_PORT), ())
+        return trusted
+
+    def http_client(self, host: str) -> HttpClient:
+        """The one HTTP client of ``host`` for this run."""
+        with self._lock:
+            client = self._http.get(host)
+            if client is None:
+                client = HttpClient(self.guard, self.user_agent, self.bucket.acquire)
+                self._http[host] = client
+            return client
+
+    def http_sent(self) -> dict[str, Counter[tuple[str, str]]]:
+        """Per host: how many times each (method, URL) was requested (benchmarks, tests)."""
+        with self._lock:
+            return {host: Counter(c.sent) for host, c in self._http.items()}
+
+    def http_requests_sent(self) -> int:
+        """Requests sent by all HTTP clients so far (benchmarks report it)."""
+        with self._lock:
+            return sum(c.requests_sent for c in self._http.values())
+
+    def close(self) -> None:
+        """Close every HTTP client and SSH session."""
+        with self._lock:
+            for client in self._http.values():
+                client.close()
+            self._http.clear()
+            for session in self._ssh:
+                session.close()
+            self._ssh.clear()
+
+
+class CheckContext:
+    """The helpers one check may use on one target, all bound to its deadline."""
+
+    def __init__(
+        self,
+        services: RunServices,
+        check_id: str,
+        deadline: float,
+        *,
+        ot: bool = False,
+        commands: tuple[str, ...] = (),
+    ) -> None:
+        self._services = services
+        self.check_id = check_id
+        self.deadline = deadline
+        self.ot = ot
+        self.commands = commands
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """This check's settings from the inventory (``checks.settings.<id>``)."""
+        return self._services.settings.get(self.check_id, {})
+
+    def setting(self, name: str, default: Any) -> Any:
+        """One setting, or ``default`` when the inventory does not set it."""
+        return self.settings.get(name, default)
+
+    def path(self, value: str) -> Path:
+        """A file path from a setting, relative to the inventory's folder when not absolute."""
+        path = Path(value)
+        return path if path.is_absolute() else self._services.base_dir / path
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline; raises DeadlineExceeded when none are."""
+        return remaining(self.deadline)
+
+    def _admit(self, address: str) -> str:
+        """Scope-check and rate-limit a connection; the checked IP address to connect to (a
+        name is never resolved a second time, so DNS cannot point the socket elsewhere)."""
+        checked = self._services.guard.resolve(address, check_id=self.check_id)[0]
+        buckets = [self._services.bucket]
+        if self.ot and self._services.ot_bucket is not None:
+            buckets.append(self._services.ot_bucket)
+        for bucket in buckets:
+            if not bucket.acquire(self.deadline):
+                raise TimeoutError("rate limit: no connection slot before the check's deadline")
+        return checked
+
+    def connect(
+        self, address: str, port: int, *, timeout: float = 10.0, read_limit: int = READ_LIMIT
+    ) -> Connection:
+        """A scope-checked, rate-limited TCP connection with capped reads."""
+        checked = self._admit(address)
+        return Connection(
+            open_tcp(checked, port, self.deadline, timeout), self.deadline, read_limit
+        )
+
+    def udp_exchange(
+        self, address: str, port: int, payload: bytes, *, timeout: float = 3.0
+    ) -> bytes:
+        """Send one datagram and return the first reply (TimeoutError when none comes)."""
+        checked = self._admit(address)
+        return udp_exchange(checked, port, payload, self.deadline, timeout)
+
+    def http_get(
+        self, url: str, *, host: str = "", max_bytes: int = BODY_LIMIT, follow: bool = True
+    ) -> HttpResponse:
+        """GET ``url`` through the host's shared session: once per run, redirects in scope."""
+        client = self._services.http_client(host or urlsplit(url).netloc)
+        return client.get(
+            url, self.deadline, check_id=self.check_id, max_bytes=max_bytes, follow=follow
+        )
+
+    def http_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        host: str = "",
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int = BODY_LIMIT,
+        follow: bool = False,
+    ) -> HttpResponse:
+        """One request of any method (TRACE, OPTIONS...) through the host's session; not cached."""
+        client = self._services.http_client(host or urlsplit(url).netloc)
+        return client.fetch(
+            method,
+            url,
+            self.deadline,
+            check_id=self.check_id,
+            max_bytes=max_bytes,
+            follow=follow,
+            headers=headers,
+        )
+
+    def ssh_run(self, target: Target, command: str, *, root: bool = False) -> CommandResult:
+        """Run a read-only command on the target host over the run's one SSH connection; the
+        same command is run once per host and run, however many checks ask for it. ``root``:
+        the command needs root, so it runs under ``sudo -n`` when the credential allows sudo.
+
+        The check must declare the command in its ``commands`` (``"sudo CMD"`` when ``root``):
+        anything else raises UndeclaredCommand before a connection is made. Output longer than
+        the cap is Inconclusive and a command cut off by the deadline a TimeoutError, so a
+        check never decides on half an answer.
+        """
+        why = declares(self.commands, command, root=root)
+        if why is not None:
+            raise UndeclaredCommand(self.check_id, command, root=root, why=why)
+        session = self._services.ssh_session(self, target)
+        credential = self._services.credentials[target.credentials]
+        sudo = root and credential.sudo
+        result = self.collect(
+            ("ssh-run", target.address, command, sudo),
+            lambda: session.run(command, self.deadline, sudo=sudo),
+        )
+        if result.timed_out:
+            raise TimeoutError(
+                f"`{result.command}` on {target.host} did not finish before the check's deadline"
+            )
+        if result.truncated:
+            raise Inconclusive(
+                f"`{result.command}` on {target.host} printed more than the output cap "
+                f"({len(result.stdout)} bytes kept); the check cannot decide on a cut answer"
+            )
+        return result
+
+    def ssh_host_key(self, target: Target) -> VerifiedHostKey:
+        """The verified host key of ``target``'s host over the run's one SSH connection
+        (HostKeyChanged or an inconclusive UnknownHostKey otherwise); sends no credential."""
+        return self._services.ssh_connection(self, target).host_key
+
+    def collect(self, key: Hashable, produce: Callable[[], T]) -> T:
+        """A fact collected once per run for ``key`` (e.g. ``("tls", address, port)``) and shared
+        by every check that asks; ``produce`` runs only for the first, under its deadline."""
+        return self._services.facts.get(key, produce)
+
+    def sleep(self, seconds: float) -> None:
+        """Wait, but never past the deadline."""
+        time.sleep(max(0.0, min(seconds, self.deadline - time.monotonic())))

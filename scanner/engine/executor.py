@@ -1,0 +1,266 @@
+"""Execution: run the plan's jobs on a pool of threads, each job ending as exactly one attempt.
+
+The pool caps checks per host and in total; every check has a deadline. A check that raises
+becomes an ``error`` attempt with its reason and traceback; a check that hangs past its deadline
+(plus a grace period) is abandoned, recorded as a ``timeout`` error, and its worker replaced, so
+one bad check or hostile target never stalls the run. Attempts are handed to ``on_attempts`` in
+batches on the calling thread, which is therefore the store's single writer.
+"""
+
+from __future__ import annotations
+
+import errno
+import queue
+import ssl
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import islice
+
+import paramiko
+import requests
+
+from scanner.core.models import Attempt, AttemptStatus, ErrorReason, Finding
+from scanner.core.text import one_line
+from scanner.engine.check import Inconclusive, NotApplicable
+from scanner.engine.context import CheckContext, RunServices
+from scanner.engine.plan import Job
+from scanner.scope.guard import OutOfScope, Unresolvable
+from scanner.transport.ssh import HostKeyChanged
+
+#: A check yielding more findings than this on one target is cut off (and says so).
+MAX_FINDINGS = 1000
+#: OSError numbers that mean the network, not the check, failed.
+NETWORK_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.EHOSTDOWN,
+        errno.ENETDOWN,
+        errno.ETIMEDOUT,
+        errno.EPIPE,
+        errno.EADDRNOTAVAIL,
+    }
+)
+#: How long past its deadline a check may take to notice before it is abandoned.
+GRACE = 2.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much runs at once and for how long."""
+
+    workers: int = 16
+    per_host: int = 4
+    check_timeout: float = 30.0
+
+
+def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
+    """Run one check on one target and turn whatever happens into an Attempt."""
+    started_at = time.time()
+    start = time.monotonic()
+    check = job.check.cls()
+    target = job.target
+    ctx = CheckContext(
+        services, job.check.id, start + timeout, ot=target.ot, commands=job.check.meta.commands
+    )
+    status, reason, error_reason, trace = AttemptStatus.PASS, "", None, ""
+    found: list[Finding] = []
+    try:
+        found = list(islice(check.run(target, ctx), MAX_FINDINGS + 1))
+    except NotApplicable as exc:
+        status, reason = AttemptStatus.NOT_APPLICABLE, one_line(str(exc), 500)
+    except Exception as exc:
+        status, error_reason = AttemptStatus.ERROR, classify(exc)
+        reason = one_line(f"{type(exc).__name__}: {exc}", 500)
+        if error_reason == ErrorReason.CHECK_BUG:
+            trace = traceback.format_exc(limit=20)
+    if found and status == AttemptStatus.PASS:
+        status = AttemptStatus.FAIL
+        if len(found) > MAX_FINDINGS:
+            found = found[:MAX_FINDINGS]
+            reason = f"more than {MAX_FINDINGS} findings; the rest were not recorded"
+    return Attempt(
+        check_id=job.check.id,
+        entity_id=target.entity_id,
+        asset_id=target.asset_id,
+        location=target.location,
+        status=status,
+        reason=reason,
+        error_reason=error_reason,
+        traceback=trace,
+        started_at=started_at,
+        duration=time.monotonic() - start,
+        findings=tuple(found),
+    )
+
+
+#: Exception kinds and what they mean, first match wins (order matters: a TimeoutError is an
+#: OSError, a requests.Timeout a requests.ConnectionError).
+CLASSES: tuple[tuple[tuple[type[BaseException], ...], ErrorReason], ...] = (
+    ((Inconclusive, HostKeyChanged), ErrorReason.INCONCLUSIVE),
+    ((OutOfScope,), ErrorReason.OUT_OF_SCOPE),
+    ((PermissionError, paramiko.AuthenticationException), ErrorReason.AUTH_FAILED),
+    ((TimeoutError, requests.Timeout), ErrorReason.TIMEOUT),
+    (
+        (
+            Unresolvable,
+            ConnectionError,
+            requests.ConnectionError,
+            ssl.SSLError,
+            paramiko.SSHException,
+            EOFError,
+        ),
+        ErrorReason.CONNECTIVITY,
+    ),
+)
+
+
+def classify(exc: BaseException) -> ErrorReason:
+    """Which kind of error an exception from a check means."""
+    for kinds, reason in CLASSES:
+        if isinstance(exc, kinds):
+            return reason
+    if isinstance(exc, OSError) and exc.errno in NETWORK_ERRNOS:
+        return ErrorReason.CONNECTIVITY
+    # Anything else, a FileNotFoundError or requests.InvalidURL included, is the check's defect.
+    return ErrorReason.CHECK_BUG
+
+
+class Executor:
+    """Runs jobs under the limits and reports attempts in batches."""
+
+    def __init__(self, services: RunServices, limits: Limits) -> None:
+        self.services = services
+        self.limits = limits
+        self._work: queue.Queue[tuple[int, Job] | None] = queue.Queue()
+        self._done: queue.Queue[tuple[int, Attempt]] = queue.Queue()
+        self._started: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def _worker(self) -> None:
+        while True:
+            item = self._work.get()
+            if item is None:
+                return
+            job_id, job = item
+            with self._lock:
+                self._started[job_id] = time.monotonic()
+            attempt = run_job(job, self.services, self.limits.check_timeout)
+            self._done.put((job_id, attempt))
+
+    def _spawn(self, count: int) -> None:
+        for _ in range(count):
+            # Daemon threads: an abandoned (hung) check must not keep the process alive.
+            threading.Thread(target=self._worker, daemon=True, name="check-worker").start()
+
+    def execute(
+        self,
+        jobs: Iterable[Job],
+        on_attempts: Callable[[list[Attempt]], None],
+        stop: Callable[[], object] | None = None,
+    ) -> None:
+        """Run every job; call ``on_attempts`` with each batch of finished attempts.
+
+        ``stop`` (a scan window closing, a signal) is asked before each job is handed to a
+        worker: once it answers true, no further job starts and those in flight finish.
+        """
+        by_host: dict[str, deque[tuple[int, Job]]] = {}
+        for job_id, job in enumerate(jobs):
+            by_host.setdefault(job.host_key, deque()).append((job_id, job))
+        total = sum(len(q) for q in by_host.values())
+        if not total:
+            return
+        workers = min(self.limits.workers, total)
+        self._spawn(workers)
+        inflight: dict[int, Job] = {}
+        per_host: dict[str, int] = dict.fromkeys(by_host, 0)
+
+        def feed(host: str) -> None:
+            pending = by_host[host]
+            # An ot host gets one check at a time: PLCs fall over under parallel sessions.
+            while pending and per_host[host] < (
+                1 if pending[0][1].target.ot else self.limits.per_host
+            ):
+                if stop is not None and stop():
+                    return
+                job_id, job = pending.popleft()
+                per_host[host] += 1
+                inflight[job_id] = job
+                self._work.put((job_id, job))
+
+        for host in by_host:
+            feed(host)
+        try:
+            while inflight:
+                batch = self._collect(inflight, per_host, feed)
+                batch += self._abandon_overdue(inflight, per_host, feed)
+                if batch:
+                    on_attempts(batch)
+        finally:
+            for _ in range(workers):
+                self._work.put(None)
+
+    def _collect(
+        self, inflight: dict[int, Job], per_host: dict[str, int], feed: Callable[[str], None]
+    ) -> list[Attempt]:
+        batch: list[Attempt] = []
+        try:
+            item: tuple[int, Attempt] | None = self._done.get(timeout=0.1)
+        except queue.Empty:
+            return batch
+        while item is not None:
+            job_id, attempt = item
+            job = inflight.pop(job_id, None)
+            if job is not None:  # else it was abandoned and already recorded as a timeout
+                self._finish(job_id, job, per_host, feed)
+                batch.append(attempt)
+            try:
+                item = self._done.get_nowait() if len(batch) < 500 else None
+            except queue.Empty:
+                item = None
+        return batch
+
+    def _finish(
+        self, job_id: int, job: Job, per_host: dict[str, int], feed: Callable[[str], None]
+    ) -> None:
+        with self._lock:
+            self._started.pop(job_id, None)
+        per_host[job.host_key] -= 1
+        feed(job.host_key)
+
+    def _abandon_overdue(
+        self, inflight: dict[int, Job], per_host: dict[str, int], feed: Callable[[str], None]
+    ) -> list[Attempt]:
+        now = time.monotonic()
+        limit = self.limits.check_timeout + GRACE
+        with self._lock:
+            overdue = [(j, s) for j, s in self._started.items() if now - s > limit]
+        batch = []
+        for job_id, started in overdue:
+            job = inflight.pop(job_id, None)
+            if job is None:
+                continue
+            self._finish(job_id, job, per_host, feed)
+            self._spawn(1)  # the hung worker is lost; keep the pool at strength
+            batch.append(
+                Attempt(
+                    check_id=job.check.id,
+                    entity_id=job.target.entity_id,
+                    asset_id=job.target.asset_id,
+                    location=job.target.location,
+                    status=AttemptStatus.ERROR,
+                    error_reason=ErrorReason.TIMEOUT,
+                    reason=f"the check did not end within its {self.limits.check_timeout:g} s "
+                    "deadline and was abandoned",
+                    started_at=time.time() - (now - started),
+                    duration=now - started,
+                )
+            )
+        return batch

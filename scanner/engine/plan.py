@@ -1,0 +1,409 @@
+"""The plan: which checks run against which targets, and which attempts are decided in advance.
+
+A profile selects checks; discovery says which hosts answered and what they offer. For each asset
+and selected check the plan yields either a job (check x target) or an attempt decided without
+running anything: ``not_applicable`` (no such service on a host that answered), ``skipped`` (host
+did not answer, or an intrusive check without opt-in).
+
+Management checklist questions are about the entity, not an asset: each entity gets one target
+per question (asset id ``management``, kind ``checklist``) carrying the answer recorded on site.
+A question without an answer, or an entity without an answers file, is decided as an ``error``
+attempt (inconclusive), never a pass.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
+
+from scanner.core.errors import UserError
+from scanner.core.models import (
+    MANAGEMENT_ASSET,
+    AssetKind,
+    Attempt,
+    AttemptStatus,
+    ErrorReason,
+    HostScan,
+    Service,
+    Target,
+    fingerprint,
+    is_ip,
+)
+from scanner.engine.answers import entity_answers
+from scanner.engine.registry import LoadedCheck, Registry
+from scanner.inventory.schema import Asset, Entity, LoadedInventory, Profile
+from scanner.inventory.yamlsource import Loc
+
+
+@dataclass(frozen=True)
+class Job:
+    """One check to run on one target."""
+
+    check: LoadedCheck
+    target: Target
+
+    @property
+    def key(self) -> str:
+        """The key of the attempt this job will produce."""
+        t = self.target
+        return fingerprint(t.entity_id, t.asset_id, self.check.id, t.location)
+
+    @property
+    def host_key(self) -> str:
+        """What the per-host concurrency cap counts by (an entity's checklist is its own)."""
+        t = self.target
+        return t.address or t.hostname or t.url or f"{t.entity_id}/{t.asset_id}"
+
+
+@dataclass
+class Plan:
+    """Jobs to run and attempts already decided."""
+
+    jobs: list[Job] = field(default_factory=list)
+    decided: list[Attempt] = field(default_factory=list)
+
+    def restricted_to(self, only: set[tuple[str, str, str]]) -> Plan:
+        """The plan's (entity id, asset id, check id) triples in ``only``."""
+        return Plan(
+            jobs=[
+                j for j in self.jobs if (j.target.entity_id, j.target.asset_id, j.check.id) in only
+            ],
+            decided=[a for a in self.decided if (a.entity_id, a.asset_id, a.check_id) in only],
+        )
+
+    def without(self, done: set[str]) -> Plan:
+        """The plan less the attempts whose keys are in ``done`` (a resumed run's)."""
+        return Plan(
+            jobs=[j for j in self.jobs if j.key not in done],
+            decided=[a for a in self.decided if a.key not in done],
+        )
+
+
+def select_checks(inv: LoadedInventory, registry: Registry, profile_name: str) -> list[LoadedCheck]:
+    """The checks a profile runs; unknown profile names, families or ids are UserErrors."""
+    profiles = inv.model.profiles
+    if profile_name not in profiles:
+        raise UserError(
+            f"{inv.path}: there is no profile {profile_name!r} (profiles: "
+            f"{', '.join(sorted(profiles))}). Fix: pass one of those to --profile."
+        )
+    profile = profiles[profile_name]
+    problems = profile_problems(inv, registry, profile_name)
+    if problems:
+        raise UserError("\n".join([f"{inv.path}: the profile cannot run:", *problems]))
+    chosen = {
+        c.id
+        for c in registry.checks.values()
+        if (not profile.modes or c.meta.mode in profile.modes)
+        and (not profile.families or c.meta.family in profile.families)
+        and (profile.modes or profile.families or not profile.checks)
+    }
+    chosen |= set(profile.checks)
+    chosen -= set(profile.exclude)
+    return [registry.checks[i] for i in sorted(chosen)]
+
+
+def profile_problems(inv: LoadedInventory, registry: Registry, profile_name: str) -> list[str]:
+    """Check ids and families a profile names that no loaded check has."""
+    problems = []
+    families = registry.families()
+    profile = inv.model.profiles[profile_name]
+    for key in ("checks", "exclude"):
+        for index, check_id in enumerate(getattr(profile, key)):
+            if check_id not in registry.checks:
+                loc: Loc = ("profiles", profile_name, key, index)
+                problems.append(
+                    f"  {inv.where(loc)}: profiles.{profile_name}.{key}[{index}]: there is no "
+                    f"check {check_id!r}. Fix: see `scanner checks` for the ids."
+                )
+    for index, family in enumerate(profile.families):
+        if family not in families:
+            loc = ("profiles", profile_name, "families", index)
+            problems.append(
+                f"  {inv.where(loc)}: profiles.{profile_name}.families[{index}]: there is no "
+                f"family {family!r} (known: {', '.join(sorted(families))}). Fix: use one of those."
+            )
+    return problems
+
+
+#: Service names (nmap's and the scanner's own probes') that carry a web site, and their scheme.
+WEB_SERVICES = {
+    "http": "http",
+    "http-alt": "http",
+    "http-proxy": "http",
+    "http-mgmt": "http",
+    "https": "https",
+    "https-alt": "https",
+    "ssl/http": "https",
+}
+HOST_LIKE = (AssetKind.HOST, AssetKind.NETWORK, AssetKind.ONSITE)
+
+
+def check_id_problems(inv: LoadedInventory, registry: Registry) -> list[str]:
+    """Check ids the inventory's ``checks`` section names that no loaded check has."""
+    problems: list[str] = []
+    for check_id in inv.model.checks.settings:
+        if check_id not in registry.checks:
+            loc: Loc = ("checks", "settings", check_id)
+            problems.append(
+                f"  {inv.where(loc)}: checks.settings.{check_id}: there is no check {check_id!r}; "
+                "its settings would be ignored. Fix: correct the id (see `scanner checks`)."
+            )
+    for index, check_id in enumerate(inv.model.checks.intrusive):
+        if check_id not in registry.checks:
+            loc = ("checks", "intrusive", index)
+            problems.append(
+                f"  {inv.where(loc)}: checks.intrusive[{index}]: there is no check {check_id!r}. "
+                "Fix: see `scanner checks` for the ids."
+            )
+    return problems
+
+
+def build_plan(
+    inv: LoadedInventory,
+    checks: list[LoadedCheck],
+    addresses: dict[tuple[str, str], list[str]],
+    scans: dict[str, HostScan],
+    profile: Profile,
+) -> Plan:
+    """Jobs and decided attempts for every (asset, selected check) pair.
+
+    ``addresses`` maps (entity id, asset id) to the scope-checked addresses of that asset (the
+    live addresses for a range).
+    """
+    plan = Plan()
+    opted_in = set(inv.model.checks.intrusive)
+    declared_urls = {_endpoint(a.url) for e in inv.model.entities for a in e.assets if a.url}
+    for entity in inv.model.entities:
+        for asset in entity.assets:
+            planner = _AssetPlanner(
+                plan,
+                entity,
+                asset,
+                addresses.get((entity.id, asset.id), []),
+                scans,
+                profile,
+                declared_urls,
+            )
+            for check in checks:
+                planner.plan(check, opted_in)
+    questions = [c for c in checks if AssetKind.CHECKLIST in c.meta.kinds]
+    if questions:
+        for index in range(len(inv.model.entities)):
+            _plan_checklist(plan, inv, index, questions)
+    return _deduplicated(plan)
+
+
+def _plan_checklist(
+    plan: Plan, inv: LoadedInventory, index: int, questions: list[LoadedCheck]
+) -> None:
+    """Entity ``index``'s checklist: a job per answered question, an error attempt per other."""
+    entity = inv.model.entities[index]
+    base = Target(entity_id=entity.id, asset_id=MANAGEMENT_ASSET, kind=AssetKind.CHECKLIST)
+    answers = entity_answers(inv, index)
+    for check in questions:
+        answer = answers.answers.get(check.id) if answers is not None else None
+        if answer is not None:
+            plan.jobs.append(Job(check, replace(base, answer=answer)))
+            continue
+        if answers is None:
+            reason = (
+                f"no answers file: entity {entity.id} names no checklist answers file "
+                f"({inv.where(('entities', index))}). Fix: write one with `scanner checklist "
+                f"template {entity.id} --inventory {inv.path}` and set entities[{index}].checklist"
+            )
+        else:
+            reason = (
+                f"not answered in {answers.path}. Fix: answer it (yes, no, partial or "
+                "not_applicable) and rescan"
+            )
+        plan.decided.append(
+            Attempt(
+                check_id=check.id,
+                entity_id=entity.id,
+                asset_id=MANAGEMENT_ASSET,
+                location=base.location,
+                status=AttemptStatus.ERROR,
+                reason=reason,
+                error_reason=ErrorReason.INCONCLUSIVE,
+                started_at=time.time(),
+            )
+        )
+
+
+def _deduplicated(plan: Plan) -> Plan:
+    """One job or decided attempt per attempt key: a check that applies to a service both as a
+    service and as a web site, or a host declared twice in one asset, runs once."""
+    seen: set[str] = set()
+    jobs = []
+    for job in plan.jobs:
+        if job.key not in seen:
+            seen.add(job.key)
+            jobs.append(job)
+    decided = []
+    for attempt in plan.decided:
+        if attempt.key not in seen:
+            seen.add(attempt.key)
+            decided.append(attempt)
+    return Plan(jobs=jobs, decided=decided)
+
+
+def _endpoint(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+class _AssetPlanner:
+    """Plans every check on one asset."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        entity: Entity,
+        asset: Asset,
+        addrs: list[str],
+        scans: dict[str, HostScan],
+        profile: Profile,
+        declared_urls: set[tuple[str, str, int]],
+    ) -> None:
+        self.out = plan
+        self.asset = asset
+        self.addrs = addrs
+        self.scans = scans
+        self.profile = profile
+        self.declared_urls = declared_urls
+        self.base = Target(
+            entity_id=entity.id,
+            asset_id=asset.id,
+            kind=asset.kind,
+            exposure=asset.exposure,
+            tags=tuple(asset.tags),
+            expected_services=tuple(asset.expected_services),
+            credentials=asset.credentials or "",
+            hostname=""
+            if asset.kind in (AssetKind.NETWORK, AssetKind.URL) or is_ip(asset.value)
+            else asset.value,
+            url=asset.url or "",
+        )
+
+    def plan(self, check: LoadedCheck, opted_in: set[str]) -> None:
+        meta = check.meta
+        kind = AssetKind.HOST if self.asset.kind == AssetKind.NETWORK else self.asset.kind
+        host_like = self.asset.kind in HOST_LIKE
+        wants_host = host_like and kind in meta.kinds
+        wants_services = host_like and bool(meta.services)
+        wants_web = host_like and AssetKind.URL in meta.kinds
+        if self.asset.kind == AssetKind.URL:
+            if AssetKind.URL not in meta.kinds:
+                return
+        elif not (wants_host or wants_services or wants_web):
+            return  # this check never looks at this kind of asset: no attempt at all
+        if meta.intrusive and meta.id not in opted_in:
+            self.decide(
+                check,
+                AttemptStatus.SKIPPED,
+                "intrusive check; the inventory does not opt in to it (checks.intrusive)",
+            )
+            return
+        if meta.intrusive and self.base.ot:
+            self.decide(
+                check,
+                AttemptStatus.SKIPPED,
+                "intrusive checks never run on ot assets (OT-safe profile)",
+            )
+            return
+        if self.asset.kind == AssetKind.URL:
+            self.job(check, address=self.addrs[0] if self.addrs else "")
+            return
+        if not self.addrs:
+            self.decide(
+                check, AttemptStatus.SKIPPED, f"no address of {self.asset.value} answered discovery"
+            )
+        for address in self.addrs:
+            scan = self.scans.get(address)
+            where = address if self.asset.kind == AssetKind.NETWORK else None
+            if scan is not None and not scan.answered:
+                self.decide(
+                    check,
+                    AttemptStatus.SKIPPED,
+                    f"{address} did not answer discovery; cannot tell",
+                    where,
+                )
+                continue
+            found = scan.services if scan is not None else ()
+            if wants_host:
+                self.job(check, address=address, services=found)
+            if wants_services or wants_web:
+                self._per_service(check, address, found, wants_services, wants_web, where)
+
+    def _per_service(
+        self,
+        check: LoadedCheck,
+        address: str,
+        found: tuple[Service, ...],
+        wants_services: bool,
+        wants_web: bool,
+        where: str | None,
+    ) -> None:
+        meta = check.meta
+        matched = False
+        for service in found:
+            if wants_services and service.name in meta.services:
+                self.job(check, address=address, service=service)
+                matched = True
+            scheme = WEB_SERVICES.get(service.name)
+            if wants_web and scheme:
+                matched = True
+                host = self.base.hostname or address
+                if (scheme, host.lower(), service.port) in self.declared_urls:
+                    continue  # the inventory declares this site as a URL asset: checked there
+                url = f"{scheme}://{_bracket(host)}:{service.port}/"
+                self.job(check, address=address, service=service, url=url)
+        if not matched:
+            wanted = list(meta.services) + (["http/https"] if wants_web else [])
+            self.decide(
+                check,
+                AttemptStatus.NOT_APPLICABLE,
+                f"no {'/'.join(wanted)} service found on {address} (ports scanned: "
+                f"{self.profile.ports})",
+                where,
+            )
+
+    def job(
+        self,
+        check: LoadedCheck,
+        *,
+        address: str,
+        service: Service | None = None,
+        url: str | None = None,
+        services: tuple[Service, ...] = (),
+    ) -> None:
+        target = replace(
+            self.base,
+            address=address,
+            service=service,
+            services=services,
+            url=self.base.url if url is None else url,
+        )
+        self.out.jobs.append(Job(check, target))
+
+    def decide(
+        self, check: LoadedCheck, status: AttemptStatus, reason: str, location: str | None = None
+    ) -> None:
+        self.out.decided.append(
+            Attempt(
+                check_id=check.id,
+                entity_id=self.base.entity_id,
+                asset_id=self.base.asset_id,
+                location=location or self.asset.kind.value,
+                status=status,
+                reason=reason,
+                started_at=time.time(),
+            )
+        )
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,1 @@
+"""The inventory: its schema, loading with file:line errors, and path preflight."""

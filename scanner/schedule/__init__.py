@@ -1,0 +1,1 @@
+"""Schedules: when scheduled profiles are due (cron, time zone, scan window, catch-up)."""

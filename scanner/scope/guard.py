@@ -1,0 +1,145 @@
+"""The scope guard: the one place that decides whether the scanner may touch an address.
+
+Every outbound action passes through :class:`ScopeGuard`: nmap targets, sockets, HTTP requests
+and each redirect hop, SSH logins. Deny entries win over allow entries. A DNS name is resolved
+once per run and *every* address it resolves to is checked; connections then use those checked
+addresses, so a second lookup cannot point the scanner elsewhere. Refusals are recorded through
+the ``on_refusal`` callback (the run stores them) and raised as :class:`OutOfScope`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+from scanner.core.models import Refusal, is_ip
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str], list[str]]
+
+
+class OutOfScope(Exception):
+    """The scope guard refused an action; the message names the target and the rule."""
+
+
+class Unresolvable(Exception):
+    """A DNS name did not resolve; nothing was contacted."""
+
+
+def system_resolver(name: str) -> list[str]:
+    """All addresses the system resolver gives for ``name`` (A and AAAA), in order, unique."""
+    try:
+        infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise Unresolvable(f"{name} does not resolve ({exc})") from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class ScopeGuard:
+    """Decides, records and enforces what is in scope for one run."""
+
+    def __init__(
+        self,
+        allow: Iterable[str],
+        deny: Iterable[str] = (),
+        *,
+        resolver: Resolver = system_resolver,
+        on_refusal: Callable[[Refusal], None] | None = None,
+    ) -> None:
+        self._allow_nets, self._allow_names = _split(allow)
+        self._deny_nets, self._deny_names = _split(deny)
+        self._resolver = resolver
+        self._on_refusal = on_refusal
+        self._cache: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    # -- verdicts -------------------------------------------------------------------------
+    def address_problem(self, address: str) -> str | None:
+        """Why ``address`` is out of scope, or None when it is in scope."""
+        return self._denied(address) or self._not_allowed(address)
+
+    def _denied(self, address: str) -> str | None:
+        ip = ipaddress.ip_address(address)
+        net = next((net for net in self._deny_nets if ip in net), None)
+        return f"{address} is in denied range {net}" if net else None
+
+    def _not_allowed(self, address: str) -> str | None:
+        ip = ipaddress.ip_address(address)
+        if any(ip in net for net in self._allow_nets):
+            return None
+        return f"{address} is not in any allowed range"
+
+    def network_problem(self, cidr: str) -> str | None:
+        """Why range ``cidr`` is out of scope (it must lie wholly inside one allowed range)."""
+        net = ipaddress.ip_network(cidr, strict=False)
+        if not any(
+            net.version == allowed.version and net.subnet_of(allowed)  # type: ignore[arg-type]
+            for allowed in self._allow_nets
+        ):
+            return f"range {net} is not wholly inside an allowed range"
+        return None
+
+    def denied_networks(self) -> list[str]:
+        """Denied ranges, for nmap's ``--exclude`` when a range is scanned."""
+        return [str(net) for net in self._deny_nets]
+
+    def resolve(self, host: str, *, check_id: str = "", subject: str = "") -> list[str]:
+        """Addresses of ``host`` (a name or literal address), every one of them in scope.
+
+        Raises OutOfScope (recorded under ``subject``, default ``host``) if the name or any
+        address is out of scope, and Unresolvable if a name has no address.
+        """
+        subject = subject or host
+        if is_ip(host):
+            self._enforce(subject, self.address_problem(host), check_id)
+            return [host]
+        name = host.lower().rstrip(".")
+        denied = next((p for p in self._deny_names if fnmatch.fnmatchcase(name, p)), None)
+        if denied:
+            self._enforce(subject, f"{host} matches denied name {denied}", check_id)
+        with self._lock:
+            addresses = self._cache.get(name)
+        if addresses is None:
+            addresses = self._resolver(name)
+            if not addresses:
+                raise Unresolvable(f"{host} resolves to no address")
+            with self._lock:
+                addresses = self._cache.setdefault(name, addresses)
+        # An allowed name may resolve outside the allowed ranges, never into a denied one.
+        named = any(fnmatch.fnmatchcase(name, p) for p in self._allow_names)
+        for address in addresses:
+            problem = self._denied(address) or (None if named else self._not_allowed(address))
+            self._enforce(subject, problem and f"{host} resolves to {problem}", check_id)
+        return list(addresses)
+
+    def check_url(self, url: str, *, check_id: str = "") -> list[str]:
+        """Addresses of the URL's host, all in scope (see :meth:`resolve`)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            self._enforce(url, f"{url} is not an http(s) URL with a host", check_id)
+        return self.resolve(str(parts.hostname), check_id=check_id, subject=url)
+
+    def _enforce(self, target: str, problem: str | None, check_id: str) -> None:
+        if problem is None:
+            return
+        if self._on_refusal is not None:
+            self._on_refusal(
+                Refusal(target=target, reason=problem, check_id=check_id, at=time.time())
+            )
+        raise OutOfScope(problem)
+
+
+def _split(entries: Iterable[str]) -> tuple[list[Network], list[str]]:
+    nets: list[Network] = []
+    names: list[str] = []
+    for entry in entries:
+        try:
+            nets.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            names.append(entry.lower().rstrip("."))
+    return nets, names

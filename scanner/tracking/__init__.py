@@ -1,0 +1,1 @@
+"""Tracking: issues across runs (reconciliation, waivers, false positives) and run diffs."""

@@ -1,0 +1,327 @@
+"""The one HTTP helper: per-host sessions, scope-checked redirects, capped bodies, one fetch
+per URL.
+
+Checks never build their own clients. :class:`HttpClient` (one per host and run) follows redirects
+itself so that every hop passes the scope guard, streams bodies with a size cap and a total
+deadline, ignores proxy settings from the environment (a proxy would carry traffic out of scope),
+and caches plain GETs so that ten checks reading one page cause one request.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+import urllib3
+
+from scanner.core.errors import Inconclusive
+from scanner.core.memo import Memo
+from scanner.scope.guard import ScopeGuard
+from scanner.transport.net import remaining
+
+#: The deadline of the request running on this thread, read by every socket operation.
+_deadline = threading.local()
+
+
+class _DeadlineSocket:
+    """A socket whose every read and write waits no later than the current request's deadline.
+
+    urllib3 sets one timeout per socket operation, so a server that drips a byte a second (in the
+    headers or the body) would never trip it. Wrapping the connected socket makes the *total*
+    time of a request bounded by the check's deadline.
+    """
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self._timeout: float | None = sock.gettimeout()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+    def settimeout(self, value: float | None) -> None:
+        self._timeout = value
+        self._sock.settimeout(value)
+
+    def gettimeout(self) -> float | None:
+        return self._timeout
+
+    def _bound(self) -> None:
+        at = getattr(_deadline, "at", None)
+        if at is None:
+            return
+        left = at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the check's deadline passed during the HTTP exchange")
+        self._sock.settimeout(left if self._timeout is None else min(left, self._timeout))
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        self._bound()
+        return int(self._sock.recv_into(buffer, nbytes, flags))
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        self._bound()
+        return bytes(self._sock.recv(size, flags))
+
+    def send(self, data: bytes, flags: int = 0) -> int:
+        self._bound()
+        return int(self._sock.send(data, flags))
+
+    def sendall(self, data: bytes, flags: int = 0) -> None:
+        self._bound()
+        self._sock.sendall(data, flags)
+
+    def makefile(self, mode: str = "rb", buffering: int | None = None, **_: Any) -> Any:
+        # http.client reads the response through a file over the socket: make it read via us.
+        self._sock._io_refs += 1
+        raw = socket.SocketIO(self, "rb")  # type: ignore[arg-type]
+        return io.BufferedReader(raw, buffering or io.DEFAULT_BUFFER_SIZE)
+
+
+def _pin(conn: urllib3.connection.HTTPConnection) -> None:
+    """Connect to the address the scope guard checked for this request, not to whatever the
+    name resolves to now: a second lookup could answer differently (DNS rebinding) and carry the
+    request out of scope. The Host header, SNI and certificate name still use the URL's name."""
+    pinned = getattr(_deadline, "addresses", None)
+    if pinned:
+        conn._dns_host = pinned[0]  # urllib3's own field: the address connect() dials
+
+
+class _DeadlineHTTPConnection(urllib3.connection.HTTPConnection):
+    def connect(self) -> None:
+        _pin(self)
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _DeadlineHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        _pin(self)
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _DeadlineHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _DeadlineHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _DeadlineHTTPPool,
+            "https": _DeadlineHTTPSPool,
+        }
+
+
+#: Default cap on a response body, bytes.
+BODY_LIMIT = 1 << 20
+REDIRECTS = (301, 302, 303, 307, 308)
+
+# The scanner inspects certificates with its TLS checks; web checks must still read pages served
+# with bad certificates, so verification is off here on purpose and the warning is noise.
+warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """What one request returned, bounded.
+
+    Attributes:
+        url: the URL this response came from (the last hop).
+        status: the HTTP status code.
+        headers: every header as (name, value) pairs in order, names as sent.
+        body: the first bytes of the body, at most the cap.
+        truncated: True when the body was longer than the cap (or the deadline cut it).
+        redirects: the hops followed before this one, as (url, status).
+        refused_redirect: a redirect target the scope guard refused, else empty.
+    """
+
+    url: str
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    truncated: bool
+    redirects: tuple[tuple[str, int], ...] = ()
+    refused_redirect: str = ""
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or None."""
+        lower = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lower), None)
+
+    def header_all(self, name: str) -> list[str]:
+        """Every value of header ``name`` (e.g. each Set-Cookie)."""
+        lower = name.lower()
+        return [v for k, v in self.headers if k.lower() == lower]
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8, undecodable bytes replaced."""
+        return self.body.decode("utf-8", "replace")
+
+
+class HttpClient:
+    """One host's HTTP session for one run, shared by every check that talks to that host."""
+
+    def __init__(
+        self,
+        guard: ScopeGuard,
+        user_agent: str,
+        acquire: Callable[[float], bool],
+    ) -> None:
+        self._guard = guard
+        self._acquire = acquire
+        self._session = requests.Session()
+        self._session.trust_env = False  # no proxies, netrc or CA bundles from the environment
+        self._session.verify = False
+        self._session.headers["User-Agent"] = user_agent
+        for scheme in ("http://", "https://"):
+            self._session.mount(scheme, _DeadlineAdapter())
+        self._memo = Memo()
+        self._lock = threading.Lock()
+        self.requests_sent = 0
+        self.sent: Counter[tuple[str, str]] = Counter()  # (method, URL) -> requests
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._session.close()
+
+    def get(
+        self,
+        url: str,
+        deadline: float,
+        *,
+        check_id: str = "",
+        max_bytes: int = BODY_LIMIT,
+        follow: bool = True,
+    ) -> HttpResponse:
+        """GET ``url`` once per run (remembered, errors too), following in-scope redirects."""
+        return self._memo.get(
+            (follow, max_bytes, url),
+            lambda: self.fetch(
+                "GET", url, deadline, check_id=check_id, max_bytes=max_bytes, follow=follow
+            ),
+        )
+
+    def fetch(
+        self,
+        method: str,
+        url: str,
+        deadline: float,
+        *,
+        check_id: str = "",
+        max_bytes: int = BODY_LIMIT,
+        follow: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        """Send one request (no cache), following redirects in scope when ``follow``."""
+        hops: list[tuple[str, int]] = []
+        seen = {url}
+        while True:
+            response = self._one(method, url, deadline, check_id, max_bytes, headers)
+            location = response.header("Location")
+            if not (follow and response.status in REDIRECTS and location) or len(hops) >= 10:
+                return _with(response, hops)
+            nxt = urljoin(url, location)
+            if nxt in seen:  # a loop: stop at the hop that closes it
+                return _with(response, hops)
+            try:
+                self._guard.check_url(nxt, check_id=check_id)
+            except Exception:
+                return _with(response, hops, refused=nxt)
+            hops.append((url, response.status))
+            seen.add(nxt)
+            url = nxt
+            if response.status == 303:
+                method = "GET"
+
+    def _one(
+        self,
+        method: str,
+        url: str,
+        deadline: float,
+        check_id: str,
+        max_bytes: int,
+        headers: Mapping[str, str] | None,
+    ) -> HttpResponse:
+        addresses = self._guard.check_url(url, check_id=check_id)
+        if not self._acquire(deadline):
+            raise TimeoutError("rate limit: no request slot before the check's deadline")
+        timeout = min(10.0, remaining(deadline))
+        with self._lock:
+            self.requests_sent += 1
+            self.sent[(method, url)] += 1
+        _deadline.at, _deadline.addresses = deadline, addresses
+        try:
+            return self._exchange(method, url, timeout, max_bytes, deadline, headers)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise TimeoutError(f"the server stalled: {exc}") from None
+        except urllib3.exceptions.DecodeError as exc:
+            raise Inconclusive(f"the response body could not be decoded: {exc}") from None
+        except urllib3.exceptions.ProtocolError as exc:
+            raise ConnectionError(f"the connection broke during the response: {exc}") from None
+        finally:
+            _deadline.at, _deadline.addresses = None, None
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        timeout: float,
+        max_bytes: int,
+        deadline: float,
+        headers: Mapping[str, str] | None,
+    ) -> HttpResponse:
+        with self._session.request(
+            method,
+            url,
+            stream=True,
+            allow_redirects=False,
+            timeout=(timeout, timeout),
+            headers=dict(headers or {}),
+        ) as resp:
+            body = bytearray()
+            truncated = False
+            # Small decoded reads keep a compression bomb to one chunk's worth of memory.
+            for chunk in resp.raw.stream(16384, decode_content=True):
+                body += chunk
+                if len(body) > max_bytes:
+                    del body[max_bytes:]
+                    truncated = True
+                    break
+                if time.monotonic() >= deadline:
+                    truncated = True
+                    break
+            received = tuple((str(k), str(v)) for k, v in resp.raw.headers.items())
+            return HttpResponse(
+                url=url,
+                status=resp.status_code,
+                headers=received,
+                body=bytes(body),
+                truncated=truncated,
+            )
+
+
+def _with(response: HttpResponse, hops: list[tuple[str, int]], refused: str = "") -> HttpResponse:
+    return HttpResponse(
+        url=response.url,
+        status=response.status,
+        headers=response.headers,
+        body=response.body,
+        truncated=response.truncated,
+        redirects=tuple(hops),
+        refused_redirect=refused,
+    )

@@ -1,0 +1,358 @@
+"""SSH for on-site audits: one verified, authenticated connection per host per run.
+
+Every command of every check runs on a channel of the host's one transport. The host key is
+checked *before* any credential is sent, against the credential's known_hosts file and the keys
+pinned in the store (``scanner hostkeys approve``): every record of the presented key's type
+must match it. An unknown key is inconclusive (the reason carries its fingerprint and how to
+approve it); a key that differs from a record raises :class:`HostKeyChanged` and the login is
+aborted. Keys come from a key file, a password from an environment variable, or the agent when
+the inventory asks for it; never from a search of ``~/.ssh``. Output is capped per command (the
+channel is closed as soon as the cap is passed) and every wait ends at the deadline, with stdout
+and stderr drained together so a chatty command cannot deadlock the channel.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import paramiko
+
+from scanner.core.errors import Inconclusive
+from scanner.core.text import one_line
+from scanner.inventory.schema import Credential
+from scanner.transport.net import remaining
+
+#: Default cap on one command's output (stdout and stderr each).
+OUTPUT_LIMIT = 1 << 20
+#: The SSH port of on-site hosts.
+SSH_PORT = 22
+#: Reads of one channel per polling round, so a flood cannot keep the loop from its deadline.
+_READS_PER_ROUND = 16
+#: Host key algorithms that present a key of each type (RSA keys sign with SHA-2 today).
+_ALGORITHMS = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")}
+
+
+class HostKeyChanged(Exception):
+    """The host presented a key other than the one on record: nothing was sent."""
+
+    def __init__(self, host: str, expected: str, presented: str, source: str = "") -> None:
+        where = f" ({source})" if source else ""
+        super().__init__(
+            f"{host} presented host key {presented}, not the recorded {expected}{where}; the "
+            "login was aborted before any credential was sent (finding host.ssh-hostkey-changed)"
+        )
+        self.host, self.expected, self.presented, self.source = host, expected, presented, source
+
+
+class UnknownHostKey(Inconclusive):
+    """No known_hosts entry and no pin for the host: the key cannot be verified, nothing sent."""
+
+    def __init__(self, host: str, presented: str, hint: str) -> None:
+        super().__init__(
+            f"{host}'s host key {presented} is not in the credential's known_hosts and not "
+            f"pinned in the store; the scanner never accepts a key unseen and sent no "
+            f"credential. Fix: confirm the fingerprint with the entity, then {hint}"
+        )
+        self.host, self.presented = host, presented
+
+
+class LoginFailed(PermissionError):
+    """The host refused every credential offered (recorded as ``auth_failed``)."""
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """A host key on record.
+
+    Attributes:
+        key: the public key.
+        source: where it is recorded (``known_hosts FILE``, ``pinned by NAME``), for reasons.
+    """
+
+    key: paramiko.PKey
+    source: str
+
+
+@dataclass(frozen=True)
+class VerifiedHostKey:
+    """The key a host presented and the records it matched.
+
+    Attributes:
+        host: the name or address verified.
+        port: the SSH port.
+        fingerprint: ``ssh-ed25519 SHA256:...``.
+        sources: the records that matched it.
+    """
+
+    host: str
+    port: int
+    fingerprint: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What one command printed and returned, bounded.
+
+    Attributes:
+        command: the command as run (with ``sudo -n --`` when asked for).
+        exit_status: its exit status (-1 when it was cut off or ended by a signal).
+        stdout / stderr: the first bytes of each, at most the cap.
+        truncated: True when either was longer than the cap (the channel was closed then).
+        timed_out: True when the deadline cut the command off.
+        seconds: how long it ran.
+    """
+
+    command: str
+    exit_status: int
+    stdout: bytes
+    stderr: bytes
+    truncated: bool
+    seconds: float
+    timed_out: bool = False
+
+    @property
+    def text(self) -> str:
+        """stdout decoded as UTF-8, undecodable bytes replaced."""
+        return self.stdout.decode("utf-8", "replace")
+
+
+def fingerprint(key: paramiko.PKey) -> str:
+    """``ssh-ed25519 SHA256:...``, as OpenSSH prints it."""
+    return f"{key.get_name()} {key.fingerprint}"
+
+
+def known_hosts_keys(path: Path, names: Iterable[str], port: int = SSH_PORT) -> list[TrustedKey]:
+    """The keys ``path`` records for any of ``names`` (``[name]:port`` when not port 22)."""
+    try:
+        known = paramiko.HostKeys(str(path))
+    except OSError as exc:
+        raise Inconclusive(
+            f"the credential's known_hosts {path} cannot be read ({exc.strerror}). Fix: point "
+            "known_hosts at a readable file, or pin the key with `scanner hostkeys approve`."
+        ) from None
+    found: list[TrustedKey] = []
+    for name in dict.fromkeys(names):
+        entry = name if port == SSH_PORT else f"[{name}]:{port}"
+        for key in (known.lookup(entry) or {}).values():
+            if not any(t.key.asbytes() == key.asbytes() for t in found):
+                found.append(TrustedKey(key, f"known_hosts {path}"))
+    return found
+
+
+def verify_host_key(
+    host: str, port: int, key: paramiko.PKey, trusted: Sequence[TrustedKey], hint: str
+) -> VerifiedHostKey:
+    """Accept ``key`` only if every record of its type equals it; see the module docstring."""
+    presented = fingerprint(key)
+    same_type = [t for t in trusted if t.key.get_name() == key.get_name()]
+    for record in same_type:
+        if record.key.asbytes() != key.asbytes():
+            raise HostKeyChanged(host, fingerprint(record.key), presented, record.source)
+    if same_type:
+        return VerifiedHostKey(host, port, presented, tuple(t.source for t in same_type))
+    if trusted:  # recorded under another type, which the host no longer offers
+        raise HostKeyChanged(host, fingerprint(trusted[0].key), presented, trusted[0].source)
+    raise UnknownHostKey(host, presented, hint)
+
+
+def _start(
+    sock: socket.socket, host: str, deadline: float, prefer: Iterable[str]
+) -> paramiko.Transport:
+    """A transport past key exchange (no authentication), preferring the recorded key types
+    so a host with several keys presents the one on record (as OpenSSH's client does)."""
+    transport = paramiko.Transport(sock)
+    try:
+        wanted = [a for name in dict.fromkeys(prefer) for a in _ALGORITHMS.get(name, (name,))]
+        options = transport.get_security_options()
+        offered = list(options.key_types)
+        first = [a for a in wanted if a in offered]
+        if first:
+            options.key_types = tuple(first + [a for a in offered if a not in first])
+        wait = remaining(deadline)
+        transport.banner_timeout = transport.handshake_timeout = wait
+        transport.start_client(timeout=wait)
+        if not transport.is_active() or transport.host_key is None:
+            raise Inconclusive(f"{host}: the SSH handshake did not complete in time")
+    except BaseException:
+        transport.close()
+        raise
+    return transport
+
+
+def read_host_key(sock: socket.socket, host: str, deadline: float) -> paramiko.PKey:
+    """The key ``host`` presents, read without authenticating (``scanner hostkeys approve``)."""
+    transport = _start(sock, host, deadline, ())
+    try:
+        return transport.get_remote_server_key()
+    finally:
+        transport.close()
+
+
+class SshSession:
+    """One host's SSH connection for one run (thread-safe: channels are opened concurrently).
+
+    Made in two steps so the host key's verdict is known apart from the login's: the
+    constructor exchanges keys and verifies the host key (``host_key``); :meth:`login` then
+    offers the credential.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        host: str,
+        trusted: Sequence[TrustedKey],
+        deadline: float,
+        *,
+        port: int = SSH_PORT,
+        hint: str = "run `scanner hostkeys approve` for the host.",
+    ) -> None:
+        self.host = host
+        self._lock = threading.Lock()
+        self._transport = _start(sock, host, deadline, [t.key.get_name() for t in trusted])
+        try:
+            key = self._transport.get_remote_server_key()
+            self.host_key = verify_host_key(host, port, key, trusted, hint)
+        except BaseException:
+            self._transport.close()
+            raise
+
+    def login(self, credential: Credential, base_dir: Path, deadline: float) -> None:
+        """Authenticate with ``credential``: its key file, then the agent if asked, then the
+        password from its environment variable. Raises LoginFailed naming every refusal."""
+        try:
+            self._transport.auth_timeout = remaining(deadline)
+            self._authenticate(credential, base_dir)
+            remaining(deadline)
+        except BaseException:
+            self._transport.close()
+            raise
+
+    def _authenticate(self, credential: Credential, base_dir: Path) -> None:
+        user = credential.username
+        failures = []
+        if credential.key_file is not None:
+            path = base_dir / credential.key_file  # an absolute key_file stays itself
+            try:
+                key = paramiko.PKey.from_path(path)
+                self._transport.auth_publickey(user, key)
+            except paramiko.AuthenticationException as exc:
+                failures.append(f"key {path.name}: {exc}")
+            except (OSError, ValueError, paramiko.SSHException) as exc:
+                failures.append(f"key file {path} cannot be used: {exc}")
+        if not self._transport.is_authenticated() and credential.use_agent:
+            for key in paramiko.Agent().get_keys():
+                try:
+                    self._transport.auth_publickey(user, key)
+                    break
+                except paramiko.AuthenticationException as exc:
+                    failures.append(f"agent key {key.get_name()}: {exc}")
+        if not self._transport.is_authenticated() and credential.password_env:
+            password = os.environ.get(credential.password_env)
+            if password is None:  # never send an empty password in its place
+                failures.append(f"${credential.password_env} is not set")
+            else:
+                try:
+                    self._transport.auth_password(user, password)
+                except paramiko.AuthenticationException as exc:
+                    failures.append(f"password from ${credential.password_env}: {exc}")
+        if not self._transport.is_authenticated():
+            raise LoginFailed(
+                f"{self.host}: login as {user} failed ({'; '.join(failures) or 'no method'}). "
+                "Fix: check the credential with the entity (the host key was verified)."
+            )
+
+    def run(
+        self, command: str, deadline: float, *, sudo: bool = False, limit: int = OUTPUT_LIMIT
+    ) -> CommandResult:
+        """Run one read-only command on its own channel; output capped, ended by the deadline."""
+        full = f"sudo -n -- {command}" if sudo else command
+        started = time.monotonic()
+        with self._lock:
+            channel = self._transport.open_session(timeout=remaining(deadline))
+        out, err = bytearray(), bytearray()
+        timed_out = truncated = False
+        # paramiko waits for the answer to the exec request without a timeout: a host that
+        # never answers would hold the check past its deadline, so closing the channel then
+        # ends the wait.
+        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), channel.close)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            try:
+                channel.exec_command(full)
+            except paramiko.SSHException:
+                if time.monotonic() < deadline:
+                    raise
+                raise TimeoutError(f"`{full}` was not started before the deadline") from None
+            finally:
+                watchdog.cancel()
+            while True:
+                progressed = _drain(channel, out, err)
+                if len(out) > limit or len(err) > limit:
+                    truncated = True  # stop here: the rest is not worth the wait or the memory
+                    break
+                # Done when the server said EOF (all output sent) and the exit status, and
+                # nothing is left to read. The exit status alone is not enough: it can come
+                # before the last output does (seen here as a read missing its last lines).
+                if (
+                    channel.exit_status_ready()
+                    and (channel.eof_received or channel.closed)
+                    and not channel.recv_ready()
+                    and not channel.recv_stderr_ready()
+                ):
+                    break
+                if time.monotonic() >= deadline:
+                    timed_out = True
+                    break
+                if not progressed:
+                    time.sleep(0.01)
+            status = -1 if truncated or timed_out else channel.recv_exit_status()
+        finally:
+            channel.close()
+        return CommandResult(
+            full,
+            status,
+            bytes(out[:limit]),
+            bytes(err[:limit]),
+            truncated,
+            time.monotonic() - started,
+            timed_out,
+        )
+
+    def close(self) -> None:
+        """Close the transport."""
+        self._transport.close()
+
+
+def _drain(channel: paramiko.Channel, out: bytearray, err: bytearray) -> bool:
+    """Read some of what is ready on both streams; True if anything came."""
+    progressed = False
+    for _ in range(_READS_PER_ROUND):
+        if not channel.recv_ready():
+            break
+        chunk = channel.recv(65536)
+        progressed = progressed or bool(chunk)
+        out += chunk
+    for _ in range(_READS_PER_ROUND):
+        if not channel.recv_stderr_ready():
+            break
+        chunk = channel.recv_stderr(65536)
+        progressed = progressed or bool(chunk)
+        err += chunk
+    return progressed
+
+
+def describe(result: CommandResult) -> str:
+    """One line about a command's outcome, for reasons and evidence."""
+    return one_line(
+        f"`{result.command}` exited {result.exit_status}: "
+        f"{result.stderr.decode('utf-8', 'replace')}",
+        300,
+    )
