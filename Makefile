@@ -34,6 +34,7 @@ demo: lab-start
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check scanner checks
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: setup
 	$(VENV)/bin/mypy

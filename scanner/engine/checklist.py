@@ -13,13 +13,13 @@ arrive on the target (:attr:`scanner.core.models.Target.answer`, see :mod:`scann
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-import checks as builtin_checks  # for its folder only: no check module is imported by name
 from scanner.core.errors import UserError
 from scanner.core.models import Answer, AnswerValue, AssetKind, Finding, Mode, Severity, Target
 from scanner.engine.check import (
@@ -258,7 +258,7 @@ def is_question(check_kinds: Iterable[AssetKind]) -> bool:
 def builtin_questions() -> tuple[Question, ...]:
     """The questions shipped in ``checks/management/`` (for renderers that need their texts);
     invalid files are left out here: the registry reports them."""
-    folder = Path(builtin_checks.__path__[0]) / FAMILY
+    folder = Path(importlib.import_module("checks").__path__[0]) / FAMILY  # the built-ins' data
     return tuple(q for q, _ in load_questions(folder)[0])
 
 

@@ -14,14 +14,13 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from scanner import __version__
 from scanner.core.memo import Memo
 from scanner.core.models import Target
 from scanner.engine.check import Inconclusive, UndeclaredCommand, declares
-from scanner.inventory.schema import Credential
 from scanner.scope.guard import ScopeGuard
 from scanner.transport.http import BODY_LIMIT, HttpClient, HttpResponse
 from scanner.transport.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
@@ -34,6 +33,9 @@ from scanner.transport.ssh import (
     VerifiedHostKey,
     known_hosts_keys,
 )
+
+if TYPE_CHECKING:
+    from scanner.inventory.schema import Credential  # only its type: api loads no schema
 
 T = TypeVar("T")
 

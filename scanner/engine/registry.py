@@ -23,12 +23,19 @@ from types import ModuleType
 
 from pydantic import ValidationError
 
-import checks as builtin_checks
 from scanner.engine.check import Check, CheckMeta
 from scanner.engine.checklist import FAMILY as CHECKLIST_FAMILY
 from scanner.engine.checklist import description, load_questions, question_check
 
 ENTRY_POINT_GROUP = "scanner.checks"
+#: The built-in checks, a package loaded by name like any plugin (scanner never imports it).
+BUILTIN_PACKAGE = "checks"
+
+
+def builtin_folder() -> Path:
+    """The folder of the built-in checks package."""
+    package = importlib.import_module(BUILTIN_PACKAGE)
+    return Path(package.__path__[0])
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ def discover(extra_dirs: Iterable[Path] = (), *, entry_points: bool = True) -> R
     registry = Registry()
     for name, module in _builtin_modules(registry):
         _collect(registry, module, f"builtin {name}")
-    _add_questions(registry, Path(builtin_checks.__path__[0]) / CHECKLIST_FAMILY)
+    _add_questions(registry, builtin_folder() / CHECKLIST_FAMILY)
     if entry_points:
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = ep.dist.name if ep.dist else "unknown package"
@@ -117,7 +124,7 @@ def discover(extra_dirs: Iterable[Path] = (), *, entry_points: bool = True) -> R
 
 
 def _builtin_modules(registry: Registry) -> Iterator[tuple[str, ModuleType]]:
-    for info in pkgutil.walk_packages(builtin_checks.__path__, "checks."):
+    for info in pkgutil.walk_packages([str(builtin_folder())], f"{BUILTIN_PACKAGE}."):
         if info.ispkg:
             continue
         try:

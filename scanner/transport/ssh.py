@@ -20,13 +20,16 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import paramiko
 
 from scanner.core.errors import Inconclusive
 from scanner.core.text import one_line
-from scanner.inventory.schema import Credential
 from scanner.transport.net import remaining
+
+if TYPE_CHECKING:
+    from scanner.inventory.schema import Credential  # only its type: api loads no schema
 
 #: Default cap on one command's output (stdout and stderr each).
 OUTPUT_LIMIT = 1 << 20
