@@ -153,13 +153,27 @@ class Store:
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.writer.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # The coordinator and every worker open the store when they start: on a new
-                # database the first migrates while the others wait here, then find it done.
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+        with self.writer.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite adds a constraint by recreating the table (copy, drop, rename): with
+                # foreign keys on, dropping the old table would orphan the rows referring to it.
+                # The pragma is ignored inside a transaction, so it goes before BEGIN.
+                _sqlite_pragma(conn, "foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    if conn.dialect.name == "postgresql":
+                        # The coordinator and every worker open the store when they start: on a
+                        # new database the first migrates while the others wait here, then
+                        # find it done.
+                        conn.execute(
+                            text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                        )
+                    config.attributes["connection"] = conn
+                    command.upgrade(config, "head")
+            finally:
+                if sqlite:
+                    _sqlite_pragma(conn, "foreign_keys=ON")
 
     def _schema_revision(self) -> str | None:
         """The store's Alembic revision, or None for a new or unversioned database."""
@@ -529,6 +543,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_pragma(conn: Connection, pragma: str) -> None:
+    # On the driver's connection: through SQLAlchemy the statement would first begin a
+    # transaction (autobegin), inside which SQLite ignores some pragmas.
+    conn.connection.driver_connection.execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]
 
 
 def _sqlite_begin_immediate(conn: Connection) -> None:

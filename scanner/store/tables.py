@@ -1,10 +1,19 @@
-"""The store's tables, as SQLAlchemy Core metadata. Migrations in ``migrations/`` create them."""
+"""The store's tables, as SQLAlchemy Core metadata. Migrations in ``migrations/`` create them.
+
+Every column that holds a lifecycle value (a run's status, an attempt's status, an issue's state,
+a notice item's risk level) carries a named CHECK constraint built from its enum, so the database
+refuses a value the code does not know; migration 0008 adds the same constraints to existing
+stores, and a test compares the two.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Float,
     ForeignKey,
@@ -18,7 +27,28 @@ from sqlalchemy import (
 )
 from sqlalchemy import false as sa_false
 
+from scanner.core.lifecycle import IssueState, RiskLevel, RunStatus
+from scanner.core.models import AttemptStatus
+
 metadata = MetaData()
+
+
+def one_of(column: str, values: Iterable[str], *, nullable: bool = False) -> str:
+    """The SQL of a CHECK that ``column`` holds one of ``values`` (or NULL, with ``nullable``)."""
+    values = list(values)
+    if any("'" in v for v in values):
+        raise ValueError(f"a quote in the allowed values of {column}: {values!r}")
+    listed = ", ".join(f"'{v}'" for v in values)
+    check = f"{column} IN ({listed})"
+    return f"{column} IS NULL OR {check}" if nullable else check
+
+
+def allowed(
+    table: str, column: str, values: Iterable[str], *, nullable: bool = False
+) -> CheckConstraint:
+    """The CHECK constraint ``ck_<table>_<column>``: ``column`` holds one of ``values``."""
+    return CheckConstraint(one_of(column, values, nullable=nullable), name=f"ck_{table}_{column}")
+
 
 runs = Table(
     "runs",
@@ -29,7 +59,7 @@ runs = Table(
     Column("inventory", Text, nullable=False),
     Column("inventory_sha256", String(64), nullable=False),
     Column("scanner_version", String(40), nullable=False),
-    Column("status", String(20), nullable=False),  # running, completed, failed, interrupted
+    Column("status", String(20), nullable=False),
     Column("started_at", Float, nullable=False),
     Column("finished_at", Float),
     Column("note", Text, nullable=False, server_default=""),
@@ -37,6 +67,7 @@ runs = Table(
     Column("inventory_text", Text, nullable=False, server_default=""),
     # A verification rescan's (entity, asset, check) triples, so that --resume keeps to them.
     Column("restricted_to", JSON),
+    allowed("runs", "status", RunStatus),
 )
 
 hosts = Table(
@@ -75,6 +106,7 @@ attempts = Table(
     Column("started_at", Float, nullable=False),
     Column("duration", Float, nullable=False),
     UniqueConstraint("run_id", "key", name="uq_attempts_run_key"),
+    allowed("attempts", "status", AttemptStatus),
     Index("ix_attempts_run_check_asset", "run_id", "check_id", "entity_id", "asset_id"),
 )
 
@@ -130,6 +162,7 @@ issues = Table(
     Column("waiver_until", Float),
     Index("ix_issues_entity_state", "entity_id", "state"),
     Index("ix_issues_target", "entity_id", "asset_id", "check_id"),
+    allowed("issues", "state", IssueState),
 )
 
 issue_events = Table(
@@ -145,6 +178,8 @@ issue_events = Table(
     Column("actor", Text, nullable=False, server_default="scanner"),
     Index("ix_issue_events_issue", "issue_id"),
     Index("ix_issue_events_run", "run_id"),
+    allowed("issue_events", "from_state", IssueState, nullable=True),  # NULL: first seen
+    allowed("issue_events", "to_state", IssueState),
 )
 
 notices = Table(
@@ -168,6 +203,7 @@ notice_items = Table(
     Column("level", String(10), nullable=False),
     Column("score", Float, nullable=False),
     Index("ix_notice_items_issue", "issue_id"),
+    allowed("notice_items", "level", RiskLevel),
 )
 
 host_keys = Table(
