@@ -80,3 +80,12 @@ def test_english_needs_no_catalog() -> None:
     assert catalogs.translations("zh-CN").gettext("Network Security Rectification Notice") == (
         "网络安全隐患整改通知书"
     )
+
+
+def test_a_documents_own_translations_come_after_the_catalogs() -> None:
+    title = "Network Security Rectification Notice"
+    translate = catalogs.translator("zh-CN", {title: "not used", "Only here": "仅在此处"})
+    assert translate(title) == "网络安全隐患整改通知书"  # the catalog wins
+    assert translate("Only here") == "仅在此处"
+    assert translate("Nowhere") == "Nowhere"
+    assert catalogs.translator("en", {})("Only here") == "Only here"
