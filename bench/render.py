@@ -23,7 +23,9 @@ from datetime import UTC, date, datetime, timedelta
 from _common import peak_rss_mb
 
 from reports.render import LANGUAGES, render_notice
-from scanner.core.documents import LEVELS, Contact, Notice, NoticeItem
+from scanner.core.documents import Contact, Notice, NoticeItem
+from scanner.core.lifecycle import LEVELS
+from scanner.engine.checklist import question_translations
 from scanner.engine.registry import discover
 from scanner.notices import regimes
 
@@ -87,6 +89,7 @@ def build(n_entities: int, n_items: int) -> list[Notice]:
                 window_end=datetime(2026, 3, 3, 9, 15, tzinfo=UTC),
                 run_id=1,
                 reply_by=issued + timedelta(days=90),
+                translations=question_translations(c.cls for c in checks),
             )
         )
     return notices

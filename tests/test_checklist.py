@@ -14,20 +14,22 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from reports.extract import checks_catalog
-from reports.render import translations
+from reports.catalogs import translations, translator
+from reports.render import render_notice
 from scanner.app.catalogue import catalogue_markdown
 from scanner.app.runs import execute_run, load_registry, preflight
 from scanner.cli.main import main
 from scanner.core.errors import UserError
 from scanner.core.models import AssetKind, Mode
 from scanner.engine.answers import template
-from scanner.engine.checklist import ChecklistQuestion, load_questions
+from scanner.engine.checklist import ChecklistQuestion, load_questions, question_translations
 from scanner.engine.plan import select_checks
 from scanner.engine.registry import discover
 from scanner.inventory.schema import load_inventory
+from scanner.notices.build import issue_notices
 from scanner.store import Store
 from scanner.tracking.issues import list_issues
+from scripts.extract_messages import checks_catalog
 from tests.helpers import write
 
 QUESTIONS = [
@@ -166,7 +168,12 @@ def test_catalogue_documents_each_question() -> None:
 
 
 def test_zh_cn_texts_come_from_the_yaml_not_the_catalogs() -> None:
-    zh = translations("zh-CN").gettext
+    # The notice carries them (question_translations, filled by scanner.notices.build).
+    own = question_translations(c.cls for c in discover(entry_points=False).sorted())
+    zh = translator("zh-CN", own["zh-CN"])
+    assert translations("zh-CN").gettext("Users cannot delete their accounts") == (
+        "Users cannot delete their accounts"
+    )
     assert (
         zh("Network logs not kept for at least six months")
         == "网络日志留存不少于六个月的要求未落实"
@@ -175,8 +182,19 @@ def test_zh_cn_texts_come_from_the_yaml_not_the_catalogs() -> None:
     assert translations("en").gettext("Users cannot delete their accounts") == (
         "Users cannot delete their accounts"
     )
-    # extract.py leaves questions out of checks.pot: the lead translates nothing twice.
+    # the extractor leaves questions out of checks.pot: the lead translates nothing twice.
     assert not [m.id for m in checks_catalog() if "delete their accounts" in str(m.id)]
+
+
+def test_a_notice_brings_its_questions_translations(tmp_path: Path, db_url: str) -> None:
+    store, run_id = run(inventory(tmp_path), db_url)
+    (notice,) = issue_notices(store, run_id, discover(entry_points=False))
+    assert notice.translations["zh-CN"]["Network logs not kept for at least six months"] == (
+        "网络日志留存不少于六个月的要求未落实"
+    )
+    html = render_notice(notice, "html", "zh-CN").decode("utf-8")
+    assert "网络日志留存不少于六个月的要求未落实" in html
+    assert "Network logs not kept" not in html
 
 
 QUESTION = """\

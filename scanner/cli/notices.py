@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from reports.formats import REGISTRY
 from reports.render import FORMATS, LANGUAGES, closure_letter, render_notice, render_summary
 from scanner.app.verify import verify_notice
 from scanner.cli.progress import RichProgress
@@ -18,7 +19,7 @@ from scanner.notices.build import build_summary, issue_notices, issue_risk, run_
 from scanner.store import Store
 from scanner.tracking.issues import list_issues
 
-SUFFIX = {"html": "html", "md": "md", "pdf": "pdf", "json": "json", "csv": "csv"}
+SUFFIX = {name: f.extension for name, f in REGISTRY.items()}  # each format names its own
 
 
 def _choices(value: str, allowed: tuple[str, ...], option: str) -> list[str]:

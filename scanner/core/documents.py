@@ -1,6 +1,6 @@
 """The documents the scanner issues, as plain data: rectification notices and campaign summaries.
 
-:mod:`scanner.notices.build` builds them from the store; :mod:`reports.render` turns them into HTML,
+:mod:`scanner.notices.build` builds them from the store; :mod:`reports` turns them into HTML,
 Markdown, PDF, JSON and CSV in each language. Keeping them as frozen data between the two means
 templates never query the store, and tests can render a document built by hand.
 Every text field that came from a target (evidence, locations) is already cleaned of control
@@ -9,10 +9,11 @@ characters; templates must still escape it (autoescape is on).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-LEVELS = ("high", "medium", "low")
+from scanner.core.lifecycle import LEVELS
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,10 @@ class Notice:
         run_id: the run the notice comes from.
         status: issued, partially_rectified, rectified or overdue (derived from the items).
         reply_by: the day the entity's rectification report is due (the latest deadline).
+        translations: per language, English texts of the items mapped to their text in that
+            language, for texts that carry their own translations instead of being in the
+            report catalogs (the management checklist's questions, translated in their YAML).
+            The renderers look a text up in the catalogs first, then here.
     """
 
     number: str
@@ -113,6 +118,7 @@ class Notice:
     run_id: int
     status: str = "issued"
     reply_by: date | None = None
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
 
     def counts(self) -> dict[str, int]:
         """Items per risk level, every level present."""

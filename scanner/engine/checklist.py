@@ -12,8 +12,6 @@ arrive on the target (:attr:`scanner.core.models.Target.answer`, see :mod:`scann
 
 from __future__ import annotations
 
-import functools
-import importlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -254,20 +252,18 @@ def is_question(check_kinds: Iterable[AssetKind]) -> bool:
     return AssetKind.CHECKLIST in tuple(check_kinds)
 
 
-@functools.cache
-def builtin_questions() -> tuple[Question, ...]:
-    """The questions shipped in ``checks/management/`` (for renderers that need their texts);
-    invalid files are left out here: the registry reports them."""
-    folder = Path(importlib.import_module("checks").__path__[0]) / FAMILY  # the built-ins' data
-    return tuple(q for q, _ in load_questions(folder)[0])
-
-
-def translated_texts(lang: str) -> dict[str, str]:
-    """The built-in questions' English titles and remediation texts, mapped to their text in
-    ``lang``: notices translate check texts by their English, and questions carry their own
-    translations in their YAML instead of the gettext catalogs."""
-    texts: dict[str, str] = {}
-    for question in builtin_questions():
-        for text in (question.title, question.remediation):
-            texts[text.en] = text.get(lang)
+def question_translations(checks: Iterable[type[Check]]) -> dict[str, dict[str, str]]:
+    """For the checklist questions among ``checks``: per language other than English, each
+    English title and remediation text mapped to its text in that language. Documents carry
+    these to the renderers: notices translate check texts by their English, and questions bring
+    their own translations (their YAML) instead of being in the report catalogs."""
+    texts: dict[str, dict[str, str]] = {}
+    for check in checks:
+        if not issubclass(check, ChecklistQuestion):
+            continue
+        for lang in LANGUAGES:
+            if lang == "en":
+                continue
+            for text in (check.question.title, check.question.remediation):
+                texts.setdefault(lang, {})[text.en] = text.get(lang)
     return texts

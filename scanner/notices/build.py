@@ -2,7 +2,7 @@
 
 After a run, each entity with active issues seen in that run gets one notice (one per entity and
 run): a stable number in the campaign's sequence, its items ranked by risk, and a deadline per
-item fixed the first time the item appears on a notice. Rendering is :mod:`reports.render`'s job;
+item fixed the first time the item appears on a notice. Rendering is :mod:`reports`' job;
 this module only makes :mod:`scanner.core.documents` objects. The inventory used is the copy stored
 with the run, so a notice always describes the campaign as it was inspected.
 """
@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from scanner.core.documents import (
-    LEVELS,
     Contact,
     EntityLine,
     HistoryPoint,
@@ -28,7 +27,9 @@ from scanner.core.documents import (
     Summary,
 )
 from scanner.core.errors import UserError
+from scanner.core.lifecycle import LEVELS
 from scanner.core.models import MANAGEMENT_ASSET
+from scanner.engine.checklist import question_translations
 from scanner.engine.registry import Registry
 from scanner.inventory.schema import Entity, LoadedInventory, inventory_from_text
 from scanner.notices import regimes
@@ -224,6 +225,9 @@ def build_notice(
         window_end=datetime.fromtimestamp(run["finished_at"] or run["started_at"], UTC),
         run_id=head["run_id"],
         reply_by=max((i.deadline for i in items), default=None),
+        translations=question_translations(
+            registry.checks[i.check_id].cls for i in items if i.check_id in registry.checks
+        ),
     )
     return replace(notice, status=notice_status(notice.items))
 
@@ -296,7 +300,7 @@ def build_summary(
         sectors[line.sector][0] += 1
         sectors[line.sector][1] += sum(line.counts.values())
         sectors[line.sector][2] += line.counts["high"]
-    totals = {level: sum(line.counts[level] for line in lines) for level in LEVELS}
+    totals: dict[str, int] = {level: sum(line.counts[level] for line in lines) for level in LEVELS}
     worst = sorted(
         ((e, a, h, t) for (e, a), (h, t) in by_asset.items()),
         key=lambda w: (-w[2], -w[3], w[0], w[1]),

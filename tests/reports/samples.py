@@ -258,3 +258,25 @@ def sample_summary() -> Summary:
         escalation=(entities[0],),
         history=history,
     )
+
+
+#: The texts of the tiny notice's item, which it carries its own translations of (as notices
+#: do for the management checklist's questions).
+TINY_TITLE = "Example weakness <b>not markup</b>"
+TINY_REMEDIATION = "Fix the example weakness."
+TINY_TRANSLATIONS = {
+    "zh-CN": {TINY_TITLE: "示例问题 <b>不是标记</b>", TINY_REMEDIATION: "修复示例问题。"}
+}
+
+
+def tiny_notice() -> Notice:
+    """A notice of one item whose texts are in no catalog: they come with the notice."""
+    notice = sample_notice()
+    item = dataclasses.replace(
+        notice.items[0],
+        check_id="example.weakness",
+        title=TINY_TITLE,
+        remediation=TINY_REMEDIATION,
+        evidence='=cmd|" /C calc"!A0',
+    )
+    return dataclasses.replace(notice, items=(item,), translations=TINY_TRANSLATIONS)

@@ -3,7 +3,7 @@
 Checks are added all the time; each one's title and remediation text must be translated before
 it can appear on a Chinese notice. When this fails:
 
-    .venv/bin/python reports/extract.py     # updates locale/*.pot and the .po files
+    .venv/bin/python -m scripts.extract_messages   # updates locale/*.pot and the .po files
 
 then translate the new (empty) and fuzzy entries in reports/locale/zh_CN/LC_MESSAGES/*.po.
 """
@@ -14,10 +14,12 @@ import re
 
 import pytest
 
-from reports import extract, render
+from reports import catalogs
+from scanner.engine.checklist import question_translations
 from scanner.engine.registry import discover
+from scripts import extract_messages as extract
 
-FIX = "run `.venv/bin/python reports/extract.py`, then translate the entries in {path}"
+FIX = "run `.venv/bin/python -m scripts.extract_messages`, then translate the entries in {path}"
 
 
 @pytest.mark.parametrize("domain", extract.DOMAINS)
@@ -33,11 +35,13 @@ def test_every_message_has_a_zh_cn_translation(domain: str) -> None:
 
 
 def test_every_check_title_and_remediation_is_translated() -> None:
-    zh = render.translations("zh-CN")
     registry = discover(entry_points=False)
+    # The questions' texts come with the notices (their YAML), the others from the catalogs.
+    own = question_translations(check.cls for check in registry.sorted())
+    zh = catalogs.translator("zh-CN", own["zh-CN"])
     for check in registry.sorted():
         for text in (check.meta.title, check.meta.remediation):
-            assert zh.gettext(text) != text, (
+            assert zh(text) != text, (
                 f"{check.id}: no zh-CN translation for {text[:70]!r}. Fix: "
                 + FIX.format(path="reports/locale/zh_CN/LC_MESSAGES/checks.po")
             )
@@ -46,7 +50,7 @@ def test_every_check_title_and_remediation_is_translated() -> None:
 def test_catalogs_are_up_to_date() -> None:
     stale = [p.relative_to(extract.ROOT).as_posix() for p in extract.stale()]
     assert not stale, (
-        f"out of date: {', '.join(stale)}. Fix: run `.venv/bin/python reports/extract.py`"
+        f"out of date: {', '.join(stale)}. Fix: run `.venv/bin/python -m scripts.extract_messages`"
     )
 
 
@@ -69,10 +73,19 @@ def test_no_compiled_catalog_is_kept() -> None:
 
 
 def test_english_needs_no_catalog() -> None:
-    en = render.translations("en")
+    en = catalogs.translations("en")
     assert en.gettext("Network Security Rectification Notice") == (
         "Network Security Rectification Notice"
     )
-    assert render.translations("zh-CN").gettext("Network Security Rectification Notice") == (
+    assert catalogs.translations("zh-CN").gettext("Network Security Rectification Notice") == (
         "网络安全隐患整改通知书"
     )
+
+
+def test_a_documents_own_translations_come_after_the_catalogs() -> None:
+    title = "Network Security Rectification Notice"
+    translate = catalogs.translator("zh-CN", {title: "not used", "Only here": "仅在此处"})
+    assert translate(title) == "网络安全隐患整改通知书"  # the catalog wins
+    assert translate("Only here") == "仅在此处"
+    assert translate("Nowhere") == "Nowhere"
+    assert catalogs.translator("en", {})("Only here") == "Only here"

@@ -25,7 +25,8 @@ import pytest
 from jinja2 import StrictUndefined, UndefinedError
 from PIL import Image  # installed with WeasyPrint
 
-from reports import render
+from reports import render, templating
+from reports.context import notice_context
 from reports.render import (
     CLOSURE_FORMATS,
     FORMATS,
@@ -46,6 +47,7 @@ from tests.reports.samples import (
 )
 
 HERE = Path(__file__).resolve().parent
+REPORTS = Path(render.__file__).resolve().parent
 GOLDEN = HERE / "golden"
 OUT = HERE / "out"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -141,14 +143,14 @@ def test_closure_golden(fmt: str, lang: str) -> None:
 )
 def test_json_validates_against_its_schema(schema: str, document: Any, lang: str) -> None:
     validator_class = jsonschema.Draft202012Validator
-    spec = json.loads((render.HERE / schema).read_text(encoding="utf-8"))
+    spec = json.loads((REPORTS / schema).read_text(encoding="utf-8"))
     validator_class.check_schema(spec)
     errors = [e.message for e in validator_class(spec).iter_errors(json.loads(document(lang)))]
     assert not errors
 
 
 def test_schema_rejects_a_wrong_document() -> None:
-    spec = json.loads((render.HERE / "notice.schema.json").read_text(encoding="utf-8"))
+    spec = json.loads((REPORTS / "notice.schema.json").read_text(encoding="utf-8"))
     data = json.loads(render_notice(sample_notice(), "json", "en"))
     data["items"][0]["level"] = "severe"
     del data["number"]
@@ -174,13 +176,13 @@ def test_unknown_format_and_language_name_the_choices() -> None:
 
 
 def test_every_template_is_rendered_by_these_tests() -> None:
-    on_disk = {p.name for p in render.TEMPLATES.iterdir() if p.suffix in {".html", ".md"}}
-    assert on_disk == set(render.TEMPLATE_NAMES)
+    on_disk = {p.name for p in templating.TEMPLATES.iterdir() if p.suffix in {".html", ".md"}}
+    assert on_disk == set(templating.TEMPLATE_NAMES)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_environment_is_strict_and_escapes_html_only(lang: str) -> None:
-    env = render.environment(lang)
+    env = templating.environment(lang)
     assert env.undefined is StrictUndefined
     assert env.is_async is False
     html = env.get_template("notice.html")
@@ -189,9 +191,9 @@ def test_environment_is_strict_and_escapes_html_only(lang: str) -> None:
     assert md.environment.autoescape("notice.md") is False  # type: ignore[operator]
 
 
-@pytest.mark.parametrize("name", render.TEMPLATE_NAMES)
+@pytest.mark.parametrize("name", templating.TEMPLATE_NAMES)
 def test_a_missing_field_is_an_error_not_an_empty_cell(name: str) -> None:
-    template = render.environment("en").get_template(name)
+    template = templating.environment("en").get_template(name)
     with pytest.raises(UndefinedError):
         template.render({})
 
@@ -200,8 +202,8 @@ def test_a_missing_attribute_is_an_error() -> None:
     class Partial:
         number = "X-1"
 
-    template = render.environment("zh-CN").get_template("notice.html")
-    context = render._notice_context(sample_notice(), "zh-CN")
+    template = templating.environment("zh-CN").get_template("notice.html")
+    context = notice_context(sample_notice(), "zh-CN")
     context["notice"] = Partial()
     with pytest.raises(UndefinedError, match=r"issued|authority|entity_name"):
         template.render(context)

@@ -1,0 +1,1 @@
+"""Tests of each output format module, and of the registry that names them."""
