@@ -54,7 +54,6 @@ subjectAltName = IP:{address}
 subjectKeyIdentifier = hash
 """
 
-
 _OPENSSL_REQ: Final = ("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-sha256")
 
 

@@ -14,6 +14,7 @@ from tests.lab.system import make_dir, write_file
 
 
 def vsftpd(state_dir: Path, variant: str, address: str) -> DaemonSpec:
+    """vsftpd of the ``variant`` host (weak or hardened) on ``address``:21."""
     base = make_dir(state_dir / f"vsftpd-{variant}")
     empty = make_dir(base / "empty", 0o755)
     common = (

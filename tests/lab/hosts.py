@@ -241,4 +241,5 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
 
 
 def endpoints() -> list[tuple[Host, Service]]:
+    """Every (host, service) pair of the lab, in table order."""
     return [(h, s) for h in LAB_HOSTS.values() for s in h.services]

@@ -27,8 +27,8 @@ from tests.lab.system import DAEMON_ENV, REPO_ROOT, LabError, say
 MODBUS_SERVER_SCRIPT: Final = Path(__file__).resolve().with_name("modbus_server.py")
 PYMODBUS_VERSION: Final = "3.8.6"
 
-
-# Modbus data served by the ot host (modbus_server.py imports these; tests assert on them).
+# Modbus data served by the ot host (modbus_server.py reads them through lab.py; tests assert
+# on them).
 MODBUS_UNIT_ID: Final = 1
 MODBUS_HOLDING_REGISTERS: Final = (1200, 345, 6789, 42, 0, 1, 2, 3, 4, 5)
 MODBUS_IDENTITY: Final[Mapping[str, str]] = MappingProxyType(
@@ -41,7 +41,6 @@ MODBUS_IDENTITY: Final[Mapping[str, str]] = MappingProxyType(
         "ModelName": "LP-1",
     }
 )
-
 
 _SETPRIV_NOBODY: Final = (
     "setpriv",
@@ -110,6 +109,7 @@ def _modbus_runtime(python: str) -> tuple[str, dict[str, str]]:
 
 
 def modbus(python: str) -> DaemonSpec:
+    """The ot host's Modbus server on port 502, as nobody (see :func:`_modbus_runtime`)."""
     interpreter, env = _modbus_runtime(python)
     return DaemonSpec(
         "modbus",

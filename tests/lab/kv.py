@@ -18,11 +18,11 @@ from tests.lab.system import make_dir, write_file
 
 _REDIS: Final = "/usr/bin/redis-server"
 
-
 WEAK_REDIS_DEFAULT_PASSWORD: Final = "foobared"  # the sample requirepass of redis.conf
 
 
 def redis(state_dir: Path, variant: str, address: str, password: str | None) -> DaemonSpec:
+    """redis of the ``variant`` host on ``address``:6379; no password means no auth at all."""
     base = make_dir(state_dir / f"redis-{variant}")
     data = make_dir(base / "data", 0o750, owner="redis")
     auth = f"protected-mode yes\nrequirepass {password}\n" if password else "protected-mode no\n"

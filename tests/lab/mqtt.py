@@ -18,6 +18,7 @@ MQTT_USER: Final = "lab"
 
 
 def mosquitto(state_dir: Path, variant: str, address: str, password: str | None) -> DaemonSpec:
+    """mosquitto of the ``variant`` host on ``address``:1883; no password: anonymous."""
     base = make_dir(state_dir / f"mosquitto-{variant}")
     if password:
         pwfile = base / "passwd"

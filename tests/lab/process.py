@@ -67,6 +67,7 @@ def proc_starttime(pid: int) -> int | None:
 
 
 def is_alive(pid: int, starttime: int) -> bool:
+    """True if ``pid`` runs and is the process that started at ``starttime``."""
     fields = _stat_fields(pid)
     if fields is None or int(fields[19]) != starttime:
         return False
@@ -131,6 +132,7 @@ def lab_processes(state: LabState) -> list[tuple[int, int]]:
 
 
 def spawn(spec: DaemonSpec, log_path: Path, cwd: Path) -> ProcessRecord:
+    """Start ``spec`` in its own session, output to ``log_path``; return its record."""
     with open(log_path, "wb") as log:
         try:
             child = subprocess.Popen(
@@ -153,12 +155,14 @@ def spawn(spec: DaemonSpec, log_path: Path, cwd: Path) -> ProcessRecord:
 
 
 def signal_if_same(pid: int, starttime: int, sig: signal.Signals) -> None:
+    """Send ``sig`` to ``pid`` only if it is still the process started at ``starttime``."""
     if proc_starttime(pid) == starttime:  # re-check right before signalling
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
 
 
 def wait_gone(procs: Iterable[tuple[int, int]], timeout: float) -> list[tuple[int, int]]:
+    """Wait up to ``timeout`` seconds for ``procs`` to end; return those still alive."""
     left = list(procs)
     deadline = time.monotonic() + timeout
     while left:

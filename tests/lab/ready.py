@@ -27,6 +27,7 @@ def tcp_accepts(address: str, port: int, timeout: float = 0.3) -> bool:
 
 
 def endpoint_ready(host: Host, svc: Service, state_dir: Path) -> bool:
+    """True if the service answers: a TCP connect, or for SNMP a GET with its community."""
     if svc.protocol == "tcp":
         return tcp_accepts(host.address, svc.port)
     community = (
@@ -38,6 +39,7 @@ def endpoint_ready(host: Host, svc: Service, state_dir: Path) -> bool:
 
 
 def wait_ready(state_dir: Path, records: Sequence[ProcessRecord], timeout: float) -> None:
+    """Wait until every service answers; LabError naming what did not, with log tails."""
     pending = endpoints()
     deadline = time.monotonic() + timeout
     dead: list[ProcessRecord] = []
@@ -64,6 +66,7 @@ def wait_ready(state_dir: Path, records: Sequence[ProcessRecord], timeout: float
 
 
 def safe_ready(host: Host, svc: Service, state_dir: Path) -> bool:
+    """:func:`endpoint_ready`, False instead of an error (for ``status``)."""
     try:
         return endpoint_ready(host, svc, state_dir)
     except (OSError, LabError):

@@ -23,6 +23,7 @@ SYSDESCR_OID: Final = "1.3.6.1.2.1.1.1.0"
 
 
 def snmpd(state_dir: Path, variant: str, address: str, community: str) -> DaemonSpec:
+    """snmpd of the ``variant`` host on ``address``:161/udp with its communities."""
     base = make_dir(state_dir / f"snmpd-{variant}")
     persist = make_dir(base / "persist", 0o700, owner="Debian-snmp")
     if variant == "weak":

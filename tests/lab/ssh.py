@@ -19,6 +19,7 @@ from tests.lab.system import make_dir, run_tool, write_file
 
 
 def ssh_key(path: Path, ktype: str, bits: int | None = None) -> None:
+    """Make an SSH key pair at ``path`` unless it exists (kept across restarts)."""
     if path.exists() and path.with_suffix(".pub").exists():
         return
     path.unlink(missing_ok=True)
@@ -31,6 +32,7 @@ def ssh_key(path: Path, ktype: str, bits: int | None = None) -> None:
 
 
 def sshd(state_dir: Path, variant: str, address: str) -> DaemonSpec:
+    """sshd of the ``variant`` host (weak or hardened) on ``address``:22, with its host keys."""
     base = make_dir(state_dir / f"sshd-{variant}")
     if variant == "weak":
         keys = [("ssh_host_rsa_key", "rsa", 1024), ("ssh_host_dsa_key", "dsa", 1024)]

@@ -102,6 +102,7 @@ class LabState:
 
 
 def save_state(state_dir: Path, records: Sequence[ProcessRecord], python: str) -> None:
+    """Write ``state.json`` (format version 1) with the processes started so far."""
     doc = {
         "version": 1,
         "python": python,

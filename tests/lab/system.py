@@ -20,7 +20,6 @@ from typing import Final
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 
-
 DAEMON_ENV: Final[Mapping[str, str]] = MappingProxyType(
     {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
 )
@@ -31,6 +30,7 @@ class LabError(RuntimeError):
 
 
 def user_ids(user: str, group: str | None = None) -> tuple[int, int]:
+    """(uid, gid) of a system user (and group); LabError if the package is not installed."""
     try:
         uid = pwd.getpwnam(user).pw_uid
         gid = grp.getgrnam(group).gr_gid if group else pwd.getpwnam(user).pw_gid
@@ -40,6 +40,7 @@ def user_ids(user: str, group: str | None = None) -> tuple[int, int]:
 
 
 def make_dir(path: Path, mode: int = 0o755, owner: str | None = None) -> Path:
+    """Make ``path`` (and parents) with ``mode``, owned by ``owner`` if given."""
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, mode)
     if owner:
@@ -48,6 +49,7 @@ def make_dir(path: Path, mode: int = 0o755, owner: str | None = None) -> Path:
 
 
 def write_file(path: Path, text: str, mode: int = 0o644, owner: str | None = None) -> Path:
+    """Write ``text`` to ``path`` atomically (temporary file, then rename), mode, owner."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -61,6 +63,7 @@ def write_file(path: Path, text: str, mode: int = 0o644, owner: str | None = Non
 
 
 def run_tool(argv: Sequence[str], what: str, timeout: float = 60.0) -> str:
+    """Run a command; its stdout, or LabError with the end of its stderr."""
     try:
         res = subprocess.run(
             list(argv), capture_output=True, text=True, timeout=timeout, check=False
@@ -82,6 +85,7 @@ def read_or_make_secret(path: Path, factory: str = "token") -> str:
 
 
 def log_tail(path: Path, lines: int = 15) -> str:
+    """The last ``lines`` lines of a daemon's log, indented for an error message."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
@@ -90,9 +94,11 @@ def log_tail(path: Path, lines: int = 15) -> str:
 
 
 def say(msg: str) -> None:
+    """A progress message on stderr."""
     print(f"lab: {msg}", file=sys.stderr, flush=True)
 
 
 def require_root() -> None:
+    """LabError unless running as root."""
     if os.geteuid() != 0:
         raise LabError("the lab must run as root (daemons bind ports < 1024 and switch users)")

@@ -15,6 +15,7 @@ from tests.lab.system import make_dir, write_file
 
 
 def inetd(state_dir: Path) -> DaemonSpec:
+    """inetutils-inetd with one service: telnet on the weak host's address."""
     base = make_dir(state_dir / "inetd")
     cfg = write_file(
         base / "inetd.conf",

@@ -26,6 +26,7 @@ from tests.lab.system import make_dir, write_file
 
 
 def nginx(state_dir: Path) -> DaemonSpec:
+    """The nginx of the weak and hardened hosts (ports 80 and 443 of each), with their sites."""
     base = make_dir(state_dir / "nginx")
     tmp = make_dir(base / "tmp")
     tls = state_dir / "tls"
