@@ -4,6 +4,9 @@ Weak: the default communities ``public`` (read-only, from anywhere) and ``privat
 Hardened: one random read-only community (``STATE/secrets/snmp-hardened.community``), loopback
 only. snmpd runs as ``-f -Lo -C -c <own config> -u Debian-snmp -g Debian-snmp`` with its
 agentAddress bound to the host's address, UDP 161. A wrong community gets no answer at all.
+
+The GET client (a minimal BER encoder and reader) is the lab's own on purpose, not the scanner's:
+the lab is stdlib only and must run under the system ``python3`` without the project installed.
 """
 
 from __future__ import annotations
