@@ -1,0 +1,178 @@
+"""``start`` and ``stop`` of the whole lab: prepare every daemon's files, spawn the daemons in
+order and record them, wait until every service answers; stop only what was recorded.
+
+``start`` is idempotent (a lab that is fully up is left alone; a partly down one is stopped and
+started afresh) and refuses to start when the lab's ports already answer. Both hold the state
+dir's lock. A daemon that does not come up stops the whole start, with the tail of its log.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Final
+
+from tests.lab.certs import make_host_certs
+from tests.lab.ftp import vsftpd
+from tests.lab.hosts import HARDENED_ADDR, WEAK_ADDR, endpoints
+from tests.lab.ics import modbus
+from tests.lab.kv import redis, redis_weak_6380
+from tests.lab.mqtt import mosquitto
+from tests.lab.onsite import enter_namespace, onsite_daemons, onsite_keys
+from tests.lab.postgres import postgres
+from tests.lab.process import (
+    DaemonSpec,
+    ProcessRecord,
+    lab_processes,
+    reap,
+    signal_if_same,
+    spawn,
+    wait_gone,
+)
+from tests.lab.ready import tcp_accepts, wait_ready
+from tests.lab.remote_admin import smbd, xvnc
+from tests.lab.snmp import WEAK_SNMP_COMMUNITY, snmpd
+from tests.lab.ssh import sshd
+from tests.lab.state import DEFAULT_STATE_DIR, STATE_FILE, LabState, load_state, locked, save_state
+from tests.lab.system import LabError, make_dir, read_or_make_secret, require_root, say
+from tests.lab.telnet import inetd
+from tests.lab.web import nginx, nginx_tls
+
+START_TIMEOUT: Final = 15.0
+STOP_TIMEOUT: Final = 5.0
+
+
+def start(
+    state_dir: Path | str = DEFAULT_STATE_DIR,
+    *,
+    python: str | None = None,
+    timeout: float = START_TIMEOUT,
+) -> LabState:
+    """Start the whole lab (idempotent) and wait until every service answers.
+
+    Raises LabError (after stopping whatever it started) if a daemon does not come up in time.
+    """
+    require_root()
+    state_dir = Path(state_dir).resolve()
+    _check_traversable(state_dir)
+    make_dir(state_dir, 0o755)
+    with locked(state_dir):
+        return _start(state_dir, os.path.abspath(python or sys.executable), timeout)
+
+
+def _start(state_dir: Path, python: str, timeout: float) -> LabState:
+    previous = load_state(state_dir)
+    if previous is not None:
+        if previous.all_alive():
+            return LabState(state_dir, previous.processes, previous.python, already_running=True)
+        say("recorded lab is partly down: stopping what is left, then starting afresh")
+        _stop(state_dir, STOP_TIMEOUT)
+    busy = [f"{h.address}:{s.port}" for h, s in endpoints() if s.protocol == "tcp"]
+    busy = [ep for ep in busy if tcp_accepts(*_split(ep), timeout=0.2)]
+    if busy:
+        raise LabError(
+            f"lab ports already answer before start: {', '.join(busy)} (a system daemon on"
+            " 0.0.0.0, or a lab started with another --state-dir?)"
+        )
+    specs = _prepare(state_dir, python)
+    records: list[ProcessRecord] = []
+    try:
+        for planned in specs:
+            spec = (
+                enter_namespace(planned, records, state_dir, timeout)
+                if planned.enter_ns
+                else planned
+            )
+            records.append(spawn(spec, state_dir / "logs" / f"{spec.name}.log", state_dir))
+            save_state(state_dir, records, python)
+        wait_ready(state_dir, records, timeout)
+    except BaseException:
+        if records:
+            _stop(state_dir, STOP_TIMEOUT)
+        raise
+    return LabState(state_dir, tuple(records), python)
+
+
+def _split(endpoint: str) -> tuple[str, int]:
+    addr, port = endpoint.rsplit(":", 1)
+    return addr, int(port)
+
+
+def stop(state_dir: Path | str = DEFAULT_STATE_DIR, timeout: float = STOP_TIMEOUT) -> None:
+    """Stop every recorded process (and its descendants) and remove ``state.json``.
+
+    A PID is signalled only while its start time matches what was recorded or observed.
+    """
+    require_root()
+    state_dir = Path(state_dir).resolve()
+    if not (state_dir / STATE_FILE).exists():
+        return
+    with locked(state_dir):
+        _stop(state_dir, timeout)
+
+
+def _stop(state_dir: Path, timeout: float) -> None:
+    state = load_state(state_dir)
+    if state is None:
+        return
+    members = lab_processes(state)  # snapshot before the tree comes apart
+    leaders = [(r.pid, r.starttime) for r in state.processes if r.alive()]
+    for pid, st in leaders:
+        signal_if_same(pid, st, signal.SIGTERM)
+    wait_gone(leaders, timeout * 0.6)
+    for pid, st in wait_gone(members, 0):
+        signal_if_same(pid, st, signal.SIGTERM)
+    for pid, st in wait_gone(members, timeout * 0.4):
+        signal_if_same(pid, st, signal.SIGKILL)
+    left = wait_gone(members, 1.0)
+    for rec in state.processes:
+        reap(rec.pid)
+    if left:
+        raise LabError(f"processes survived SIGKILL: {left}")
+    (state_dir / STATE_FILE).unlink(missing_ok=True)
+
+
+def _prepare(state_dir: Path, python: str) -> list[DaemonSpec]:
+    """Write every config, key and secret under ``state_dir``; return the daemons to start."""
+    make_dir(state_dir / "logs", 0o755)
+    sec = make_dir(state_dir / "secrets", 0o700)
+    make_host_certs(state_dir)
+    redis_pw = read_or_make_secret(sec / "redis-hardened.password")
+    mqtt_pw = read_or_make_secret(sec / "mqtt-hardened.password")
+    community = read_or_make_secret(sec / "snmp-hardened.community", "hex")
+    audit_pub = onsite_keys(state_dir)
+    return [
+        nginx(state_dir),
+        redis(state_dir, "weak", WEAK_ADDR, None),
+        redis(state_dir, "hardened", HARDENED_ADDR, redis_pw),
+        inetd(state_dir),
+        vsftpd(state_dir, "weak", WEAK_ADDR),
+        vsftpd(state_dir, "hardened", HARDENED_ADDR),
+        mosquitto(state_dir, "weak", WEAK_ADDR, None),
+        mosquitto(state_dir, "hardened", HARDENED_ADDR, mqtt_pw),
+        snmpd(state_dir, "weak", WEAK_ADDR, WEAK_SNMP_COMMUNITY),
+        snmpd(state_dir, "hardened", HARDENED_ADDR, community),
+        sshd(state_dir, "weak", WEAK_ADDR),
+        sshd(state_dir, "hardened", HARDENED_ADDR),
+        modbus(python),
+        redis_weak_6380(state_dir),
+        postgres(state_dir),
+        xvnc(state_dir),
+        smbd(state_dir),
+        nginx_tls(state_dir),
+        *onsite_daemons(state_dir, "onsite-weak", audit_pub),
+        *onsite_daemons(state_dir, "onsite-hardened", audit_pub),
+    ]
+
+
+def _check_traversable(state_dir: Path) -> None:
+    """The daemons' users must reach the state dir: every existing ancestor needs o+x."""
+    for parent in state_dir.resolve().parents:
+        if parent.exists() and not parent.stat().st_mode & 0o001:
+            raise LabError(
+                f"{parent} is not traversable by other users (mode"
+                f" {oct(parent.stat().st_mode & 0o777)}): the lab's daemons run as redis,"
+                " www-data, mosquitto, Debian-snmp and nobody; pick another --state-dir"
+            )
