@@ -8,7 +8,7 @@ OUT    := out/demo
 
 setup: $(VENV)/.setup-done
 
-$(VENV)/.setup-done: pyproject.toml scripts/setup-debian.sh tests/lab/lab.py
+$(VENV)/.setup-done: pyproject.toml scripts/setup-debian.sh $(wildcard tests/lab/*.py)
 	bash scripts/setup-debian.sh
 	touch $@
 
