@@ -9,9 +9,9 @@ from pathlib import Path
 from scanner.api import AppliesTo, Check, CheckContext, Finding, Severity, Target
 from scanner.core.models import Attempt, Exposure
 from scanner.discovery.nmap import nmap_arguments
+from scanner.engine.compiled import CompiledRun, Discovered
 from scanner.engine.context import RunServices
 from scanner.engine.executor import Executor, Limits
-from scanner.engine.compiled import CompiledRun, Discovered
 from scanner.engine.plan import Job, build_plan
 from scanner.inventory.schema import ICS_TCP_PORTS, Profile, load_inventory
 from scanner.transport.ratelimit import TokenBucket
