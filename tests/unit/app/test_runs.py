@@ -3,9 +3,7 @@ restricted rescan, an interrupted run resumed, and what cannot be resumed."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,54 +15,18 @@ from scanner.engine.compiled import CompiledRun
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.helpers import write
-from tests.test_inventory import MINIMAL
-
-CHECKS = ("web.nosniff-missing", "web.server-version-disclosure")
-INVENTORY = MINIMAL.partition("entities:")[0].replace("127.0.10.0/24", "127.0.0.1/32") + f"""\
-entities:
-  - id: ent
-    name: Entity
-    sector: energy
-    assets:
-      - id: site
-        url: http://127.0.0.1:{{port}}/
-profiles:
-  web:
-    checks: [{", ".join(CHECKS)}]
-"""
-
-
-class _Page(BaseHTTPRequestHandler):
-    """A page without X-Content-Type-Options, from a server that names its version."""
-
-    def do_GET(self) -> None:
-        body = b"<html><body>hello</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def version_string(self) -> str:
-        return "Apache/2.4.41 (Ubuntu)"
-
-    def log_message(self, *args: object) -> None:
-        pass
+from tests.unit.app.site import CHECKS, INVENTORY, Site, serving
 
 
 @pytest.fixture
-def site() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+def site() -> Iterator[Site]:
+    with serving() as running:
+        yield running
 
 
 @pytest.fixture
-def inventory(tmp_path: Path, site: int) -> Path:
-    return write(tmp_path / "inv.yaml", INVENTORY.format(port=site))
+def inventory(tmp_path: Path, site: Site) -> Path:
+    return write(tmp_path / "inv.yaml", INVENTORY.format(port=site.port))
 
 
 def _compiled(inventory: Path) -> CompiledRun:
