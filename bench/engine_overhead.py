@@ -8,8 +8,8 @@ process so peak memory does not mix:
 
 - ``nostore``: attempts are only counted by the ``on_attempts`` callback;
 - ``store``: attempts are recorded in a real SQLite ``scanner.store.Store`` (temp dir) through
-  ``on_attempts``, as ``scanner.app.runs.execute_run`` does. Opening the store (migrations) is not
-  timed; the time spent inside ``record_attempts`` is reported separately.
+  ``on_attempts``, as ``scanner.engine.jobs.execute_jobs`` does. Opening the store (migrations)
+  is not timed; the time spent inside ``record_attempts`` is reported separately.
 
 Target: >= 5,000 attempts/s and < 150 MB peak RSS, in both modes.
 

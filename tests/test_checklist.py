@@ -17,12 +17,14 @@ from click.testing import CliRunner
 from reports.catalogs import translations, translator
 from reports.render import render_notice
 from scanner.app.catalogue import catalogue_markdown
-from scanner.app.runs import execute_run, load_registry, preflight
+from scanner.app.compile import compile_run, preflight
+from scanner.app.runs import start_run
 from scanner.cli.main import main
 from scanner.core.errors import UserError
 from scanner.core.models import AssetKind, Mode
 from scanner.engine.answers import template
 from scanner.engine.checklist import ChecklistQuestion, load_questions, question_translations
+from scanner.engine.compiled import load_registry
 from scanner.engine.plan import select_checks
 from scanner.engine.registry import discover
 from scanner.inventory.schema import load_inventory
@@ -111,7 +113,7 @@ def inventory(tmp_path: Path, answers: str | None = ANSWERS) -> Path:
 
 def run(inv_path: Path, db_url: str) -> tuple[Store, int]:
     store = Store.open(db_url)
-    result = execute_run(load_inventory(inv_path), "checklist", store)
+    result = start_run(compile_run(load_inventory(inv_path), "checklist"), store)
     return store, result.run_id
 
 

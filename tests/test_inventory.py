@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scanner.app.runs import load_registry, preflight
+from scanner.app.compile import preflight
 from scanner.cli.main import main
 from scanner.core.errors import UserError
+from scanner.engine.compiled import load_registry
 from scanner.inventory.schema import load_inventory
 from tests.conftest import REPO
 from tests.helpers import write

@@ -9,6 +9,7 @@ from pathlib import Path
 from scanner.api import AppliesTo, Check, CheckContext, Finding, Severity, Target
 from scanner.core.models import Attempt, Exposure
 from scanner.discovery.nmap import nmap_arguments
+from scanner.engine.compiled import CompiledRun, Discovered
 from scanner.engine.context import RunServices
 from scanner.engine.executor import Executor, Limits
 from scanner.engine.plan import Job, build_plan
@@ -71,8 +72,10 @@ def test_intrusive_checks_never_run_on_ot_assets(tmp_path: Path) -> None:
     text = MINIMAL.replace(host, f"{host}\n        tags: [ot]")
     text += "checks:\n  intrusive: [test.intrusive]\n"
     inv = load_inventory(write(tmp_path / "inv.yaml", text))
-    plan = build_plan(inv, [loaded(Intrusive)], {("ent", "web"): ["127.0.10.1"]}, {},
-                      inv.model.profiles["remote"])
+    addresses = {("ent", "web"): ("127.0.10.1",)}
+    compiled = CompiledRun(inv, "remote", inv.model.profiles["remote"], (loaded(Intrusive),),
+                           addresses, LOOPBACK_ONLY, Limits())
+    plan = build_plan(compiled, Discovered({}, addresses))
     assert plan.jobs == []
     [attempt] = plan.decided
     assert attempt.status.value == "skipped" and "ot assets" in attempt.reason

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.app.runs import execute_run
+from scanner.app.compile import compile_run
+from scanner.app.runs import rescan, resume_run, start_run
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.helpers import write
@@ -25,13 +26,13 @@ def test_interrupted_rescan_resumes_restricted(lab_state: lab.LabState, tmp_path
                                MINIMAL.replace("    modes: [remote]", "    modes: [remote]\n"
                                                "    ports: 21,23,80")))
     store = Store.open(db_url)
-    first = execute_run(inv, "remote", store, only=ONLY, stop=lambda: "a test stop")
+    first = rescan(compile_run(inv, "remote"), store, ONLY, stop=lambda: "a test stop")
     assert first.status == "interrupted" and "a test stop" in first.note
     assert store.restricted_to(first.run_id) == ONLY
-    resumed = execute_run(inv, "remote", store, resume=first.run_id)
+    resumed = resume_run(compile_run(inv, "remote"), store, first.run_id)
     assert resumed.status == "completed"
     ran = {(a["entity_id"], a["asset_id"], a["check_id"]) for a in store.attempts(first.run_id)}
     assert ran == ONLY
-    whole = execute_run(inv, "remote", store)  # an unrestricted run records no restriction
+    whole = start_run(compile_run(inv, "remote"), store)  # an unrestricted run: no restriction
     assert store.restricted_to(whole.run_id) is None
     assert len(store.attempts(whole.run_id)) > len(ONLY)

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.app.runs import execute_run
+from scanner.app.compile import compile_run
+from scanner.app.runs import start_run
 from scanner.core.errors import UserError
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
@@ -171,7 +172,7 @@ def run(path: Path, db_url: str) -> tuple[dict[str, dict[str, str]], list[dict[s
     """Run the profile; (attempts by check id, findings, seconds)."""
     store = Store.open(db_url)
     started = time.monotonic()
-    result = execute_run(load_inventory(path), "audit", store)
+    result = start_run(compile_run(load_inventory(path), "audit"), store)
     seconds = time.monotonic() - started
     attempts = {a["check_id"]: a for a in store.attempts(result.run_id)}
     assert set(attempts) == set(HOST_CHECKS)
@@ -213,7 +214,7 @@ def test_unset_password_variable_is_refused_before_the_run(
     path = inventory(tmp_path, lab.ONSITE_WEAK_ADDR, known_hosts=lab_state.known_hosts,
                      password_env="SCANNER_TEST_UNSET_PASSWORD")
     with pytest.raises(UserError, match="SCANNER_TEST_UNSET_PASSWORD is not set"):
-        execute_run(load_inventory(path), "audit", Store.open(db_url))
+        start_run(compile_run(load_inventory(path), "audit"), Store.open(db_url))
 
 
 def test_unknown_host_key_is_inconclusive_with_fingerprint_and_fix(

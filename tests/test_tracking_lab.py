@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.app.runs import execute_run
+from scanner.app.compile import compile_run
+from scanner.app.runs import start_run
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from scanner.tracking.issues import list_issues
@@ -63,7 +64,7 @@ def test_fix_break_and_hang(lab_state: lab.LabState, db_url: str, tmp_path: Path
     store = Store.open(db_url)
 
     def rescan() -> tuple[str, object]:
-        result = execute_run(inv, "remote", store)
+        result = start_run(compile_run(inv, "remote"), store)
         [issue] = list_issues(store)
         return issue["state"], result.tracking
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scanner.app.runs import execute_run
+from scanner.app.compile import compile_run
+from scanner.app.runs import start_run
 from scanner.cli.main import main
 from scanner.engine.registry import discover
 from scanner.inventory.schema import load_inventory
@@ -25,7 +26,7 @@ def test_verify_notice_rectified_and_closed(lab_state: lab.LabState, tmp_path: P
                                             db_url: str) -> None:
     inv = load_inventory(write(tmp_path / "inv.yaml", INVENTORY))
     store = Store.open(db_url)
-    execute_run(inv, "remote", store)
+    start_run(compile_run(inv, "remote"), store)
     [notice] = issue_notices(store, store.latest_run_id() or 0, discover())
     assert [i.check_id for i in notice.items] == ["net.redis-no-auth"]
     out = tmp_path / "out"

@@ -1,55 +1,46 @@
-"""A run from start to end: preflight, discovery, plan, execution, storage.
+"""A run from start to end: discovery, plan, execution, storage, reconciliation.
 
-``inventory -> validate -> scope guard -> discovery -> plan -> execute -> store``. Everything that
-can be found wrong without sending a packet (authorization window, scope of every asset,
-unresolvable names, unknown check ids, missing key files) is found by :func:`preflight` first.
+A run reads a :class:`~scanner.engine.compiled.CompiledRun` (the inventory after preflight,
+:func:`scanner.app.compile.compile_run`) and each stage hands the next its output:
+``compiled run -> discovery (Discovered) -> plan (Plan) -> execution and storage (attempts) ->
+reconciliation (issues)``. Three entry points: :func:`start_run` (a new run), :func:`rescan` (a
+new run restricted to some (entity, asset, check) triples: a verification rescan) and
+:func:`resume_run` (finish an unfinished run, keeping its restriction).
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from scanner import __version__
+from scanner.app.compile import checks_dirs, compile_run
 from scanner.app.hostkeys import load_pins
 from scanner.core.errors import UserError
 from scanner.core.models import (
     AssetKind,
     Attempt,
     AttemptStatus,
-    Exposure,
     HostScan,
-    Mode,
     Refusal,
     Service,
 )
 from scanner.discovery.identify import identify_all
-from scanner.discovery.nmap import discover, environment_problem
-from scanner.engine.answers import checklist_problems
+from scanner.discovery.nmap import discover
+from scanner.engine.compiled import AssetKey, CompiledRun, Discovered, Triple
 from scanner.engine.context import RunServices
-from scanner.engine.executor import Executor, Limits
-from scanner.engine.plan import (
-    Job,
-    Plan,
-    build_plan,
-    check_id_problems,
-    profile_problems,
-    select_checks,
-)
-from scanner.engine.registry import LoadedCheck, Registry
-from scanner.engine.registry import discover as discover_checks
-from scanner.inventory.schema import LoadedInventory, authorization_problem, preflight_paths
-from scanner.inventory.yamlsource import Loc, dotted
-from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
+from scanner.engine.jobs import Dispatch, execute_jobs, run_services
+from scanner.engine.plan import Job, Plan, build_plan
+from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from scanner.tracking.issues import ReconcileReport, reconcile, reconcile_pending
-from scanner.transport.ratelimit import TokenBucket
+
+#: Asked after each batch of attempts: a reason stops the run (a scan window closed, a signal).
+Stop = Callable[[], str | None]
 
 
 class Observer(Protocol):
@@ -63,11 +54,6 @@ class Observer(Protocol):
 
     def finished(self) -> None:
         """The run ended (completed, failed or interrupted)."""
-
-
-#: Runs a run's jobs elsewhere (on workers): ``dispatch(run_id, jobs, observe)`` returns when
-#: all their attempts are stored, calling ``observe`` with each batch as it arrives.
-Dispatch = Callable[[int, Sequence[Job], Callable[[Sequence[Attempt]], None]], None]
 
 
 class NullObserver:
@@ -101,144 +87,89 @@ class _Stopped(Exception):
     """``stop`` asked the run to start no more checks (a scan window closed, a signal)."""
 
 
-def load_registry(inv: LoadedInventory, extra_dirs: Iterable[Path] = ()) -> Registry:
-    """All checks: built-in, entry points, the inventory's folders and ``extra_dirs``."""
-    dirs = [inv.resolve_path(d) for d in inv.model.checks.dirs if inv.resolve_path(d).is_dir()]
-    return discover_checks([*dirs, *extra_dirs])
-
-
-def preflight(
-    inv: LoadedInventory,
-    registry: Registry,
-    *,
-    profile: str | None,
-    now: datetime | None = None,
-) -> tuple[ScopeGuard, dict[tuple[str, str], list[str]]]:
-    """Every problem found before a packet is sent, as one UserError; else the scope guard and
-    each asset's scope-checked addresses (a range maps to itself, expanded by discovery)."""
-    problems: list[str] = [f"  {p}" for p in registry.problems]
-    auth = authorization_problem(inv, now or datetime.now(UTC))
-    if auth:
-        problems.append(f"  {auth}")
-    problems += preflight_paths(inv)
-    problems += check_id_problems(inv, registry)
-    problems += checklist_problems(inv, registry)  # the entities' checklist answers files
-    if profile is not None:
-        if profile not in inv.model.profiles:
-            problems.append(
-                f"  {inv.path}: there is no profile {profile!r} (profiles: "
-                f"{', '.join(sorted(inv.model.profiles))}). Fix: pass one of those to --profile."
-            )
-        else:
-            problems += profile_problems(inv, registry, profile)
-            env = environment_problem(inv.model.profiles[profile])
-            if env:
-                problems.append(f"  {env}")
-    else:
-        for name in inv.model.profiles:
-            problems += profile_problems(inv, registry, name)
-    scope = inv.model.scope
-    guard = ScopeGuard(scope.allow, scope.deny)
-    addresses = _asset_addresses(inv, guard, problems)
-    if problems:
-        count = len(problems)
-        raise UserError(
-            "\n".join(
-                [
-                    f"{inv.path}: {count} problem{'s' if count > 1 else ''} before the run:",
-                    *problems,
-                ]
-            )
-        )
-    return guard, addresses
-
-
-def _asset_addresses(
-    inv: LoadedInventory, guard: ScopeGuard, problems: list[str]
-) -> dict[tuple[str, str], list[str]]:
-    """Each asset's scope-checked addresses; scope and name problems are appended."""
-    addresses: dict[tuple[str, str], list[str]] = {}
-    for e_index, entity in enumerate(inv.model.entities):
-        for a_index, asset in enumerate(entity.assets):
-            loc: Loc = ("entities", e_index, "assets", a_index, asset.kind.value)
-            try:
-                if asset.kind == AssetKind.NETWORK:
-                    problem = guard.network_problem(asset.value)
-                    if problem:
-                        raise OutOfScope(problem)
-                    addresses[(entity.id, asset.id)] = [asset.value]
-                elif asset.kind == AssetKind.URL:
-                    addresses[(entity.id, asset.id)] = guard.check_url(asset.value)
-                else:
-                    addresses[(entity.id, asset.id)] = guard.resolve(asset.value)
-            except OutOfScope as exc:
-                problems.append(
-                    f"  {inv.where(loc)}: {dotted(loc)}: {asset.value} is outside the declared "
-                    f"scope ({exc}). Fix: correct the asset, or extend scope.allow if the "
-                    "authorization covers it."
-                )
-            except Unresolvable as exc:
-                problems.append(
-                    f"  {inv.where(loc)}: {dotted(loc)}: {exc}. Fix: correct the name, or "
-                    "declare the asset by address."
-                )
-    return addresses
-
-
-def execute_run(
-    inv: LoadedInventory,
-    profile_name: str,
+def start_run(
+    run: CompiledRun,
     store: Store,
     *,
-    extra_dirs: Iterable[Path] = (),
     observer: Observer | None = None,
-    now: datetime | None = None,
-    resume: int | None = None,
-    only: set[tuple[str, str, str]] | None = None,
-    stop: Callable[[], str | None] | None = None,
+    stop: Stop | None = None,
     dispatch: Dispatch | None = None,
 ) -> RunResult:
-    """Run the profile over the inventory, storing everything as it goes, then reconcile issues.
+    """A new run of ``run`` (kept to ``run.only`` when restricted), stored as it goes, its issues
+    reconciled when it completes.
 
-    With ``resume`` (a run id), finish that unfinished run instead: its stored discovery and
-    attempts are kept and only the attempts it lacks are run. With ``only`` (entity id, asset
-    id, check id) triples, run just those (a verification rescan; kept with the run, so that
-    resuming it keeps to them). ``stop`` (the scheduler's
-    scan window and signals) is asked after each batch: a reason ends the run ``interrupted``,
-    its checks not yet recorded left for ``--resume``, and not reconciled until it completes.
-    With ``dispatch`` (:mod:`scanner.distributed`), the jobs run on workers instead of this
-    process's thread pool; everything else is the same.
+    ``stop`` is asked after each batch: a reason ends the run ``interrupted``, its checks not yet
+    recorded left for :func:`resume_run`, and not reconciled until it completes. With
+    ``dispatch`` (:mod:`scanner.distributed`), the jobs run on workers instead of this process's
+    thread pool; everything else is the same.
     """
-    observer = observer or NullObserver()
-    if resume is not None and only is None:
-        only = store.restricted_to(resume)  # a verification rescan resumes as one
-    registry = load_registry(inv, extra_dirs)
-    _, addresses = preflight(inv, registry, profile=profile_name, now=now)
-    checks = select_checks(inv, registry, profile_name)
+    run_id = store.create_run(
+        run.inv.model.campaign.name,
+        run.profile_name,
+        str(run.inv.path.resolve()),  # workers resolve its check folders and key files by it
+        run.sha256,
+        __version__,
+        inventory_text=run.inv.source.text,
+        restricted_to=set(run.only) if run.only is not None else None,
+    )
+    return _carry_out(run, store, run_id, False, observer, stop, dispatch)
+
+
+def rescan(
+    run: CompiledRun,
+    store: Store,
+    only: Iterable[Triple],
+    *,
+    observer: Observer | None = None,
+    stop: Stop | None = None,
+    dispatch: Dispatch | None = None,
+) -> RunResult:
+    """A new run of just the (entity id, asset id, check id) triples ``only`` (a verification
+    rescan); the restriction is kept with the run, so that resuming it keeps to them."""
+    return start_run(
+        run.restricted_to(only), store, observer=observer, stop=stop, dispatch=dispatch
+    )
+
+
+def resume_run(
+    run: CompiledRun,
+    store: Store,
+    run_id: int,
+    *,
+    observer: Observer | None = None,
+    stop: Stop | None = None,
+    dispatch: Dispatch | None = None,
+) -> RunResult:
+    """Finish the unfinished run ``run_id`` (same inventory and profile as ``run``): its stored
+    discovery and attempts are kept, only the attempts it lacks are run, and a restricted
+    rescan resumes as one."""
+    only = store.restricted_to(run_id)
     if only is not None:
-        checks = [c for c in checks if c.id in {check for _, _, check in only}]
-        addresses = {k: v for k, v in addresses.items() if k in {(e, a) for e, a, _ in only}}
-    profile = inv.model.profiles[profile_name]
+        run = run.restricted_to(only)
+    _reopen(store, run_id, run.profile_name, run.sha256)
+    return _carry_out(run, store, run_id, True, observer, stop, dispatch)
+
+
+def _carry_out(
+    run: CompiledRun,
+    store: Store,
+    run_id: int,
+    resumed: bool,
+    observer: Observer | None,
+    stop: Stop | None,
+    dispatch: Dispatch | None,
+) -> RunResult:
+    """The stages of run ``run_id``, each fed by the one before; the run's end is stored
+    whatever happens, and a completed run is reconciled."""
+    observer = observer or NullObserver()
     refusals: list[Refusal] = []
-    services = run_services(inv, store, refusals)
-    run_id = _start_run(store, inv, profile_name, resume, only)
+    services = run_services(run.inv, load_pins(store), refusals)  # pins approved earlier
     result = RunResult(run_id=run_id, status="running")
     started = time.monotonic()
     try:
-        scans = _discovery(
-            inv,
-            store,
-            run_id,
-            addresses,
-            checks,
-            services,
-            profile_name,
-            resumed=resume is not None,
-        )
-        plan = build_plan(inv, checks, addresses, scans, profile)
-        if only is not None:
-            plan = plan.restricted_to(only)
-        if resume is not None:
+        discovered = _discovery(run, store, run_id, services, resumed=resumed)
+        plan = build_plan(run, discovered)
+        if resumed:
             plan = plan.without(store.attempt_keys(run_id))
         observer.started(run_id, len(plan.jobs) + len(plan.decided))
 
@@ -246,9 +177,7 @@ def execute_run(
 
         def run_jobs(jobs: Sequence[Job]) -> None:
             if dispatch is None:
-                execute_jobs(
-                    store, run_id, services, limits_of(inv), jobs, tally.observe, stop=stop
-                )
+                execute_jobs(store, run_id, services, run.limits, jobs, tally.observe, stop=stop)
             else:  # workers store the attempts; this process only watches them arrive
                 dispatch(run_id, jobs, tally.observe)
 
@@ -316,128 +245,6 @@ def _execute(
         result.note = f"{exc}: {left} checks not run; finish with --resume {result.run_id}"
 
 
-def _discovery(
-    inv: LoadedInventory,
-    store: Store,
-    run_id: int,
-    addresses: dict[tuple[str, str], list[str]],
-    checks: Sequence[LoadedCheck],
-    services: RunServices,
-    profile_name: str,
-    *,
-    resumed: bool,
-) -> dict[str, HostScan]:
-    """A resumed run's stored discovery, or a new discovery."""
-    scans = store.load_discovery(run_id) if resumed else {}
-    if scans:
-        _expand_networks(inv, addresses, scans)
-        return scans
-    return _discover(
-        inv,
-        store,
-        run_id,
-        addresses,
-        remote_checks=any(c.meta.mode == Mode.REMOTE for c in checks),
-        services=services,
-        profile_name=profile_name,
-    )
-
-
-def execute_jobs(
-    store: Store,
-    run_id: int,
-    services: RunServices,
-    limits: Limits,
-    jobs: Sequence[Job],
-    observe: Callable[[Sequence[Attempt]], None] | None = None,
-    *,
-    write_every: float = 0.0,
-    stop: Callable[[], str | None] | None = None,
-) -> None:
-    """Run ``jobs`` on this process's thread pool, storing the attempts as they end.
-
-    The one way jobs execute: a local run passes its whole plan, a worker one asset's jobs.
-    Writes are idempotent by attempt key, so a job run twice (a worker died before its
-    acknowledgement) is stored once. A local run writes each batch as it ends; a worker gathers
-    them for up to ``write_every`` seconds (fewer transactions on a remote store; whatever a
-    killed worker had not written is run again by the worker that gets its task). Once ``stop``
-    gives a reason, no further job starts.
-    """
-    pending: list[Attempt] = []
-    written = time.monotonic()
-
-    def write() -> None:
-        nonlocal written
-        written = time.monotonic()
-        if pending:
-            batch = list(pending)
-            pending.clear()
-            store.record_attempts(run_id, batch)
-            if observe is not None:
-                observe(batch)
-
-    def record(batch: Sequence[Attempt]) -> None:
-        pending.extend(batch)
-        if time.monotonic() - written >= write_every:
-            write()
-
-    Executor(services, limits).execute(jobs, record, stop)
-    write()
-
-
-def limits_of(inv: LoadedInventory) -> Limits:
-    """The executor's limits from the inventory's ``rate_limits``."""
-    limits = inv.model.rate_limits
-    return Limits(limits.workers, limits.per_host, limits.check_timeout)
-
-
-def run_services(inv: LoadedInventory, store: Store, refusals: list[Refusal]) -> RunServices:
-    """What a run's checks share, with the SSH host keys pinned in ``store``; the scope guard
-    appends what it refuses to ``refusals``."""
-    services = _run_services(inv, refusals)
-    services.pins = load_pins(store)  # SSH host keys approved earlier
-    return services
-
-
-def _run_services(inv: LoadedInventory, refusals: list[Refusal]) -> RunServices:
-    """The shared state of one run: its scope guard (recording refusals), rate limits, settings."""
-    scope, limits, campaign = inv.model.scope, inv.model.rate_limits, inv.model.campaign
-    return RunServices(
-        guard=ScopeGuard(scope.allow, scope.deny, on_refusal=refusals.append),
-        bucket=TokenBucket(limits.connections_per_second),
-        ot_bucket=TokenBucket(limits.ot_connections_per_second, burst=1),
-        settings=inv.model.checks.settings,
-        base_dir=inv.path.parent,
-        credentials=inv.model.credentials,
-        user_agent=(
-            f"ci-inspection-scanner/{__version__} (campaign: {campaign.name}; "
-            f"authorization: {campaign.authorization.reference})"
-        ),
-    )
-
-
-def _start_run(
-    store: Store,
-    inv: LoadedInventory,
-    profile_name: str,
-    resume: int | None,
-    only: set[tuple[str, str, str]] | None,
-) -> int:
-    """A new run (restricted to ``only`` if given), or the unfinished run ``resume`` reopened."""
-    sha = hashlib.sha256(inv.source.text.encode()).hexdigest()
-    if resume is not None:
-        return _reopen(store, resume, profile_name, sha)
-    return store.create_run(
-        inv.model.campaign.name,
-        profile_name,
-        str(inv.path.resolve()),  # workers resolve its check folders and key files by it
-        sha,
-        __version__,
-        inventory_text=inv.source.text,
-        restricted_to=only,
-    )
-
-
 def _reopen(store: Store, run_id: int, profile_name: str, sha: str) -> int:
     """Check that run ``run_id`` can be resumed with this inventory and profile, and reopen it."""
     row = store.run(run_id)
@@ -460,33 +267,35 @@ def _reopen(store: Store, run_id: int, profile_name: str, sha: str) -> int:
     return run_id
 
 
-def _discover(
-    inv: LoadedInventory,
-    store: Store,
-    run_id: int,
-    addresses: dict[tuple[str, str], list[str]],
-    *,
-    remote_checks: bool,
-    services: RunServices,
-    profile_name: str,
-) -> dict[str, HostScan]:
-    if not remote_checks:
-        return {}
+def _discovery(
+    run: CompiledRun, store: Store, run_id: int, services: RunServices, *, resumed: bool
+) -> Discovered:
+    """A resumed run's stored discovery, or a new discovery."""
+    scans = store.load_discovery(run_id) if resumed else {}
+    if scans:
+        return Discovered(scans, _live_addresses(run, scans))
+    if not run.remote:
+        return Discovered({}, run.addresses)
+    return _discover(run, store, run_id, services)
+
+
+def _discover(run: CompiledRun, store: Store, run_id: int, services: RunServices) -> Discovered:
+    """Scan the run's hosts and ranges with nmap, identify their services, store both."""
+    inv = run.inv
     guard = services.guard
-    kinds = {(e.id, a.id): a.kind for e in inv.model.entities for a in e.assets}
     hosts = sorted(
         {
             addr
-            for key, addrs in addresses.items()
-            if kinds[key] in (AssetKind.HOST, AssetKind.ONSITE)
+            for key, addrs in run.addresses.items()
+            if run.kinds[key] in (AssetKind.HOST, AssetKind.ONSITE)
             for addr in addrs
         }
     )
     networks = sorted(
         {
             addr
-            for key, addrs in addresses.items()
-            if kinds[key] == AssetKind.NETWORK
+            for key, addrs in run.addresses.items()
+            if run.kinds[key] == AssetKind.NETWORK
             for addr in addrs
         }
     )
@@ -500,23 +309,21 @@ def _discover(
     def in_scope(address: str) -> bool:
         return guard.address_problem(address) is None
 
-    ot_targets = _ot_addresses(inv, addresses)
     scans = discover(
         hosts,
         networks,
-        inv.model.profiles[profile_name],
+        run.profile,
         timeout=inv.model.rate_limits.discovery_timeout,
         exclude=guard.denied_networks(),
         in_scope=in_scope,
-        ot=ot_targets,
+        ot=_ot_addresses(run, run.addresses),
         ot_rate=inv.model.rate_limits.ot_packets_per_second,
     )
-    _expand_networks(inv, addresses, scans)
-    ot = _ot_addresses(inv, addresses)
+    addresses = _live_addresses(run, scans)
     found = identify_all(
         [svc for s in scans.values() for svc in s.services],
         services,
-        ot=ot,
+        ot=_ot_addresses(run, addresses),
         workers=inv.model.rate_limits.workers,
     )
     by_address: dict[str, list[Service]] = {}
@@ -524,36 +331,56 @@ def _discover(
         by_address.setdefault(svc.address, []).append(svc)
     scans = {a: replace(s, services=tuple(by_address.get(a, ()))) for a, s in scans.items()}
     store.record_discovery(run_id, {a: s.answered for a, s in scans.items()}, found)
-    return scans
+    return Discovered(scans, addresses)
 
 
-def _expand_networks(
-    inv: LoadedInventory, addresses: dict[tuple[str, str], list[str]], scans: dict[str, HostScan]
-) -> None:
-    """A range asset's addresses become the live addresses discovery found in it."""
-    for entity in inv.model.entities:
-        for asset in entity.assets:
-            key = (entity.id, asset.id)
-            if asset.kind != AssetKind.NETWORK or key not in addresses:
-                continue
-            net = ipaddress.ip_network(asset.value, strict=False)
-            addresses[key] = sorted(
+def _live_addresses(
+    run: CompiledRun, scans: Mapping[str, HostScan]
+) -> dict[AssetKey, tuple[str, ...]]:
+    """The run's asset addresses, a range's replaced by the live addresses discovery found in
+    it."""
+    addresses = dict(run.addresses)
+    for key in addresses:
+        if run.kinds[key] != AssetKind.NETWORK:
+            continue
+        [value] = run.addresses[key]
+        net = ipaddress.ip_network(value, strict=False)
+        addresses[key] = tuple(
+            sorted(
                 (a for a, s in scans.items() if s.answered and ipaddress.ip_address(a) in net),
                 key=ipaddress.ip_address,
             )
+        )
+    return addresses
 
 
-def _ot_addresses(inv: LoadedInventory, addresses: dict[tuple[str, str], list[str]]) -> set[str]:
-    """Addresses (or ranges) of ot assets: exposure ``ot`` or tagged ``ot``."""
-    return {
-        addr
-        for e in inv.model.entities
-        for a in e.assets
-        if a.exposure == Exposure.OT or "ot" in a.tags
-        for addr in addresses.get((e.id, a.id), [])
-    }
+def _ot_addresses(run: CompiledRun, addresses: Mapping[AssetKey, tuple[str, ...]]) -> set[str]:
+    """Addresses (or ranges) of ot assets."""
+    return {addr for key in run.ot_assets for addr in addresses.get(key, ())}
 
 
 def counts_line(counts: dict[str, int]) -> str:
     """``12 pass, 3 fail, 1 error ...`` in a fixed order."""
     return ", ".join(f"{counts.get(s.value, 0)} {s.value}" for s in AttemptStatus)
+
+
+def run_inventory(
+    inventory: Path,
+    profile: str,
+    store: Store,
+    *,
+    extra_dirs: Iterable[Path] = (),
+    resume: int | None = None,
+    observer: Observer | None = None,
+    dispatch: Callable[[Store, list[Path]], Dispatch] | None = None,
+) -> RunResult:
+    """``scanner run``: load and compile the inventory at ``inventory``, then a new run of
+    ``profile``, or the unfinished run ``resume`` finished. ``dispatch`` makes the dispatch of a
+    distributed run from the store and the extra check folders (it reaches the broker first)."""
+    inv = load_inventory(inventory)
+    dirs = checks_dirs(extra_dirs)
+    sent = dispatch(store, dirs) if dispatch is not None else None
+    run = compile_run(inv, profile, extra_dirs=dirs)
+    if resume is not None:
+        return resume_run(run, store, resume, observer=observer, dispatch=sent)
+    return start_run(run, store, observer=observer, dispatch=sent)

@@ -32,11 +32,13 @@ from types import FrameType
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from scanner.app.runs import execute_run, load_registry
+from scanner.app.compile import compile_run
+from scanner.app.runs import start_run
 from scanner.app.verify import verify_notice
 from scanner.core.errors import UserError
 from scanner.core.models import Attempt
 from scanner.core.text import one_line
+from scanner.engine.compiled import load_registry
 from scanner.inventory.schema import LoadedInventory, Schedule
 from scanner.inventory.yamlsource import Loc, dotted
 from scanner.schedule.due import decide, in_window, next_due, schedule_problem, window_close
@@ -285,11 +287,9 @@ class Scheduler:
         outcome, why, run_id = "failed", "", None
         self._watch = watch
         try:
-            result = execute_run(
-                self.inv,
-                item.profile,
+            result = start_run(
+                compile_run(self.inv, item.profile, extra_dirs=self.extra_dirs),
                 self.store,
-                extra_dirs=self.extra_dirs,
                 observer=watch,
                 stop=lambda: self._stop_reason(item.schedule, closes),
             )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.app.runs import Observer, RunResult, execute_run
+from scanner.app.compile import compile_run
+from scanner.app.runs import Observer, RunResult, rescan
 from scanner.core.documents import Notice
 from scanner.core.errors import UserError
 from scanner.engine.registry import Registry
@@ -47,7 +48,7 @@ def verify_notice(
     inv = load_inventory(inventory) if inventory else run_inventory(store, before.run_id)
     profile = store.run(before.run_id).profile
     only = {(before.entity_id, i.asset_id, i.check_id) for i in open_items}
-    result = execute_run(inv, profile, store, observer=observer, only=only)
+    result = rescan(compile_run(inv, profile), store, only, observer=observer)
     current = {r["id"]: r for r in list_issues(store)}
     statuses: dict[int, str] = {}
     for item in before.items:

@@ -9,7 +9,6 @@ after an explicit "yes" typed on a terminal; never on its own.
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 import time
@@ -21,21 +20,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from scanner.app.catalogue import onsite_commands, onsite_commands_markdown
-from scanner.app.hostkeys import list_pins, normalize_fingerprint, pin_key, revoke
-from scanner.app.runs import load_registry, preflight
+from scanner.app.hostkeys import list_pins, normalize_fingerprint
+from scanner.app.onsite import onsite_audit
+from scanner.app.pinning import confirm_key, pin_presented, read_presented_key, revoke_pins
 from scanner.cli.util import DB_OPTION, out, user_errors
-from scanner.core.errors import UserError
-from scanner.core.models import AssetKind, Mode
 from scanner.core.text import one_line
-from scanner.engine.plan import select_checks
-from scanner.engine.registry import LoadedCheck, discover
-from scanner.inventory.schema import LoadedInventory, load_inventory
 from scanner.store import Store
-from scanner.transport.net import open_tcp
-from scanner.transport.ssh import SSH_PORT, fingerprint, read_host_key
-
-#: How long reading a host key may take (connect and key exchange).
-APPROVE_TIMEOUT = 20.0
 
 
 @click.group(name="hostkeys")
@@ -70,73 +60,22 @@ def approve_cmd(
     """Read the host key of an on-site asset (ENTITY/ASSET, ASSET or its host) without logging
     in, print its fingerprint, and pin it when it matches --fingerprint or you confirm it."""
     wanted = normalize_fingerprint(expected) if expected is not None else None
-    inv = load_inventory(inventory)
-    _, addresses = preflight(inv, load_registry(inv), profile=None)
-    entity_id, asset_id, host = _onsite_asset(inv, target)
-    address = addresses[(entity_id, asset_id)][0]
-    deadline = time.monotonic() + APPROVE_TIMEOUT
-    try:
-        sock = open_tcp(address, SSH_PORT, deadline)
-        key = read_host_key(sock, host, deadline)
-    except Exception as exc:  # any failure to read the key is the operator's to fix
-        raise UserError(
-            f"cannot read the host key of {entity_id}/{asset_id} ({host}, {address} port "
-            f"{SSH_PORT}): {one_line(str(exc) or type(exc).__name__)}. Fix: check that sshd "
-            "runs there and the scanner may reach it."
-        ) from None
-    presented = fingerprint(key)
-    out.print(f"{escape(entity_id)}/{escape(asset_id)} ({escape(host)}) presents {presented}")
-    if wanted is not None:
-        if key.fingerprint != wanted:
-            raise UserError(
-                f"not pinned: {host} presents {key.fingerprint}, not the {wanted} you gave. "
-                "Fix: ask the entity to read the fingerprint again on the host's console; if "
-                "they differ, do not log in: something may be intercepting the connection."
-            )
-    elif not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UserError(
-            "not pinned: confirm the fingerprint out of band first. Fix: ask the entity to run "
-            "`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the host and pass the result "
-            "with --fingerprint (or run this command on a terminal to confirm interactively)."
-        )
-    elif not click.confirm(
-        f"Is {key.fingerprint} the fingerprint the entity read on the host?", default=False
-    ):
-        raise UserError("not pinned: the fingerprint was not confirmed.")
-    store = Store.open(db_url)
-    pin = pin_key(store, host, SSH_PORT, key, approver or getpass.getuser(), note)
+    presented = read_presented_key(inventory, target)
     out.print(
-        f"pinned {pin.key_type} {pin.fingerprint} for {escape(host)} port {pin.port} "
+        f"{escape(presented.entity_id)}/{escape(presented.asset_id)} "
+        f"({escape(presented.host)}) presents {presented.shown}"
+    )
+    on_terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    confirm_key(presented, wanted, _ask if on_terminal else None)
+    pin = pin_presented(Store.open(db_url), presented, approver, note)
+    out.print(
+        f"pinned {pin.key_type} {pin.fingerprint} for {escape(presented.host)} port {pin.port} "
         f"(approved by {escape(pin.approved_by)})"
     )
 
 
-def _onsite_asset(inv: LoadedInventory, target: str) -> tuple[str, str, str]:
-    """(entity id, asset id, host as written) of the on-site asset named by ``target``."""
-    found = []
-    for entity in inv.model.entities:
-        for asset in entity.assets:
-            if asset.kind != AssetKind.ONSITE:
-                continue
-            if target in (f"{entity.id}/{asset.id}", asset.id, asset.value):
-                found.append((entity.id, asset.id, asset.value))
-    if len(found) == 1:
-        return found[0]
-    onsite = [
-        f"{e.id}/{a.id} ({a.value})"
-        for e in inv.model.entities
-        for a in e.assets
-        if a.kind == AssetKind.ONSITE
-    ]
-    if found:
-        raise UserError(
-            f"{target!r} names several on-site assets: "
-            f"{', '.join(f'{e}/{a}' for e, a, _ in found)}. Fix: give ENTITY/ASSET."
-        )
-    raise UserError(
-        f"{inv.path}: {target!r} is not an on-site asset of the inventory (on-site assets: "
-        f"{', '.join(onsite) or 'none'}). Fix: give ENTITY/ASSET, ASSET or its host as written."
-    )
+def _ask(question: str) -> bool:
+    return click.confirm(question, default=False)
 
 
 @hostkeys_cmd.command(name="list")
@@ -172,14 +111,8 @@ def list_cmd(host: str | None, as_json: bool, db_url: str | None) -> None:
 @user_errors
 def revoke_cmd(host: str, fingerprint: str | None, everything: bool, db_url: str | None) -> None:
     """Remove pins of HOST: the key with --fingerprint, or --all of them."""
-    if (fingerprint is None) == (not everything):
-        raise UserError("give exactly one of --fingerprint SHA256:... or --all.")
-    removed = revoke(Store.open(db_url, create=False), host, fingerprint=fingerprint)
-    if not removed:
-        raise UserError(
-            f"no pin matched {host}{f' {fingerprint}' if fingerprint else ''}. Fix: see "
-            "`scanner hostkeys list`."
-        )
+    store = Store.open(db_url, create=False)
+    removed = revoke_pins(store, host, fingerprint=fingerprint, everything=everything)
     out.print(f"revoked {removed} pin{'s' if removed > 1 else ''} of {escape(host)}")
 
 
@@ -199,15 +132,8 @@ def revoke_cmd(host: str, fingerprint: str | None, everything: bool, db_url: str
 def commands_cmd(inventory: Path | None, profile: str | None, fmt: str) -> None:
     """Print every command the on-site audit runs on a host (all checks, or those of one
     inventory's profile), whether as root via `sudo -n`, and which checks run it."""
-    logins: list[str] = []
-    if inventory is None:
-        if profile is not None:
-            raise UserError("--profile needs --inventory.")
-        checks = discover().sorted()
-    else:
-        inv = load_inventory(inventory)
-        checks = _profile_checks(inv, profile)
-        logins = _logins(inv)
+    audit = onsite_audit(inventory, profile)
+    checks, logins = audit.checks, audit.logins
     if fmt == "markdown":
         click.echo(onsite_commands_markdown(checks, logins), nl=False)
     elif fmt == "json":
@@ -222,28 +148,3 @@ def commands_cmd(inventory: Path | None, profile: str | None, fmt: str) -> None:
                 escape(use.command), "sudo -n" if use.root else "no", ", ".join(use.checks)
             )
         out.print(table)
-
-
-def _profile_checks(inv: LoadedInventory, profile: str | None) -> list[LoadedCheck]:
-    """The checks of ``profile`` (of every profile when None)."""
-    registry = load_registry(inv)
-    names = [profile] if profile is not None else sorted(inv.model.profiles)
-    chosen = {c.id: c for name in names for c in select_checks(inv, registry, name)}
-    return [chosen[i] for i in sorted(chosen) if chosen[i].meta.mode == Mode.ONSITE]
-
-
-def _logins(inv: LoadedInventory) -> list[str]:
-    """One line per on-site asset: who logs in where, and whether root commands use sudo."""
-    lines = []
-    for entity in inv.model.entities:
-        for asset in entity.assets:
-            if asset.kind != AssetKind.ONSITE or asset.credentials is None:
-                continue
-            cred = inv.model.credentials[asset.credentials]
-            how = (
-                "root commands run as `sudo -n -- COMMAND`"
-                if cred.sudo
-                else "sudo off: root commands run as the login user"
-            )
-            lines.append(f"{entity.id}/{asset.id}: {cred.username}@{asset.value} ({how})")
-    return lines

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -12,12 +11,14 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from reports.render import LANGUAGES, render_diff
+from reports.render import LANGUAGES
+from scanner.app.decisions import mark_false_positive, waive_issue
+from scanner.app.issues import DIFF_GROUPS, diff_runs, find_issues, show_issue
 from scanner.cli.util import DB_OPTION, out, user_errors
 from scanner.core.errors import UserError
 from scanner.core.text import one_line
 from scanner.store import Store
-from scanner.tracking.issues import STATES, diff, false_positive, history, list_issues, waive
+from scanner.tracking.issues import STATES
 
 ISSUE_KEYS = (
     "id",
@@ -51,9 +52,8 @@ def issues_cmd(
     states: tuple[str, ...], entity: str | None, overdue: bool, as_json: bool, db_url: str | None
 ) -> None:
     """List issues tracked across runs."""
-    store = Store.open(db_url, create=False)
-    rows = list_issues(
-        store, states=states, entity=entity, overdue_at=time.time() if overdue else None
+    rows = find_issues(
+        Store.open(db_url, create=False), states=states, entity=entity, overdue=overdue
     )
     if as_json:
         click.echo(
@@ -84,9 +84,8 @@ def issues_cmd(
 @user_errors
 def issue_cmd(issue_id: int, db_url: str | None) -> None:
     """Show one issue and its audit trail."""
-    store = Store.open(db_url, create=False)
-    events = history(store, issue_id)
-    [row] = [r for r in list_issues(store) if r["id"] == issue_id]
+    detail = show_issue(Store.open(db_url, create=False), issue_id)
+    row, events = detail.issue, detail.events
     out.print(
         f"issue {issue_id}: {row['state']} {row['severity']} {row['check_id']} "
         f"{escape(row['entity_id'])}/{escape(row['asset_id'])} "
@@ -119,8 +118,8 @@ def waive_cmd(issue_id: int, reason: str, approver: str, until: str, db_url: str
         day = date.fromisoformat(until)
     except ValueError:
         raise UserError(f"--until {until!r} is not a date. Fix: write YYYY-MM-DD.") from None
-    end = datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC).timestamp()
-    waive(Store.open(db_url, create=False), issue_id, reason=reason, approver=approver, until=end)
+    store = Store.open(db_url, create=False)
+    waive_issue(store, issue_id, reason=reason, approver=approver, until=day)
     out.print(f"issue {issue_id} accepted until {day.isoformat()}")
 
 
@@ -132,7 +131,7 @@ def waive_cmd(issue_id: int, reason: str, approver: str, until: str, db_url: str
 @user_errors
 def false_positive_cmd(issue_id: int, reason: str, actor: str, db_url: str | None) -> None:
     """Mark an issue a false positive; rescans keep it so."""
-    false_positive(Store.open(db_url, create=False), issue_id, reason=reason, actor=actor)
+    mark_false_positive(Store.open(db_url, create=False), issue_id, reason=reason, actor=actor)
     out.print(f"issue {issue_id} marked false positive")
 
 
@@ -160,28 +159,16 @@ def diff_cmd(
     run_a: int, run_b: int, as_json: bool, html_out: Path | None, lang: str, db_url: str | None
 ) -> None:
     """What changed from RUN_A to RUN_B: new, fixed, reopened, still open, could not verify."""
-    result = diff(Store.open(db_url, create=False), run_a, run_b)
-    groups = ("new", "fixed", "reopened", "still_open", "could_not_verify")
-    data = {
-        "a": run_a,
-        "b": run_b,
-        "counts": result.counts(),
-        **{g: getattr(result, g) for g in groups},
-    }
-    if html_out is not None:
-        try:
-            html_out.write_bytes(render_diff(data, lang))
-        except OSError as exc:
-            raise UserError(f"--html {html_out}: cannot write it ({exc}).") from None
+    result = diff_runs(Store.open(db_url, create=False), run_a, run_b, html=html_out, lang=lang)
     if as_json:
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result.data(), indent=2, ensure_ascii=False))
         return
     out.print(
         f"run {run_a} -> run {run_b}: "
-        + ", ".join(f"{n} {g.replace('_', ' ')}" for g, n in result.counts().items())
+        + ", ".join(f"{n} {g.replace('_', ' ')}" for g, n in result.counts.items())
     )
-    for group in groups:
-        for item in getattr(result, group):
+    for group in DIFF_GROUPS:
+        for item in result.groups[group]:
             out.print(
                 f"  {group.replace('_', ' '):16} {item['severity']:8} {item['check_id']} "
                 f"{escape(item['entity_id'])}/{escape(item['asset_id'])} "

@@ -27,7 +27,10 @@ from scanner.app.catalogue import (
     inventory_markdown,
     schema_json,
 )
-from scanner.app.runs import counts_line, execute_run, load_registry, preflight
+from scanner.app.compile import checks_dirs
+from scanner.app.results import resolve_run, run_results
+from scanner.app.runs import counts_line, run_inventory
+from scanner.app.validate import validate_inventory
 from scanner.cli.checklist import checklist_cmd
 from scanner.cli.hostkeys import commands_cmd, hostkeys_cmd
 from scanner.cli.issues import diff_cmd, false_positive_cmd, issue_cmd, issues_cmd, waive_cmd
@@ -35,11 +38,9 @@ from scanner.cli.notices import explain_cmd, notices_cmd, summary_cmd, verify_cm
 from scanner.cli.progress import RichProgress
 from scanner.cli.schedule import schedule_cmd
 from scanner.cli.util import DB_OPTION, err, out, user_errors
-from scanner.cli.worker import worker_cmd
-from scanner.core.errors import UserError
+from scanner.cli.worker import coordinator, worker_cmd
 from scanner.core.text import one_line
 from scanner.engine.registry import discover
-from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 
 
@@ -66,15 +67,12 @@ def main(debug: bool) -> None:
 @user_errors
 def validate(inventory: Path, profile: str | None, checks_dir: tuple[Path, ...]) -> None:
     """Validate INVENTORY without sending a packet: schema, scope, authorization, checks."""
-    inv = load_inventory(inventory)
-    registry = load_registry(inv, _dirs(checks_dir))
-    _, addresses = preflight(inv, registry, profile=profile)
-    m = inv.model
+    v = validate_inventory(inventory, profile=profile, extra_dirs=checks_dir)
     out.print(
-        f"{escape(str(inventory))}: valid. Campaign {escape(m.campaign.name)!r}: "
-        f"{len(m.entities)} entities, {len(addresses)} assets in scope, "
-        f"{len(m.profiles)} profiles ({', '.join(sorted(m.profiles))}), "
-        f"{len(registry.checks)} checks available."
+        f"{escape(str(inventory))}: valid. Campaign {escape(v.campaign)!r}: "
+        f"{v.entities} entities, {v.assets_in_scope} assets in scope, "
+        f"{len(v.profiles)} profiles ({', '.join(v.profiles)}), "
+        f"{v.checks} checks available."
     )
 
 
@@ -105,7 +103,7 @@ def schema(fmt: str) -> None:
 @user_errors
 def checks_cmd(fmt: str, as_json: bool, checks_dir: tuple[Path, ...]) -> None:
     """Print the check catalogue. Exits 1 when a check failed to load or an id is duplicated."""
-    registry = discover(_dirs(checks_dir))
+    registry = discover(checks_dirs(checks_dir))
     fmt = "json" if as_json else fmt
     if fmt == "json":
         click.echo(json.dumps(catalogue_json(registry), indent=2, ensure_ascii=False))
@@ -170,24 +168,18 @@ def run(
     wait_timeout: float,
 ) -> None:
     """Run PROFILE of INVENTORY and store the results."""
-    inv = load_inventory(inventory)
     store = Store.open(db_url)
-    observer = RichProgress(err) if err.is_terminal and not as_json else None
-    dispatch = None
-    if broker:
-        from scanner.cli.worker import coordinator  # noqa: PLC0415 - Celery only when distributed
-
-        dispatch = coordinator(broker, store, wait_timeout, _dirs(checks_dir))
-    result = execute_run(
-        inv,
+    result = run_inventory(
+        inventory,
         profile,
         store,
-        extra_dirs=_dirs(checks_dir),
-        observer=observer,
+        extra_dirs=checks_dir,
         resume=resume,
-        dispatch=dispatch,
+        observer=RichProgress(err) if err.is_terminal and not as_json else None,
+        dispatch=coordinator(broker, wait_timeout) if broker else None,
     )
-    found = store.findings(result.run_id)
+    stored = run_results(store, result.run_id)
+    found = stored.findings
     if as_json:
         click.echo(
             json.dumps(
@@ -198,11 +190,7 @@ def run(
                     "seconds": round(result.seconds, 3),
                     "attempts": result.counts,
                     "findings": [_finding_json(f) for f in found],
-                    "errors": [
-                        _attempt_json(a)
-                        for a in store.attempts(result.run_id)
-                        if a["status"] == "error"
-                    ],
+                    "errors": [_attempt_json(a) for a in stored.errors],
                     "refusals": [
                         {"target": r.target, "reason": r.reason, "check_id": r.check_id}
                         for r in result.refusals
@@ -271,23 +259,19 @@ def runs(db_url: str | None) -> None:
 def findings(run_id: int | None, as_json: bool, errors: bool, db_url: str | None) -> None:
     """Print a run's findings, worst first."""
     store = Store.open(db_url, create=False)
-    run_id = run_id if run_id is not None else store.latest_run_id()
-    if run_id is None:
-        raise UserError("the store has no runs yet. Fix: `scanner run INVENTORY` first.")
-    store.run(run_id)
-    found = store.findings(run_id)
+    stored = run_results(store, resolve_run(store, run_id))
+    found = stored.findings
     if as_json:
         click.echo(json.dumps([_finding_json(f) for f in found], indent=2, ensure_ascii=False))
         return
     _print_findings(found)
     if errors:
-        for a in store.attempts(run_id):
-            if a["status"] == "error":
-                out.print(
-                    f"error: {a['check_id']} {escape(a['entity_id'])}/"
-                    f"{escape(a['asset_id'])} {escape(one_line(a['location']))}: "
-                    f"{a['error_reason']}: {escape(one_line(a['reason']))}"
-                )
+        for a in stored.errors:
+            out.print(
+                f"error: {a['check_id']} {escape(a['entity_id'])}/"
+                f"{escape(a['asset_id'])} {escape(one_line(a['location']))}: "
+                f"{a['error_reason']}: {escape(one_line(a['reason']))}"
+            )
 
 
 def _print_findings(found: list[dict[str, Any]]) -> None:
@@ -320,13 +304,6 @@ def _finding_json(f: dict[str, Any]) -> dict[str, Any]:
 def _attempt_json(a: dict[str, Any]) -> dict[str, Any]:
     keys = ("check_id", "entity_id", "asset_id", "location", "status", "error_reason", "reason")
     return {k: a[k] for k in keys}
-
-
-def _dirs(dirs: tuple[Path, ...]) -> list[Path]:
-    for d in dirs:
-        if not d.is_dir():
-            raise UserError(f"--checks-dir {d}: not a folder. Fix: point it at check modules.")
-    return list(dirs)
 
 
 for _command in (

@@ -7,57 +7,18 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from reports.formats import REGISTRY
-from reports.render import FORMATS, LANGUAGES, closure_letter, render_notice, render_summary
-from scanner.app.verify import verify_notice
+from reports.render import FORMATS, LANGUAGES
+from scanner.app.notices import (
+    SUMMARY_FORMATS,
+    choices,
+    explain_issue,
+    issue_run_notices,
+    verify_and_write,
+    write_summary,
+)
 from scanner.cli.progress import RichProgress
 from scanner.cli.util import DB_OPTION, err, out, user_errors
-from scanner.core.documents import Notice
-from scanner.core.errors import UserError
-from scanner.engine.registry import discover
-from scanner.notices.build import build_summary, issue_notices, issue_risk, run_inventory
 from scanner.store import Store
-from scanner.tracking.issues import list_issues
-
-SUFFIX = {name: f.extension for name, f in REGISTRY.items()}  # each format names its own
-
-
-def _choices(value: str, allowed: tuple[str, ...], option: str) -> list[str]:
-    chosen = [v.strip() for v in value.split(",") if v.strip()]
-    wrong = [v for v in chosen if v not in allowed]
-    if wrong or not chosen:
-        raise UserError(f"{option} {value!r}: choose from {', '.join(allowed)} (comma-separated).")
-    return chosen
-
-
-def _run_id(store: Store, run_id: int | None) -> int:
-    run_id = run_id if run_id is not None else store.latest_run_id()
-    if run_id is None:
-        raise UserError("the store has no runs yet. Fix: `scanner run INVENTORY` first.")
-    store.run(run_id)
-    return run_id
-
-
-def write_notice(notice: Notice, out_dir: Path, formats: list[str], langs: list[str]) -> list[Path]:
-    """Render one notice in every format and language into ``out_dir``."""
-    written = []
-    for lang in langs:
-        for fmt in formats:
-            path = out_dir / f"{notice.number}.{lang}.{SUFFIX[fmt]}"
-            path.write_bytes(render_notice(notice, fmt, lang))
-            written.append(path)
-    return written
-
-
-def _out_dir(path: Path) -> Path:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(
-            f"--out {path}: cannot create the folder ({exc}). Fix: choose a writable folder."
-        ) from None
-    return path
-
 
 FORMAT_OPTION = click.option(
     "--format",
@@ -92,19 +53,19 @@ OUT_OPTION = click.option(
 @user_errors
 def notices_cmd(run_id: int | None, fmt: str, lang: str, out_dir: Path, db_url: str | None) -> None:
     """Issue the rectification notices of a run (one per entity with open items)."""
-    formats, langs = _choices(fmt, FORMATS, "--format"), _choices(lang, LANGUAGES, "--lang")
+    formats, langs = choices(fmt, FORMATS, "--format"), choices(lang, LANGUAGES, "--lang")
     store = Store.open(db_url, create=False)
-    run_id = _run_id(store, run_id)
-    notices = issue_notices(store, run_id, discover())
-    folder = _out_dir(out_dir)
-    for notice in notices:
-        write_notice(notice, folder, formats, langs)
+    issued = issue_run_notices(store, run_id, out_dir, formats, langs)
+    for notice in issued.notices:
         counts = ", ".join(f"{n} {level}" for level, n in notice.counts().items())
         out.print(
             f"{notice.number} to {escape(notice.entity_name)}: {len(notice.items)} items "
             f"({counts}); reply by {notice.reply_by}; {notice.status}"
         )
-    out.print(f"{len(notices)} notices for run {run_id} written to {escape(str(folder))}/")
+    out.print(
+        f"{len(issued.notices)} notices for run {issued.run_id} written to "
+        f"{escape(str(issued.folder))}/"
+    )
 
 
 @click.command(name="summary")
@@ -122,19 +83,14 @@ def notices_cmd(run_id: int | None, fmt: str, lang: str, out_dir: Path, db_url: 
 @user_errors
 def summary_cmd(run_id: int | None, fmt: str, lang: str, out_dir: Path, db_url: str | None) -> None:
     """Write the campaign summary of a run: totals, notices, sectors, worst assets, history."""
-    formats = _choices(fmt, ("html", "json", "md"), "--format")
-    langs = _choices(lang, LANGUAGES, "--lang")
+    formats = choices(fmt, SUMMARY_FORMATS, "--format")
+    langs = choices(lang, LANGUAGES, "--lang")
     store = Store.open(db_url, create=False)
-    run_id = _run_id(store, run_id)
-    summary = build_summary(store, run_id, discover())
-    folder = _out_dir(out_dir)
-    for one_lang in langs:
-        for one_fmt in formats:
-            path = folder / f"summary-run{run_id}.{one_lang}.{SUFFIX[one_fmt]}"
-            path.write_bytes(render_summary(summary, one_fmt, one_lang))
+    written = write_summary(store, run_id, out_dir, formats, langs)
+    summary = written.summary
     out.print(
-        f"run {run_id}: {summary.total} issues ({summary.issues['high']} high risk), "
-        f"{summary.notices_served} notices served; summary in {escape(str(folder))}/"
+        f"run {written.run_id}: {summary.total} issues ({summary.issues['high']} high risk), "
+        f"{summary.notices_served} notices served; summary in {escape(str(written.folder))}/"
     )
 
 
@@ -155,22 +111,19 @@ def verify_cmd(
     number: str, inventory: Path | None, fmt: str, lang: str, out_dir: Path, db_url: str | None
 ) -> None:
     """Rescan a notice's open items and re-render it with each item's verified status."""
-    formats, langs = _choices(fmt, FORMATS, "--format"), _choices(lang, LANGUAGES, "--lang")
+    formats, langs = choices(fmt, FORMATS, "--format"), choices(lang, LANGUAGES, "--lang")
     store = Store.open(db_url, create=False)
     observer = RichProgress(err) if err.is_terminal else None
-    result = verify_notice(store, number, discover(), inventory=inventory, observer=observer)
-    notice = result.notice
-    folder = _out_dir(out_dir)
-    write_notice(notice, folder, formats, langs)
+    result = verify_and_write(
+        store, number, out_dir, formats, langs, inventory=inventory, observer=observer
+    )
+    notice, folder = result.notice, result.folder
     for item in notice.items:
         out.print(
             f"  {item.status:17} {item.level:6} {item.check_id} {escape(item.asset_id)} "
             f"{escape(item.location)}"
         )
     if notice.status == "rectified":
-        for one_lang in langs:
-            path = folder / f"{notice.number}.closure.{one_lang}.html"
-            path.write_bytes(closure_letter(notice, one_lang))
         out.print(f"notice {number} is rectified; closure letter written to {escape(str(folder))}/")
     else:
         out.print(f"notice {number}: {notice.status} (verification run {result.run.run_id})")
@@ -182,12 +135,8 @@ def verify_cmd(
 @user_errors
 def explain_cmd(issue_id: int, db_url: str | None) -> None:
     """Show how an issue's risk score and level came about."""
-    store = Store.open(db_url, create=False)
-    found = [r for r in list_issues(store) if r["id"] == issue_id]
-    if not found:
-        raise UserError(f"there is no issue {issue_id}. Fix: see `scanner issues`.")
-    issue = found[0]
-    risk = issue_risk(run_inventory(store, issue["last_seen_run"]), issue)
+    explained = explain_issue(Store.open(db_url, create=False), issue_id)
+    issue, risk = explained.issue, explained.risk
     out.print(
         f"issue {issue_id} ({issue['check_id']} on {escape(issue['entity_id'])}/"
         f"{escape(issue['asset_id'])}): risk {risk.score:g}, {risk.level}"

@@ -16,14 +16,17 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from scanner.app.runs import load_registry, preflight
-from scanner.app.scheduler import Scheduler, schedule_problems, scheduled_profiles
+from scanner.app.schedules import (
+    preflight_schedules,
+    run_scheduler,
+    schedule_overview,
+    scheduled_inventory,
+)
 from scanner.cli.util import DB_OPTION, out, user_errors
 from scanner.core.errors import UserError
 from scanner.core.text import one_line
-from scanner.inventory.schema import LoadedInventory, duration_seconds, load_inventory
-from scanner.schedule.due import upcoming
-from scanner.store import Store, schedule_log
+from scanner.inventory.schema import duration_seconds
+from scanner.store import Store
 from scanner.store.locks import TTL
 
 INVENTORY_OPTION = click.option(
@@ -40,19 +43,6 @@ def schedule_cmd() -> None:
     """Scheduled runs: show the next due times, or run the scheduler."""
 
 
-def _scheduled(inventory: Path) -> LoadedInventory:
-    inv = load_inventory(inventory)
-    if not scheduled_profiles(inv):
-        raise UserError(
-            f"{inventory}: no profile has a schedule. Fix: add `schedule:` with at least `cron:` "
-            "to a profile (see docs/scheduling.md)."
-        )
-    problems = schedule_problems(inv, time.time())
-    if problems:
-        raise UserError("\n".join([f"{inventory}: schedules that would never run:", *problems]))
-    return inv
-
-
 @schedule_cmd.command(name="list")
 @INVENTORY_OPTION
 @click.option("--count", default=5, show_default=True, type=click.IntRange(1, 100))
@@ -60,14 +50,14 @@ def _scheduled(inventory: Path) -> LoadedInventory:
 @user_errors
 def list_cmd(inventory: Path, count: int, db_url: str | None) -> None:
     """Show each scheduled profile's next due times (local and UTC) and its last outcome."""
-    inv = _scheduled(inventory)
+    now = time.time()
+    inv = scheduled_inventory(inventory, now)
     try:
         store: Store | None = Store.open(db_url, create=False)
     except UserError:
         store = None  # no store yet: nothing has run, which is worth showing too
-    now = time.time()
-    for item in scheduled_profiles(inv):
-        s = item.schedule
+    for view in schedule_overview(inv, store, count, now):
+        item, s = view.item, view.item.schedule
         policy = f"catch_up {s.catch_up}" + (
             f" within {s.catch_up_within}" if s.catch_up == "once" else ""
         )
@@ -76,15 +66,14 @@ def list_cmd(inventory: Path, count: int, db_url: str | None) -> None:
             f"window {s.window or 'none'}; {policy}; "
             f"verify at deadline: {'yes' if s.verify_at_deadline else 'no'}"
         )
-        for due in upcoming(s, now, count):
+        for due in view.due:
             local = datetime.fromtimestamp(due, s.zone)
             out.print(
                 f"  {local:%Y-%m-%d %a %H:%M:%S} {local:%Z} ({local:%z})   "
                 f"{datetime.fromtimestamp(due, UTC):%Y-%m-%d %H:%M:%S} UTC"
             )
-        last = schedule_log.events(store, item.name, limit=1) if store else []
-        if last:
-            e = last[0]
+        if view.last is not None:
+            e = view.last
             run = f" run {e.run_id}" if e.run_id is not None else ""
             note = f": {escape(one_line(e.note, 200))}" if e.note else ""
             due_text = datetime.fromtimestamp(e.due_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -158,16 +147,9 @@ def run_cmd(
     db_url: str | None,
 ) -> None:
     """Run the scheduler: start each scheduled profile at its due times until SIGTERM."""
-    inv = _scheduled(inventory)
-    for d in checks_dir:
-        if not d.is_dir():
-            raise UserError(f"--checks-dir {d}: not a folder. Fix: point it at check modules.")
-    registry = load_registry(inv, checks_dir)
-    for item in scheduled_profiles(inv):  # refuse to start what could never run
-        preflight(inv, registry, profile=item.profile)
+    inv = scheduled_inventory(inventory, time.time())
+    dirs = preflight_schedules(inv, checks_dir)
     end = _until(until)
     _logging(log_file)
     store = Store.open(db_url)
-    Scheduler(
-        inv, store, extra_dirs=checks_dir, max_runs=max_runs, until=end, lock_ttl=lock_ttl
-    ).run_forever()
+    run_scheduler(inv, store, extra_dirs=dirs, max_runs=max_runs, until=end, lock_ttl=lock_ttl)

@@ -1,17 +1,18 @@
 """``scanner worker``: serve a broker's jobs (scale-out), and the coordinator ``scanner run
---broker`` uses. Celery is imported only when one of these runs."""
+--broker`` uses (:mod:`scanner.app.workers`)."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from rich.markup import escape
 
-from scanner.app.runs import Dispatch
+from scanner.app import workers
 from scanner.cli.util import DB_OPTION, err, user_errors
+from scanner.engine.jobs import Dispatch
 from scanner.store import Store
 
 BROKER_HELP = "Celery broker URL, e.g. redis://127.0.0.1:6379/0 (see docs/scale-out.md)."
@@ -46,28 +47,24 @@ def worker_cmd(
     name: str | None,
 ) -> None:
     """Run the jobs that `scanner run --broker` sends, writing into the store (--db)."""
-    from scanner.distributed.app import DEFAULT_REDELIVERY, check_broker, make_app  # noqa: PLC0415
-    from scanner.distributed.worker import run_worker  # noqa: PLC0415
-
     store = Store.open(db_url)
-    redelivery = redelivery_after or DEFAULT_REDELIVERY
-    check_broker(make_app(broker, redelivery_after=redelivery))
     sys.exit(
-        run_worker(broker, store, concurrency=concurrency, redelivery_after=redelivery, name=name)
+        workers.serve(
+            broker, store, concurrency=concurrency, redelivery_after=redelivery_after, name=name
+        )
     )
 
 
-def coordinator(broker: str, store: Store, timeout: float, checks_dirs: Iterable[Path]) -> Dispatch:
-    """The ``dispatch`` of a distributed run; a UserError if the broker cannot be reached."""
-    from scanner.distributed.app import check_broker, make_app  # noqa: PLC0415
-    from scanner.distributed.coordinator import Coordinator  # noqa: PLC0415
+def coordinator(broker: str, timeout: float) -> Callable[[Store, list[Path]], Dispatch]:
+    """What makes the ``dispatch`` of a distributed run, its notes printed on stderr."""
 
-    app = make_app(broker)
-    check_broker(app)
-    return Coordinator(
-        app,
-        store,
-        timeout=timeout,
-        checks_dirs=checks_dirs,
-        notify=lambda message: err.print(f"[yellow]note:[/] {escape(message)}"),
-    )
+    def make(store: Store, checks_dirs: list[Path]) -> Dispatch:
+        return workers.coordinator(
+            broker,
+            store,
+            timeout,
+            checks_dirs,
+            notify=lambda message: err.print(f"[yellow]note:[/] {escape(message)}"),
+        )
+
+    return make

@@ -1,6 +1,6 @@
 """The coordinator side: send a run's jobs to workers, one task per asset, and wait for them.
 
-:class:`Coordinator` is the ``dispatch`` of :func:`scanner.app.runs.execute_run`: the run does
+:class:`Coordinator` is the ``dispatch`` of :func:`scanner.app.runs.start_run`: the run does
 preflight, discovery and planning in this process, then hands its jobs here. They are grouped by
 asset (an asset's checks share its HTTP sessions, TLS scans and SSH login on one worker), sent,
 and the store is watched until every planned attempt key is in it. The wait is bounded: when it

@@ -3,8 +3,10 @@
 A task carries a run id, an asset and its jobs (check id and target, :mod:`.wire`). The worker
 reads the run's inventory from the store (``runs.inventory_text``), loads the checks, builds the
 run's shared services (scope guard, rate limits, settings, credentials, pinned host keys) once
-per run, and executes the jobs with :func:`scanner.app.runs.execute_jobs`, the code a local run
-uses. Jobs whose attempts the store already has are skipped, and writes are idempotent by
+per run, and executes the jobs with :func:`scanner.engine.jobs.execute_jobs`, the code a local
+run uses. The pinned host keys come through the ``pins`` reader its caller passes (the
+application's :func:`scanner.app.hostkeys.load_pins`), so this layer stays below the
+application. Jobs whose attempts the store already has are skipped, and writes are idempotent by
 attempt key, so a task delivered twice (its first worker died before acknowledging it) adds
 nothing twice.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,13 +24,14 @@ from typing import Any
 from celery import Celery
 from sqlalchemy.exc import SQLAlchemyError
 
-from scanner.app.runs import execute_jobs, limits_of, load_registry, run_services
 from scanner.core.errors import UserError
 from scanner.core.models import Attempt, AttemptStatus, ErrorReason, Refusal
 from scanner.distributed.app import TASK, make_app
 from scanner.distributed.wire import decode_target
+from scanner.engine.compiled import limits_of, load_registry
 from scanner.engine.context import RunServices
 from scanner.engine.executor import Limits
+from scanner.engine.jobs import Pins, execute_jobs, run_services
 from scanner.engine.plan import Job
 from scanner.engine.registry import Registry
 from scanner.inventory.schema import LoadedInventory, inventory_from_text
@@ -64,8 +67,9 @@ class RunContext:
 class WorkerRuns:
     """Executes asset tasks against one store, keeping the contexts of recent runs."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, pins: Callable[[Store], Pins]) -> None:
         self.store = store
+        self.pins = pins  # reads the host keys pinned in the store, once per run
         self._runs: OrderedDict[int, RunContext] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -111,7 +115,7 @@ class WorkerRuns:
             inv = inventory_from_text(text, Path(inventory))
             registry = load_registry(inv, [Path(d) for d in checks_dirs])
             refusals: list[Refusal] = []
-            services = run_services(inv, self.store, refusals)
+            services = run_services(inv, self.pins(self.store), refusals)
             ctx = RunContext(inv, registry, services, limits_of(inv), refusals)
             self._runs[run_id] = ctx
             while len(self._runs) > KEEP_RUNS:
@@ -171,14 +175,16 @@ def run_worker(
     broker: str,
     store: Store,
     *,
+    pins: Callable[[Store], Pins],
     concurrency: int,
     redelivery_after: float,
     name: str | None = None,
 ) -> int:
     """Serve tasks from ``broker`` until stopped (SIGTERM: finish running tasks first; SIGINT
-    twice or SIGKILL: stop now, the broker redelivers). Returns the exit code."""
+    twice or SIGKILL: stop now, the broker redelivers), reading each run's pinned host keys
+    with ``pins``. Returns the exit code."""
     app = make_app(broker, redelivery_after=redelivery_after)
-    runs = WorkerRuns(store)
+    runs = WorkerRuns(store, pins)
     register_task(app, runs)
     # One process with a thread per concurrent task: checks are network-bound threads already,
     # and a killed worker takes all its tasks with it (nothing is left half-alive).

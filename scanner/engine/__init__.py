@@ -1,1 +1,2 @@
-"""The engine: check registry, plan, executor, and the context a check runs with."""
+"""The engine: check registry, the compiled run, plan, executor and job execution, and the
+context a check runs with."""

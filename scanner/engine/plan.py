@@ -14,7 +14,9 @@ attempt (inconclusive), never a pass.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scanner.core.errors import UserError
@@ -34,6 +36,9 @@ from scanner.engine.answers import entity_answers
 from scanner.engine.registry import LoadedCheck, Registry
 from scanner.inventory.schema import Asset, Entity, LoadedInventory, Profile
 from scanner.inventory.yamlsource import Loc
+
+if TYPE_CHECKING:  # compiled imports the executor, which imports Job from here
+    from scanner.engine.compiled import CompiledRun, Discovered
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ class Plan:
     jobs: list[Job] = field(default_factory=list)
     decided: list[Attempt] = field(default_factory=list)
 
-    def restricted_to(self, only: set[tuple[str, str, str]]) -> Plan:
+    def restricted_to(self, only: Collection[tuple[str, str, str]]) -> Plan:
         """The plan's (entity id, asset id, check id) triples in ``only``."""
         return Plan(
             jobs=[
@@ -160,18 +165,10 @@ def check_id_problems(inv: LoadedInventory, registry: Registry) -> list[str]:
     return problems
 
 
-def build_plan(
-    inv: LoadedInventory,
-    checks: list[LoadedCheck],
-    addresses: dict[tuple[str, str], list[str]],
-    scans: dict[str, HostScan],
-    profile: Profile,
-) -> Plan:
-    """Jobs and decided attempts for every (asset, selected check) pair.
-
-    ``addresses`` maps (entity id, asset id) to the scope-checked addresses of that asset (the
-    live addresses for a range).
-    """
+def build_plan(run: CompiledRun, discovered: Discovered) -> Plan:
+    """Jobs and decided attempts for every (asset, selected check) pair of the compiled run, on
+    the live addresses and services discovery found; a rescan's plan keeps to ``run.only``."""
+    inv, checks = run.inv, list(run.checks)
     plan = Plan()
     opted_in = set(inv.model.checks.intrusive)
     declared_urls = {_endpoint(a.url) for e in inv.model.entities for a in e.assets if a.url}
@@ -181,9 +178,9 @@ def build_plan(
                 plan,
                 entity,
                 asset,
-                addresses.get((entity.id, asset.id), []),
-                scans,
-                profile,
+                list(discovered.addresses.get((entity.id, asset.id), ())),
+                discovered.scans,
+                run.profile,
                 declared_urls,
             )
             for check in checks:
@@ -192,7 +189,8 @@ def build_plan(
     if questions:
         for index in range(len(inv.model.entities)):
             _plan_checklist(plan, inv, index, questions)
-    return _deduplicated(plan)
+    plan = _deduplicated(plan)
+    return plan if run.only is None else plan.restricted_to(run.only)
 
 
 def _plan_checklist(
@@ -264,7 +262,7 @@ class _AssetPlanner:
         entity: Entity,
         asset: Asset,
         addrs: list[str],
-        scans: dict[str, HostScan],
+        scans: Mapping[str, HostScan],
         profile: Profile,
         declared_urls: set[tuple[str, str, int]],
     ) -> None:

@@ -32,7 +32,8 @@ from checks.host.unexpected_listening_service import (
     reachable,
 )
 from scanner.api import Inconclusive
-from scanner.app.runs import execute_run
+from scanner.app.compile import compile_run
+from scanner.app.runs import start_run
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.checks.host.test_ssh_root_login import onsite_inventory
@@ -55,7 +56,7 @@ def _run(state: lab.LabState, tmp: Path, settings: str = "") -> tuple[list[Any],
     ).replace("    modes: [onsite]", f"    checks: [{', '.join(CHECKS)}]\n    ports: '22'")
     inv = load_inventory(write(tmp / "inv.yaml", text + settings))
     store = Store.open(f"sqlite:///{tmp / 'scanner.db'}")
-    result = execute_run(inv, "remote", store)
+    result = start_run(compile_run(inv, "remote"), store)
     return store.findings(result.run_id), store.attempts(result.run_id)
 
 

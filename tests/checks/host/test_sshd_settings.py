@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.app.runs import execute_run
+from scanner.app.compile import compile_run
+from scanner.app.runs import start_run
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.checks.host.test_ssh_root_login import accepted_logins, onsite_inventory
@@ -29,7 +30,7 @@ def test_sshd_settings(lab_state: lab.LabState, tmp_path: Path, db_url: str) -> 
     inv = load_inventory(onsite_inventory(lab_state, tmp_path, known_hosts=lab_state.known_hosts))
     store = Store.open(db_url)
     before = accepted_logins(lab_state)
-    result = execute_run(inv, "remote", store)
+    result = start_run(compile_run(inv, "remote"), store)
     after = accepted_logins(lab_state)
     assert {k: after[k] - before[k] for k in after} == {"onsite-weak": 1, "onsite-hardened": 1}
     found = {(f["check_id"], f["location"], f["evidence"]) for f in store.findings(result.run_id)

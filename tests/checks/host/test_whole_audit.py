@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.app.runs import execute_run
+from scanner.app.compile import compile_run
+from scanner.app.runs import start_run
 from scanner.core.models import Severity
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
@@ -48,7 +49,7 @@ def test_whole_audit_of_both_hosts(lab_state: lab.LabState, tmp_path: Path, db_u
     inv = load_inventory(onsite_inventory(current, tmp_path, known_hosts=current.known_hosts))
     store = Store.open(db_url)
     before = accepted_logins(current)
-    result = execute_run(inv, "remote", store)
+    result = start_run(compile_run(inv, "remote"), store)
     after = accepted_logins(current)
     assert {k: after[k] - before[k] for k in after} == {"onsite-weak": 1, "onsite-hardened": 1}
     found = store.findings(result.run_id)

@@ -1,0 +1,99 @@
+"""Issues tracked across runs, as commands read them: list, show with history, diff of two runs.
+
+The lifecycle itself (reconciliation, waivers, the diff's grouping) is
+:mod:`scanner.tracking.issues`; this module picks the rows a command asks for and renders the
+diff's optional HTML page.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reports.render import render_diff
+from scanner.core.errors import UserError
+from scanner.store import Store
+from scanner.tracking.issues import diff, history, list_issues
+
+#: The groups of a diff, in the order they are shown.
+DIFF_GROUPS = ("new", "fixed", "reopened", "still_open", "could_not_verify")
+
+
+@dataclass(frozen=True)
+class IssueDetail:
+    """One issue and its audit trail.
+
+    Attributes:
+        issue: the issue (a store row).
+        events: its state changes, oldest first (store rows).
+    """
+
+    issue: dict[str, Any]
+    events: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RunsDiff:
+    """What changed from run ``a`` to run ``b``.
+
+    Attributes:
+        a: the earlier run.
+        b: the later run.
+        counts: how many issues each group holds.
+        groups: by group name (:data:`DIFF_GROUPS`), its issues.
+    """
+
+    a: int
+    b: int
+    counts: dict[str, int]
+    groups: dict[str, list[dict[str, Any]]]
+
+    def data(self) -> dict[str, Any]:
+        """The diff as JSON-ready data (``scanner diff --json`` and the HTML page)."""
+        return {"a": self.a, "b": self.b, "counts": self.counts, **self.groups}
+
+
+def find_issues(
+    store: Store,
+    *,
+    states: Iterable[str] = (),
+    entity: str | None = None,
+    overdue: bool = False,
+) -> list[dict[str, Any]]:
+    """Issues in ``states`` (all when empty), of ``entity``, open past their deadline now when
+    ``overdue``."""
+    return list_issues(
+        store, states=tuple(states), entity=entity, overdue_at=time.time() if overdue else None
+    )
+
+
+def show_issue(store: Store, issue_id: int) -> IssueDetail:
+    """Issue ``issue_id`` and its history; a UserError when there is none."""
+    events = history(store, issue_id)
+    return IssueDetail(get_issue(store, issue_id), events)
+
+
+def get_issue(store: Store, issue_id: int) -> dict[str, Any]:
+    """Issue ``issue_id``; a UserError when there is none."""
+    found = [r for r in list_issues(store) if r["id"] == issue_id]
+    if not found:
+        raise UserError(f"there is no issue {issue_id}. Fix: see `scanner issues`.")
+    return found[0]
+
+
+def diff_runs(
+    store: Store, run_a: int, run_b: int, *, html: Path | None = None, lang: str = "en"
+) -> RunsDiff:
+    """What changed from ``run_a`` to ``run_b``, also written as an HTML page in ``lang`` to
+    ``html`` when given."""
+    result = diff(store, run_a, run_b)
+    found = RunsDiff(run_a, run_b, result.counts(), {g: getattr(result, g) for g in DIFF_GROUPS})
+    if html is not None:
+        try:
+            html.write_bytes(render_diff(found.data(), lang))
+        except OSError as exc:
+            raise UserError(f"--html {html}: cannot write it ({exc}).") from None
+    return found

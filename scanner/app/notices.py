@@ -1,0 +1,184 @@
+"""The documents the scanner issues: rectification notices of a run, the campaign summary,
+a verified notice with its closure letter, and how an issue's risk came about.
+
+Building them is :mod:`scanner.notices.build`; rendering is :mod:`reports.render`. This module
+joins the two and writes each document into a folder, once per format and language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reports.formats import REGISTRY
+from reports.render import closure_letter, render_notice, render_summary
+from scanner.app.issues import get_issue
+from scanner.app.results import resolve_run
+from scanner.app.runs import Observer, RunResult
+from scanner.app.verify import verify_notice
+from scanner.core.documents import Notice, Summary
+from scanner.core.errors import UserError
+from scanner.engine.registry import discover
+from scanner.notices.build import build_summary, issue_notices, issue_risk, run_inventory
+from scanner.notices.risk import Risk
+from scanner.store import Store
+
+SUFFIX = {name: f.extension for name, f in REGISTRY.items()}  # each format names its own
+#: The formats a summary is written in.
+SUMMARY_FORMATS = ("html", "json", "md")
+
+
+@dataclass(frozen=True)
+class IssuedNotices:
+    """The notices of a run, written.
+
+    Attributes:
+        run_id: the run.
+        notices: one per entity with open items.
+        folder: where they were written.
+    """
+
+    run_id: int
+    notices: list[Notice]
+    folder: Path
+
+
+@dataclass(frozen=True)
+class WrittenSummary:
+    """A run's campaign summary, written.
+
+    Attributes:
+        run_id: the run.
+        summary: the summary.
+        folder: where it was written.
+    """
+
+    run_id: int
+    summary: Summary
+    folder: Path
+
+
+@dataclass(frozen=True)
+class VerifiedNotice:
+    """A notice re-rendered after its verification rescan.
+
+    Attributes:
+        notice: the notice, each item with its verified status.
+        run: the rescan.
+        folder: where the notice (and, when rectified, its closure letter) was written.
+    """
+
+    notice: Notice
+    run: RunResult
+    folder: Path
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """How an issue's risk score and level came about.
+
+    Attributes:
+        issue: the issue (a store row).
+        risk: its score, level and the steps that made them.
+    """
+
+    issue: dict[str, Any]
+    risk: Risk
+
+
+def choices(value: str, allowed: Sequence[str], option: str) -> list[str]:
+    """The comma-separated ``value`` of ``option`` as a list, each one of ``allowed``."""
+    chosen = [v.strip() for v in value.split(",") if v.strip()]
+    wrong = [v for v in chosen if v not in allowed]
+    if wrong or not chosen:
+        raise UserError(f"{option} {value!r}: choose from {', '.join(allowed)} (comma-separated).")
+    return chosen
+
+
+def write_notice(
+    notice: Notice, out_dir: Path, formats: Sequence[str], langs: Sequence[str]
+) -> list[Path]:
+    """Render one notice in every format and language into ``out_dir``."""
+    written = []
+    for lang in langs:
+        for fmt in formats:
+            path = out_dir / f"{notice.number}.{lang}.{SUFFIX[fmt]}"
+            path.write_bytes(render_notice(notice, fmt, lang))
+            written.append(path)
+    return written
+
+
+def issue_run_notices(
+    store: Store,
+    run_id: int | None,
+    out_dir: Path,
+    formats: Sequence[str],
+    langs: Sequence[str],
+) -> IssuedNotices:
+    """Issue the notices of run ``run_id`` (the latest when None) and write them."""
+    run_id = resolve_run(store, run_id)
+    notices = issue_notices(store, run_id, discover())
+    folder = _folder(out_dir)
+    for notice in notices:
+        write_notice(notice, folder, formats, langs)
+    return IssuedNotices(run_id, notices, folder)
+
+
+def write_summary(
+    store: Store,
+    run_id: int | None,
+    out_dir: Path,
+    formats: Sequence[str],
+    langs: Sequence[str],
+) -> WrittenSummary:
+    """Write the campaign summary of run ``run_id`` (the latest when None)."""
+    run_id = resolve_run(store, run_id)
+    summary = build_summary(store, run_id, discover())
+    folder = _folder(out_dir)
+    for lang in langs:
+        for fmt in formats:
+            path = folder / f"summary-run{run_id}.{lang}.{SUFFIX[fmt]}"
+            path.write_bytes(render_summary(summary, fmt, lang))
+    return WrittenSummary(run_id, summary, folder)
+
+
+def verify_and_write(
+    store: Store,
+    number: str,
+    out_dir: Path,
+    formats: Sequence[str],
+    langs: Sequence[str],
+    *,
+    inventory: Path | None = None,
+    observer: Observer | None = None,
+) -> VerifiedNotice:
+    """Rescan notice ``number``'s open items, write it again, and its closure letter in every
+    language when it is rectified."""
+    found = verify_notice(store, number, discover(), inventory=inventory, observer=observer)
+    notice = found.notice
+    folder = _folder(out_dir)
+    write_notice(notice, folder, formats, langs)
+    if notice.status == "rectified":
+        for lang in langs:
+            path = folder / f"{notice.number}.closure.{lang}.html"
+            path.write_bytes(closure_letter(notice, lang))
+    return VerifiedNotice(notice, found.run, folder)
+
+
+def explain_issue(store: Store, issue_id: int) -> Explanation:
+    """How issue ``issue_id``'s risk came about, with the inventory of the run that last saw
+    it."""
+    issue = get_issue(store, issue_id)
+    return Explanation(issue, issue_risk(run_inventory(store, issue["last_seen_run"]), issue))
+
+
+def _folder(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"--out {path}: cannot create the folder ({exc}). Fix: choose a writable folder."
+        ) from None
+    return path

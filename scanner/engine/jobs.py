@@ -1,0 +1,91 @@
+"""Executing a run's jobs on this process: the one way jobs run, for a local run and a worker.
+
+:func:`run_services` builds what a run's checks share (scope guard recording refusals, rate
+limits, settings, credentials, pinned host keys) from its inventory; :func:`execute_jobs` runs
+jobs on the thread pool and stores their attempts as they end. :data:`Dispatch` is the other
+way: a run hands its jobs to workers (:mod:`scanner.distributed`) and watches them arrive.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from scanner import __version__
+from scanner.core.models import Attempt, Refusal
+from scanner.engine.context import RunServices
+from scanner.engine.executor import Executor, Limits
+from scanner.engine.plan import Job
+from scanner.inventory.schema import LoadedInventory
+from scanner.scope.guard import ScopeGuard
+from scanner.store import Store
+from scanner.transport.ratelimit import TokenBucket
+from scanner.transport.ssh import TrustedKey
+
+#: SSH host keys pinned in the store, by (host, port), as a run trusts them.
+Pins = Mapping[tuple[str, int], tuple[TrustedKey, ...]]
+
+#: Runs a run's jobs elsewhere (on workers): ``dispatch(run_id, jobs, observe)`` returns when
+#: all their attempts are stored, calling ``observe`` with each batch as it arrives.
+Dispatch = Callable[[int, Sequence[Job], Callable[[Sequence[Attempt]], None]], None]
+
+
+def run_services(inv: LoadedInventory, pins: Pins, refusals: list[Refusal]) -> RunServices:
+    """The shared state of one run: its scope guard (appending what it refuses to
+    ``refusals``), rate limits, settings, credentials and the host keys ``pins``."""
+    scope, limits, campaign = inv.model.scope, inv.model.rate_limits, inv.model.campaign
+    return RunServices(
+        guard=ScopeGuard(scope.allow, scope.deny, on_refusal=refusals.append),
+        bucket=TokenBucket(limits.connections_per_second),
+        ot_bucket=TokenBucket(limits.ot_connections_per_second, burst=1),
+        settings=inv.model.checks.settings,
+        base_dir=inv.path.parent,
+        credentials=inv.model.credentials,
+        user_agent=(
+            f"ci-inspection-scanner/{__version__} (campaign: {campaign.name}; "
+            f"authorization: {campaign.authorization.reference})"
+        ),
+        pins=pins,
+    )
+
+
+def execute_jobs(
+    store: Store,
+    run_id: int,
+    services: RunServices,
+    limits: Limits,
+    jobs: Sequence[Job],
+    observe: Callable[[Sequence[Attempt]], None] | None = None,
+    *,
+    write_every: float = 0.0,
+    stop: Callable[[], str | None] | None = None,
+) -> None:
+    """Run ``jobs`` on this process's thread pool, storing the attempts as they end.
+
+    The one way jobs execute: a local run passes its whole plan, a worker one asset's jobs.
+    Writes are idempotent by attempt key, so a job run twice (a worker died before its
+    acknowledgement) is stored once. A local run writes each batch as it ends; a worker gathers
+    them for up to ``write_every`` seconds (fewer transactions on a remote store; whatever a
+    killed worker had not written is run again by the worker that gets its task). Once ``stop``
+    gives a reason, no further job starts.
+    """
+    pending: list[Attempt] = []
+    written = time.monotonic()
+
+    def write() -> None:
+        nonlocal written
+        written = time.monotonic()
+        if pending:
+            batch = list(pending)
+            pending.clear()
+            store.record_attempts(run_id, batch)
+            if observe is not None:
+                observe(batch)
+
+    def record(batch: Sequence[Attempt]) -> None:
+        pending.extend(batch)
+        if time.monotonic() - written >= write_every:
+            write()
+
+    Executor(services, limits).execute(jobs, record, stop)
+    write()
