@@ -82,7 +82,7 @@ def test_approve_pins_only_the_confirmed_key_and_a_run_logs_in_with_the_pin_alon
     assert accepted(lab_state) - before == 1
     assert attempts["host.ssh-root-login"]["status"] == "pass"
     assert attempts["host.ssh-hostkey-changed"]["status"] == "pass"
-    assert [f for f in findings if f["severity"] in ("critical", "high")] == []
+    assert [f for f in findings if f.severity in ("critical", "high")] == []
     # revoked: unknown again
     code, output = cli("hostkeys", "revoke", HARDENED, "--fingerprint", fp, "--db", db_url)
     assert code == 0 and "revoked 1 pin" in output
@@ -133,9 +133,9 @@ def test_a_pin_that_no_longer_matches_is_a_changed_key(
     inv = inventory(tmp_path, sshd.address, known_hosts=None, key_file=lab_state.audit_key)
     attempts, findings, _ = run(inv, db_url)
     [finding] = findings
-    assert finding["check_id"] == "host.ssh-hostkey-changed"
-    assert f"recorded ssh-ed25519 {old.fingerprint}" in finding["evidence"]
-    assert "pinned in the store by inspector-wang" in finding["evidence"]
+    assert finding.check_id == "host.ssh-hostkey-changed"
+    assert f"recorded ssh-ed25519 {old.fingerprint}" in finding.evidence
+    assert "pinned in the store by inspector-wang" in finding.evidence
     assert attempts["host.uid0-extra-account"]["error_reason"] == "inconclusive"
     assert "userauth-request" not in sshd.log_text()
     # approving the new key is refused while the old pin stands

@@ -20,7 +20,6 @@ import pytest
 from scanner.app.runs import execute_run
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
-from scanner.tracking.issues import list_issues
 from tests.helpers import write
 from tests.lab import lab
 from tests.test_inventory import MINIMAL
@@ -64,8 +63,8 @@ def test_fix_break_and_hang(lab_state: lab.LabState, db_url: str, tmp_path: Path
 
     def rescan() -> tuple[str, object]:
         result = execute_run(inv, "remote", store)
-        [issue] = list_issues(store)
-        return issue["state"], result.tracking
+        [issue] = store.issues.find()
+        return issue.state, result.tracking
 
     state, report = rescan()
     assert state == "open"

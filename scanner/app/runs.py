@@ -211,7 +211,7 @@ def execute_run(
     """
     observer = observer or NullObserver()
     if resume is not None and only is None:
-        only = store.restricted_to(resume)  # a verification rescan resumes as one
+        only = store.runs.restricted_to(resume)  # a verification rescan resumes as one
     registry = load_registry(inv, extra_dirs)
     _, addresses = preflight(inv, registry, profile=profile_name, now=now)
     checks = select_checks(inv, registry, profile_name)
@@ -239,7 +239,7 @@ def execute_run(
         if only is not None:
             plan = plan.restricted_to(only)
         if resume is not None:
-            plan = plan.without(store.attempt_keys(run_id))
+            plan = plan.without(store.attempts.keys(run_id))
         observer.started(run_id, len(plan.jobs) + len(plan.decided))
 
         tally = _Tally(result, observer, stop)
@@ -261,11 +261,11 @@ def execute_run(
         raise
     finally:
         result.refusals = list(refusals)
-        store.record_refusals(run_id, result.refusals)
+        store.attempts.record_refusals(run_id, result.refusals)
         result.seconds = time.monotonic() - started
         result.http_requests = services.http_requests_sent()
         services.close()
-        store.finish_run(run_id, result.status, result.note)
+        store.runs.finish(run_id, result.status, result.note)
         observer.finished()
     if result.status != "completed":
         return result
@@ -291,7 +291,7 @@ class _Tally:
             raise _Stopped(why)
 
     def record(self, store: Store, batch: Sequence[Attempt]) -> None:
-        store.record_attempts(self.result.run_id, batch)
+        store.attempts.record(self.result.run_id, batch)
         self.observe(batch)
 
 
@@ -328,7 +328,7 @@ def _discovery(
     resumed: bool,
 ) -> dict[str, HostScan]:
     """A resumed run's stored discovery, or a new discovery."""
-    scans = store.load_discovery(run_id) if resumed else {}
+    scans = store.attempts.discovery(run_id) if resumed else {}
     if scans:
         _expand_networks(inv, addresses, scans)
         return scans
@@ -372,7 +372,7 @@ def execute_jobs(
         if pending:
             batch = list(pending)
             pending.clear()
-            store.record_attempts(run_id, batch)
+            store.attempts.record(run_id, batch)
             if observe is not None:
                 observe(batch)
 
@@ -427,7 +427,7 @@ def _start_run(
     sha = hashlib.sha256(inv.source.text.encode()).hexdigest()
     if resume is not None:
         return _reopen(store, resume, profile_name, sha)
-    return store.create_run(
+    return store.runs.create(
         inv.model.campaign.name,
         profile_name,
         str(inv.path.resolve()),  # workers resolve its check folders and key files by it
@@ -440,7 +440,7 @@ def _start_run(
 
 def _reopen(store: Store, run_id: int, profile_name: str, sha: str) -> int:
     """Check that run ``run_id`` can be resumed with this inventory and profile, and reopen it."""
-    row = store.run(run_id)
+    row = store.runs.get(run_id)
     if row.status == "completed":
         raise UserError(
             f"run {run_id} is already complete; there is nothing to resume (its issues are "
@@ -451,12 +451,12 @@ def _reopen(store: Store, run_id: int, profile_name: str, sha: str) -> int:
             f"run {run_id} ran profile {row.profile!r}, not {profile_name!r}. Fix: resume it "
             f"with --profile {row.profile}."
         )
-    if store.inventory_sha256(run_id) != sha:
+    if store.runs.inventory_sha256(run_id) != sha:
         raise UserError(
             f"the inventory changed since run {run_id} started, so its remaining attempts would "
             "not match. Fix: start a new run instead of resuming."
         )
-    store.reopen_run(run_id)
+    store.runs.reopen(run_id)
     return run_id
 
 
@@ -523,7 +523,7 @@ def _discover(
     for svc in found:
         by_address.setdefault(svc.address, []).append(svc)
     scans = {a: replace(s, services=tuple(by_address.get(a, ()))) for a, s in scans.items()}
-    store.record_discovery(run_id, {a: s.answered for a, s in scans.items()}, found)
+    store.attempts.record_discovery(run_id, {a: s.answered for a, s in scans.items()}, found)
     return scans
 
 

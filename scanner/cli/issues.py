@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from datetime import UTC, date, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +17,11 @@ from rich.table import Table
 from reports.render import LANGUAGES, render_diff
 from scanner.cli.util import DB_OPTION, out, user_errors
 from scanner.core.errors import UserError
+from scanner.core.lifecycle import IssueState
 from scanner.core.text import one_line
 from scanner.store import Store
-from scanner.tracking.issues import STATES, diff, false_positive, history, list_issues, waive
+from scanner.store.issues import DIFF_GROUPS
+from scanner.tracking.issues import diff, false_positive, waive
 
 ISSUE_KEYS = (
     "id",
@@ -39,7 +43,7 @@ ISSUE_KEYS = (
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(STATES),
+    type=click.Choice([s.value for s in IssueState]),
     help="Only issues in this state (repeatable).",
 )
 @click.option("--entity", default=None, help="Only this entity's issues.")
@@ -52,12 +56,16 @@ def issues_cmd(
 ) -> None:
     """List issues tracked across runs."""
     store = Store.open(db_url, create=False)
-    rows = list_issues(
-        store, states=states, entity=entity, overdue_at=time.time() if overdue else None
+    rows = store.issues.find(
+        states=states, entity=entity, overdue_at=time.time() if overdue else None
     )
     if as_json:
         click.echo(
-            json.dumps([{k: r[k] for k in ISSUE_KEYS} for r in rows], indent=2, ensure_ascii=False)
+            json.dumps(
+                [{k: _plain(getattr(r, k)) for k in ISSUE_KEYS} for r in rows],
+                indent=2,
+                ensure_ascii=False,
+            )
         )
         return
     table = Table(
@@ -65,14 +73,14 @@ def issues_cmd(
     )
     for r in rows:
         table.add_row(
-            str(r["id"]),
-            r["state"],
-            r["severity"],
-            escape(f"{r['entity_id']}/{r['asset_id']}"),
-            escape(one_line(r["location"], 60)),
-            r["check_id"],
-            _day(r["deadline"]),
-            f"{r['first_seen_run']}-{r['last_seen_run']}",
+            str(r.id),
+            r.state,
+            r.severity,
+            escape(f"{r.entity_id}/{r.asset_id}"),
+            escape(one_line(r.location, 60)),
+            r.check_id,
+            _day(r.deadline),
+            f"{r.first_seen_run}-{r.last_seen_run}",
         )
     out.print(table)
     out.print(f"{len(rows)} issues")
@@ -85,25 +93,23 @@ def issues_cmd(
 def issue_cmd(issue_id: int, db_url: str | None) -> None:
     """Show one issue and its audit trail."""
     store = Store.open(db_url, create=False)
-    events = history(store, issue_id)
-    [row] = [r for r in list_issues(store) if r["id"] == issue_id]
+    events = store.issues.history(issue_id)
+    row = store.issues.get(issue_id)
     out.print(
-        f"issue {issue_id}: {row['state']} {row['severity']} {row['check_id']} "
-        f"{escape(row['entity_id'])}/{escape(row['asset_id'])} "
-        f"{escape(one_line(row['location']))}"
+        f"issue {issue_id}: {row.state} {row.severity} {row.check_id} "
+        f"{escape(row.entity_id)}/{escape(row.asset_id)} "
+        f"{escape(one_line(row.location))}"
     )
-    out.print(f"  evidence: {escape(one_line(row['evidence'], 300))}")
-    if row["waiver_until"]:
+    out.print(f"  evidence: {escape(one_line(row.evidence, 300))}")
+    if row.waiver_until:
         out.print(
-            f"  waiver: until {_day(row['waiver_until'])} by "
-            f"{escape(row['waiver_approver'] or '')}: {escape(row['waiver_reason'] or '')}"
+            f"  waiver: until {_day(row.waiver_until)} by "
+            f"{escape(row.waiver_approver or '')}: {escape(row.waiver_reason or '')}"
         )
     for e in events:
-        stamp = datetime.fromtimestamp(e["at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
-        run = f"run {e['run_id']}" if e["run_id"] else escape(e["actor"])
-        out.print(
-            f"  {stamp} {run}: {e['from_state'] or 'new'} -> {e['to_state']}: {escape(e['reason'])}"
-        )
+        stamp = datetime.fromtimestamp(e.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        run = f"run {e.run_id}" if e.run_id else escape(e.actor)
+        out.print(f"  {stamp} {run}: {e.from_state or 'new'} -> {e.to_state}: {escape(e.reason)}")
 
 
 @click.command(name="waive")
@@ -161,12 +167,12 @@ def diff_cmd(
 ) -> None:
     """What changed from RUN_A to RUN_B: new, fixed, reopened, still open, could not verify."""
     result = diff(Store.open(db_url, create=False), run_a, run_b)
-    groups = ("new", "fixed", "reopened", "still_open", "could_not_verify")
+    groups = DIFF_GROUPS
     data = {
         "a": run_a,
         "b": run_b,
         "counts": result.counts(),
-        **{g: getattr(result, g) for g in groups},
+        **{g: [_plain_dict(asdict(item)) for item in getattr(result, g)] for g in groups},
     }
     if html_out is not None:
         try:
@@ -183,11 +189,20 @@ def diff_cmd(
     for group in groups:
         for item in getattr(result, group):
             out.print(
-                f"  {group.replace('_', ' '):16} {item['severity']:8} {item['check_id']} "
-                f"{escape(item['entity_id'])}/{escape(item['asset_id'])} "
-                f"{escape(one_line(item['location'], 80))}"
+                f"  {group.replace('_', ' '):16} {item.severity:8} {item.check_id} "
+                f"{escape(item.entity_id)}/{escape(item.asset_id)} "
+                f"{escape(one_line(item.location, 80))}"
             )
 
 
 def _day(ts: Any) -> str:
     return "" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+def _plain(value: Any) -> Any:
+    # States and severities are enums in the rows; JSON shows their values.
+    return value.value if isinstance(value, Enum) else value
+
+
+def _plain_dict(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in row.items()}

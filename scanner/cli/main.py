@@ -13,6 +13,7 @@ import logging
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,12 @@ from scanner.cli.schedule import schedule_cmd
 from scanner.cli.util import DB_OPTION, err, out, user_errors
 from scanner.cli.worker import worker_cmd
 from scanner.core.errors import UserError
+from scanner.core.models import AttemptStatus
 from scanner.core.text import one_line
 from scanner.engine.registry import discover
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
+from scanner.store.attempts import AttemptRow, FindingRow
 
 
 @click.group()
@@ -187,7 +190,7 @@ def run(
         resume=resume,
         dispatch=dispatch,
     )
-    found = store.findings(result.run_id)
+    found = store.attempts.findings(result.run_id)
     if as_json:
         click.echo(
             json.dumps(
@@ -200,8 +203,7 @@ def run(
                     "findings": [_finding_json(f) for f in found],
                     "errors": [
                         _attempt_json(a)
-                        for a in store.attempts(result.run_id)
-                        if a["status"] == "error"
+                        for a in store.attempts.of_run(result.run_id, AttemptStatus.ERROR)
                     ],
                     "refusals": [
                         {"target": r.target, "reason": r.reason, "check_id": r.check_id}
@@ -246,7 +248,7 @@ def runs(db_url: str | None) -> None:
         "n/a",
         "findings",
     )
-    for r in store.list_runs():
+    for r in store.runs.recent():
         seconds = f"{r.finished_at - r.started_at:.1f}" if r.finished_at else ""
         c = r.counts
         table.add_row(
@@ -271,39 +273,38 @@ def runs(db_url: str | None) -> None:
 def findings(run_id: int | None, as_json: bool, errors: bool, db_url: str | None) -> None:
     """Print a run's findings, worst first."""
     store = Store.open(db_url, create=False)
-    run_id = run_id if run_id is not None else store.latest_run_id()
+    run_id = run_id if run_id is not None else store.runs.latest_id()
     if run_id is None:
         raise UserError("the store has no runs yet. Fix: `scanner run INVENTORY` first.")
-    store.run(run_id)
-    found = store.findings(run_id)
+    store.runs.get(run_id)
+    found = store.attempts.findings(run_id)
     if as_json:
         click.echo(json.dumps([_finding_json(f) for f in found], indent=2, ensure_ascii=False))
         return
     _print_findings(found)
     if errors:
-        for a in store.attempts(run_id):
-            if a["status"] == "error":
-                out.print(
-                    f"error: {a['check_id']} {escape(a['entity_id'])}/"
-                    f"{escape(a['asset_id'])} {escape(one_line(a['location']))}: "
-                    f"{a['error_reason']}: {escape(one_line(a['reason']))}"
-                )
+        for a in store.attempts.of_run(run_id, AttemptStatus.ERROR):
+            out.print(
+                f"error: {a.check_id} {escape(a.entity_id)}/"
+                f"{escape(a.asset_id)} {escape(one_line(a.location))}: "
+                f"{a.error_reason}: {escape(one_line(a.reason))}"
+            )
 
 
-def _print_findings(found: list[dict[str, Any]]) -> None:
+def _print_findings(found: list[FindingRow]) -> None:
     table = Table("severity", "entity/asset", "location", "check", "evidence")
     for f in found:
         table.add_row(
-            f["severity"],
-            escape(f"{f['entity_id']}/{f['asset_id']}"),
-            escape(one_line(f["location"], 60)),
-            f["check_id"],
-            escape(one_line(f["evidence"], 120)),
+            f.severity,
+            escape(f"{f.entity_id}/{f.asset_id}"),
+            escape(one_line(f.location, 60)),
+            f.check_id,
+            escape(one_line(f.evidence, 120)),
         )
     out.print(table)
 
 
-def _finding_json(f: dict[str, Any]) -> dict[str, Any]:
+def _finding_json(f: FindingRow) -> dict[str, Any]:
     keys = (
         "fingerprint",
         "check_id",
@@ -314,12 +315,17 @@ def _finding_json(f: dict[str, Any]) -> dict[str, Any]:
         "evidence",
         "detail",
     )
-    return {k: f[k] for k in keys}
+    return {k: _plain(getattr(f, k)) for k in keys}
 
 
-def _attempt_json(a: dict[str, Any]) -> dict[str, Any]:
+def _attempt_json(a: AttemptRow) -> dict[str, Any]:
     keys = ("check_id", "entity_id", "asset_id", "location", "status", "error_reason", "reason")
-    return {k: a[k] for k in keys}
+    return {k: _plain(getattr(a, k)) for k in keys}
+
+
+def _plain(value: Any) -> Any:
+    # Statuses and severities are enums in the rows; JSON shows their values.
+    return value.value if isinstance(value, Enum) else value
 
 
 def _dirs(dirs: tuple[Path, ...]) -> list[Path]:

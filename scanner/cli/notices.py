@@ -16,7 +16,6 @@ from scanner.core.errors import UserError
 from scanner.engine.registry import discover
 from scanner.notices.build import build_summary, issue_notices, issue_risk, run_inventory
 from scanner.store import Store
-from scanner.tracking.issues import list_issues
 
 SUFFIX = {"html": "html", "md": "md", "pdf": "pdf", "json": "json", "csv": "csv"}
 
@@ -30,10 +29,10 @@ def _choices(value: str, allowed: tuple[str, ...], option: str) -> list[str]:
 
 
 def _run_id(store: Store, run_id: int | None) -> int:
-    run_id = run_id if run_id is not None else store.latest_run_id()
+    run_id = run_id if run_id is not None else store.runs.latest_id()
     if run_id is None:
         raise UserError("the store has no runs yet. Fix: `scanner run INVENTORY` first.")
-    store.run(run_id)
+    store.runs.get(run_id)
     return run_id
 
 
@@ -182,14 +181,11 @@ def verify_cmd(
 def explain_cmd(issue_id: int, db_url: str | None) -> None:
     """Show how an issue's risk score and level came about."""
     store = Store.open(db_url, create=False)
-    found = [r for r in list_issues(store) if r["id"] == issue_id]
-    if not found:
-        raise UserError(f"there is no issue {issue_id}. Fix: see `scanner issues`.")
-    issue = found[0]
-    risk = issue_risk(run_inventory(store, issue["last_seen_run"]), issue)
+    issue = store.issues.get(issue_id)
+    risk = issue_risk(run_inventory(store, issue.last_seen_run), issue)
     out.print(
-        f"issue {issue_id} ({issue['check_id']} on {escape(issue['entity_id'])}/"
-        f"{escape(issue['asset_id'])}): risk {risk.score:g}, {risk.level}"
+        f"issue {issue_id} ({issue.check_id} on {escape(issue.entity_id)}/"
+        f"{escape(issue.asset_id)}): risk {risk.score:g}, {risk.level}"
     )
     for step in risk.steps:
         out.print(f"  {escape(step)}")

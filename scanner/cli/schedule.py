@@ -23,7 +23,7 @@ from scanner.core.errors import UserError
 from scanner.core.text import one_line
 from scanner.inventory.schema import LoadedInventory, duration_seconds, load_inventory
 from scanner.schedule.due import upcoming
-from scanner.store import Store, schedule_log
+from scanner.store import Store
 from scanner.store.locks import TTL
 
 INVENTORY_OPTION = click.option(
@@ -82,7 +82,7 @@ def list_cmd(inventory: Path, count: int, db_url: str | None) -> None:
                 f"  {local:%Y-%m-%d %a %H:%M:%S} {local:%Z} ({local:%z})   "
                 f"{datetime.fromtimestamp(due, UTC):%Y-%m-%d %H:%M:%S} UTC"
             )
-        last = schedule_log.events(store, item.name, limit=1) if store else []
+        last = store.schedules.events(item.name, limit=1) if store else []
         if last:
             e = last[0]
             run = f" run {e.run_id}" if e.run_id is not None else ""

@@ -30,16 +30,16 @@ def test_weak_host_findings_and_clean_hardened_host(lab_state: lab.LabState, tmp
     inv = load_inventory(onsite_inventory(lab_state, tmp_path, known_hosts=lab_state.known_hosts))
     store = Store.open(db_url)
     result = execute_run(inv, "remote", store)
-    found = [f for f in store.findings(result.run_id) if f["check_id"] in CHECKS]
-    assert {(f["check_id"], f["location"], f["severity"]) for f in found
-            if f["asset_id"] == "weak"} == EXPECTED
-    assert [f for f in found if f["asset_id"] == "hardened"] == []
-    evidence = {f["check_id"]: f["evidence"] for f in found}
+    found = [f for f in store.attempts.findings(result.run_id) if f.check_id in CHECKS]
+    assert {(f.check_id, f.location, f.severity) for f in found
+            if f.asset_id == "weak"} == EXPECTED
+    assert [f for f in found if f.asset_id == "hardened"] == []
+    evidence = {f.check_id: f.evidence for f in found}
     assert evidence["host.password-max-days"] == (
         "/etc/login.defs: PASS_MAX_DAYS 99999 (more than 90)")
     assert "$" not in evidence["host.empty-password"]  # no hash is ever recorded
-    errors = [a for a in store.attempts(result.run_id)
-              if a["check_id"] in CHECKS and a["status"] == "error"]
+    errors = [a for a in store.attempts.of_run(result.run_id)
+              if a.check_id in CHECKS and a.status == "error"]
     assert errors == []
 
 
@@ -47,8 +47,8 @@ def test_log_retention(lab_state: lab.LabState, tmp_path: Path, db_url: str) -> 
     inv = load_inventory(onsite_inventory(lab_state, tmp_path, known_hosts=lab_state.known_hosts))
     store = Store.open(db_url)
     result = execute_run(inv, "remote", store)
-    found = {(f["asset_id"], f["location"]): f["evidence"] for f in store.findings(result.run_id)
-             if f["check_id"] == "host.log-retention-short"}
+    found = {(f.asset_id, f.location): f.evidence for f in store.attempts.findings(result.run_id)
+             if f.check_id == "host.log-retention-short"}
     # The lab sets the system log's rotation; other files come from the packages this machine
     # has installed, so only the lab's own file is asserted exactly.
     assert found[("weak", "logrotate /etc/logrotate.d/rsyslog")] == (
