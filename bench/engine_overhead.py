@@ -92,7 +92,9 @@ def measure(mode: str, attempts: int, hosts: int) -> None:
     in_store = 0.0
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}") if mode == "store" else None
-        run_id = store.runs.create("bench", "bench", "bench.yaml", "0" * 64, "bench") if store else 0
+        run_id = (
+            store.runs.create("bench", "bench", "bench.yaml", "0" * 64, "bench") if store else 0
+        )
         rss_before = current_rss_mb()
 
         def on_attempts(batch: Sequence[Attempt]) -> None:

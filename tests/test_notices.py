@@ -32,7 +32,8 @@ def passed(check: str, location: str) -> Attempt:
 
 
 def run(store: Store, *attempts: Attempt, now: float) -> int:
-    run_id = store.runs.create("test", "remote", "inv.yaml", "0" * 64, "t", inventory_text=INVENTORY)
+    run_id = store.runs.create("test", "remote", "inv.yaml", "0" * 64, "t",
+                               inventory_text=INVENTORY)
     store.attempts.record(run_id, attempts)
     store.runs.finish(run_id, "completed")
     reconcile(store, run_id, now=now)

@@ -26,7 +26,7 @@ from scanner.app.scheduler import Scheduler
 from scanner.cli.main import main
 from scanner.inventory.schema import Schedule, load_inventory
 from scanner.schedule.due import decide, in_window, next_due, prev_due, upcoming, window_close
-from scanner.store import Store, locks
+from scanner.store import Store
 from tests.conftest import REPO
 from tests.helpers import write
 from tests.lab import lab

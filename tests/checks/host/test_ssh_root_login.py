@@ -45,7 +45,8 @@ def test_root_login_found_on_weak_host_only_with_one_login_per_host(
     result = execute_run(inv, "remote", store)
     after = accepted_logins(lab_state)
     assert {k: after[k] - before[k] for k in after} == {"onsite-weak": 1, "onsite-hardened": 1}
-    [finding] = [f for f in store.attempts.findings(result.run_id) if f.check_id == "host.ssh-root-login"]
+    [finding] = [f for f in store.attempts.findings(result.run_id)
+                 if f.check_id == "host.ssh-root-login"]
     assert (finding.asset_id, finding.location) == ("weak", "sshd PermitRootLogin")
     assert finding.evidence == "sshd -T: permitrootlogin yes"
     statuses = {a.asset_id: a.status for a in store.attempts.of_run(result.run_id)
@@ -60,7 +61,8 @@ def test_unknown_host_key_sends_no_credential(lab_state: lab.LabState, tmp_path:
     store = Store.open(db_url)
     before = accepted_logins(lab_state)
     result = execute_run(inv, "remote", store)
-    attempts = [a for a in store.attempts.of_run(result.run_id) if a.check_id == "host.ssh-root-login"]
+    attempts = [a for a in store.attempts.of_run(result.run_id)
+                if a.check_id == "host.ssh-root-login"]
     assert {a.status for a in attempts} == {AttemptStatus.ERROR.value}
     assert all("is not in" in a.reason for a in attempts)
     assert accepted_logins(lab_state) == before  # no login was attempted
