@@ -25,7 +25,15 @@ from scanner.core.lifecycle import InvalidTransition, IssueEvent
 from scanner.store import Store
 from scanner.store.issues import ReconcileReport, RunDiff, Waiver
 
-__all__ = ["ReconcileReport", "RunDiff", "diff", "false_positive", "reconcile", "waive"]
+__all__ = [
+    "ReconcileReport",
+    "RunDiff",
+    "diff",
+    "false_positive",
+    "reconcile",
+    "reconcile_pending",
+    "waive",
+]
 
 
 def reconcile(store: Store, run_id: int, now: float | None = None) -> ReconcileReport:
