@@ -197,7 +197,7 @@ def test_wrong_password_is_auth_failed_and_key_still_verified(
                      password_env="SCANNER_TEST_WRONG_PASSWORD")
     attempts, findings, seconds = run(path, db_url)
     assert findings == []
-    assert attempts.pop("host.ssh-hostkey-changed")["status"] == "pass"  # key verified first
+    assert attempts.pop("host.ssh-hostkey-changed").status == "pass"  # key verified first
     for a in attempts.values():
         assert (a.status, a.error_reason) == ("error", "auth_failed"), a
         assert "login as audit failed" in a.reason
@@ -250,7 +250,7 @@ def test_changed_host_key_is_a_finding_and_sends_no_credential(
     assert "recorded ssh-ed25519 SHA256:" in finding.evidence
     assert finding.detail["presented"] == presented
     assert finding.detail["recorded"] != presented
-    assert attempts.pop("host.ssh-hostkey-changed")["status"] == "fail"
+    assert attempts.pop("host.ssh-hostkey-changed").status == "fail"
     for a in attempts.values():  # every other check: an error, never a pass
         assert (a.status, a.error_reason) == ("error", "inconclusive"), a
         assert "not the recorded" in a.reason and "before any credential" in a.reason
@@ -293,7 +293,7 @@ def test_banner_and_control_characters_do_not_fool_the_checks(
     assert ("host.ssh-root-login", "sshd PermitRootLogin") in found
     for f in findings:
         assert not CONTROL.search(f.evidence), f.evidence
-    assert attempts["host.ssh-hostkey-changed"]["status"] == "pass"
+    assert attempts["host.ssh-hostkey-changed"].status == "pass"
     assert connections(sshd) == 1
 
 
@@ -313,7 +313,7 @@ def test_endless_or_huge_output_is_cut_and_inconclusive(
                      known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line))
     attempts, findings, seconds = run(path, db_url)
     assert findings == []
-    assert attempts.pop("host.ssh-hostkey-changed")["status"] == "pass"
+    assert attempts.pop("host.ssh-hostkey-changed").status == "pass"
     for a in attempts.values():
         assert a.status == "error", a
         assert a.error_reason in ("inconclusive", "timeout"), a
@@ -340,8 +340,8 @@ def test_busybox_host_without_sudo_or_commands(
     root_login = [f for f in findings if f.check_id == "host.ssh-root-login"]
     assert [f.evidence for f in root_login] == ["/etc/ssh/sshd_config: permitrootlogin yes"]
     # /etc/shadow needs root, and sudo is missing: inconclusive, not a pass
-    assert attempts["host.empty-password"]["status"] == "error"
-    assert "sudo" in attempts["host.empty-password"]["reason"]
+    assert attempts["host.empty-password"].status == "error"
+    assert "sudo" in attempts["host.empty-password"].reason
     assert "host.uid0-extra-account" in found  # cat works
     # (host.world-writable-system-files: see the next test)
     skip = {"host.ssh-hostkey-changed", "host.world-writable-system-files"}
@@ -364,4 +364,4 @@ def test_host_without_find_is_not_a_pass_for_world_writable_files(
     path = inventory(tmp_path, sshd.address, key_file=lab_state.audit_key, sudo=False,
                      known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line))
     attempts, _, _ = run(path, db_url)
-    assert attempts["host.world-writable-system-files"]["status"] == "error"
+    assert attempts["host.world-writable-system-files"].status == "error"

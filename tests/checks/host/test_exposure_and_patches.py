@@ -140,14 +140,14 @@ def test_old_package_lists_cannot_tell(lab_state: lab.LabState, tmp_path: Path) 
     _, attempts = _run(lab_state, tmp_path, settings)
     by_asset = {a.asset_id: a for a in attempts
                 if a.check_id == "host.pending-security-updates"}  # fmt: skip
-    assert by_asset["hardened"]["status"] == "error"
+    assert by_asset["hardened"].status == "error"
     assert re.fullmatch(
         r"Inconclusive: apt sees no pending security update but cannot tell: package lists "
         r"last updated \d+\.\d (hours|days) ago \(older than the 0 days allowed\)",
-        by_asset["hardened"]["reason"],
+        by_asset["hardened"].reason,
     )
     # updates found in old lists are still pending updates
-    assert by_asset["weak"]["status"] == "fail"
+    assert by_asset["weak"].status == "fail"
 
 
 # --- parsers ----------------------------------------------------------------------------
