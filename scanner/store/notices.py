@@ -124,7 +124,7 @@ class Notices(Aggregate):
                             notice_id=notice_id,
                             issue_id=item.issue_id,
                             rank=rank,
-                            level=item.level,
+                            level=str(item.level),  # a RiskLevel: its value, for every driver
                             score=item.score,
                         )
                     )

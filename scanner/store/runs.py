@@ -100,7 +100,7 @@ class Runs(Aggregate):
             conn.execute(
                 update(runs)
                 .where(runs.c.id == run_id)
-                .values(status=status, finished_at=time.time(), note=note)
+                .values(status=str(status), finished_at=time.time(), note=note)
             )
 
     def restricted_to(self, run_id: int) -> set[tuple[str, str, str]] | None:
