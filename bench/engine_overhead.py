@@ -92,7 +92,9 @@ def measure(mode: str, attempts: int, hosts: int) -> None:
     in_store = 0.0
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}") if mode == "store" else None
-        run_id = store.create_run("bench", "bench", "bench.yaml", "0" * 64, "bench") if store else 0
+        run_id = (
+            store.runs.create("bench", "bench", "bench.yaml", "0" * 64, "bench") if store else 0
+        )
         rss_before = current_rss_mb()
 
         def on_attempts(batch: Sequence[Attempt]) -> None:
@@ -101,13 +103,13 @@ def measure(mode: str, attempts: int, hosts: int) -> None:
             batches += 1
             if store is not None:
                 t0 = time.perf_counter()
-                store.record_attempts(run_id, batch)
+                store.attempts.record(run_id, batch)
                 in_store += time.perf_counter() - t0
 
         start = time.perf_counter()
         Executor(services, limits).execute(jobs, on_attempts)
         elapsed = time.perf_counter() - start
-        stored = len(store.attempt_keys(run_id)) if store else 0
+        stored = len(store.attempts.keys(run_id)) if store else 0
         if store is not None:
             store.close()
     services.close()

@@ -32,8 +32,8 @@ BATCH = 50_000
 
 def build(store: Store, n_issues: int, n_findings: int) -> int:
     """The store described in the module docstring; returns the run to reconcile."""
-    old = store.create_run("bench", "remote", "bench.yaml", "0" * 64, "bench")
-    new = store.create_run("bench", "remote", "bench.yaml", "0" * 64, "bench")
+    old = store.runs.create("bench", "remote", "bench.yaml", "0" * 64, "bench")
+    new = store.runs.create("bench", "remote", "bench.yaml", "0" * 64, "bench")
     now = time.time()
     with store.engine.begin() as conn:
         for start in range(0, n_issues, BATCH):

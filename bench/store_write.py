@@ -70,12 +70,12 @@ def measure(count: int, per_attempt: int, batch_size: int) -> None:
     total_findings = count * per_attempt
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
         store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        run_id = store.create_run("bench", "bench", "bench.yaml", "0" * 64, "bench")
+        run_id = store.runs.create("bench", "bench", "bench.yaml", "0" * 64, "bench")
         worst = 0.0
         start = time.perf_counter()
         for i in range(0, count, batch_size):
             t0 = time.perf_counter()
-            store.record_attempts(run_id, batch[i : i + batch_size])
+            store.attempts.record(run_id, batch[i : i + batch_size])
             worst = max(worst, time.perf_counter() - t0)
         elapsed = time.perf_counter() - start
         with store.engine.connect() as conn:

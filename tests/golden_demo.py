@@ -49,9 +49,9 @@ def observe(db_url: str) -> dict[str, Any]:
     )
     store = Store.open(db_url)
     attempts = sorted(
-        [a["entity_id"], a["asset_id"], a["check_id"], a["location"], a["status"]]
-        for a in store.attempts(result["run"])
-        if not _foreign(a["check_id"], a["location"], lab_ports)
+        [a.entity_id, a.asset_id, a.check_id, a.location, a.status]
+        for a in store.attempts.of_run(result["run"])
+        if not _foreign(a.check_id, a.location, lab_ports)
     )
     return {"status": result["status"], "findings": findings, "attempts": attempts}
 

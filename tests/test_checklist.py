@@ -32,6 +32,7 @@ from scanner.notices.build import issue_notices
 from scanner.store import Store
 from scanner.tracking.issues import list_issues
 from scripts.extract_messages import checks_catalog
+from scanner.store.attempts import FindingRow
 from tests.helpers import write
 
 QUESTIONS = [
@@ -119,9 +120,9 @@ def run(inv_path: Path, db_url: str) -> tuple[Store, int]:
 
 def outcomes(store: Store, run_id: int, entity: str) -> dict[str, tuple[str, str, str]]:
     return {
-        a["check_id"]: (a["status"], a["error_reason"] or "", a["reason"])
-        for a in store.attempts(run_id)
-        if a["entity_id"] == entity
+        a.check_id: (a.status, a.error_reason or "", a.reason)
+        for a in store.attempts.of_run(run_id)
+        if a.entity_id == entity
     }
 
 
@@ -301,22 +302,22 @@ def test_answers_become_exact_attempts_and_findings(tmp_path: Path, db_url: str)
         f"answered not_applicable by Wang Fang on 2025-06-03 ({answers}:19); "
         "note: no user-facing service"
     )
-    findings = {f["check_id"]: f for f in store.findings(run_id)}
+    findings = {f.check_id: f for f in store.attempts.findings(run_id)}
     assert sorted(findings) == ["mgmt.emergency-plan", "mgmt.log-retention", "mgmt.mlps-filing"]
     log = findings["mgmt.log-retention"]
-    assert (log["entity_id"], log["asset_id"], log["location"], log["severity"]) == (
+    assert (log.entity_id, log.asset_id, log.location, log.severity) == (
         "grid",
         "management",
         "checklist",
         "high",
     )
-    assert log["evidence"] == (
+    assert log.evidence == (
         f'answered "no" by Wang Fang on 2025-06-03 ({answers}:9); '
         "evidence: photo 4; SIEM screenshot; note: logs kept 90 days"
     )
     plan = findings["mgmt.emergency-plan"]
-    assert plan["severity"] == "low"  # medium, one level lower for "partial"
-    assert plan["evidence"] == (
+    assert plan.severity == "low"  # medium, one level lower for "partial"
+    assert plan.evidence == (
         f'answered "partial" by Li Na on 2025-06-04 ({answers}:13); '
         "evidence: GE-SEC-2024-07; note: no drill since 2024"
     )
@@ -328,7 +329,7 @@ def test_answers_become_exact_attempts_and_findings(tmp_path: Path, db_url: str)
         "note": "no drill since 2024",
         "source": f"{answers}:13",
     }
-    assert findings["mgmt.mlps-filing"]["evidence"] == (
+    assert findings["mgmt.mlps-filing"].evidence == (
         f'answered "no" by Wang Fang on 2025-06-03 ({answers}:22); evidence: none recorded'
     )
     water = outcomes(store, run_id, "water")
@@ -342,33 +343,33 @@ def test_answers_become_exact_attempts_and_findings(tmp_path: Path, db_url: str)
         )
 
 
-def _detail(finding: dict[str, Any]) -> Any:
-    detail = finding["detail"]
+def _detail(finding: FindingRow) -> Any:
+    detail = finding.detail
     return yaml.safe_load(detail) if isinstance(detail, str) else detail
 
 
 def test_no_answers_file_makes_every_question_an_error(tmp_path: Path, db_url: str) -> None:
     store, run_id = run(inventory(tmp_path, answers=None), db_url)
-    statuses = {(a["entity_id"], a["status"]) for a in store.attempts(run_id)}
+    statuses = {(a.entity_id, a.status) for a in store.attempts.of_run(run_id)}
     assert statuses == {("grid", "error"), ("water", "error")}
-    assert len(store.attempts(run_id)) == 2 * len(QUESTIONS)
-    assert store.findings(run_id) == []
+    assert len(store.attempts.of_run(run_id)) == 2 * len(QUESTIONS)
+    assert store.attempts.findings(run_id) == []
 
 
 def test_a_no_that_becomes_yes_closes_the_issue(tmp_path: Path, db_url: str) -> None:
     inv_path = inventory(tmp_path)
     store, first = run(inv_path, db_url)
-    issues = {i["check_id"]: i for i in list_issues(store)}
-    assert issues["mgmt.log-retention"]["state"] == "open"
+    issues = {i.check_id: i for i in store.issues.find()}
+    assert issues["mgmt.log-retention"].state == "open"
     answers = tmp_path / "grid.yaml"
     # An unanswered question is inconclusive: the log-retention issue stays open.
     write(answers, ANSWERS.replace("    answer: no\n", "    answer:\n", 1))
     store, second = run(inv_path, db_url)
-    assert {i["check_id"]: i["state"] for i in list_issues(store)}["mgmt.log-retention"] == "open"
+    assert {i.check_id: i.state for i in store.issues.find()}["mgmt.log-retention"] == "open"
     # The entity fixed it; the inspector records "yes" on the next visit.
     write(answers, ANSWERS.replace("    answer: no\n", "    answer: yes\n", 1))
     store, third = run(inv_path, db_url)
-    states = {i["check_id"]: i["state"] for i in list_issues(store)}
+    states = {i.check_id: i.state for i in store.issues.find()}
     assert states == {
         "mgmt.log-retention": "fixed",
         "mgmt.emergency-plan": "open",
@@ -463,7 +464,7 @@ def test_bad_answers_file_exits_2_at_validate_and_run(tmp_path: Path, db_url: st
         result = cli.invoke(main, args)
         assert result.exit_code == 2, result.output
         assert "answers.mgmt.emergency-plan.answer: 'maybe' is not an answer" in result.output
-    assert Store.open(db_url).list_runs() == []  # refused before a run was recorded
+    assert Store.open(db_url).runs.recent() == []  # refused before a run was recorded
 
 
 def test_the_management_asset_id_is_reserved(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from scanner.store import Store
-from scanner.tracking.issues import list_issues
 from tests.conftest import REPO
 from tests.helpers import write
 from tests.lab import lab
@@ -30,9 +29,9 @@ def test_two_runs_at_once(lab_state: lab.LabState, tmp_path: Path, db_url: str) 
     for proc in procs:
         assert proc.wait(timeout=180) == 0, proc.stderr.read() if proc.stderr else ""
     store = Store.open(db_url)
-    runs = store.list_runs()
+    runs = store.runs.recent()
     assert [r.status for r in runs] == ["completed", "completed"]
     assert runs[0].counts == runs[1].counts and runs[0].findings == runs[1].findings > 0
-    issues = list_issues(store)
-    assert len({i["fingerprint"] for i in issues}) == len(issues) == runs[0].findings
-    assert {i["state"] for i in issues} == {"open"}
+    issues = store.issues.find()
+    assert len({i.fingerprint for i in issues}) == len(issues) == runs[0].findings
+    assert {i.state for i in issues} == {"open"}

@@ -33,7 +33,6 @@ from scanner.core.models import (
 )
 from scanner.distributed.wire import decode_target, encode_target
 from scanner.store import Store
-from scanner.tracking.issues import list_issues
 from tests.conftest import REPO
 from tests.helpers import write
 from tests.lab import lab
@@ -185,13 +184,13 @@ def assert_same_as_local(result: dict[str, Any], local: dict[str, Any], db: str)
     assert identity(result) == identity(local)
     assert sum(result["attempts"].values()) == sum(local["attempts"].values())
     store = Store.open(db)
-    attempts = store.attempts(result["run"])
-    assert len({a["key"] for a in attempts}) == len(attempts) == sum(local["attempts"].values())
-    found = store.findings(result["run"])
-    assert len({f["fingerprint"] for f in found}) == len(found) == len(local["findings"])
+    attempts = store.attempts.of_run(result["run"])
+    assert len({a.key for a in attempts}) == len(attempts) == sum(local["attempts"].values())
+    found = store.attempts.findings(result["run"])
+    assert len({f.fingerprint for f in found}) == len(found) == len(local["findings"])
     # Reconciled like a local run: one open issue per finding.
-    assert sorted(i["fingerprint"] for i in list_issues(store)) == sorted(
-        f["fingerprint"] for f in found)
+    assert sorted(i.fingerprint for i in store.issues.find()) == sorted(
+        f.fingerprint for f in found)
 
 
 @pytest.mark.lab
@@ -219,8 +218,8 @@ def test_a_worker_killed_mid_job_is_replaced(
     # coordinator itself stores only skipped and not-applicable ones) is stored, it is inside
     # an asset's jobs, its slow check still sleeping.
     deadline = time.monotonic() + 120
-    while not any(store.attempts(run, status)
-                  for run in [r.id for r in store.list_runs()]
+    while not any(store.attempts.of_run(run, status)
+                  for run in [r.id for r in store.runs.recent()]
                   for status in (AttemptStatus.PASS, AttemptStatus.FAIL)):
         assert time.monotonic() < deadline, "no job attempt was stored in 120 s"
         assert coordinator.poll() is None, coordinator.communicate()
@@ -273,13 +272,13 @@ def test_no_worker_fails_the_run_and_resume_finishes_it(
     assert waited.returncode == 2, stderr
     assert "attempts did not arrive within 2 s" in stderr and "--resume 1" in stderr
     store = Store.open(db)
-    assert store.run(1).status == "failed"
+    assert store.runs.get(1).status == "failed"
     workers.start("late", 120)
     resumed = finish(scanner(*args, "--resume", "1", "--json"))
     assert resumed["run"] == 1 and resumed["status"] == "completed"
     # The web checks could not connect: error attempts, each stored once.
-    assert len(store.attempts(1)) == len({a["key"] for a in store.attempts(1)}) > 0
-    assert {a["status"] for a in store.attempts(1)} <= {"error", "not_applicable", "skipped"}
+    assert len(store.attempts.of_run(1)) == len({a.key for a in store.attempts.of_run(1)}) > 0
+    assert {a.status for a in store.attempts.of_run(1)} <= {"error", "not_applicable", "skipped"}
 
 
 def test_an_unreachable_broker_is_a_clear_error(tmp_path: Path) -> None:

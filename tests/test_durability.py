@@ -54,21 +54,21 @@ def test_sigkill_resume_and_identical_fingerprints(lab_state: lab.LabState,
     clean = scanner(db, inventory)
     assert clean.wait(timeout=120) == 0, clean.stderr.read() if clean.stderr else ""
     store = Store.open(f"sqlite:///{db}")
-    reference_run = store.latest_run_id()
+    reference_run = store.runs.latest_id()
     assert reference_run is not None
     reference = fingerprints(db, reference_run)
-    reference_attempts = len(store.attempts(reference_run))
+    reference_attempts = len(store.attempts.of_run(reference_run))
     assert reference  # the weak host has findings to compare
 
     rng = random.Random(20261129)  # reproducible kill points
     resumed = 0
     for _ in range(KILLS):
-        runs_before = len(store.list_runs(limit=1000))
+        runs_before = len(store.runs.recent(limit=1000))
         proc = scanner(db, inventory)
         # Kill at a random point of the run itself, not of the interpreter's start-up: wait
         # (bounded) until the run is recorded, then a random while longer.
         for _ in range(600):
-            if len(store.list_runs(limit=1000)) > runs_before or proc.poll() is not None:
+            if len(store.runs.recent(limit=1000)) > runs_before or proc.poll() is not None:
                 break
             time.sleep(0.05)
         time.sleep(rng.uniform(0.0, 1.5))
@@ -76,15 +76,15 @@ def test_sigkill_resume_and_identical_fingerprints(lab_state: lab.LabState,
         proc.wait(timeout=30)
         with sqlite3.connect(db) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        latest = store.list_runs(limit=1)[0]
+        latest = store.runs.recent(limit=1)[0]
         if latest.status == "running":  # killed mid-run: finish it
             done = scanner(db, inventory, "--resume", str(latest.id))
             assert done.wait(timeout=120) == 0, done.stderr.read() if done.stderr else ""
             resumed += 1
-            latest = store.run(latest.id)
+            latest = store.runs.get(latest.id)
         if latest.status == "completed":
             assert fingerprints(db, latest.id) == reference
-            attempts = store.attempts(latest.id)
+            attempts = store.attempts.of_run(latest.id)
             assert len(attempts) == reference_attempts  # nothing run twice, nothing missing
-            assert len({a["key"] for a in attempts}) == len(attempts)
+            assert len({a.key for a in attempts}) == len(attempts)
     assert resumed >= 5, "the kill points should interrupt runs in progress"

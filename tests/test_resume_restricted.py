@@ -28,11 +28,11 @@ def test_interrupted_rescan_resumes_restricted(lab_state: lab.LabState, tmp_path
     store = Store.open(db_url)
     first = rescan(compile_run(inv, "remote"), store, ONLY, stop=lambda: "a test stop")
     assert first.status == "interrupted" and "a test stop" in first.note
-    assert store.restricted_to(first.run_id) == ONLY
+    assert store.runs.restricted_to(first.run_id) == ONLY
     resumed = resume_run(compile_run(inv, "remote"), store, first.run_id)
     assert resumed.status == "completed"
-    ran = {(a["entity_id"], a["asset_id"], a["check_id"]) for a in store.attempts(first.run_id)}
+    ran = {(a.entity_id, a.asset_id, a.check_id) for a in store.attempts.of_run(first.run_id)}
     assert ran == ONLY
     whole = start_run(compile_run(inv, "remote"), store)  # an unrestricted run: no restriction
-    assert store.restricted_to(whole.run_id) is None
-    assert len(store.attempts(whole.run_id)) > len(ONLY)
+    assert store.runs.restricted_to(whole.run_id) is None
+    assert len(store.attempts.of_run(whole.run_id)) > len(ONLY)

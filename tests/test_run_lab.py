@@ -103,8 +103,8 @@ def test_remote_profile_finds_exactly_the_lab_weaknesses(lab_state: lab.LabState
 
     store = Store.open(db_url)
     run_id = result["run"]
-    attempts = {(a["asset_id"], a["check_id"], a["location"]): a["status"]
-                for a in store.attempts(run_id)}
+    attempts = {(a.asset_id, a.check_id, a.location): a.status
+                for a in store.attempts.of_run(run_id)}
     assert attempts[("scada-dmz", "net.redis-no-auth", "6379/tcp")] == "pass"
     assert attempts[("scada-dmz", "net.telnet-exposed", "host")] == "not_applicable"
     assert attempts[("portal", "web.hsts-missing", "https://127.0.10.2/")] == "pass"
@@ -145,4 +145,4 @@ def test_missing_nmap_is_a_clear_error(lab_state: lab.LabState, db_url: str) -> 
     assert proc.returncode == 2
     assert "nmap was not found on PATH" in proc.stderr and "Traceback" not in proc.stderr
     # Found before the run starts: no half-made run is left in the store.
-    assert Store.open(db_url).list_runs() == []
+    assert Store.open(db_url).runs.recent() == []

@@ -26,7 +26,7 @@ from scanner.app.scheduler import Scheduler
 from scanner.cli.main import main
 from scanner.inventory.schema import Schedule, load_inventory
 from scanner.schedule.due import decide, in_window, next_due, prev_due, upcoming, window_close
-from scanner.store import Store, locks
+from scanner.store import Store
 from tests.conftest import REPO
 from tests.helpers import write
 from tests.lab import lab
@@ -127,16 +127,16 @@ def test_no_run_starts_outside_the_window() -> None:
 # -- the lock ------------------------------------------------------------------------------------
 def test_lock_is_exclusive_until_it_expires(db_url: str) -> None:
     store = Store.open(db_url)
-    assert locks.acquire(store, "p", "a", ttl=10, now=100)
-    assert not locks.acquire(store, "p", "b", ttl=10, now=105)
-    assert locks.extend(store, "p", "a", ttl=10, now=108)  # heartbeat: now until 118
-    assert not locks.acquire(store, "p", "b", ttl=10, now=115)
-    assert locks.acquire(store, "p", "b", ttl=10, now=119)  # expired: taken over
-    assert not locks.extend(store, "p", "a", ttl=10, now=120)  # a learns it lost it
-    locks.release(store, "p", "a")  # not a's any more: no effect
-    assert locks.holder_of(store, "p", now=120) == "b"
-    locks.release(store, "p", "b")
-    assert locks.holder_of(store, "p", now=120) is None
+    assert store.locks.acquire("p", "a", ttl=10, now=100)
+    assert not store.locks.acquire("p", "b", ttl=10, now=105)
+    assert store.locks.extend("p", "a", ttl=10, now=108)  # heartbeat: now until 118
+    assert not store.locks.acquire("p", "b", ttl=10, now=115)
+    assert store.locks.acquire("p", "b", ttl=10, now=119)  # expired: taken over
+    assert not store.locks.extend("p", "a", ttl=10, now=120)  # a learns it lost it
+    store.locks.release("p", "a")  # not a's any more: no effect
+    assert store.locks.holder_of("p", now=120) == "b"
+    store.locks.release("p", "b")
+    assert store.locks.holder_of("p", now=120) is None
 
 
 def test_lock_race_has_one_winner(db_url: str) -> None:
@@ -147,7 +147,7 @@ def test_lock_race_has_one_winner(db_url: str) -> None:
 
     def take(index: int) -> None:
         barrier.wait()
-        if locks.acquire(stores[index], "race", f"h{index}", ttl=30):
+        if stores[index].locks.acquire("race", f"h{index}", ttl=30):
             won.append(f"h{index}")
 
     threads = [threading.Thread(target=take, args=(i,)) for i in range(len(stores))]
@@ -155,7 +155,7 @@ def test_lock_race_has_one_winner(db_url: str) -> None:
         t.start()
     for t in threads:
         t.join(timeout=30)
-    assert len(won) == 1 and locks.holder_of(store, "race") == won[0]
+    assert len(won) == 1 and store.locks.holder_of("race") == won[0]
 
 
 # -- bad input -----------------------------------------------------------------------------------

@@ -56,8 +56,8 @@ def test_approve_pins_only_the_confirmed_key_and_a_run_logs_in_with_the_pin_alon
     fp = lab_fingerprint(lab_state, "onsite-hardened")
     # before approval: unknown key, inconclusive, with the fix
     attempts, _, _ = run(inv, db_url)
-    assert attempts["host.ssh-root-login"]["error_reason"] == "inconclusive"
-    assert fp in attempts["host.ssh-root-login"]["reason"]
+    assert attempts["host.ssh-root-login"].error_reason == "inconclusive"
+    assert fp in attempts["host.ssh-root-login"].reason
     # a wrong fingerprint, or none without a terminal: nothing is pinned
     code, output = cli("hostkeys", "approve", "--inventory", str(inv), "ent/box",
                        "--fingerprint", "SHA256:" + "A" * 43, "--db", db_url)
@@ -80,14 +80,14 @@ def test_approve_pins_only_the_confirmed_key_and_a_run_logs_in_with_the_pin_alon
     before = accepted(lab_state)
     attempts, findings, _ = run(inv, db_url)
     assert accepted(lab_state) - before == 1
-    assert attempts["host.ssh-root-login"]["status"] == "pass"
-    assert attempts["host.ssh-hostkey-changed"]["status"] == "pass"
-    assert [f for f in findings if f["severity"] in ("critical", "high")] == []
+    assert attempts["host.ssh-root-login"].status == "pass"
+    assert attempts["host.ssh-hostkey-changed"].status == "pass"
+    assert [f for f in findings if f.severity in ("critical", "high")] == []
     # revoked: unknown again
     code, output = cli("hostkeys", "revoke", HARDENED, "--fingerprint", fp, "--db", db_url)
     assert code == 0 and "revoked 1 pin" in output
     attempts, _, _ = run(inv, db_url)
-    assert attempts["host.ssh-root-login"]["error_reason"] == "inconclusive"
+    assert attempts["host.ssh-root-login"].error_reason == "inconclusive"
 
 
 def test_approve_refuses_assets_outside_the_inventory(lab_state: lab.LabState, tmp_path: Path,
@@ -133,10 +133,10 @@ def test_a_pin_that_no_longer_matches_is_a_changed_key(
     inv = inventory(tmp_path, sshd.address, known_hosts=None, key_file=lab_state.audit_key)
     attempts, findings, _ = run(inv, db_url)
     [finding] = findings
-    assert finding["check_id"] == "host.ssh-hostkey-changed"
-    assert f"recorded ssh-ed25519 {old.fingerprint}" in finding["evidence"]
-    assert "pinned in the store by inspector-wang" in finding["evidence"]
-    assert attempts["host.uid0-extra-account"]["error_reason"] == "inconclusive"
+    assert finding.check_id == "host.ssh-hostkey-changed"
+    assert f"recorded ssh-ed25519 {old.fingerprint}" in finding.evidence
+    assert "pinned in the store by inspector-wang" in finding.evidence
+    assert attempts["host.uid0-extra-account"].error_reason == "inconclusive"
     assert "userauth-request" not in sshd.log_text()
     # approving the new key is refused while the old pin stands
     code, output = cli("hostkeys", "approve", "--inventory", str(inv), "box", "--fingerprint",

@@ -174,12 +174,12 @@ def run(path: Path, db_url: str) -> tuple[dict[str, dict[str, str]], list[dict[s
     started = time.monotonic()
     result = start_run(compile_run(load_inventory(path), "audit"), store)
     seconds = time.monotonic() - started
-    attempts = {a["check_id"]: a for a in store.attempts(result.run_id)}
+    attempts = {a.check_id: a for a in store.attempts.of_run(result.run_id)}
     assert set(attempts) == set(HOST_CHECKS)
     for a in attempts.values():  # never a crash, and every reason is terminal-safe
-        assert a["error_reason"] != "check_bug", (a["check_id"], a["reason"])
-        assert not CONTROL.search(a["reason"]), a["reason"]
-    return attempts, store.findings(result.run_id), seconds
+        assert a.error_reason != "check_bug", (a.check_id, a.reason)
+        assert not CONTROL.search(a.reason), a.reason
+    return attempts, store.attempts.findings(result.run_id), seconds
 
 
 def known_hosts_file(tmp_path: Path, address: str, public_line: str) -> Path:
@@ -198,12 +198,12 @@ def test_wrong_password_is_auth_failed_and_key_still_verified(
                      password_env="SCANNER_TEST_WRONG_PASSWORD")
     attempts, findings, seconds = run(path, db_url)
     assert findings == []
-    assert attempts.pop("host.ssh-hostkey-changed")["status"] == "pass"  # key verified first
+    assert attempts.pop("host.ssh-hostkey-changed").status == "pass"  # key verified first
     for a in attempts.values():
-        assert (a["status"], a["error_reason"]) == ("error", "auth_failed"), a
-        assert "login as audit failed" in a["reason"]
-        assert "$SCANNER_TEST_WRONG_PASSWORD" in a["reason"]
-        assert "not-the-password" not in a["reason"]  # the secret is never recorded
+        assert (a.status, a.error_reason) == ("error", "auth_failed"), a
+        assert "login as audit failed" in a.reason
+        assert "$SCANNER_TEST_WRONG_PASSWORD" in a.reason
+        assert "not-the-password" not in a.reason  # the secret is never recorded
     assert seconds < 30
 
 
@@ -226,9 +226,9 @@ def test_unknown_host_key_is_inconclusive_with_fingerprint_and_fix(
     attempts, findings, seconds = run(path, db_url)
     assert findings == []
     for a in attempts.values():
-        assert (a["status"], a["error_reason"]) == ("error", "inconclusive"), a
-        assert sshd.fingerprint in a["reason"]
-        assert "scanner hostkeys approve --inventory" in a["reason"]
+        assert (a.status, a.error_reason) == ("error", "inconclusive"), a
+        assert sshd.fingerprint in a.reason
+        assert "scanner hostkeys approve --inventory" in a.reason
     assert "userauth-request" not in sshd.log_text()  # no credential was offered
     assert connections(sshd) == 1
     assert seconds < 30
@@ -244,17 +244,17 @@ def test_changed_host_key_is_a_finding_and_sends_no_credential(
                      known_hosts=known_hosts_file(tmp_path, sshd.address, recorded))
     attempts, findings, _ = run(path, db_url)
     [finding] = findings
-    assert (finding["check_id"], finding["severity"]) == ("host.ssh-hostkey-changed", "high")
-    assert finding["location"] == "ssh host key 22/tcp"
+    assert (finding.check_id, finding.severity) == ("host.ssh-hostkey-changed", "high")
+    assert finding.location == "ssh host key 22/tcp"
     presented = f"ssh-ed25519 {sshd.fingerprint}"
-    assert f"presented {presented}" in finding["evidence"]
-    assert "recorded ssh-ed25519 SHA256:" in finding["evidence"]
-    assert finding["detail"]["presented"] == presented
-    assert finding["detail"]["recorded"] != presented
-    assert attempts.pop("host.ssh-hostkey-changed")["status"] == "fail"
+    assert f"presented {presented}" in finding.evidence
+    assert "recorded ssh-ed25519 SHA256:" in finding.evidence
+    assert finding.detail["presented"] == presented
+    assert finding.detail["recorded"] != presented
+    assert attempts.pop("host.ssh-hostkey-changed").status == "fail"
     for a in attempts.values():  # every other check: an error, never a pass
-        assert (a["status"], a["error_reason"]) == ("error", "inconclusive"), a
-        assert "not the recorded" in a["reason"] and "before any credential" in a["reason"]
+        assert (a.status, a.error_reason) == ("error", "inconclusive"), a
+        assert "not the recorded" in a.reason and "before any credential" in a.reason
     assert "userauth-request" not in sshd.log_text()
     assert connections(sshd) == 1  # the failure is shared, not retried per check
 
@@ -268,8 +268,8 @@ def test_connection_refused_is_connectivity_error(lab_state: lab.LabState, tmp_p
     attempts, findings, seconds = run(path, db_url)
     assert findings == []
     for a in attempts.values():
-        assert (a["status"], a["error_reason"]) == ("error", "connectivity"), a
-        assert "SSH to 127.0.10.79 port 22: Connection refused" in a["reason"]
+        assert (a.status, a.error_reason) == ("error", "connectivity"), a
+        assert "SSH to 127.0.10.79 port 22: Connection refused" in a.reason
     assert seconds < 30
 
 
@@ -287,14 +287,14 @@ def test_banner_and_control_characters_do_not_fool_the_checks(
                      known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line))
     attempts, findings, _ = run(path, db_url)
     # the weak host's weaknesses are still found through the noise
-    found = {(f["check_id"], f["location"]) for f in findings}
+    found = {(f.check_id, f.location) for f in findings}
     assert ("host.uid0-extra-account", "account toor") in found
     assert ("host.empty-password", "account guest") in found
     assert ("host.password-max-days", "login.defs PASS_MAX_DAYS") in found
     assert ("host.ssh-root-login", "sshd PermitRootLogin") in found
     for f in findings:
-        assert not CONTROL.search(f["evidence"]), f["evidence"]
-    assert attempts["host.ssh-hostkey-changed"]["status"] == "pass"
+        assert not CONTROL.search(f.evidence), f.evidence
+    assert attempts["host.ssh-hostkey-changed"].status == "pass"
     assert connections(sshd) == 1
 
 
@@ -314,12 +314,12 @@ def test_endless_or_huge_output_is_cut_and_inconclusive(
                      known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line))
     attempts, findings, seconds = run(path, db_url)
     assert findings == []
-    assert attempts.pop("host.ssh-hostkey-changed")["status"] == "pass"
+    assert attempts.pop("host.ssh-hostkey-changed").status == "pass"
     for a in attempts.values():
-        assert a["status"] == "error", a
-        assert a["error_reason"] in ("inconclusive", "timeout"), a
-    assert any(reason in a["reason"] for a in attempts.values()), [
-        a["reason"] for a in attempts.values()]
+        assert a.status == "error", a
+        assert a.error_reason in ("inconclusive", "timeout"), a
+    assert any(reason in a.reason for a in attempts.values()), [
+        a.reason for a in attempts.values()]
     assert seconds < 60
 
 
@@ -336,19 +336,19 @@ def test_busybox_host_without_sudo_or_commands(
     path = inventory(tmp_path, sshd.address, key_file=lab_state.audit_key,
                      known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line))
     attempts, findings, seconds = run(path, db_url)
-    found = {f["check_id"] for f in findings}
+    found = {f.check_id for f in findings}
     # sshd -T (under sudo) is missing: the settings come from the config file, and say so
-    root_login = [f for f in findings if f["check_id"] == "host.ssh-root-login"]
-    assert [f["evidence"] for f in root_login] == ["/etc/ssh/sshd_config: permitrootlogin yes"]
+    root_login = [f for f in findings if f.check_id == "host.ssh-root-login"]
+    assert [f.evidence for f in root_login] == ["/etc/ssh/sshd_config: permitrootlogin yes"]
     # /etc/shadow needs root, and sudo is missing: inconclusive, not a pass
-    assert attempts["host.empty-password"]["status"] == "error"
-    assert "sudo" in attempts["host.empty-password"]["reason"]
+    assert attempts["host.empty-password"].status == "error"
+    assert "sudo" in attempts["host.empty-password"].reason
     assert "host.uid0-extra-account" in found  # cat works
     # (host.world-writable-system-files: see the next test)
     skip = {"host.ssh-hostkey-changed", "host.world-writable-system-files"}
     for check_id, a in attempts.items():
         if check_id not in found | skip:
-            assert a["status"] in ("error", "not_applicable"), (check_id, a)
+            assert a.status in ("error", "not_applicable"), (check_id, a)
     assert seconds < 30
 
 
@@ -365,4 +365,4 @@ def test_host_without_find_is_not_a_pass_for_world_writable_files(
     path = inventory(tmp_path, sshd.address, key_file=lab_state.audit_key, sudo=False,
                      known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line))
     attempts, _, _ = run(path, db_url)
-    assert attempts["host.world-writable-system-files"]["status"] == "error"
+    assert attempts["host.world-writable-system-files"].status == "error"

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from scanner.store import Store
 from scanner.store.store import HEAD_REVISION
-from tests import test_notices, test_store, test_tracking
+from tests import test_notices, test_store, test_store_aggregates, test_tracking
 from tests.pg import Postgres
 
 SQLITE_ONLY = {
@@ -28,7 +28,7 @@ SQLITE_ONLY = {
 
 def _shared() -> dict[str, Callable[..., Any]]:
     tests: dict[str, Callable[..., Any]] = {}
-    for module in (test_store, test_tracking, test_notices):
+    for module in (test_store, test_store_aggregates, test_tracking, test_notices):
         for name, value in vars(module).items():
             if name.startswith("test_") and callable(value) and name not in SQLITE_ONLY:
                 tests[name] = value

@@ -17,15 +17,15 @@ from scanner.cli.main import main
 from scanner.core.errors import UserError
 from scanner.core.models import Attempt, AttemptStatus, ErrorReason, Finding, Severity
 from scanner.store import Store
-from scanner.tracking.issues import diff, false_positive, history, list_issues, reconcile, waive
+from scanner.tracking.issues import diff, false_positive, reconcile, waive
 
 CHECK, ENTITY, ASSET = "net.redis-no-auth", "grid", "gw"
 
 
 def _run(store: Store, *attempts: Attempt) -> int:
-    run_id = store.create_run("c", "remote", "inv.yaml", "0" * 64, "test")
-    store.record_attempts(run_id, attempts)
-    store.finish_run(run_id, "completed")
+    run_id = store.runs.create("c", "remote", "inv.yaml", "0" * 64, "test")
+    store.attempts.record(run_id, attempts)
+    store.runs.finish(run_id, "completed")
     return run_id
 
 
@@ -39,8 +39,8 @@ def outcome(status: AttemptStatus, location: str = "6379/tcp", **kw: object) -> 
 
 
 def state(store: Store) -> str:
-    [issue] = list_issues(store)
-    return str(issue["state"])
+    [issue] = store.issues.find()
+    return str(issue.state)
 
 
 def test_lifecycle_open_fixed_reopened(db_url: str) -> None:
@@ -53,8 +53,8 @@ def test_lifecycle_open_fixed_reopened(db_url: str) -> None:
     assert (r3.fixed, state(store)) == (1, "fixed")
     r4 = reconcile(store, _run(store, found()))
     assert (r4.reopened, r4.new, state(store)) == (1, 0, "reopened")
-    [issue] = list_issues(store)
-    trail = [(e["from_state"], e["to_state"]) for e in history(store, issue["id"])]
+    [issue] = store.issues.find()
+    trail = [(e.from_state, e.to_state) for e in store.issues.history(issue.id)]
     assert trail == [(None, "open"), ("open", "fixed"), ("fixed", "reopened")]
 
 
@@ -95,9 +95,9 @@ def test_other_findings_of_the_same_target_prove_this_one_fixed(db_url: str) -> 
 def test_waiver_survives_rescans_and_reopens_when_expired(db_url: str) -> None:
     store = Store.open(db_url)
     reconcile(store, _run(store, found()))
-    [issue] = list_issues(store)
+    [issue] = store.issues.find()
     now = time.time()
-    waive(store, issue["id"], reason="compensating control", approver="Li Wei", until=now + 60)
+    waive(store, issue.id, reason="compensating control", approver="Li Wei", until=now + 60)
     reconcile(store, _run(store, found()), now=now)
     assert state(store) == "accepted"
     report = reconcile(store, _run(store, found()), now=now + 120)
@@ -107,8 +107,8 @@ def test_waiver_survives_rescans_and_reopens_when_expired(db_url: str) -> None:
 def test_false_positive_survives_rescans(db_url: str) -> None:
     store = Store.open(db_url)
     reconcile(store, _run(store, found()))
-    [issue] = list_issues(store)
-    false_positive(store, issue["id"], reason="a honeypot, by design")
+    [issue] = store.issues.find()
+    false_positive(store, issue.id, reason="a honeypot, by design")
     reconcile(store, _run(store, found()))
     assert state(store) == "false_positive"
 
@@ -116,11 +116,11 @@ def test_false_positive_survives_rescans(db_url: str) -> None:
 def test_bad_decisions_are_clear_errors(db_url: str) -> None:
     store = Store.open(db_url)
     reconcile(store, _run(store, found()))
-    [issue] = list_issues(store)
+    [issue] = store.issues.find()
     with pytest.raises(UserError, match="--reason and --approver"):
-        waive(store, issue["id"], reason=" ", approver="x", until=time.time() + 60)
+        waive(store, issue.id, reason=" ", approver="x", until=time.time() + 60)
     with pytest.raises(UserError, match="not in the future"):
-        waive(store, issue["id"], reason="r", approver="x", until=time.time() - 60)
+        waive(store, issue.id, reason="r", approver="x", until=time.time() - 60)
     with pytest.raises(UserError, match="there is no issue 999"):
         false_positive(store, 999, reason="r")
     assert state(store) == "open"
@@ -131,7 +131,7 @@ def test_reconcile_is_idempotent(db_url: str) -> None:
     run = _run(store, found())
     first = reconcile(store, run)
     again = reconcile(store, run)
-    assert (first.new, again.new) == (1, 1) and len(list_issues(store)) == 1
+    assert (first.new, again.new) == (1, 1) and len(store.issues.find()) == 1
 
 
 def test_diff_of_two_runs(db_url: str) -> None:
@@ -144,7 +144,7 @@ def test_diff_of_two_runs(db_url: str) -> None:
     result = diff(store, a, b)
     assert result.counts() == {"new": 1, "fixed": 1, "reopened": 0, "still_open": 1,
                                "could_not_verify": 1}
-    assert [i["location"] for i in result.could_not_verify] == ["6381/tcp"]
+    assert [i.location for i in result.could_not_verify] == ["6381/tcp"]
 
 
 def test_issue_commands(db_url: str) -> None:

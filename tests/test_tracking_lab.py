@@ -21,7 +21,6 @@ from scanner.app.compile import compile_run
 from scanner.app.runs import start_run
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
-from scanner.tracking.issues import list_issues
 from tests.helpers import write
 from tests.lab import lab
 from tests.test_inventory import MINIMAL

@@ -27,7 +27,7 @@ def test_verify_notice_rectified_and_closed(lab_state: lab.LabState, tmp_path: P
     inv = load_inventory(write(tmp_path / "inv.yaml", INVENTORY))
     store = Store.open(db_url)
     start_run(compile_run(inv, "remote"), store)
-    [notice] = issue_notices(store, store.latest_run_id() or 0, discover())
+    [notice] = issue_notices(store, store.runs.latest_id() or 0, discover())
     assert [i.check_id for i in notice.items] == ["net.redis-no-auth"]
     out = tmp_path / "out"
     runner = CliRunner()

@@ -13,66 +13,35 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import paramiko
-from sqlalchemy import delete, insert, select
 
 from scanner.core.errors import UserError
 from scanner.store import Store
-from scanner.store.tables import host_keys
+from scanner.store.hostkeys import Pin
 from scanner.transport.ssh import TrustedKey
 
 #: Pins of a run: (host, port) -> the keys pinned for it.
 Pins = Mapping[tuple[str, int], tuple[TrustedKey, ...]]
 
 
-@dataclass(frozen=True)
-class Pin:
-    """One pinned host key (a row of ``host_keys``)."""
-
-    host: str
-    port: int
-    key_type: str
-    key_base64: str
-    fingerprint: str
-    approved_by: str
-    approved_at: float
-    note: str = ""
-
-    def trusted(self) -> TrustedKey:
-        """The pin as a key SshSession checks against."""
-        key = paramiko.PKey.from_type_string(self.key_type, base64.b64decode(self.key_base64))
-        when = time.strftime("%Y-%m-%d", time.gmtime(self.approved_at))
-        return TrustedKey(key, f"pinned in the store by {self.approved_by} on {when}")
+def trusted(pin: Pin) -> TrustedKey:
+    """A pin as a key SshSession checks against."""
+    key = paramiko.PKey.from_type_string(pin.key_type, base64.b64decode(pin.key_base64))
+    when = time.strftime("%Y-%m-%d", time.gmtime(pin.approved_at))
+    return TrustedKey(key, f"pinned in the store by {pin.approved_by} on {when}")
 
 
 def list_pins(store: Store, host: str | None = None) -> list[Pin]:
     """Every pin (of ``host`` only, when given), by host, port and key type."""
-    query = select(host_keys).order_by(host_keys.c.host, host_keys.c.port, host_keys.c.key_type)
-    if host is not None:
-        query = query.where(host_keys.c.host == host)
-    with store.engine.connect() as conn:
-        return [
-            Pin(
-                r.host,
-                r.port,
-                r.key_type,
-                r.key_base64,
-                r.fingerprint,
-                r.approved_by,
-                r.approved_at,
-                r.note,
-            )
-            for r in conn.execute(query)
-        ]
+    return store.host_keys.pins(host)
 
 
 def load_pins(store: Store) -> dict[tuple[str, int], tuple[TrustedKey, ...]]:
     """All pins as a run uses them (read once when the run starts)."""
     pins: dict[tuple[str, int], tuple[TrustedKey, ...]] = {}
     for pin in list_pins(store):
-        pins[(pin.host, pin.port)] = (*pins.get((pin.host, pin.port), ()), pin.trusted())
+        pins[(pin.host, pin.port)] = (*pins.get((pin.host, pin.port), ()), trusted(pin))
     return pins
 
 
@@ -101,31 +70,15 @@ def pin_key(
                 f"confirms the key was replaced, `scanner hostkeys revoke {host} --fingerprint "
                 f"{old.fingerprint}` and approve again."
             )
-    with store.writer.begin() as conn:
-        conn.execute(
-            insert(host_keys).values(
-                host=pin.host,
-                port=pin.port,
-                key_type=pin.key_type,
-                key_base64=pin.key_base64,
-                fingerprint=pin.fingerprint,
-                approved_by=pin.approved_by,
-                approved_at=pin.approved_at,
-                note=pin.note,
-            )
-        )
+    store.host_keys.add(pin)
     return pin
 
 
 def revoke(store: Store, host: str, *, fingerprint: str | None, port: int | None = None) -> int:
     """Remove ``host``'s pins (only the one with ``fingerprint`` when given); how many went."""
-    query = delete(host_keys).where(host_keys.c.host == host)
     if fingerprint is not None:
-        query = query.where(host_keys.c.fingerprint == normalize_fingerprint(fingerprint))
-    if port is not None:
-        query = query.where(host_keys.c.port == port)
-    with store.writer.begin() as conn:
-        return conn.execute(query).rowcount or 0
+        fingerprint = normalize_fingerprint(fingerprint)
+    return store.host_keys.revoke(host, fingerprint=fingerprint, port=port)
 
 
 def normalize_fingerprint(value: str) -> str:

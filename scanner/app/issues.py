@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from reports.render import render_diff
 from scanner.core.errors import UserError
 from scanner.store import Store
-from scanner.tracking.issues import diff, history, list_issues
+from scanner.store.issues import DIFF_GROUPS, FindingChange, IssueEventRow, IssueRow
+from scanner.tracking.issues import diff
 
-#: The groups of a diff, in the order they are shown.
-DIFF_GROUPS = ("new", "fixed", "reopened", "still_open", "could_not_verify")
+__all__ = ["DIFF_GROUPS", "IssueDetail", "RunsDiff", "diff_runs", "find_issues", "show_issue"]
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,8 @@ class IssueDetail:
         events: its state changes, oldest first (store rows).
     """
 
-    issue: dict[str, Any]
-    events: list[dict[str, Any]]
+    issue: IssueRow
+    events: list[IssueEventRow]
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,12 @@ class RunsDiff:
     a: int
     b: int
     counts: dict[str, int]
-    groups: dict[str, list[dict[str, Any]]]
+    groups: dict[str, list[FindingChange]]
 
     def data(self) -> dict[str, Any]:
         """The diff as JSON-ready data (``scanner diff --json`` and the HTML page)."""
-        return {"a": self.a, "b": self.b, "counts": self.counts, **self.groups}
+        items = {g: [asdict(item) for item in rows] for g, rows in self.groups.items()}
+        return {"a": self.a, "b": self.b, "counts": self.counts, **items}
 
 
 def find_issues(
@@ -62,26 +63,18 @@ def find_issues(
     states: Iterable[str] = (),
     entity: str | None = None,
     overdue: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[IssueRow]:
     """Issues in ``states`` (all when empty), of ``entity``, open past their deadline now when
     ``overdue``."""
-    return list_issues(
-        store, states=tuple(states), entity=entity, overdue_at=time.time() if overdue else None
+    return store.issues.find(
+        states=tuple(states), entity=entity, overdue_at=time.time() if overdue else None
     )
 
 
 def show_issue(store: Store, issue_id: int) -> IssueDetail:
     """Issue ``issue_id`` and its history; a UserError when there is none."""
-    events = history(store, issue_id)
-    return IssueDetail(get_issue(store, issue_id), events)
-
-
-def get_issue(store: Store, issue_id: int) -> dict[str, Any]:
-    """Issue ``issue_id``; a UserError when there is none."""
-    found = [r for r in list_issues(store) if r["id"] == issue_id]
-    if not found:
-        raise UserError(f"there is no issue {issue_id}. Fix: see `scanner issues`.")
-    return found[0]
+    events = store.issues.history(issue_id)
+    return IssueDetail(store.issues.get(issue_id), events)
 
 
 def diff_runs(

@@ -10,20 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from reports.formats import REGISTRY
 from reports.render import closure_letter, render_notice, render_summary
-from scanner.app.issues import get_issue
 from scanner.app.results import resolve_run
 from scanner.app.runs import Observer, RunResult
 from scanner.app.verify import verify_notice
 from scanner.core.documents import Notice, Summary
 from scanner.core.errors import UserError
+from scanner.core.lifecycle import NoticeStatus
 from scanner.engine.registry import discover
 from scanner.notices.build import build_summary, issue_notices, issue_risk, run_inventory
 from scanner.notices.risk import Risk
 from scanner.store import Store
+from scanner.store.issues import IssueRow
 
 SUFFIX = {name: f.extension for name, f in REGISTRY.items()}  # each format names its own
 #: The formats a summary is written in.
@@ -84,7 +84,7 @@ class Explanation:
         risk: its score, level and the steps that made them.
     """
 
-    issue: dict[str, Any]
+    issue: IssueRow
     risk: Risk
 
 
@@ -160,7 +160,7 @@ def verify_and_write(
     notice = found.notice
     folder = _folder(out_dir)
     write_notice(notice, folder, formats, langs)
-    if notice.status == "rectified":
+    if notice.status == NoticeStatus.RECTIFIED:
         for lang in langs:
             path = folder / f"{notice.number}.closure.{lang}.html"
             path.write_bytes(closure_letter(notice, lang))
@@ -170,8 +170,8 @@ def verify_and_write(
 def explain_issue(store: Store, issue_id: int) -> Explanation:
     """How issue ``issue_id``'s risk came about, with the inventory of the run that last saw
     it."""
-    issue = get_issue(store, issue_id)
-    return Explanation(issue, issue_risk(run_inventory(store, issue["last_seen_run"]), issue))
+    issue = store.issues.get(issue_id)
+    return Explanation(issue, issue_risk(run_inventory(store, issue.last_seen_run), issue))
 
 
 def _folder(path: Path) -> Path:

@@ -17,13 +17,14 @@ from pathlib import Path
 import paramiko
 
 from scanner.app.compile import preflight
-from scanner.app.hostkeys import Pin, pin_key, revoke
+from scanner.app.hostkeys import pin_key, revoke
 from scanner.core.errors import UserError
 from scanner.core.models import AssetKind
 from scanner.core.text import one_line
 from scanner.engine.compiled import load_registry
 from scanner.inventory.schema import LoadedInventory, load_inventory
 from scanner.store import Store
+from scanner.store.hostkeys import Pin
 from scanner.transport.net import open_tcp
 from scanner.transport.ssh import SSH_PORT, fingerprint, read_host_key
 

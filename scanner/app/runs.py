@@ -21,6 +21,7 @@ from scanner import __version__
 from scanner.app.compile import checks_dirs, compile_run
 from scanner.app.hostkeys import load_pins
 from scanner.core.errors import UserError
+from scanner.core.lifecycle import RunStatus
 from scanner.core.models import (
     AssetKind,
     Attempt,
@@ -103,7 +104,7 @@ def start_run(
     ``dispatch`` (:mod:`scanner.distributed`), the jobs run on workers instead of this process's
     thread pool; everything else is the same.
     """
-    run_id = store.create_run(
+    run_id = store.runs.create(
         run.inv.model.campaign.name,
         run.profile_name,
         str(run.inv.path.resolve()),  # workers resolve its check folders and key files by it
@@ -143,7 +144,7 @@ def resume_run(
     """Finish the unfinished run ``run_id`` (same inventory and profile as ``run``): its stored
     discovery and attempts are kept, only the attempts it lacks are run, and a restricted
     rescan resumes as one."""
-    only = store.restricted_to(run_id)
+    only = store.runs.restricted_to(run_id)
     if only is not None:
         run = run.restricted_to(only)
     _reopen(store, run_id, run.profile_name, run.sha256)
@@ -164,13 +165,13 @@ def _carry_out(
     observer = observer or NullObserver()
     refusals: list[Refusal] = []
     services = run_services(run.inv, load_pins(store), refusals)  # pins approved earlier
-    result = RunResult(run_id=run_id, status="running")
+    result = RunResult(run_id=run_id, status=RunStatus.RUNNING)
     started = time.monotonic()
     try:
         discovered = _discovery(run, store, run_id, services, resumed=resumed)
         plan = build_plan(run, discovered)
         if resumed:
-            plan = plan.without(store.attempt_keys(run_id))
+            plan = plan.without(store.attempts.keys(run_id))
         observer.started(run_id, len(plan.jobs) + len(plan.decided))
 
         tally = _Tally(result, observer, stop)
@@ -183,20 +184,20 @@ def _carry_out(
 
         _execute(run_jobs, plan, lambda batch: tally.record(store, batch), result, stop)
     except KeyboardInterrupt:
-        result.status = "interrupted"
+        result.status = RunStatus.INTERRUPTED
         raise
     except BaseException:
-        result.status = "failed"
+        result.status = RunStatus.FAILED
         raise
     finally:
         result.refusals = list(refusals)
-        store.record_refusals(run_id, result.refusals)
+        store.attempts.record_refusals(run_id, result.refusals)
         result.seconds = time.monotonic() - started
         result.http_requests = services.http_requests_sent()
         services.close()
-        store.finish_run(run_id, result.status, result.note)
+        store.runs.finish(run_id, result.status, result.note)
         observer.finished()
-    if result.status != "completed":
+    if result.status != RunStatus.COMPLETED:
         return result
     result.tracking = reconcile_pending(store).get(run_id) or reconcile(store, run_id)
     return result
@@ -220,7 +221,7 @@ class _Tally:
             raise _Stopped(why)
 
     def record(self, store: Store, batch: Sequence[Attempt]) -> None:
-        store.record_attempts(self.result.run_id, batch)
+        store.attempts.record(self.result.run_id, batch)
         self.observe(batch)
 
 
@@ -238,17 +239,17 @@ def _execute(
         if sum(result.counts.values()) < len(plan.jobs) + len(plan.decided):
             # stop came before the first batch: the executor started nothing, raised nothing
             raise _Stopped((stop() if stop is not None else None) or "the run was stopped")
-        result.status = "completed"
+        result.status = RunStatus.COMPLETED
     except _Stopped as exc:
         left = len(plan.jobs) + len(plan.decided) - sum(result.counts.values())
-        result.status = "interrupted"
+        result.status = RunStatus.INTERRUPTED
         result.note = f"{exc}: {left} checks not run; finish with --resume {result.run_id}"
 
 
 def _reopen(store: Store, run_id: int, profile_name: str, sha: str) -> int:
     """Check that run ``run_id`` can be resumed with this inventory and profile, and reopen it."""
-    row = store.run(run_id)
-    if row.status == "completed":
+    row = store.runs.get(run_id)
+    if row.status == RunStatus.COMPLETED:
         raise UserError(
             f"run {run_id} is already complete; there is nothing to resume (its issues are "
             "reconciled by the next run if a crash interrupted that)."
@@ -258,12 +259,12 @@ def _reopen(store: Store, run_id: int, profile_name: str, sha: str) -> int:
             f"run {run_id} ran profile {row.profile!r}, not {profile_name!r}. Fix: resume it "
             f"with --profile {row.profile}."
         )
-    if store.inventory_sha256(run_id) != sha:
+    if store.runs.inventory_sha256(run_id) != sha:
         raise UserError(
             f"the inventory changed since run {run_id} started, so its remaining attempts would "
             "not match. Fix: start a new run instead of resuming."
         )
-    store.reopen_run(run_id)
+    store.runs.reopen(run_id)
     return run_id
 
 
@@ -271,7 +272,7 @@ def _discovery(
     run: CompiledRun, store: Store, run_id: int, services: RunServices, *, resumed: bool
 ) -> Discovered:
     """A resumed run's stored discovery, or a new discovery."""
-    scans = store.load_discovery(run_id) if resumed else {}
+    scans = store.attempts.discovery(run_id) if resumed else {}
     if scans:
         return Discovered(scans, _live_addresses(run, scans))
     if not run.remote:
@@ -330,7 +331,7 @@ def _discover(run: CompiledRun, store: Store, run_id: int, services: RunServices
     for svc in found:
         by_address.setdefault(svc.address, []).append(svc)
     scans = {a: replace(s, services=tuple(by_address.get(a, ()))) for a, s in scans.items()}
-    store.record_discovery(run_id, {a: s.answered for a, s in scans.items()}, found)
+    store.attempts.record_discovery(run_id, {a: s.answered for a, s in scans.items()}, found)
     return Discovered(scans, addresses)
 
 

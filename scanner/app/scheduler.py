@@ -29,9 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-
 from scanner.app.compile import compile_run
 from scanner.app.runs import start_run
 from scanner.app.verify import verify_notice
@@ -42,9 +39,7 @@ from scanner.engine.compiled import load_registry
 from scanner.inventory.schema import LoadedInventory, Schedule
 from scanner.inventory.yamlsource import Loc, dotted
 from scanner.schedule.due import decide, in_window, next_due, schedule_problem, window_close
-from scanner.store import Store, locks, schedule_log
-from scanner.store.tables import issues, notice_items, notices, runs
-from scanner.tracking.issues import ACTIVE
+from scanner.store import Store, StoreError, locks
 
 log = logging.getLogger("scanner.schedule.due")
 
@@ -164,7 +159,7 @@ class Scheduler:
             while not self.done():
                 try:
                     wait = self.tick()
-                except SQLAlchemyError as exc:  # the store went away: retry, do not die
+                except StoreError as exc:  # the store went away: retry, do not die
                     log.error("store error: %s; retrying in %.0f s", one_line(str(exc)), MAX_SLEEP)
                     wait = MAX_SLEEP
                 self._sleep(wait)
@@ -218,7 +213,7 @@ class Scheduler:
     def _cron(self, item: Scheduled) -> float:
         """Run or log what is due for ``item``; when to look at it again."""
         now = self.clock()
-        handled = schedule_log.latest_due(self.store, item.name)
+        handled = self.store.schedules.latest_due(item.name)
         decision = decide(item.schedule, handled, now, self.since)
         if decision is None:
             upcoming = next_due(item.schedule, max(now, handled or self.since))
@@ -228,10 +223,10 @@ class Scheduler:
         try:
             # Decide again under the lock: another scheduler may have handled it meanwhile.
             decision = decide(
-                item.schedule, schedule_log.latest_due(self.store, item.name), now, self.since
+                item.schedule, self.store.schedules.latest_due(item.name), now, self.since
             )
             if decision is not None and decision.run is not None:
-                event = schedule_log.claim(self.store, item.name, decision.run, self.clock())
+                event = self.store.schedules.claim(item.name, decision.run, self.clock())
                 if event is not None:
                     self._record_missed(item, decision.missed_at, decision.note)
                     with self._heartbeat(item.name):
@@ -239,19 +234,19 @@ class Scheduler:
             elif decision is not None and decision.missed_at is not None:
                 self._record_missed(item, decision.missed_at, decision.note)
         finally:
-            locks.release(self.store, item.name, self.holder)
+            self.store.locks.release(item.name, self.holder)
         return self.clock()  # look again: more may have come while this ran
 
     def _record_missed(self, item: Scheduled, due: float | None, note: str) -> None:
-        if due is not None and schedule_log.record(self.store, item.name, due, "missed", note):
+        if due is not None and self.store.schedules.record(item.name, due, "missed", note):
             log.warning("%s: %s", item.name, note)
 
     def _lock(self, name: str) -> bool:
-        if locks.acquire(self.store, name, self.holder, self.lock_ttl, now=self.clock()):
+        if self.store.locks.acquire(name, self.holder, self.lock_ttl, now=self.clock()):
             self._waiting.pop(name, None)
             self._lock_lost = False
             return True
-        holder = locks.holder_of(self.store, name) or "?"
+        holder = self.store.locks.holder_of(name) or "?"
         if self._waiting.get(name) != holder:
             log.info("%s: a run is going under %s; waiting for it", name, holder)
             self._waiting[name] = holder
@@ -283,7 +278,7 @@ class Scheduler:
             f"; {note}" if note else "",
         )
         closes = window_close(item.schedule, start)
-        watch = _Watch(lambda run_id: schedule_log.set_run(self.store, event, run_id), True)
+        watch = _Watch(lambda run_id: self.store.schedules.set_run(event, run_id), True)
         outcome, why, run_id = "failed", "", None
         self._watch = watch
         try:
@@ -314,7 +309,7 @@ class Scheduler:
         if outcome == "interrupted" and run_id is not None and "--resume" not in why:
             why += f"; finish with `scanner run {self.inv.path} --profile {profile} "
             why += f"--resume {run_id}`"
-        schedule_log.finish(self.store, event, outcome, why, run_id, now=self.clock())
+        self.store.schedules.finish(event, outcome, why, run_id, now=self.clock())
         level = logging.INFO if outcome == "completed" else logging.WARNING
         log.log(
             level,
@@ -327,14 +322,7 @@ class Scheduler:
 
     def _run_since(self, profile: str, start: float) -> int | None:
         """The run of ``profile`` this scheduler created after ``start`` (before it was told)."""
-        with self.store.engine.connect() as conn:
-            value = conn.execute(
-                select(runs.c.id)
-                .where(runs.c.profile == profile, runs.c.started_at >= start - 1)
-                .order_by(runs.c.id.desc())
-                .limit(1)
-            ).scalar()
-        return int(value) if value is not None else None
+        return self.store.runs.latest_since(profile, start - 1)
 
     # -- notice deadlines --------------------------------------------------------------------
     def _deadlines(self, item: Scheduled) -> float:
@@ -347,27 +335,27 @@ class Scheduler:
             if self.done():
                 break
             name = f"verify:{number}"
-            done = schedule_log.handled(self.store, name)
+            done = self.store.schedules.handled(name)
             latest = max(deadlines)
             if latest in done or not self._lock(item.name):
                 continue
             try:
-                event = schedule_log.claim(self.store, name, latest, self.clock())
+                event = self.store.schedules.claim(name, latest, self.clock())
                 if event is None:
                     continue
                 for earlier in sorted(set(deadlines) - done - {latest}):
-                    schedule_log.record(
-                        self.store, name, earlier, "skipped", f"covered by {_utc(latest)}"
+                    self.store.schedules.record(
+                        name, earlier, "skipped", f"covered by {_utc(latest)}"
                     )
                 with self._heartbeat(item.name):
                     self._verify(name, number, latest, event, item.profile)
             finally:
-                locks.release(self.store, item.name, self.holder)
+                self.store.locks.release(item.name, self.holder)
         return self._deadlines_at
 
     def _verify(self, name: str, number: str, deadline: float, event: int, profile: str) -> None:
         log.info("%s: start: notice %s, deadline %s passed", name, number, _utc(deadline))
-        watch = _Watch(lambda run_id: schedule_log.set_run(self.store, event, run_id), False)
+        watch = _Watch(lambda run_id: self.store.schedules.set_run(event, run_id), False)
         outcome, why, run_id = "failed", "", None
         self._watch = watch
         try:
@@ -395,25 +383,11 @@ def notice_deadlines(
 ) -> list[tuple[str, list[float]]]:
     """Per notice (the newest of each entity, from runs of ``profile`` in this campaign): the
     deadlines of its open items that have passed by ``now``."""
-    query = (
-        select(notices.c.id, notices.c.number, notices.c.entity_id, issues.c.deadline)
-        .join(runs, runs.c.id == notices.c.run_id)
-        .join(notice_items, notice_items.c.notice_id == notices.c.id)
-        .join(issues, issues.c.id == notice_items.c.issue_id)
-        .where(
-            notices.c.campaign == inv.model.campaign.name,
-            runs.c.profile == profile,
-            issues.c.state.in_(ACTIVE),
-            issues.c.deadline.is_not(None),
-            issues.c.deadline <= now,
-        )
-    )
     newest: dict[str, int] = {}
     passed: dict[int, tuple[str, list[float]]] = {}
-    with store.engine.connect() as conn:
-        for notice_id, number, entity_id, deadline in conn.execute(query):
-            newest[entity_id] = max(newest.get(entity_id, 0), notice_id)
-            passed.setdefault(notice_id, (number, []))[1].append(float(deadline))
+    for item in store.notices.passed_deadlines(inv.model.campaign.name, profile, now):
+        newest[item.entity_id] = max(newest.get(item.entity_id, 0), item.notice_id)
+        passed.setdefault(item.notice_id, (item.number, []))[1].append(item.deadline)
     return [passed[notice_id] for notice_id in sorted(newest.values())]
 
 

@@ -16,7 +16,8 @@ from scanner.core.errors import UserError
 from scanner.engine.compiled import load_registry
 from scanner.inventory.schema import LoadedInventory, load_inventory
 from scanner.schedule.due import upcoming
-from scanner.store import Store, schedule_log
+from scanner.store import Store
+from scanner.store.schedules import Event
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class ScheduleOverview:
 
     item: Scheduled
     due: list[float]
-    last: schedule_log.Event | None
+    last: Event | None
 
 
 def scheduled_inventory(inventory: Path, now: float) -> LoadedInventory:
@@ -56,7 +57,7 @@ def schedule_overview(
     ``store`` (None: no store yet, so nothing ran)."""
     overview = []
     for item in scheduled_profiles(inv):
-        last = schedule_log.events(store, item.name, limit=1) if store else []
+        last = store.schedules.events(item.name, limit=1) if store else []
         overview.append(
             ScheduleOverview(item, upcoming(item.schedule, now, count), last[0] if last else None)
         )

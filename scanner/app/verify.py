@@ -14,11 +14,11 @@ from scanner.app.compile import compile_run
 from scanner.app.runs import Observer, RunResult, rescan
 from scanner.core.documents import Notice
 from scanner.core.errors import UserError
+from scanner.core.lifecycle import ACTIVE, CLOSED, IssueState, ItemStatus, NoticeStatus
 from scanner.engine.registry import Registry
 from scanner.inventory.schema import load_inventory
-from scanner.notices.build import CLOSED, build_notice, notice_id, run_inventory
+from scanner.notices.build import build_notice, notice_id, run_inventory
 from scanner.store import Store
-from scanner.tracking.issues import ACTIVE, list_issues
 
 
 @dataclass(frozen=True)
@@ -40,23 +40,25 @@ def verify_notice(
     """Rescan the open items of notice ``number`` and update them."""
     nid = notice_id(store, number)
     before = build_notice(store, nid, registry)
-    if before.status == "rectified":
+    if before.status == NoticeStatus.RECTIFIED:
         raise UserError(f"notice {number} is already rectified; there is nothing to verify.")
     open_items = [i for i in before.items if i.status in ACTIVE]
     if not open_items:
         raise UserError(f"notice {number} has no open items to verify.")
     inv = load_inventory(inventory) if inventory else run_inventory(store, before.run_id)
-    profile = store.run(before.run_id).profile
+    profile = store.runs.get(before.run_id).profile
     only = {(before.entity_id, i.asset_id, i.check_id) for i in open_items}
     result = rescan(compile_run(inv, profile), store, only, observer=observer)
-    current = {r["id"]: r for r in list_issues(store)}
-    statuses: dict[int, str] = {}
+    current = {r.id: r for r in store.issues.find()}
+    statuses: dict[int, ItemStatus] = {}
     for item in before.items:
         issue = current[item.issue_id]
-        if issue["state"] in CLOSED:
-            statuses[item.issue_id] = "rectified" if issue["state"] == "fixed" else issue["state"]
-        elif issue["last_seen_run"] == result.run_id:
-            statuses[item.issue_id] = "not_rectified"
+        if issue.state in CLOSED:
+            statuses[item.issue_id] = (
+                ItemStatus.RECTIFIED if issue.state == IssueState.FIXED else ItemStatus(issue.state)
+            )
+        elif issue.last_seen_run == result.run_id:
+            statuses[item.issue_id] = ItemStatus.NOT_RECTIFIED
         else:
-            statuses[item.issue_id] = "could_not_verify"
+            statuses[item.issue_id] = ItemStatus.COULD_NOT_VERIFY
     return Verification(build_notice(store, nid, registry, statuses=statuses), result)

@@ -16,9 +16,9 @@ from scanner.app.decisions import mark_false_positive, waive_issue
 from scanner.app.issues import DIFF_GROUPS, diff_runs, find_issues, show_issue
 from scanner.cli.util import DB_OPTION, out, user_errors
 from scanner.core.errors import UserError
+from scanner.core.lifecycle import IssueState
 from scanner.core.text import one_line
 from scanner.store import Store
-from scanner.tracking.issues import STATES
 
 ISSUE_KEYS = (
     "id",
@@ -40,7 +40,7 @@ ISSUE_KEYS = (
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(STATES),
+    type=click.Choice([s.value for s in IssueState]),
     help="Only issues in this state (repeatable).",
 )
 @click.option("--entity", default=None, help="Only this entity's issues.")
@@ -57,7 +57,9 @@ def issues_cmd(
     )
     if as_json:
         click.echo(
-            json.dumps([{k: r[k] for k in ISSUE_KEYS} for r in rows], indent=2, ensure_ascii=False)
+            json.dumps(
+                [{k: getattr(r, k) for k in ISSUE_KEYS} for r in rows], indent=2, ensure_ascii=False
+            )
         )
         return
     table = Table(
@@ -65,14 +67,14 @@ def issues_cmd(
     )
     for r in rows:
         table.add_row(
-            str(r["id"]),
-            r["state"],
-            r["severity"],
-            escape(f"{r['entity_id']}/{r['asset_id']}"),
-            escape(one_line(r["location"], 60)),
-            r["check_id"],
-            _day(r["deadline"]),
-            f"{r['first_seen_run']}-{r['last_seen_run']}",
+            str(r.id),
+            r.state,
+            r.severity,
+            escape(f"{r.entity_id}/{r.asset_id}"),
+            escape(one_line(r.location, 60)),
+            r.check_id,
+            _day(r.deadline),
+            f"{r.first_seen_run}-{r.last_seen_run}",
         )
     out.print(table)
     out.print(f"{len(rows)} issues")
@@ -87,22 +89,20 @@ def issue_cmd(issue_id: int, db_url: str | None) -> None:
     detail = show_issue(Store.open(db_url, create=False), issue_id)
     row, events = detail.issue, detail.events
     out.print(
-        f"issue {issue_id}: {row['state']} {row['severity']} {row['check_id']} "
-        f"{escape(row['entity_id'])}/{escape(row['asset_id'])} "
-        f"{escape(one_line(row['location']))}"
+        f"issue {issue_id}: {row.state} {row.severity} {row.check_id} "
+        f"{escape(row.entity_id)}/{escape(row.asset_id)} "
+        f"{escape(one_line(row.location))}"
     )
-    out.print(f"  evidence: {escape(one_line(row['evidence'], 300))}")
-    if row["waiver_until"]:
+    out.print(f"  evidence: {escape(one_line(row.evidence, 300))}")
+    if row.waiver_until:
         out.print(
-            f"  waiver: until {_day(row['waiver_until'])} by "
-            f"{escape(row['waiver_approver'] or '')}: {escape(row['waiver_reason'] or '')}"
+            f"  waiver: until {_day(row.waiver_until)} by "
+            f"{escape(row.waiver_approver or '')}: {escape(row.waiver_reason or '')}"
         )
     for e in events:
-        stamp = datetime.fromtimestamp(e["at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
-        run = f"run {e['run_id']}" if e["run_id"] else escape(e["actor"])
-        out.print(
-            f"  {stamp} {run}: {e['from_state'] or 'new'} -> {e['to_state']}: {escape(e['reason'])}"
-        )
+        stamp = datetime.fromtimestamp(e.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        run = f"run {e.run_id}" if e.run_id else escape(e.actor)
+        out.print(f"  {stamp} {run}: {e.from_state or 'new'} -> {e.to_state}: {escape(e.reason)}")
 
 
 @click.command(name="waive")
@@ -170,9 +170,9 @@ def diff_cmd(
     for group in DIFF_GROUPS:
         for item in result.groups[group]:
             out.print(
-                f"  {group.replace('_', ' '):16} {item['severity']:8} {item['check_id']} "
-                f"{escape(item['entity_id'])}/{escape(item['asset_id'])} "
-                f"{escape(one_line(item['location'], 80))}"
+                f"  {group.replace('_', ' '):16} {item.severity:8} {item.check_id} "
+                f"{escape(item.entity_id)}/{escape(item.asset_id)} "
+                f"{escape(one_line(item.location, 80))}"
             )
 
 

@@ -13,6 +13,7 @@ import logging
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from scanner.cli.worker import coordinator, worker_cmd
 from scanner.core.text import one_line
 from scanner.engine.registry import discover
 from scanner.store import Store
+from scanner.store.attempts import AttemptRow, FindingRow
 
 
 @click.group()
@@ -234,7 +236,7 @@ def runs(db_url: str | None) -> None:
         "n/a",
         "findings",
     )
-    for r in store.list_runs():
+    for r in store.runs.recent():
         seconds = f"{r.finished_at - r.started_at:.1f}" if r.finished_at else ""
         c = r.counts
         table.add_row(
@@ -268,26 +270,26 @@ def findings(run_id: int | None, as_json: bool, errors: bool, db_url: str | None
     if errors:
         for a in stored.errors:
             out.print(
-                f"error: {a['check_id']} {escape(a['entity_id'])}/"
-                f"{escape(a['asset_id'])} {escape(one_line(a['location']))}: "
-                f"{a['error_reason']}: {escape(one_line(a['reason']))}"
+                f"error: {a.check_id} {escape(a.entity_id)}/"
+                f"{escape(a.asset_id)} {escape(one_line(a.location))}: "
+                f"{a.error_reason}: {escape(one_line(a.reason))}"
             )
 
 
-def _print_findings(found: list[dict[str, Any]]) -> None:
+def _print_findings(found: list[FindingRow]) -> None:
     table = Table("severity", "entity/asset", "location", "check", "evidence")
     for f in found:
         table.add_row(
-            f["severity"],
-            escape(f"{f['entity_id']}/{f['asset_id']}"),
-            escape(one_line(f["location"], 60)),
-            f["check_id"],
-            escape(one_line(f["evidence"], 120)),
+            f.severity,
+            escape(f"{f.entity_id}/{f.asset_id}"),
+            escape(one_line(f.location, 60)),
+            f.check_id,
+            escape(one_line(f.evidence, 120)),
         )
     out.print(table)
 
 
-def _finding_json(f: dict[str, Any]) -> dict[str, Any]:
+def _finding_json(f: FindingRow) -> dict[str, Any]:
     keys = (
         "fingerprint",
         "check_id",
@@ -298,12 +300,17 @@ def _finding_json(f: dict[str, Any]) -> dict[str, Any]:
         "evidence",
         "detail",
     )
-    return {k: f[k] for k in keys}
+    return {k: _plain(getattr(f, k)) for k in keys}
 
 
-def _attempt_json(a: dict[str, Any]) -> dict[str, Any]:
+def _attempt_json(a: AttemptRow) -> dict[str, Any]:
     keys = ("check_id", "entity_id", "asset_id", "location", "status", "error_reason", "reason")
-    return {k: a[k] for k in keys}
+    return {k: _plain(getattr(a, k)) for k in keys}
+
+
+def _plain(value: Any) -> Any:
+    # Statuses and severities are enums in the rows; JSON shows their values.
+    return value.value if isinstance(value, Enum) else value
 
 
 for _command in (

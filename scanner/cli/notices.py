@@ -18,6 +18,7 @@ from scanner.app.notices import (
 )
 from scanner.cli.progress import RichProgress
 from scanner.cli.util import DB_OPTION, err, out, user_errors
+from scanner.core.lifecycle import NoticeStatus
 from scanner.store import Store
 
 FORMAT_OPTION = click.option(
@@ -123,7 +124,7 @@ def verify_cmd(
             f"  {item.status:17} {item.level:6} {item.check_id} {escape(item.asset_id)} "
             f"{escape(item.location)}"
         )
-    if notice.status == "rectified":
+    if notice.status == NoticeStatus.RECTIFIED:
         out.print(f"notice {number} is rectified; closure letter written to {escape(str(folder))}/")
     else:
         out.print(f"notice {number}: {notice.status} (verification run {result.run.run_id})")
@@ -138,8 +139,8 @@ def explain_cmd(issue_id: int, db_url: str | None) -> None:
     explained = explain_issue(Store.open(db_url, create=False), issue_id)
     issue, risk = explained.issue, explained.risk
     out.print(
-        f"issue {issue_id} ({issue['check_id']} on {escape(issue['entity_id'])}/"
-        f"{escape(issue['asset_id'])}): risk {risk.score:g}, {risk.level}"
+        f"issue {issue_id} ({issue.check_id} on {escape(issue.entity_id)}/"
+        f"{escape(issue.asset_id)}): risk {risk.score:g}, {risk.level}"
     )
     for step in risk.steps:
         out.print(f"  {escape(step)}")

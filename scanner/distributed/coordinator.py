@@ -65,7 +65,7 @@ class Coordinator:
         by_asset: dict[tuple[str, str], list[Job]] = {}
         for job in jobs:
             by_asset.setdefault((job.target.entity_id, job.target.asset_id), []).append(job)
-        sha = self.store.inventory_sha256(run_id)
+        sha = self.store.runs.inventory_sha256(run_id)
         try:
             with self.app.producer_or_acquire() as producer:
                 for (entity, asset), group in by_asset.items():
@@ -145,7 +145,7 @@ class _Arrivals:
 
     def poll(self) -> list[Attempt]:
         """Attempts stored since the last poll."""
-        count = self.store.attempt_count(self.run_id)
+        count = self.store.attempts.count(self.run_id)
         if count == len(self.known):
             return []
         fresh = self._read(max(0, self.high - self.LOOKBACK))
@@ -154,7 +154,7 @@ class _Arrivals:
         return fresh
 
     def _read(self, after_id: int) -> list[Attempt]:
-        high, fresh = self.store.attempts_after(self.run_id, after_id, self.known)
+        high, fresh = self.store.attempts.after(self.run_id, after_id, self.known)
         self.high = max(self.high, high)
         self.known.update(a.key for a in fresh)
         return fresh

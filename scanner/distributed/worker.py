@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from sqlalchemy.exc import SQLAlchemyError
 
 from scanner.core.errors import UserError
+from scanner.core.lifecycle import RunStatus
 from scanner.core.models import Attempt, AttemptStatus, ErrorReason, Refusal
 from scanner.distributed.app import TASK, make_app
 from scanner.distributed.wire import decode_target
@@ -35,7 +35,7 @@ from scanner.engine.jobs import Pins, execute_jobs, run_services
 from scanner.engine.plan import Job
 from scanner.engine.registry import Registry
 from scanner.inventory.schema import LoadedInventory, inventory_from_text
-from scanner.store import Store
+from scanner.store import Store, StoreError
 
 log = logging.getLogger("scanner.worker")
 
@@ -77,7 +77,7 @@ class WorkerRuns:
         """Run the jobs of one task; returns a line for the worker's log."""
         run_id = int(payload["run"])
         where = f"run {run_id} {payload['entity']}/{payload['asset']}"
-        head = self.store.run_head(run_id)
+        head = self.store.runs.head(run_id)
         if head is None or head.inventory_sha256 != payload["sha256"]:
             # Not retried: another store will not appear. The coordinator reports the missing
             # attempts when its wait ends.
@@ -85,22 +85,22 @@ class WorkerRuns:
                 f"{where}: this worker's store has no such run (or another inventory under that "
                 "id). Fix: start the worker with the coordinator's --db."
             )
-        if head.status != "running":
+        if head.status != RunStatus.RUNNING:
             return f"{where}: run is {head.status}; its jobs are dropped"
         ctx = self._context(run_id, head.inventory, payload.get("checks_dirs", ()))
         wanted = payload["jobs"]
         jobs, unknown = self._jobs(ctx, wanted)
-        done = self.store.attempt_keys(run_id, among=[j.key for j in jobs])
+        done = self.store.attempts.keys(run_id, among=[j.key for j in jobs])
         todo = [j for j in jobs if j.key not in done]
         if unknown:
-            self.store.record_attempts(run_id, unknown)
+            self.store.attempts.record(run_id, unknown)
         # As many threads as the per-host cap lets this asset's hosts use, not the run's pool.
         hosts = len({j.host_key for j in todo})
         limits = replace(ctx.limits, workers=min(ctx.limits.workers, ctx.limits.per_host * hosts))
         try:
             execute_jobs(self.store, run_id, ctx.services, limits, todo, write_every=WRITE_EVERY)
         finally:
-            self.store.record_refusals(run_id, ctx.take_refusals())
+            self.store.attempts.record_refusals(run_id, ctx.take_refusals())
         return f"{where}: {len(todo)} jobs run, {len(done)} already stored" + (
             f", {len(unknown)} checks unknown here" if unknown else ""
         )
@@ -111,7 +111,7 @@ class WorkerRuns:
             if ctx is not None:
                 self._runs.move_to_end(run_id)
                 return ctx
-            text = self.store.inventory_text(run_id)
+            text = self.store.runs.inventory_text(run_id)
             inv = inventory_from_text(text, Path(inventory))
             registry = load_registry(inv, [Path(d) for d in checks_dirs])
             refusals: list[Refusal] = []
@@ -162,7 +162,7 @@ def register_task(app: Celery, runs: WorkerRuns) -> None:
 
     @app.task(  # type: ignore[untyped-decorator]
         name=TASK,
-        autoretry_for=(SQLAlchemyError,),
+        autoretry_for=(StoreError,),
         retry_backoff=2,
         retry_backoff_max=60,
         max_retries=5,

@@ -78,7 +78,7 @@ def execute_jobs(
         if pending:
             batch = list(pending)
             pending.clear()
-            store.record_attempts(run_id, batch)
+            store.attempts.record(run_id, batch)
             if observe is not None:
                 observe(batch)
 

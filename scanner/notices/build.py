@@ -2,7 +2,7 @@
 
 After a run, each entity with active issues seen in that run gets one notice (one per entity and
 run): a stable number in the campaign's sequence, its items ranked by risk, and a deadline per
-item fixed the first time the item appears on a notice. Rendering is :mod:`reports`' job;
+item fixed the first time the item appears on a notice. Rendering is :mod:`reports.render`'s job;
 this module only makes :mod:`scanner.core.documents` objects. The inventory used is the copy stored
 with the run, so a notice always describes the campaign as it was inspected.
 """
@@ -14,9 +14,6 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Connection, func, insert, select, update
 
 from scanner.core.documents import (
     Contact,
@@ -27,35 +24,40 @@ from scanner.core.documents import (
     Summary,
 )
 from scanner.core.errors import UserError
-from scanner.core.lifecycle import LEVELS
+from scanner.core.lifecycle import (
+    ACTIVE,
+    ITEM_CLOSED,
+    LEVELS,
+    IssueState,
+    ItemStatus,
+    NoticeStatus,
+    RiskLevel,
+)
 from scanner.core.models import MANAGEMENT_ASSET
-from scanner.engine.checklist import question_translations
 from scanner.engine.registry import Registry
 from scanner.inventory.schema import Entity, LoadedInventory, inventory_from_text
 from scanner.notices import regimes
 from scanner.notices.risk import Risk, assess
 from scanner.store import Store
-from scanner.store.tables import issue_events, issues, notice_items, notices, runs
-from scanner.tracking.issues import ACTIVE
-
-CLOSED = ("fixed", "accepted", "false_positive")
+from scanner.store.issues import IssueRow
+from scanner.store.notices import PlannedItem
 
 
 def run_inventory(store: Store, run_id: int) -> LoadedInventory:
     """The inventory a run was started with (its stored copy)."""
-    row = store.run(run_id)
-    text = store.inventory_text(run_id)
+    row = store.runs.get(run_id)
+    text = store.runs.inventory_text(run_id)
     if not text:
         raise UserError(f"run {run_id} has no stored inventory (made by an older version).")
     return inventory_from_text(text, Path(f"run {row.id} inventory"))
 
 
-def issue_risk(inv: LoadedInventory, issue: dict[str, Any]) -> Risk:
+def issue_risk(inv: LoadedInventory, issue: IssueRow) -> Risk:
     """The risk of a stored issue under the run's inventory (its asset's exposure, its entity)."""
-    entity = _entity(inv, issue["entity_id"])
-    asset = next((a for a in entity.assets if a.id == issue["asset_id"]), None) if entity else None
+    entity = _entity(inv, issue.entity_id)
+    asset = next((a for a in entity.assets if a.id == issue.asset_id), None) if entity else None
     return assess(
-        issue["severity"],
+        issue.severity,
         asset.exposure.value if asset else "internal",
         cii_operator=entity.cii_operator if entity else False,
         mlps_level=entity.mlps_level if entity else 1,
@@ -69,71 +71,35 @@ def issue_notices(
     """Notices for a run, created on first call (numbers, items, deadlines), then re-read."""
     now = time.time() if now is None else now
     inv = run_inventory(store, run_id)
-    with store.writer.begin() as conn:
-        for entity in inv.model.entities:
-            _ensure_notice(conn, inv, run_id, entity, now)
-        ids = (
-            conn.execute(
-                select(notices.c.id).where(notices.c.run_id == run_id).order_by(notices.c.id)
-            )
-            .scalars()
-            .all()
-        )
+    campaign = inv.model.campaign
+    ids = store.notices.issue(
+        run_id,
+        campaign=campaign.name,
+        prefix=campaign.notice_prefix or campaign.authorization.reference,
+        entities=[entity.id for entity in inv.model.entities],
+        plan=lambda rows: _plan(inv, rows, now),
+        now=now,
+    )
     return [build_notice(store, notice_id, registry, inv=inv) for notice_id in ids]
 
 
-def _ensure_notice(
-    conn: Connection, inv: LoadedInventory, run_id: int, entity: Entity, now: float
-) -> None:
-    exists = conn.execute(
-        select(notices.c.id).where(notices.c.run_id == run_id, notices.c.entity_id == entity.id)
-    ).scalar()
-    if exists is not None:
-        return
-    rows = [
-        dict(r)
-        for r in conn.execute(
-            select(issues).where(
-                issues.c.entity_id == entity.id,
-                issues.c.state.in_(ACTIVE),
-                issues.c.last_seen_run == run_id,
-            )
-        ).mappings()
-    ]
-    if not rows:
-        return  # nothing to rectify: no notice
-    campaign = inv.model.campaign
-    prefix = campaign.notice_prefix or campaign.authorization.reference
-    served = conn.execute(
-        select(func.count()).select_from(notices).where(notices.c.number.like(f"{prefix}-%"))
-    ).scalar_one()
-    number = f"{prefix}-{served + 1:04d}"
-    notice_id = conn.execute(
-        insert(notices).values(
-            number=number, campaign=campaign.name, entity_id=entity.id, run_id=run_id, issued_at=now
-        )
-    ).inserted_primary_key[0]  # type: ignore[index]
+def _plan(inv: LoadedInventory, rows: list[IssueRow], now: float) -> list[PlannedItem]:
+    """A new notice's items: ranked by risk, each with the deadline its level gives, unless its
+    issue already has one (fixed the first time the item is on a notice)."""
     ranked = sorted(
         ((issue_risk(inv, r), r) for r in rows),
-        key=lambda pair: (-pair[0].score, pair[1]["check_id"], pair[1]["location"]),
+        key=lambda pair: (-pair[0].score, pair[1].check_id, pair[1].location),
     )
     issued = datetime.fromtimestamp(now, UTC).date()
-    for rank, (risk, row) in enumerate(ranked, start=1):
-        conn.execute(
-            insert(notice_items).values(
-                notice_id=notice_id,
-                issue_id=row["id"],
-                rank=rank,
-                level=risk.level,
-                score=risk.score,
-            )
-        )
-        if row["deadline"] is None:  # fixed the first time the item is on a notice
+    items = []
+    for risk, row in ranked:
+        due = None
+        if row.deadline is None:
             days = getattr(inv.model.deadlines, risk.level)
-            due = datetime.combine(issued + timedelta(days=days), datetime.max.time(), UTC)
-            conn.execute(
-                update(issues).where(issues.c.id == row["id"]).values(deadline=due.timestamp())
-            )
+            end = datetime.combine(issued + timedelta(days=days), datetime.max.time(), UTC)
+            due = end.timestamp()
+        items.append(PlannedItem(row.id, risk.level, risk.score, due))
+    return items
 
 
 def build_notice(
@@ -143,71 +109,63 @@ def build_notice(
     *,
     inv: LoadedInventory | None = None,
     now: float | None = None,
-    statuses: dict[int, str] | None = None,
+    statuses: dict[int, ItemStatus] | None = None,
 ) -> Notice:
     """The notice as a document, with each item's current state (or ``statuses``)."""
     now = time.time() if now is None else now
-    with store.engine.connect() as conn:
-        head = conn.execute(select(notices).where(notices.c.id == notice_id)).mappings().one()
-        inv = inv or run_inventory(store, head["run_id"])
-        run = conn.execute(select(runs).where(runs.c.id == head["run_id"])).mappings().one()
-        rows = (
-            conn.execute(
-                select(notice_items.c.rank, notice_items.c.level, notice_items.c.score, issues)
-                .join(issues, issues.c.id == notice_items.c.issue_id)
-                .where(notice_items.c.notice_id == notice_id)
-                .order_by(notice_items.c.rank)
-            )
-            .mappings()
-            .all()
-        )
-    entity = _entity(inv, head["entity_id"])
+    head = store.notices.get(notice_id)
+    inv = inv or run_inventory(store, head.run_id)
+    run = store.runs.get(head.run_id)
+    rows = store.notices.items(notice_id)
+    entity = _entity(inv, head.entity_id)
     if entity is None:
         raise UserError(
-            f"notice {head['number']}: entity {head['entity_id']} is not in the run's inventory."
+            f"notice {head.number}: entity {head.entity_id} is not in the run's inventory."
         )
     assets = {a.id: a.value for a in entity.assets}
     if entity.checklist is not None:  # the checklist's items: name the answers file
         assets[MANAGEMENT_ASSET] = str(entity.checklist)
     regime = regimes.load(inv.model.campaign.legal_regime)  # the data decides what is law
     items = []
-    for r in rows:
-        loaded = registry.checks.get(r["check_id"])
+    for item in rows:
+        r = item.issue
+        loaded = registry.checks.get(r.check_id)
         meta = loaded.meta if loaded else None
-        status = (statuses or {}).get(r["id"], r["state"])
-        deadline = datetime.fromtimestamp(r["deadline"], UTC).date()
+        status = (statuses or {}).get(r.id, r.state)
+        assert r.deadline is not None  # set when the item was put on the notice
+        deadline = datetime.fromtimestamp(r.deadline, UTC).date()
         references = tuple(meta.references) if meta else ()
         items.append(
             NoticeItem(
-                rank=r["rank"],
-                issue_id=r["id"],
-                level=r["level"],
-                score=r["score"],
-                severity=r["severity"],
-                check_id=r["check_id"],
-                title=meta.title if meta else r["check_id"],
-                asset_id=r["asset_id"],
-                asset=assets.get(r["asset_id"], r["asset_id"]),
-                location=r["location"],
-                evidence=r["evidence"],
+                rank=item.rank,
+                issue_id=r.id,
+                level=item.level,
+                score=item.score,
+                severity=r.severity,
+                check_id=r.check_id,
+                title=meta.title if meta else r.check_id,
+                asset_id=r.asset_id,
+                asset=assets.get(r.asset_id, r.asset_id),
+                location=r.location,
+                evidence=r.evidence,
                 remediation=meta.remediation if meta else "",
                 references=references,
                 legal_basis=regime.legal_basis(references),
                 deadline=deadline,
-                first_seen=datetime.fromtimestamp(r["first_seen_at"], UTC).date(),
+                first_seen=datetime.fromtimestamp(r.first_seen_at, UTC).date(),
                 status=status,
-                overdue=r["state"] in ACTIVE and r["deadline"] < now,
+                overdue=r.state in ACTIVE and r.deadline < now,
             )
         )
     campaign = inv.model.campaign
     modes = (
-        sorted({m.value for m in inv.model.profiles[run["profile"]].modes})
-        if run["profile"] in inv.model.profiles
+        sorted({m.value for m in inv.model.profiles[run.profile].modes})
+        if run.profile in inv.model.profiles
         else []
     )
     notice = Notice(
-        number=head["number"],
-        issued=datetime.fromtimestamp(head["issued_at"], UTC).date(),
+        number=head.number,
+        issued=datetime.fromtimestamp(head.issued_at, UTC).date(),
         campaign=campaign.name,
         authority=campaign.authority,
         authorization=campaign.authorization.reference,
@@ -221,40 +179,27 @@ def build_notice(
         items=tuple(items),
         scope=tuple(f"{a.id}: {a.value}" for a in entity.assets),
         modes=tuple(modes) or ("remote",),
-        window_start=datetime.fromtimestamp(run["started_at"], UTC),
-        window_end=datetime.fromtimestamp(run["finished_at"] or run["started_at"], UTC),
-        run_id=head["run_id"],
+        window_start=datetime.fromtimestamp(run.started_at, UTC),
+        window_end=datetime.fromtimestamp(run.finished_at or run.started_at, UTC),
+        run_id=head.run_id,
         reply_by=max((i.deadline for i in items), default=None),
-        translations=question_translations(
-            registry.checks[i.check_id].cls for i in items if i.check_id in registry.checks
-        ),
     )
     return replace(notice, status=notice_status(notice.items))
 
 
-def notice_status(items: tuple[NoticeItem, ...]) -> str:
+def notice_status(items: tuple[NoticeItem, ...]) -> NoticeStatus:
     """issued, partially_rectified, rectified or overdue, from the items."""
-    closed = [i.status in (*CLOSED, "rectified") for i in items]
+    closed = [i.status in ITEM_CLOSED for i in items]
     if items and all(closed):
-        return "rectified"
+        return NoticeStatus.RECTIFIED
     if any(i.overdue for i in items):
-        return "overdue"
-    return "partially_rectified" if any(closed) else "issued"
+        return NoticeStatus.OVERDUE
+    return NoticeStatus.PARTIALLY_RECTIFIED if any(closed) else NoticeStatus.ISSUED
 
 
 def notice_id(store: Store, number: str) -> int:
     """The id of notice ``number``, or a UserError naming the known numbers."""
-    with store.engine.connect() as conn:
-        found = conn.execute(select(notices.c.id).where(notices.c.number == number)).scalar()
-        if found is None:
-            known = (
-                conn.execute(select(notices.c.number).order_by(notices.c.id.desc()).limit(5))
-                .scalars()
-                .all()
-            )
-            hint = f" (latest: {', '.join(known)})" if known else " (there are none yet)"
-            raise UserError(f"there is no notice {number}{hint}. Fix: see `scanner notices`.")
-    return int(found)
+    return store.notices.id_of(number)
 
 
 def build_summary(
@@ -264,22 +209,18 @@ def build_summary(
     now = time.time() if now is None else now
     inv = run_inventory(store, run_id)
     served = {n.entity_id: n for n in issue_notices(store, run_id, registry, now=now)}
-    with store.engine.connect() as conn:
-        active = [
-            dict(r)
-            for r in conn.execute(select(issues).where(issues.c.state.in_(ACTIVE))).mappings()
-        ]
-        history = _history(conn, inv, run_id)
+    active = store.issues.find(states=sorted(ACTIVE))
+    history = _history(store, inv, run_id)
     by_entity: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
     by_asset: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     overdue_high: dict[str, int] = defaultdict(int)
     for issue in active:
         level = issue_risk(inv, issue).level
-        by_entity[issue["entity_id"]][level] += 1
-        by_asset[(issue["entity_id"], issue["asset_id"])][0] += level == "high"
-        by_asset[(issue["entity_id"], issue["asset_id"])][1] += 1
-        if level == "high" and issue["deadline"] is not None and issue["deadline"] < now:
-            overdue_high[issue["entity_id"]] += 1
+        by_entity[issue.entity_id][level] += 1
+        by_asset[(issue.entity_id, issue.asset_id)][0] += level == RiskLevel.HIGH
+        by_asset[(issue.entity_id, issue.asset_id)][1] += 1
+        if level == RiskLevel.HIGH and issue.deadline is not None and issue.deadline < now:
+            overdue_high[issue.entity_id] += 1
     lines = []
     for entity in inv.model.entities:
         notice = served.get(entity.id)
@@ -299,7 +240,7 @@ def build_summary(
     for line in lines:
         sectors[line.sector][0] += 1
         sectors[line.sector][1] += sum(line.counts.values())
-        sectors[line.sector][2] += line.counts["high"]
+        sectors[line.sector][2] += line.counts[RiskLevel.HIGH]
     totals: dict[str, int] = {level: sum(line.counts[level] for line in lines) for level in LEVELS}
     worst = sorted(
         ((e, a, h, t) for (e, a), (h, t) in by_asset.items()),
@@ -324,36 +265,19 @@ def build_summary(
     )
 
 
-def _history(
-    conn: Connection, inv: LoadedInventory, up_to: int
-) -> dict[str, tuple[HistoryPoint, ...]]:
+def _history(store: Store, inv: LoadedInventory, up_to: int) -> dict[str, tuple[HistoryPoint, ...]]:
     """Open issues per entity and level after each completed run, replayed from the events."""
-    done = conn.execute(
-        select(runs.c.id, runs.c.finished_at)
-        .where(runs.c.status == "completed", runs.c.id <= up_to)
-        .order_by(runs.c.id)
-    ).all()
-    info = {
-        r["id"]: r
-        for r in conn.execute(
-            select(issues.c.id, issues.c.entity_id, issues.c.asset_id, issues.c.severity)
-        ).mappings()
-    }
-    events = conn.execute(
-        select(
-            issue_events.c.issue_id,
-            issue_events.c.run_id,
-            issue_events.c.at,
-            issue_events.c.to_state,
-        ).order_by(issue_events.c.id)
-    ).all()
-    levels = {i: issue_risk(inv, dict(r)).level for i, r in info.items()}
-    state: dict[int, str] = {}
+    done = store.runs.completed(up_to)
+    info = {issue.id: issue for issue in store.issues.find()}
+    events = store.issues.all_events()
+    levels = {i: issue_risk(inv, issue).level for i, issue in info.items()}
+    state: dict[int, IssueState] = {}
     points: dict[str, list[HistoryPoint]] = defaultdict(list)
     cursor = 0
-    for run_id, finished in done:
+    for run in done:
+        finished = run.finished_at
         while cursor < len(events) and (
-            (events[cursor].run_id or 0) <= run_id
+            (events[cursor].run_id or 0) <= run.id
             if events[cursor].run_id is not None
             else events[cursor].at <= (finished or 0)
         ):
@@ -362,10 +286,10 @@ def _history(
         counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
         for issue_id, current in state.items():
             if current in ACTIVE:
-                counts[info[issue_id]["entity_id"]][levels[issue_id]] += 1
+                counts[info[issue_id].entity_id][levels[issue_id]] += 1
         day = datetime.fromtimestamp(finished or 0, UTC).date()
         for entity in inv.model.entities:
-            points[entity.id].append(HistoryPoint(run_id, day, dict(counts[entity.id])))
+            points[entity.id].append(HistoryPoint(run.id, day, dict(counts[entity.id])))
     return {k: tuple(v) for k, v in points.items()}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scanner.core.lifecycle import RiskLevel
 from scanner.inventory.schema import RiskModel
 
 
@@ -16,7 +17,7 @@ class Risk:
     """A score (0-10), its level, and how it came about, step by step."""
 
     score: float
-    level: str
+    level: RiskLevel
     steps: tuple[str, ...]
 
 
@@ -50,10 +51,10 @@ def assess(
         steps.append("capped at 10")
     score = round(score, 1)
     if score >= model.high_from:
-        level, rule = "high", f">= {model.high_from:g}"
+        level, rule = RiskLevel.HIGH, f">= {model.high_from:g}"
     elif score >= model.medium_from:
-        level, rule = "medium", f">= {model.medium_from:g}"
+        level, rule = RiskLevel.MEDIUM, f">= {model.medium_from:g}"
     else:
-        level, rule = "low", f"< {model.medium_from:g}"
+        level, rule = RiskLevel.LOW, f"< {model.medium_from:g}"
     steps.append(f"score {score:g} {rule}: {level}")
     return Risk(score=score, level=level, steps=tuple(steps))

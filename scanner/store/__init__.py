@@ -1,5 +1,10 @@
-"""Durable storage of runs, attempts, findings and refusals (SQLAlchemy Core, Alembic-migrated)."""
+"""Durable storage (SQLAlchemy Core, Alembic-migrated): the only package that writes SQL.
 
-from scanner.store.store import Store, default_url
+:class:`Store` owns the connection; each aggregate is one module with one accessor reached from
+it: ``store.runs``, ``store.attempts``, ``store.issues``, ``store.notices``, ``store.host_keys``,
+``store.schedules`` and ``store.locks``. They return frozen dataclasses, never dicts.
+"""
 
-__all__ = ["Store", "default_url"]
+from scanner.store.store import Store, StoreError, default_url
+
+__all__ = ["Store", "StoreError", "default_url"]

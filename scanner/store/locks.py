@@ -17,14 +17,18 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Insert, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from scanner.store.store import Store
+from scanner.store.sql import Aggregate
 from scanner.store.tables import locks
+
+if TYPE_CHECKING:
+    from scanner.store.store import Store
 
 log = logging.getLogger("scanner.schedule.due")
 
@@ -56,45 +60,41 @@ def _upsert(conn: Connection, name: str, holder: str, now: float, ttl: float) ->
     raise NotImplementedError(f"locks need SQLite or PostgreSQL, not {conn.dialect.name}")
 
 
-def acquire(
-    store: Store, name: str, holder: str, ttl: float = TTL, now: float | None = None
-) -> bool:
-    """Take lock ``name`` for ``holder`` if it is free or expired; True if ``holder`` has it."""
-    now = time.time() if now is None else now
-    with store.writer.begin() as conn:
-        conn.execute(_upsert(conn, name, holder, now, ttl))
-        current = conn.execute(select(locks.c.holder).where(locks.c.name == name)).scalar()
-    return current == holder
+class Locks(Aggregate):
+    """Named locks: take, extend, release, and see who holds one."""
 
+    def acquire(self, name: str, holder: str, ttl: float = TTL, now: float | None = None) -> bool:
+        """Take lock ``name`` for ``holder`` if it is free or expired; True if ``holder`` has it."""
+        now = time.time() if now is None else now
+        with self._store.writer.begin() as conn:
+            conn.execute(_upsert(conn, name, holder, now, ttl))
+            current = conn.execute(select(locks.c.holder).where(locks.c.name == name)).scalar()
+        return current == holder
 
-def extend(
-    store: Store, name: str, holder: str, ttl: float = TTL, now: float | None = None
-) -> bool:
-    """Push the expiry of ``holder``'s lock forward; False if it is no longer ``holder``'s."""
-    now = time.time() if now is None else now
-    with store.writer.begin() as conn:
-        result = conn.execute(
-            update(locks)
-            .where(locks.c.name == name, locks.c.holder == holder)
-            .values(expires_at=now + ttl)
-        )
-    return bool(result.rowcount)
+    def extend(self, name: str, holder: str, ttl: float = TTL, now: float | None = None) -> bool:
+        """Push the expiry of ``holder``'s lock forward; False if it is no longer ``holder``'s."""
+        now = time.time() if now is None else now
+        with self._store.writer.begin() as conn:
+            result = conn.execute(
+                update(locks)
+                .where(locks.c.name == name, locks.c.holder == holder)
+                .values(expires_at=now + ttl)
+            )
+        return bool(result.rowcount)
 
+    def release(self, name: str, holder: str) -> None:
+        """Give the lock up (only if ``holder`` still has it)."""
+        with self._store.writer.begin() as conn:
+            conn.execute(delete(locks).where(locks.c.name == name, locks.c.holder == holder))
 
-def release(store: Store, name: str, holder: str) -> None:
-    """Give the lock up (only if ``holder`` still has it)."""
-    with store.writer.begin() as conn:
-        conn.execute(delete(locks).where(locks.c.name == name, locks.c.holder == holder))
-
-
-def holder_of(store: Store, name: str, now: float | None = None) -> str | None:
-    """Who holds lock ``name`` now (None when it is free or expired)."""
-    now = time.time() if now is None else now
-    with store.engine.connect() as conn:
-        value = conn.execute(
-            select(locks.c.holder).where(locks.c.name == name, locks.c.expires_at >= now)
-        ).scalar()
-    return str(value) if value is not None else None
+    def holder_of(self, name: str, now: float | None = None) -> str | None:
+        """Who holds lock ``name`` now (None when it is free or expired)."""
+        now = time.time() if now is None else now
+        with self._store.engine.connect() as conn:
+            value = conn.execute(
+                select(locks.c.holder).where(locks.c.name == name, locks.c.expires_at >= now)
+            ).scalar()
+        return str(value) if value is not None else None
 
 
 class Heartbeat:
@@ -128,7 +128,7 @@ class Heartbeat:
     def _beat(self) -> None:
         while not self._stop.wait(self.ttl / 3):
             try:
-                held = extend(self.store, self.name, self.holder, self.ttl)
+                held = self.store.locks.extend(self.name, self.holder, self.ttl)
             except SQLAlchemyError as exc:  # a busy store now and then must not end the run:
                 log.warning("lock %s: heartbeat failed (%s); retrying", self.name, exc)
                 continue  # the next beat comes well before the lock expires

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from checks.host.log_retention_short import retention
-from scanner.app.compile import compile_run
-from scanner.app.runs import start_run
+from scanner.app.runs import execute_run
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.checks.host.test_ssh_root_login import onsite_inventory
@@ -30,26 +29,26 @@ def test_weak_host_findings_and_clean_hardened_host(lab_state: lab.LabState, tmp
                                                     db_url: str) -> None:
     inv = load_inventory(onsite_inventory(lab_state, tmp_path, known_hosts=lab_state.known_hosts))
     store = Store.open(db_url)
-    result = start_run(compile_run(inv, "remote"), store)
-    found = [f for f in store.findings(result.run_id) if f["check_id"] in CHECKS]
-    assert {(f["check_id"], f["location"], f["severity"]) for f in found
-            if f["asset_id"] == "weak"} == EXPECTED
-    assert [f for f in found if f["asset_id"] == "hardened"] == []
-    evidence = {f["check_id"]: f["evidence"] for f in found}
+    result = execute_run(inv, "remote", store)
+    found = [f for f in store.attempts.findings(result.run_id) if f.check_id in CHECKS]
+    assert {(f.check_id, f.location, f.severity) for f in found
+            if f.asset_id == "weak"} == EXPECTED
+    assert [f for f in found if f.asset_id == "hardened"] == []
+    evidence = {f.check_id: f.evidence for f in found}
     assert evidence["host.password-max-days"] == (
         "/etc/login.defs: PASS_MAX_DAYS 99999 (more than 90)")
     assert "$" not in evidence["host.empty-password"]  # no hash is ever recorded
-    errors = [a for a in store.attempts(result.run_id)
-              if a["check_id"] in CHECKS and a["status"] == "error"]
+    errors = [a for a in store.attempts.of_run(result.run_id)
+              if a.check_id in CHECKS and a.status == "error"]
     assert errors == []
 
 
 def test_log_retention(lab_state: lab.LabState, tmp_path: Path, db_url: str) -> None:
     inv = load_inventory(onsite_inventory(lab_state, tmp_path, known_hosts=lab_state.known_hosts))
     store = Store.open(db_url)
-    result = start_run(compile_run(inv, "remote"), store)
-    found = {(f["asset_id"], f["location"]): f["evidence"] for f in store.findings(result.run_id)
-             if f["check_id"] == "host.log-retention-short"}
+    result = execute_run(inv, "remote", store)
+    found = {(f.asset_id, f.location): f.evidence for f in store.attempts.findings(result.run_id)
+             if f.check_id == "host.log-retention-short"}
     # The lab sets the system log's rotation; other files come from the packages this machine
     # has installed, so only the lab's own file is asserted exactly.
     assert found[("weak", "logrotate /etc/logrotate.d/rsyslog")] == (

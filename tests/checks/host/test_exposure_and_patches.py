@@ -32,8 +32,7 @@ from checks.host.unexpected_listening_service import (
     reachable,
 )
 from scanner.api import Inconclusive
-from scanner.app.compile import compile_run
-from scanner.app.runs import start_run
+from scanner.app.runs import execute_run
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.checks.host.test_ssh_root_login import onsite_inventory
@@ -56,12 +55,12 @@ def _run(state: lab.LabState, tmp: Path, settings: str = "") -> tuple[list[Any],
     ).replace("    modes: [onsite]", f"    checks: [{', '.join(CHECKS)}]\n    ports: '22'")
     inv = load_inventory(write(tmp / "inv.yaml", text + settings))
     store = Store.open(f"sqlite:///{tmp / 'scanner.db'}")
-    result = start_run(compile_run(inv, "remote"), store)
-    return store.findings(result.run_id), store.attempts(result.run_id)
+    result = execute_run(inv, "remote", store)
+    return store.attempts.findings(result.run_id), store.attempts.of_run(result.run_id)
 
 
 def _detail(finding: dict[str, Any]) -> dict[str, Any]:
-    detail = finding["detail"]
+    detail = finding.detail
     return json.loads(detail) if isinstance(detail, str) else dict(detail or {})
 
 
@@ -79,7 +78,7 @@ def lab_run(
 
 def _lab_made(finding: dict[str, Any]) -> bool:
     """False for a listening-socket finding about the machine's own wildcard listeners."""
-    if finding["check_id"] != "host.unexpected-listening-service":
+    if finding.check_id != "host.unexpected-listening-service":
         return True
     return not set(_detail(finding)["addresses"]) & set(WILDCARD)
 
@@ -87,8 +86,8 @@ def _lab_made(finding: dict[str, Any]) -> bool:
 @pytest.mark.lab
 def test_weak_host_findings(lab_run: tuple[list[Any], list[Any]]) -> None:
     findings, _ = lab_run
-    got = {(f["check_id"], f["location"], f["severity"]): f["evidence"] for f in findings
-           if f["asset_id"] == "weak" and f["check_id"] in CHECKS and _lab_made(f)}  # fmt: skip
+    got = {(f.check_id, f.location, f.severity): f.evidence for f in findings
+           if f.asset_id == "weak" and f.check_id in CHECKS and _lab_made(f)}  # fmt: skip
     version = subprocess.run(
         ["dpkg-query", "-W", "-f", "${Version}", lab.ONSITE_APT_PACKAGE],
         capture_output=True, text=True, check=True,
@@ -118,15 +117,15 @@ def test_weak_host_findings(lab_run: tuple[list[Any], list[Any]]) -> None:
 @pytest.mark.lab
 def test_hardened_host_clean_and_no_errors(lab_run: tuple[list[Any], list[Any]]) -> None:
     findings, attempts = lab_run
-    assert [f for f in findings if f["asset_id"] == "hardened" and f["check_id"] in CHECKS
+    assert [f for f in findings if f.asset_id == "hardened" and f.check_id in CHECKS
             and _lab_made(f)] == []  # fmt: skip
-    statuses = {(a["asset_id"], a["check_id"]): a["status"] for a in attempts
-                if a["check_id"] in CHECKS}  # fmt: skip
+    statuses = {(a.asset_id, a.check_id): a.status for a in attempts
+                if a.check_id in CHECKS}  # fmt: skip
     assert statuses[("hardened", "host.firewall-inactive")] == "pass"
     assert statuses[("hardened", "host.pending-security-updates")] == "pass"
     # pass, or fail only for the machine's own wildcard listeners (filtered above)
     assert statuses[("hardened", "host.unexpected-listening-service")] in ("pass", "fail")
-    assert [a for a in attempts if a["check_id"] in CHECKS and a["status"] == "error"] == []
+    assert [a for a in attempts if a.check_id in CHECKS and a.status == "error"] == []
 
 
 @pytest.mark.lab
@@ -139,16 +138,16 @@ def test_old_package_lists_cannot_tell(lab_state: lab.LabState, tmp_path: Path) 
     settings = "checks:\n  settings:\n    host.pending-security-updates:\n"
     settings += "      max_list_age_days: 0\n"
     _, attempts = _run(lab_state, tmp_path, settings)
-    by_asset = {a["asset_id"]: a for a in attempts
-                if a["check_id"] == "host.pending-security-updates"}  # fmt: skip
-    assert by_asset["hardened"]["status"] == "error"
+    by_asset = {a.asset_id: a for a in attempts
+                if a.check_id == "host.pending-security-updates"}  # fmt: skip
+    assert by_asset["hardened"].status == "error"
     assert re.fullmatch(
         r"Inconclusive: apt sees no pending security update but cannot tell: package lists "
         r"last updated \d+\.\d (hours|days) ago \(older than the 0 days allowed\)",
-        by_asset["hardened"]["reason"],
+        by_asset["hardened"].reason,
     )
     # updates found in old lists are still pending updates
-    assert by_asset["weak"]["status"] == "fail"
+    assert by_asset["weak"].status == "fail"
 
 
 # --- parsers ----------------------------------------------------------------------------

@@ -13,8 +13,7 @@ from checks.host.password_quality import pam_module, policy
 from checks.host.time_sync_missing import services, verdict
 from checks.host.unusual_suid import complete, dpkg_owners, rpm_owners, suid_files
 from scanner.api import CommandResult, Inconclusive
-from scanner.app.compile import compile_run
-from scanner.app.runs import start_run
+from scanner.app.runs import execute_run
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.checks.host.test_ssh_root_login import onsite_inventory
@@ -60,19 +59,19 @@ def test_weak_host_findings_and_clean_hardened_host(
 ) -> None:
     inv = load_inventory(onsite_inventory(lab_state, tmp_path, known_hosts=lab_state.known_hosts))
     store = Store.open(db_url)
-    result = start_run(compile_run(inv, "remote"), store)
-    found = [f for f in store.findings(result.run_id) if f["check_id"] in CHECKS]
+    result = execute_run(inv, "remote", store)
+    found = [f for f in store.attempts.findings(result.run_id) if f.check_id in CHECKS]
     assert {
-        f["check_id"]: (f["location"], f["severity"], f["evidence"])
+        f.check_id: (f.location, f.severity, f.evidence)
         for f in found
-        if f["asset_id"] == "weak"
+        if f.asset_id == "weak"
     } == EXPECTED
-    assert len([f for f in found if f["asset_id"] == "weak"]) == len(EXPECTED)
-    assert [f for f in found if f["asset_id"] == "hardened"] == []
+    assert len([f for f in found if f.asset_id == "weak"]) == len(EXPECTED)
+    assert [f for f in found if f.asset_id == "hardened"] == []
     statuses = {
-        (a["asset_id"], a["check_id"]): (a["status"], a["reason"])
-        for a in store.attempts(result.run_id)
-        if a["check_id"] in CHECKS
+        (a.asset_id, a.check_id): (a.status, a.reason)
+        for a in store.attempts.of_run(result.run_id)
+        if a.check_id in CHECKS
     }
     assert statuses == {
         **{("weak", c): ("fail", "") for c in CHECKS},

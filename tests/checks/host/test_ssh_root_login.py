@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.app.compile import compile_run
-from scanner.app.runs import start_run
+from scanner.app.runs import execute_run
 from scanner.core.models import AttemptStatus
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
@@ -43,14 +42,15 @@ def test_root_login_found_on_weak_host_only_with_one_login_per_host(
     inv = load_inventory(onsite_inventory(lab_state, tmp_path, known_hosts=lab_state.known_hosts))
     store = Store.open(db_url)
     before = accepted_logins(lab_state)
-    result = start_run(compile_run(inv, "remote"), store)
+    result = execute_run(inv, "remote", store)
     after = accepted_logins(lab_state)
     assert {k: after[k] - before[k] for k in after} == {"onsite-weak": 1, "onsite-hardened": 1}
-    [finding] = [f for f in store.findings(result.run_id) if f["check_id"] == "host.ssh-root-login"]
-    assert (finding["asset_id"], finding["location"]) == ("weak", "sshd PermitRootLogin")
-    assert finding["evidence"] == "sshd -T: permitrootlogin yes"
-    statuses = {a["asset_id"]: a["status"] for a in store.attempts(result.run_id)
-                if a["check_id"] == "host.ssh-root-login"}
+    [finding] = [f for f in store.attempts.findings(result.run_id)
+                 if f.check_id == "host.ssh-root-login"]
+    assert (finding.asset_id, finding.location) == ("weak", "sshd PermitRootLogin")
+    assert finding.evidence == "sshd -T: permitrootlogin yes"
+    statuses = {a.asset_id: a.status for a in store.attempts.of_run(result.run_id)
+                if a.check_id == "host.ssh-root-login"}
     assert statuses == {"weak": "fail", "hardened": "pass"}
 
 
@@ -60,8 +60,9 @@ def test_unknown_host_key_sends_no_credential(lab_state: lab.LabState, tmp_path:
     inv = load_inventory(onsite_inventory(lab_state, tmp_path, known_hosts=empty))
     store = Store.open(db_url)
     before = accepted_logins(lab_state)
-    result = start_run(compile_run(inv, "remote"), store)
-    attempts = [a for a in store.attempts(result.run_id) if a["check_id"] == "host.ssh-root-login"]
-    assert {a["status"] for a in attempts} == {AttemptStatus.ERROR.value}
-    assert all("is not in" in a["reason"] for a in attempts)
+    result = execute_run(inv, "remote", store)
+    attempts = [a for a in store.attempts.of_run(result.run_id)
+                if a.check_id == "host.ssh-root-login"]
+    assert {a.status for a in attempts} == {AttemptStatus.ERROR.value}
+    assert all("is not in" in a.reason for a in attempts)
     assert accepted_logins(lab_state) == before  # no login was attempted

@@ -33,8 +33,8 @@ def test_sshd_settings(lab_state: lab.LabState, tmp_path: Path, db_url: str) -> 
     result = start_run(compile_run(inv, "remote"), store)
     after = accepted_logins(lab_state)
     assert {k: after[k] - before[k] for k in after} == {"onsite-weak": 1, "onsite-hardened": 1}
-    found = {(f["check_id"], f["location"], f["evidence"]) for f in store.findings(result.run_id)
-             if f["asset_id"] == "weak" and f["check_id"].startswith("host.ssh-")}
+    found = {(f.check_id, f.location, f.evidence) for f in store.attempts.findings(result.run_id)
+             if f.asset_id == "weak" and f.check_id.startswith("host.ssh-")}
     assert found == EXPECTED
-    hardened = [f for f in store.findings(result.run_id) if f["asset_id"] == "hardened"]
+    hardened = [f for f in store.attempts.findings(result.run_id) if f.asset_id == "hardened"]
     assert hardened == []

@@ -52,11 +52,11 @@ def test_whole_audit_of_both_hosts(lab_state: lab.LabState, tmp_path: Path, db_u
     result = start_run(compile_run(inv, "remote"), store)
     after = accepted_logins(current)
     assert {k: after[k] - before[k] for k in after} == {"onsite-weak": 1, "onsite-hardened": 1}
-    found = store.findings(result.run_id)
-    weak = {(f["check_id"], f["location"], f["severity"]) for f in found
-            if f["asset_id"] == "weak" and lab_made(f["check_id"], f["location"])}
+    found = store.attempts.findings(result.run_id)
+    weak = {(f.check_id, f.location, f.severity) for f in found
+            if f.asset_id == "weak" and lab_made(f.check_id, f.location)}
     assert weak == WEAK
-    hardened = [f for f in found if f["asset_id"] == "hardened"
-                and Severity(f["severity"]).rank >= Severity.MEDIUM.rank]
+    hardened = [f for f in found if f.asset_id == "hardened"
+                and Severity(f.severity).rank >= Severity.MEDIUM.rank]
     assert hardened == []
-    assert [a for a in store.attempts(result.run_id) if a["status"] == "error"] == []
+    assert [a for a in store.attempts.of_run(result.run_id) if a.status == "error"] == []

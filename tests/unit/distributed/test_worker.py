@@ -32,7 +32,7 @@ def test_a_task_runs_its_jobs_once(tmp_path: Path, db_url: str) -> None:
         path = write(tmp_path / "inv.yaml", INVENTORY.format(port=site.port))
         run = compile_run(load_inventory(path), "web")
         plan = build_plan(run, Discovered({}, run.addresses))
-        run_id = store.create_run("test", "web", str(path), run.sha256, "t",
+        run_id = store.runs.create("test", "web", str(path), run.sha256, "t",
                                   inventory_text=run.inv.source.text)
         payload: dict[str, Any] = {
             "run": run_id, "sha256": run.sha256, "entity": "ent", "asset": "site",
@@ -45,5 +45,5 @@ def test_a_task_runs_its_jobs_once(tmp_path: Path, db_url: str) -> None:
         finally:
             runs.close()
     assert read == [store]  # once per run, not per task
-    assert sorted(a["check_id"] for a in store.attempts(run_id)) == sorted(CHECKS)
-    assert {a["status"] for a in store.attempts(run_id)} == {"fail"}
+    assert sorted(a["check_id"] for a in store.attempts.of_run(run_id)) == sorted(CHECKS)
+    assert {a["status"] for a in store.attempts.of_run(run_id)} == {"fail"}

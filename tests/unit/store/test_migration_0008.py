@@ -246,13 +246,13 @@ def test_upgrade_keeps_the_rows_and_enforces_the_values(connect: Any, url: str) 
         assert _contents(connect) == rows, column
 
     # The upgraded store works as before: a run is recorded and reconciled.
-    run_id = store.create_run("c", "remote", "inv.yaml", "0" * 64, "test")
+    run_id = store.runs.create("c", "remote", "inv.yaml", "0" * 64, "test")
     finding = Finding("net.redis-no-auth", "grid", "gw", "6380/tcp", Severity.HIGH, "+PONG")
     attempt = Attempt(
         "net.redis-no-auth", "grid", "gw", "6380/tcp", AttemptStatus.FAIL, findings=(finding,)
     )
-    store.record_attempts(run_id, [attempt])
-    store.finish_run(run_id, "completed")
+    store.attempts.record(run_id, [attempt])
+    store.runs.finish(run_id, "completed")
     assert reconcile(store, run_id).new == 1
     store.close()
 

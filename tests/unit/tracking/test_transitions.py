@@ -40,9 +40,9 @@ class Scene:
 
     def run(self, *attempts: Attempt, now: float | None = None) -> None:
         """Store a completed run of ``attempts`` and reconcile it."""
-        run_id = self.store.create_run("c", "remote", "inv.yaml", "0" * 64, "test")
-        self.store.record_attempts(run_id, attempts)
-        self.store.finish_run(run_id, "completed")
+        run_id = self.store.runs.create("c", "remote", "inv.yaml", "0" * 64, "test")
+        self.store.attempts.record(run_id, attempts)
+        self.store.runs.finish(run_id, "completed")
         reconcile(self.store, run_id, now=self.tick() if now is None else now)
 
     @property
