@@ -33,11 +33,13 @@ CONFIG_FILES = (
     "/etc/syslog-ng/conf.d/*.conf",
 )
 
-AUDIT_RULE = re.compile(r"^\s*-[wa]\s", re.MULTILINE)
+# [^\S\n]*, not \s*, after ^: \s* would run on over every following blank line, and a file of
+# blank lines would take quadratic time.
+AUDIT_RULE = re.compile(r"^[^\S\n]*-[wa]\s", re.MULTILINE)
 # A legacy selector (facility.priority lists) or a property filter, then a file or remote action.
 _SELECTOR = r"[\w*]+(?:,[\w*]+)*\.[!=<>]*[\w*]+"  # facility[,facility].priority
 SYSLOG_RULE = re.compile(
-    rf"^\s*(?:{_SELECTOR}(?:;{_SELECTOR})*|:\S+,\s*!?[\w-]+,\s*\".*\")"
+    rf"^[^\S\n]*(?:{_SELECTOR}(?:;{_SELECTOR})*|:\S+,\s*!?[\w-]+,\s*\".*\")"
     r"\s+-?(?:/|@{1,2}[\w\[.:-])",
     re.MULTILINE,
 )
@@ -57,7 +59,7 @@ def auditd(files: Files) -> tuple[bool, str]:
     if AUDITD not in files.texts:
         return False, f"auditd not configured ({AUDITD} missing)"
     conf = _active(files.texts[AUDITD])
-    if re.search(r"^\s*write_logs\s*=\s*no\b", conf, re.MULTILINE | re.IGNORECASE):
+    if re.search(r"^[^\S\n]*write_logs\s*=\s*no\b", conf, re.MULTILINE | re.IGNORECASE):
         return False, f"auditd writes no logs ({AUDITD}: write_logs = no)"
     rules = sum(len(AUDIT_RULE.findall(files.texts[p])) for p in files.existing(*RULES))
     if not rules:

@@ -23,7 +23,9 @@ TABLE = re.compile(r"\btable\s+(?:(?:ip|ip6|inet|arp|bridge|netdev)\s+)?([^\s{]+
 CHAIN = re.compile(r"\bchain\s+([^\s{]+)\s*\{")
 INPUT_HOOK = re.compile(r"\bhook\s+input\b")
 DROPS = re.compile(r"\b(?:drop|reject)\b")
-UFW_ENABLED = re.compile(r"^\s*ENABLED\s*=\s*\"?yes\"?\s*$", re.MULTILINE | re.IGNORECASE)
+# [^\S\n]*, not \s*, after ^: \s* would run on over every following blank line, and a file of
+# blank lines would take quadratic time.
+UFW_ENABLED = re.compile(r"^[^\S\n]*ENABLED\s*=\s*\"?yes\"?\s*$", re.MULTILINE | re.IGNORECASE)
 IPT_DROPS = re.compile(r"^(?::INPUT (?:DROP|REJECT)\b|-A INPUT .*\s-j\s+(?:DROP|REJECT)\b)")
 IPT_LINE = re.compile(r"^(?:#.*|\*\w+|:\S+ \S+.*|-[AINP] .*|COMMIT|)$")
 

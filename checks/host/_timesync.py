@@ -26,6 +26,8 @@ class Daemon:
     services: tuple[str, ...]
 
 
+# [^\S\n]*, not \s*, after ^: \s* would run on over every following blank line, and a file of
+# blank lines would take quadratic time.
 DAEMONS = (
     Daemon(
         "systemd-timesyncd",
@@ -41,19 +43,19 @@ DAEMONS = (
             "/etc/chrony/conf.d/",
             "/etc/chrony/sources.d/",
         ),
-        re.compile(r"^\s*(server|pool|peer|refclock)\s+\S", re.MULTILINE),
+        re.compile(r"^[^\S\n]*(server|pool|peer|refclock)\s+\S", re.MULTILINE),
         ("chrony", "chronyd"),
     ),
     Daemon(
         "ntpd",
         ("/etc/ntp.conf", "/etc/ntpsec/ntp.conf"),
-        re.compile(r"^\s*(server|pool|peer)\s+\S", re.MULTILINE),
+        re.compile(r"^[^\S\n]*(server|pool|peer)\s+\S", re.MULTILINE),
         ("ntp", "ntpd", "ntpsec"),
     ),
     Daemon(
         "OpenNTPD",
         ("/etc/openntpd/ntpd.conf", "/etc/ntpd.conf"),
-        re.compile(r"^\s*(servers?|sensor)\s+\S", re.MULTILINE),
+        re.compile(r"^[^\S\n]*(servers?|sensor)\s+\S", re.MULTILINE),
         ("openntpd", "ntpd"),
     ),
 )

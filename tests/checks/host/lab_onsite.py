@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from scanner.api import CommandResult
+from scanner.api import CheckContext, CommandResult, Inconclusive
 from scanner.app.runs import execute_run
 from scanner.core.models import AssetKind, Exposure, Target
 from scanner.inventory.schema import load_inventory
@@ -25,6 +26,7 @@ from tests.lab import lab
 from tests.test_inventory import MINIMAL
 
 RECORDED = Path(__file__).parent / "recorded"
+T = TypeVar("T")
 
 
 def onsite_inventory(
@@ -162,6 +164,11 @@ class Replay:
     def setting(self, name: str, default: Any) -> Any:
         return self._settings.get(name, default)
 
+    @property
+    def ctx(self) -> CheckContext:
+        """This replay, typed as the context the helpers take."""
+        return cast(CheckContext, self)
+
 
 def onsite_target(address: str = lab.ONSITE_WEAK_ADDR) -> Target:
     """A target for an on-site check on ``address``."""
@@ -169,3 +176,15 @@ def onsite_target(address: str = lab.ONSITE_WEAK_ADDR) -> Target:
         entity_id="ent", asset_id="weak", kind=AssetKind.ONSITE, address=address,
         exposure=Exposure.INTERNAL, credentials="audit",
     )  # fmt: skip
+
+
+def survives(parse: Callable[[str], T], text: str) -> T | None:
+    """``parse(text)``, or None when it raised ``Inconclusive``; it must take under 2 s (a
+    regular expression that backtracks on hostile text would hang the check's thread)."""
+    started = time.monotonic()
+    try:
+        return parse(text)
+    except Inconclusive:
+        return None
+    finally:
+        assert time.monotonic() - started < 2, f"{len(text)} characters took too long"
