@@ -26,6 +26,7 @@ from tests.lab import lab
 from tests.test_inventory import MINIMAL
 
 RECORDED = Path(__file__).parent / "recorded"
+A = TypeVar("A")
 T = TypeVar("T")
 
 
@@ -178,13 +179,13 @@ def onsite_target(address: str = lab.ONSITE_WEAK_ADDR) -> Target:
     )  # fmt: skip
 
 
-def survives(parse: Callable[[str], T], text: str) -> T | None:
-    """``parse(text)``, or None when it raised ``Inconclusive``; it must take under 2 s (a
+def survives(parse: Callable[[A], T], value: A) -> T | None:
+    """``parse(value)``, or None when it raised ``Inconclusive``; it must take under 2 s (a
     regular expression that backtracks on hostile text would hang the check's thread)."""
     started = time.monotonic()
     try:
-        return parse(text)
+        return parse(value)
     except Inconclusive:
         return None
     finally:
-        assert time.monotonic() - started < 2, f"{len(text)} characters took too long"
+        assert time.monotonic() - started < 2, f"{parse!r} took too long"
