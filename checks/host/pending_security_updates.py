@@ -54,7 +54,7 @@ WHICH = "command -v apt-get dnf yum"
 APT = "LC_ALL=C apt-get -s -o Debug::NoLocking=1 upgrade"
 DNF = "dnf -q -C updateinfo list --security"
 YUM = "yum -q -C updateinfo list security"
-
+#: At most this many packages or advisories are listed in a finding's detail.
 MAX_LISTED = 50
 
 
