@@ -92,6 +92,24 @@ class Audit:
             if f["check_id"] == check_id and f["asset_id"] == asset
         }
 
+    def failed(self, check_id: str, asset: str = "weak") -> set[tuple[str, str, str]]:
+        """(location, severity, evidence) of the check's findings on ``asset``; its attempt
+        must have failed."""
+        attempt = self.attempt(check_id, asset)
+        assert attempt["status"] == "fail", attempt
+        return {
+            (loc, f["severity"], f["evidence"]) for loc, f in self.found(check_id, asset).items()
+        }
+
+    def passed(self, check_id: str, asset: str = "hardened") -> bool:
+        """Whether the check passed on ``asset``, without a finding."""
+        attempt = self.attempt(check_id, asset)
+        return (
+            attempt["status"] == "pass"
+            and attempt["reason"] == ""
+            and not self.found(check_id, asset)
+        )
+
     def attempt(self, check_id: str, asset: str) -> dict[str, Any]:
         """The check's one attempt on ``asset``."""
         [attempt] = [

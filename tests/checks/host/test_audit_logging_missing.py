@@ -13,8 +13,7 @@ ID = "host.audit-logging-missing"
 
 
 def test_weak_host_keeps_no_audit_trail(onsite_audit: Audit) -> None:
-    found = onsite_audit.found(ID, "weak")
-    assert {(loc, f["severity"], f["evidence"]) for loc, f in found.items()} == {
+    assert onsite_audit.failed(ID) == {
         (
             "audit logging",
             "medium",
@@ -22,9 +21,7 @@ def test_weak_host_keeps_no_audit_trail(onsite_audit: Audit) -> None:
             "Storage=volatile (/etc/systemd/journald.conf); no rsyslog or syslog-ng configuration",
         )
     }
-    assert onsite_audit.attempt(ID, "weak")["status"] == "fail"
 
 
 def test_hardened_host_passes(onsite_audit: Audit) -> None:
-    assert onsite_audit.found(ID, "hardened") == {}
-    assert onsite_audit.attempt(ID, "hardened")["status"] == "pass"
+    assert onsite_audit.passed(ID), onsite_audit.attempt(ID, "hardened")

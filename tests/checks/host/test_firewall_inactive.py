@@ -30,5 +30,4 @@ def test_weak_host_has_no_firewall_at_boot(onsite_audit: Audit) -> None:
 
 
 def test_hardened_host_filters_input_at_boot(onsite_audit: Audit) -> None:
-    assert onsite_audit.found(ID, "hardened") == {}
-    assert onsite_audit.attempt(ID, "hardened")["status"] == "pass"
+    assert onsite_audit.passed(ID), onsite_audit.attempt(ID, "hardened")

@@ -24,5 +24,4 @@ def test_weak_host_passwords_never_expire(onsite_audit: Audit) -> None:
 
 
 def test_hardened_host_passes(onsite_audit: Audit) -> None:
-    assert onsite_audit.found(ID, "hardened") == {}
-    assert onsite_audit.attempt(ID, "hardened")["status"] == "pass"
+    assert onsite_audit.passed(ID), onsite_audit.attempt(ID, "hardened")

@@ -25,8 +25,7 @@ def test_weak_host_unowned_suid_program(onsite_audit: Audit) -> None:
 
 @pytest.mark.lab
 def test_hardened_host_passes(onsite_audit: Audit) -> None:
-    assert onsite_audit.found(ID, "hardened") == {}
-    assert onsite_audit.attempt(ID, "hardened")["status"] == "pass"
+    assert onsite_audit.passed(ID), onsite_audit.attempt(ID, "hardened")
 
 
 def test_recorded_find_lists() -> None:

@@ -21,5 +21,4 @@ def test_weak_host_world_writable_file(onsite_audit: Audit) -> None:
 
 
 def test_hardened_host_passes(onsite_audit: Audit) -> None:
-    assert onsite_audit.found(ID, "hardened") == {}
-    assert onsite_audit.attempt(ID, "hardened")["status"] == "pass"
+    assert onsite_audit.passed(ID), onsite_audit.attempt(ID, "hardened")
