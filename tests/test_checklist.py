@@ -30,9 +30,8 @@ from scanner.engine.registry import discover
 from scanner.inventory.schema import load_inventory
 from scanner.notices.build import issue_notices
 from scanner.store import Store
-from scanner.tracking.issues import list_issues
-from scripts.extract_messages import checks_catalog
 from scanner.store.attempts import FindingRow
+from scripts.extract_messages import checks_catalog
 from tests.helpers import write
 
 QUESTIONS = [

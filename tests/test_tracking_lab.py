@@ -64,8 +64,8 @@ def test_fix_break_and_hang(lab_state: lab.LabState, db_url: str, tmp_path: Path
 
     def rescan() -> tuple[str, object]:
         result = start_run(compile_run(inv, "remote"), store)
-        [issue] = list_issues(store)
-        return issue["state"], result.tracking
+        [issue] = store.issues.find()
+        return issue.state, result.tracking
 
     state, report = rescan()
     assert state == "open"

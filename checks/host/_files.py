@@ -15,12 +15,12 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from checks.host._output import END
 from scanner.api import CommandResult, Inconclusive
 
 FILE = "#=scanner-file=# "
 UNREADABLE = "#=scanner-unreadable=# "
 TAIL = "#=scanner-tail=#"
-END = "#=scanner-end=#"
 
 
 @dataclass(frozen=True)

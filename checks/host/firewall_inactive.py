@@ -36,98 +36,25 @@ Sample evidence::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from checks.host._firewall import IPT_LIVE, NFT_LIVE, input_filter_chains, live_ruleset, ufw_enabled
+from checks.host._output import stderr_reason
+from checks.host._units import WANTS, enabled_units
 from scanner.api import (
     AppliesTo,
     AssetKind,
     Check,
     CheckContext,
-    CommandResult,
     Finding,
     Inconclusive,
     Mode,
     Severity,
     Target,
-    one_line,
 )
 
 NFT_CONF = "cat /etc/nftables.conf"
 UFW_CONF = "cat /etc/ufw/ufw.conf"
-WANTS = "find /etc/systemd/system -maxdepth 2 -path '*.wants/*'"
-NFT_LIVE = "nft list ruleset"
-IPT_LIVE = "iptables-save"
-
-TABLE = re.compile(r"\btable\s+(?:(?:ip|ip6|inet|arp|bridge|netdev)\s+)?([^\s{]+)\s*\{")
-CHAIN = re.compile(r"\bchain\s+([^\s{]+)\s*\{")
-INPUT_HOOK = re.compile(r"\bhook\s+input\b")
-DROPS = re.compile(r"\b(?:drop|reject)\b")
-UFW_ENABLED = re.compile(r"^\s*ENABLED\s*=\s*\"?yes\"?\s*$", re.MULTILINE | re.IGNORECASE)
-IPT_DROPS = re.compile(r"^(?::INPUT (?:DROP|REJECT)\b|-A INPUT .*\s-j\s+(?:DROP|REJECT)\b)")
-IPT_LINE = re.compile(r"^(?:#.*|\*\w+|:\S+ \S+.*|-[AINP] .*|COMMIT|)$")
-
-
-def _block(text: str, start: int) -> str:
-    """The text from ``start`` to the brace that closes the block opened just before it (the
-    rest of the text when it never closes: truncated or garbled input)."""
-    depth = 1
-    for index in range(start, len(text)):
-        if text[index] == "{":
-            depth += 1
-        elif text[index] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start:index]
-    return text[start:]
-
-
-def input_filter_chains(ruleset: str) -> list[str]:
-    """``table/chain`` of each nftables chain on the input hook that drops or rejects traffic
-    (by policy or by a rule), in nftables.conf or ``nft list ruleset`` syntax."""
-    text = re.sub(r"#[^\n]*", "", ruleset)
-    tables = [(m.start(), m.group(1)) for m in TABLE.finditer(text)]
-    found = []
-    for match in CHAIN.finditer(text):
-        body = _block(text, match.end())
-        if INPUT_HOOK.search(body) and DROPS.search(body):
-            table = next((name for pos, name in reversed(tables) if pos < match.start()), "?")
-            found.append(one_line(f"{table}/{match.group(1)}", 80))  # target text
-    return found
-
-
-def iptables_input_filtering(saved: str) -> bool | None:
-    """Whether ``iptables-save`` output drops or rejects input (policy or rule); None when the
-    text is not iptables-save output."""
-    table, filtering = "", False
-    for raw in saved.splitlines():
-        line = raw.rstrip()
-        if not IPT_LINE.match(line):
-            return None
-        if line.startswith("*"):
-            table = line[1:]
-        elif table == "filter" and IPT_DROPS.match(line):
-            filtering = True
-    return filtering
-
-
-def enabled_units(listing: str) -> set[str]:
-    """Unit names linked from ``/etc/systemd/system/*.wants/`` in a ``find`` listing."""
-    return {line.rsplit("/", 1)[-1] for line in listing.splitlines() if ".wants/" in line}
-
-
-@dataclass(frozen=True)
-class Live:
-    """What the live ruleset shows: input filtering (None: unknown) and a summary."""
-
-    filtering: bool | None
-    summary: str
-
-
-def _why(result: CommandResult) -> str:
-    text = result.stderr.decode("utf-8", "replace").strip().splitlines()
-    return one_line(text[0], 120) if text else f"exit status {result.exit_status}"
 
 
 class FirewallInactive(Check):
@@ -156,22 +83,23 @@ class FirewallInactive(Check):
     def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
         wants = ctx.ssh_run(target, WANTS)
         if wants.exit_status != 0 or wants.truncated:
+            why = stderr_reason(wants)
             raise Inconclusive(
-                f"cannot list the units enabled at boot (/etc/systemd/system): {_why(wants)}"
+                f"cannot list the units enabled at boot (/etc/systemd/system): {why}"
             )
         enabled = enabled_units(wants.text)
         nft_conf = self._read(target, ctx, NFT_CONF)
         ufw_conf = self._read(target, ctx, UFW_CONF)
         chains = input_filter_chains(nft_conf) if nft_conf is not None else []
         nft_enabled = "nftables.service" in enabled
-        ufw_on = ufw_conf is not None and bool(UFW_ENABLED.search(ufw_conf))
-        ufw_enabled = "ufw.service" in enabled
+        ufw_on = ufw_conf is not None and ufw_enabled(ufw_conf)
+        ufw_service = "ufw.service" in enabled
         configured = [
             *(["nftables"] if chains and nft_enabled else []),
-            *(["ufw"] if ufw_on and ufw_enabled else []),
+            *(["ufw"] if ufw_on and ufw_service else []),
             *(["firewalld"] if "firewalld.service" in enabled else []),
         ]
-        live = self._live(target, ctx)
+        live = live_ruleset(target, ctx)
         if configured:
             if not ctx.setting("require_loaded", False) or live.filtering:
                 return
@@ -207,7 +135,7 @@ class FirewallInactive(Check):
                 "nftables_input_chains": chains,
                 "nftables_service_enabled": nft_enabled,
                 "ufw_enabled": ufw_on,
-                "ufw_service_enabled": ufw_enabled,
+                "ufw_service_enabled": ufw_service,
                 "live_filtering": live.filtering,
             },
         )
@@ -221,32 +149,5 @@ class FirewallInactive(Check):
         if result.exit_status != 0 and b"No such file or directory" in result.stderr:
             return None
         path = command.removeprefix("cat ")
-        why = "its output was cut at the size limit" if result.truncated else _why(result)
+        why = "its output was cut at the size limit" if result.truncated else stderr_reason(result)
         raise Inconclusive(f"{path} could not be read: {why}")
-
-    @staticmethod
-    def _live(target: Target, ctx: CheckContext) -> Live:
-        """Input filtering in the live ruleset (nftables and iptables), as far as readable."""
-        parts, verdicts = [], []
-        nft = ctx.ssh_run(target, NFT_LIVE, root=True)
-        if nft.exit_status == 0 and not nft.truncated:
-            chains = input_filter_chains(nft.text)
-            verdicts.append(bool(chains))
-            parts.append(
-                f"nft: input filtered by {', '.join(chains)}"
-                if chains
-                else "nft: no input filtering"
-            )
-        else:
-            parts.append(f"nft: not readable ({_why(nft)})")
-        ipt = ctx.ssh_run(target, IPT_LIVE, root=True)
-        saved = iptables_input_filtering(ipt.text) if ipt.exit_status == 0 else None
-        if saved is not None and not ipt.truncated:
-            verdicts.append(saved)
-            parts.append(f"iptables-save: {'input' if saved else 'no input'} filtering")
-        elif ipt.exit_status == 0:
-            parts.append("iptables-save: output not understood")
-        else:
-            parts.append(f"iptables-save: not readable ({_why(ipt)})")
-        filtering = True if any(verdicts) else (False if verdicts else None)
-        return Live(filtering, "; ".join(parts))

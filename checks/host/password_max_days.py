@@ -28,7 +28,9 @@ from scanner.api import (
     Target,
 )
 
-MAX_DAYS = re.compile(r"^\s*PASS_MAX_DAYS\s+(-?\d+)", re.MULTILINE)
+# [^\S\n]*, not \s*, after ^: \s* would run on over every following blank line, and a file of
+# blank lines would take quadratic time.
+MAX_DAYS = re.compile(r"^[^\S\n]*PASS_MAX_DAYS\s+(-?\d+)", re.MULTILINE)
 
 
 class PasswordMaxDays(Check):

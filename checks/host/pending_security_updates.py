@@ -34,107 +34,28 @@ Sample evidence::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from checks.host._output import stderr_reason
+from checks.host._updates import DATE, LISTS, apt_updates, list_age, rpm_advisories
 from scanner.api import (
     AppliesTo,
     AssetKind,
     Check,
     CheckContext,
-    CommandResult,
     Finding,
     Inconclusive,
     Mode,
     Severity,
     Target,
-    one_line,
 )
 
 WHICH = "command -v apt-get dnf yum"
 APT = "LC_ALL=C apt-get -s -o Debug::NoLocking=1 upgrade"
-DATE = "date +%s"
-LISTS = "find /var/lib/apt/lists -maxdepth 1 -type f -printf '%T@ %f\\n'"
 DNF = "dnf -q -C updateinfo list --security"
 YUM = "yum -q -C updateinfo list security"
-
-SUMMARY = re.compile(
-    r"^(\d+) upgraded, (\d+) newly installed, (\d+) to remove and (\d+) not upgraded\.$",
-    re.MULTILINE,
-)
-# Inst PKG [OLD] (NEW ORIGIN[, ORIGIN...] [ARCH]) [extra]
-INST = re.compile(r"^Inst (\S+) (?:\[([^\]]*)\] )?\((\S+) ([^()]*?)(?: \[[^\]]*\])?\)")
-ADVISORY = re.compile(r"^\S+\s+\S+\s+\S+$")
-LIST_FILE = re.compile(r"^(\d+(?:\.\d+)?) (\S+)$")
+#: At most this many packages or advisories are listed in a finding's detail.
 MAX_LISTED = 50
-
-
-@dataclass(frozen=True)
-class Update:
-    """One pending update from ``apt-get -s``: package, installed and new version, origins."""
-
-    package: str
-    installed: str
-    candidate: str
-    origin: str
-
-    @property
-    def security(self) -> bool:
-        return "security" in self.origin.lower()
-
-    def __str__(self) -> str:
-        return f"{self.package} {self.installed or '(new)'} -> {self.candidate} ({self.origin})"
-
-
-def apt_updates(text: str) -> list[Update]:
-    """The updates an ``apt-get -s upgrade`` run announces; Inconclusive when its output is
-    not complete apt output (no summary line, or not as many ``Inst`` lines as it says)."""
-    summary = SUMMARY.search(text)
-    if summary is None:
-        raise Inconclusive("apt-get -s upgrade printed no summary line: output not understood")
-    updates = []
-    for line in text.splitlines():
-        if not line.startswith("Inst "):
-            continue
-        match = INST.match(line)
-        if match is None:
-            raise Inconclusive(f"apt-get -s upgrade printed an unreadable line: {line[:120]!r}")
-        package, installed, candidate, origin = match.groups()
-        fields = (one_line(field or "", 120) for field in (package, installed, candidate, origin))
-        updates.append(Update(*fields))  # target text, cleaned once for evidence and detail
-    announced = int(summary.group(1)) + int(summary.group(2))
-    if len(updates) != announced:
-        raise Inconclusive(
-            f"apt-get -s upgrade announced {announced} installs but listed {len(updates)}"
-        )
-    return updates
-
-
-def newest_list(listing: str) -> float | None:
-    """The newest modification time (epoch seconds) among apt's list files (``lock`` aside),
-    from ``find -printf '%T@ %f\\n'``; None when there is none."""
-    times = []
-    for line in listing.splitlines():
-        match = LIST_FILE.match(line.strip())
-        if match and match.group(2) != "lock":
-            times.append(float(match.group(1)))
-    return max(times) if times else None
-
-
-def rpm_advisories(text: str) -> list[str]:
-    """Advisory lines (``ID TYPE PACKAGE``) of ``dnf/yum updateinfo list``; Inconclusive when
-    a line has another shape."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for line in lines:
-        if not ADVISORY.match(line):
-            raise Inconclusive(f"updateinfo printed an unreadable line: {line[:120]!r}")
-    return [one_line(line, 200) for line in lines]
-
-
-def _why(result: CommandResult) -> str:
-    text = result.stderr.decode("utf-8", "replace").strip().splitlines()
-    return one_line(text[-1], 160) if text else f"exit status {result.exit_status}"
 
 
 class PendingSecurityUpdates(Check):
@@ -165,10 +86,14 @@ class PendingSecurityUpdates(Check):
     def _apt(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
         sim = ctx.ssh_run(target, APT)
         if sim.exit_status != 0 or sim.truncated:
-            why = "output cut at the size limit" if sim.truncated else _why(sim)
+            why = (
+                "output cut at the size limit"
+                if sim.truncated
+                else stderr_reason(sim, last=True, limit=160)
+            )
             raise Inconclusive(f"apt-get -s upgrade failed: {why}")
         security = [u for u in apt_updates(sim.text) if u.security]
-        age = self._list_age(target, ctx)
+        age = list_age(target, ctx)
         limit = float(ctx.setting("max_list_age_days", 7))
         if age is None:
             lists = "package lists missing (/var/lib/apt/lists)"
@@ -200,25 +125,15 @@ class PendingSecurityUpdates(Check):
             },
         )
 
-    @staticmethod
-    def _list_age(target: Target, ctx: CheckContext) -> float | None:
-        """Days since apt's package lists last changed (host clock); None when there are none."""
-        now = ctx.ssh_run(target, DATE)
-        try:
-            seconds = int(now.text.strip())
-        except ValueError:
-            raise Inconclusive(f"`date +%s` printed {now.text[:40]!r}, not a time") from None
-        listing = ctx.ssh_run(target, LISTS)
-        if listing.truncated:
-            raise Inconclusive("the listing of /var/lib/apt/lists was cut at the size limit")
-        newest = newest_list(listing.text) if listing.exit_status == 0 else None
-        return None if newest is None else max(0.0, (seconds - newest) / 86400)
-
     def _rpm(self, target: Target, ctx: CheckContext, command: str) -> Iterator[Finding]:
         result = ctx.ssh_run(target, command, root=True)
         tool = command.split(maxsplit=1)[0]
         if result.exit_status != 0 or result.truncated:
-            why = "output cut at the size limit" if result.truncated else _why(result)
+            why = (
+                "output cut at the size limit"
+                if result.truncated
+                else stderr_reason(result, last=True, limit=160)
+            )
             raise Inconclusive(f"{tool} updateinfo failed (cache-only): {why}")
         advisories = rpm_advisories(result.text)
         if not advisories:

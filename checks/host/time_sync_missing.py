@@ -34,11 +34,11 @@ Sample evidence::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from checks.host._files import Files, cat_command, parse_files
+from checks.host._timesync import CONFIG_FILES, DAEMONS, timesyncd_servers
+from checks.host._units import LINKS, SERVICE_DIRS, Services, services
 from scanner.api import (
     AppliesTo,
     AssetKind,
@@ -52,123 +52,7 @@ from scanner.api import (
 )
 
 TIMEDATECTL = "timedatectl show"
-SERVICE_DIRS = (
-    "/etc/systemd/system",
-    "/etc/rc2.d",
-    "/etc/rc3.d",
-    "/etc/rc4.d",
-    "/etc/rc5.d",
-    "/etc/runlevels",
-)
-LINKS = (
-    "for f in /etc/systemd/system/*.wants/* /etc/systemd/system/*.service /etc/rc[2345].d/S* "
-    '/etc/runlevels/*/*; do [ -L "$f" ] && echo "link $f -> $(readlink "$f")"; done; '
-    f'for d in {" ".join(SERVICE_DIRS)}; do [ -d "$d" ] && echo "dir $d"; done; '
-    "echo '#=scanner-end=#'"
-)
-
-
-@dataclass(frozen=True)
-class Daemon:
-    """One time synchronisation service: its configuration files, the lines naming a time
-    source, and the service names that start it."""
-
-    name: str
-    configs: tuple[str, ...]
-    source: re.Pattern[str] | None  # None: works without configuration (timesyncd)
-    services: tuple[str, ...]
-
-
-DAEMONS = (
-    Daemon(
-        "systemd-timesyncd",
-        ("/etc/systemd/timesyncd.conf", "/etc/systemd/timesyncd.conf.d/"),
-        None,
-        ("systemd-timesyncd",),
-    ),
-    Daemon(
-        "chrony",
-        (
-            "/etc/chrony/chrony.conf",
-            "/etc/chrony.conf",
-            "/etc/chrony/conf.d/",
-            "/etc/chrony/sources.d/",
-        ),
-        re.compile(r"^\s*(server|pool|peer|refclock)\s+\S", re.MULTILINE),
-        ("chrony", "chronyd"),
-    ),
-    Daemon(
-        "ntpd",
-        ("/etc/ntp.conf", "/etc/ntpsec/ntp.conf"),
-        re.compile(r"^\s*(server|pool|peer)\s+\S", re.MULTILINE),
-        ("ntp", "ntpd", "ntpsec"),
-    ),
-    Daemon(
-        "OpenNTPD",
-        ("/etc/openntpd/ntpd.conf", "/etc/ntpd.conf"),
-        re.compile(r"^\s*(servers?|sensor)\s+\S", re.MULTILINE),
-        ("openntpd", "ntpd"),
-    ),
-)
-COMMAND = cat_command(
-    (
-        "/etc/systemd/timesyncd.conf",
-        "/etc/systemd/timesyncd.conf.d/*.conf",
-        "/etc/chrony/chrony.conf",
-        "/etc/chrony.conf",
-        "/etc/chrony/conf.d/*.conf",
-        "/etc/chrony/sources.d/*.sources",
-        "/etc/ntp.conf",
-        "/etc/ntpsec/ntp.conf",
-        "/etc/openntpd/ntpd.conf",
-        "/etc/ntpd.conf",
-    )
-)
-
-
-@dataclass(frozen=True)
-class Services:
-    """What the service folders show: enabled service names, masked ones, folders present."""
-
-    enabled: frozenset[str]
-    masked: frozenset[str]
-    dirs: frozenset[str]
-
-
-def services(text: str) -> Services:
-    """Parse the LINKS command's output; ``Inconclusive`` when it is incomplete."""
-    body, sep, _ = text.rpartition("#=scanner-end=#")
-    if not sep:
-        raise Inconclusive("listing the service links did not complete: no end mark")
-    enabled, masked, dirs = set(), set(), set()
-    for line in body.splitlines():
-        if line.startswith("dir "):
-            dirs.add(line[4:])
-            continue
-        link, arrow, dest = line.removeprefix("link ").partition(" -> ")
-        if not line.startswith("link ") or not arrow:
-            continue
-        name = link.rsplit("/", 1)[-1]
-        unit = name.removesuffix(".service")
-        if link.startswith("/etc/systemd/system/") and link.count("/") == 4:
-            if dest == "/dev/null":
-                masked.add(unit)  # a unit file in /etc/systemd/system linked away: masked
-            continue
-        if link.startswith("/etc/rc"):
-            unit = re.sub(r"^S\d*", "", name)  # S01chrony -> chrony
-        enabled.add(unit)
-    return Services(frozenset(enabled), frozenset(masked), frozenset(dirs))
-
-
-def timesyncd_servers(files: Files) -> bool:
-    """False only when timesyncd.conf sets both NTP= and FallbackNTP= to nothing."""
-    values: dict[str, str] = {}
-    main = [p for p in ("/etc/systemd/timesyncd.conf",) if p in files.texts]
-    for path in main + sorted(files.existing("/etc/systemd/timesyncd.conf.d/")):
-        for line in files.texts[path].splitlines():
-            if m := re.match(r"\s*(NTP|FallbackNTP)\s*=(.*)$", line):
-                values[m.group(1)] = m.group(2).strip()
-    return values.get("NTP", "x") != "" or values.get("FallbackNTP", "x") != ""
+COMMAND = cat_command(CONFIG_FILES)
 
 
 def verdict(files: Files, found: Services) -> tuple[bool, str]:

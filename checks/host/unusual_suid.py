@@ -30,10 +30,11 @@ Sample evidence::
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Iterator, Sequence
 
+from checks.host._output import END, complete
+from checks.host._owners import dpkg_owned, rpm_owned
 from scanner.api import (
     AppliesTo,
     AssetKind,
@@ -46,7 +47,6 @@ from scanner.api import (
     Target,
 )
 
-END = "#=scanner-end=#"
 ROOTS = "/usr /bin /sbin /lib /lib32 /lib64 /libx32 /opt /etc /boot /srv /var /home /root"
 STORES = ("docker", "containers", "containerd", "lxc", "lxd", "machines", "snapd")
 LIMIT = 1000
@@ -62,20 +62,6 @@ PROBE = (
     f"command -v dpkg; command -v rpm; find {' '.join(ALIASES)} -maxdepth 0 -type l "
     f"2>/dev/null; echo '{END}'"
 )
-CHUNK = 100  # files per dpkg/rpm command: keeps each command line short
-PATTERN_CHARS = re.compile(r"[*?\[\]\\]")
-DPKG_OWNED = re.compile(r"^([a-z0-9][a-z0-9+.:-]*(?:, [a-z0-9][a-z0-9+.:-]*)*): (/.*)$")
-DPKG_MISSING = re.compile(r"no path found matching pattern (/.*)$")
-RPM_MISSING = re.compile(r"^file (/.*) is not owned by any package$")
-
-
-def complete(text: str, what: str, truncated: bool) -> list[str]:
-    """The lines before the end mark; ``Inconclusive`` when it is missing."""
-    body, sep, _ = text.rpartition(END)
-    if not sep:
-        cut = " (cut at the output limit or the deadline)" if truncated else ""
-        raise Inconclusive(f"{what} did not complete{cut}: its output has no end mark")
-    return [line for line in body.splitlines() if line.strip()]
 
 
 def suid_files(lines: Sequence[str]) -> list[str]:
@@ -84,32 +70,6 @@ def suid_files(lines: Sequence[str]) -> list[str]:
     if bad:
         raise Inconclusive(f"find printed {len(bad)} line(s) that are not paths, e.g. {bad[0]!r}")
     return list(dict.fromkeys(lines))
-
-
-def dpkg_owners(stdout: str, stderr: str, asked: Sequence[str]) -> dict[str, bool]:
-    """For each path asked, whether ``dpkg -S`` says a package owns it; ``Inconclusive`` for a
-    path it answered nothing about."""
-    owned = {m.group(2) for line in stdout.splitlines() if (m := DPKG_OWNED.match(line))}
-    missing = {m.group(1) for line in stderr.splitlines() if (m := DPKG_MISSING.search(line))}
-    result = {}
-    for path in asked:
-        if path not in owned and path not in missing:
-            said = next((line for line in stderr.splitlines() if line.strip()), "nothing")
-            raise Inconclusive(f"dpkg -S gave no answer for {path} (it said: {said[:200]!r})")
-        result[path] = path in owned
-    return result
-
-
-def rpm_owners(stdout: str, asked: Sequence[str]) -> dict[str, bool]:
-    """For each path asked, whether ``rpm -qf`` says a package owns it; ``Inconclusive`` when
-    rpm did not answer once per path (one line per owning package, or a "not owned" line)."""
-    lines = [line for line in stdout.splitlines() if line.strip()]
-    missing = {m.group(1) for line in lines if (m := RPM_MISSING.match(line))}
-    answers = [line for line in lines if not RPM_MISSING.match(line)]
-    unknown = [p for p in missing if p not in asked]
-    if unknown or len(answers) < len(asked) - len(missing) or any(" " in a for a in answers):
-        raise Inconclusive(f"rpm -qf answered unexpectedly for {len(asked)} files")
-    return {path: path not in missing for path in asked}
 
 
 class UnusualSuid(Check):
@@ -138,10 +98,10 @@ class UnusualSuid(Check):
         links = {line for line in lines if line in ALIASES}
         if "dpkg" in tools:
             tool = "dpkg -S"
-            owned = self._dpkg(target, ctx, files, links)
+            owned = dpkg_owned(target, ctx, files, links)
         elif "rpm" in tools:
             tool = "rpm -qf"
-            owned = self._query(target, ctx, files, rpm=True)
+            owned = rpm_owned(target, ctx, files)
         else:
             raise Inconclusive(
                 f"{len(files)} SUID/SGID files, but no package manager (dpkg, rpm) to tell the "
@@ -154,32 +114,3 @@ class UnusualSuid(Check):
                     f"{path} is set-user-ID or set-group-ID and owned by no package ({tool})",
                     location=path,
                 )
-
-    def _dpkg(
-        self, target: Target, ctx: CheckContext, files: list[str], links: set[str]
-    ) -> dict[str, bool]:
-        plain = [p for p in files if not PATTERN_CHARS.search(p)]
-        owned = dict.fromkeys(files, False) | self._query(target, ctx, plain, rpm=False)
-        # merged /usr: dpkg may know /usr/bin/su as /bin/su
-        aliases = {}
-        for path in plain:
-            top = "/" + path.split("/")[2] if path.startswith("/usr/") else ""
-            if not owned[path] and top in links:
-                aliases[path.removeprefix("/usr")] = path
-        for alias, is_owned in self._query(target, ctx, list(aliases), rpm=False).items():
-            owned[aliases[alias]] = is_owned
-        return owned
-
-    def _query(
-        self, target: Target, ctx: CheckContext, paths: list[str], *, rpm: bool
-    ) -> dict[str, bool]:
-        owned: dict[str, bool] = {}
-        for start in range(0, len(paths), CHUNK):
-            chunk = paths[start : start + CHUNK]
-            command = ("rpm -qf " if rpm else "dpkg -S ") + shlex.join(chunk)
-            result = ctx.ssh_run(target, command)
-            if result.truncated:
-                raise Inconclusive(f"{command.split()[0]} output was cut")
-            stdout, stderr = result.text, result.stderr.decode("utf-8", "replace")
-            owned |= rpm_owners(stdout, chunk) if rpm else dpkg_owners(stdout, stderr, chunk)
-        return owned

@@ -19,7 +19,15 @@ from scanner.store import Store
 from scanner.store.issues import DIFF_GROUPS, FindingChange, IssueEventRow, IssueRow
 from scanner.tracking.issues import diff
 
-__all__ = ["DIFF_GROUPS", "IssueDetail", "RunsDiff", "diff_runs", "find_issues", "show_issue"]
+__all__ = [
+    "DIFF_GROUPS",
+    "IssueDetail",
+    "RunsDiff",
+    "diff_runs",
+    "find_issues",
+    "get_issue",
+    "show_issue",
+]
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,12 @@ def find_issues(
 def show_issue(store: Store, issue_id: int) -> IssueDetail:
     """Issue ``issue_id`` and its history; a UserError when there is none."""
     events = store.issues.history(issue_id)
-    return IssueDetail(store.issues.get(issue_id), events)
+    return IssueDetail(get_issue(store, issue_id), events)
+
+
+def get_issue(store: Store, issue_id: int) -> IssueRow:
+    """Issue ``issue_id``; a UserError when there is none."""
+    return store.issues.get(issue_id)
 
 
 def diff_runs(

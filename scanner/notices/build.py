@@ -34,6 +34,7 @@ from scanner.core.lifecycle import (
     RiskLevel,
 )
 from scanner.core.models import MANAGEMENT_ASSET
+from scanner.engine.checklist import question_translations
 from scanner.engine.registry import Registry
 from scanner.inventory.schema import Entity, LoadedInventory, inventory_from_text
 from scanner.notices import regimes
@@ -183,6 +184,9 @@ def build_notice(
         window_end=datetime.fromtimestamp(run.finished_at or run.started_at, UTC),
         run_id=head.run_id,
         reply_by=max((i.deadline for i in items), default=None),
+        translations=question_translations(
+            registry.checks[i.check_id].cls for i in items if i.check_id in registry.checks
+        ),
     )
     return replace(notice, status=notice_status(notice.items))
 

@@ -12,7 +12,7 @@ from scanner.app.runs import start_run
 from scanner.core.models import Severity
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
-from tests.checks.host.test_ssh_root_login import accepted_logins, onsite_inventory
+from tests.checks.host.lab_onsite import accepted_logins, onsite_inventory
 from tests.lab import lab
 
 pytestmark = pytest.mark.lab
@@ -53,10 +53,16 @@ def test_whole_audit_of_both_hosts(lab_state: lab.LabState, tmp_path: Path, db_u
     after = accepted_logins(current)
     assert {k: after[k] - before[k] for k in after} == {"onsite-weak": 1, "onsite-hardened": 1}
     found = store.attempts.findings(result.run_id)
-    weak = {(f.check_id, f.location, f.severity) for f in found
-            if f.asset_id == "weak" and lab_made(f.check_id, f.location)}
+    weak = {
+        (f.check_id, f.location, f.severity)
+        for f in found
+        if f.asset_id == "weak" and lab_made(f.check_id, f.location)
+    }
     assert weak == WEAK
-    hardened = [f for f in found if f.asset_id == "hardened"
-                and Severity(f.severity).rank >= Severity.MEDIUM.rank]
+    hardened = [
+        f
+        for f in found
+        if f.asset_id == "hardened" and Severity(f.severity).rank >= Severity.MEDIUM.rank
+    ]
     assert hardened == []
     assert [a for a in store.attempts.of_run(result.run_id) if a.status == "error"] == []

@@ -26,7 +26,9 @@ def passed(check: str, location: str) -> Attempt:
 
 def stored_run(store: Store, *attempts: Attempt) -> int:
     """A completed, reconciled run of ``attempts``."""
-    run_id = store.runs.create("test", "remote", "inv.yaml", "0" * 64, "t", inventory_text=INVENTORY)
+    run_id = store.runs.create(
+        "test", "remote", "inv.yaml", "0" * 64, "t", inventory_text=INVENTORY
+    )
     store.attempts.record(run_id, attempts)
     store.runs.finish(run_id, "completed")
     reconcile(store, run_id, now=time.time())

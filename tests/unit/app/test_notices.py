@@ -42,7 +42,7 @@ def test_unwritable_folder_and_explain(db_url: str, tmp_path: Path) -> None:
     with pytest.raises(UserError, match="cannot create the folder"):
         issue_run_notices(store, None, tmp_path / "file" / "out", ["md"], ["en"])
     explained = explain_issue(store, 1)
-    assert explained.issue["id"] == 1 and explained.risk.level in ("high", "medium", "low")
+    assert explained.issue.id == 1 and explained.risk.level in ("high", "medium", "low")
     assert explained.risk.steps
     with pytest.raises(UserError, match="there is no issue 42"):
         explain_issue(store, 42)

@@ -28,6 +28,6 @@ def test_findings_and_error_attempts(db_url: str) -> None:
                                           AttemptStatus.ERROR, reason="refused",
                                           error_reason=ErrorReason.CONNECTIVITY)])
     results = run_results(store, first)
-    assert results.findings[0]["check_id"] == REDIS  # worst first
-    assert [(a["check_id"], a["reason"]) for a in results.errors] == [
+    assert results.findings[0].check_id == REDIS  # worst first
+    assert [(a.check_id, a.reason) for a in results.errors] == [
         ("net.ftp-anonymous", "refused")]

@@ -37,12 +37,12 @@ def test_new_run_then_restricted_rescan(inventory: Path, db_url: str) -> None:
     store = Store.open(db_url)
     first = start_run(_compiled(inventory), store)
     assert first.status == "completed" and first.counts == {"fail": 2}
-    assert {f["check_id"] for f in store.attempts.findings(first.run_id)} == set(CHECKS)
+    assert {f.check_id for f in store.attempts.findings(first.run_id)} == set(CHECKS)
     assert first.tracking is not None and store.runs.restricted_to(first.run_id) is None
     only = {("ent", "site", CHECKS[0])}
     again = rescan(_compiled(inventory), store, only)
     assert again.status == "completed" and store.runs.restricted_to(again.run_id) == only
-    assert [a["check_id"] for a in store.attempts.of_run(again.run_id)] == [CHECKS[0]]
+    assert [a.check_id for a in store.attempts.of_run(again.run_id)] == [CHECKS[0]]
     with pytest.raises(UserError, match="already complete"):
         resume_run(_compiled(inventory), store, again.run_id)
 
@@ -54,7 +54,7 @@ def test_interrupted_run_resumes_without_duplicates(inventory: Path, db_url: str
     assert stopped.tracking is None  # not reconciled until it completes
     resumed = resume_run(_compiled(inventory), store, stopped.run_id)
     assert resumed.status == "completed" and resumed.run_id == stopped.run_id
-    keys = [a["key"] for a in store.attempts.of_run(stopped.run_id)]
+    keys = [a.key for a in store.attempts.of_run(stopped.run_id)]
     assert len(keys) == len(set(keys)) == len(CHECKS)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from scanner.app.schedules import schedule_overview, scheduled_inventory
 from scanner.core.errors import UserError
-from scanner.store import Store, schedule_log
+from scanner.store import Store
 from tests.helpers import write
 from tests.test_inventory import MINIMAL
 
@@ -30,6 +30,6 @@ def test_overview_with_and_without_a_store(tmp_path: Path, db_url: str) -> None:
     assert view.item.profile == "remote" and len(view.due) == 3 and view.last is None
     assert all(d > now and time.gmtime(d).tm_hour == 22 for d in view.due)
     store = Store.open(db_url)
-    schedule_log.record(store, view.item.name, now - 60, "skipped", "a test")
+    store.schedules.record(view.item.name, now - 60, "skipped", "a test")
     [view] = schedule_overview(inv, store, 1, now)
     assert view.last is not None and view.last.outcome == "skipped"

@@ -45,5 +45,5 @@ def test_a_task_runs_its_jobs_once(tmp_path: Path, db_url: str) -> None:
         finally:
             runs.close()
     assert read == [store]  # once per run, not per task
-    assert sorted(a["check_id"] for a in store.attempts.of_run(run_id)) == sorted(CHECKS)
-    assert {a["status"] for a in store.attempts.of_run(run_id)} == {"fail"}
+    assert sorted(a.check_id for a in store.attempts.of_run(run_id)) == sorted(CHECKS)
+    assert {a.status for a in store.attempts.of_run(run_id)} == {"fail"}

@@ -1,0 +1,20 @@
+"""host.ssh-x11-forwarding on the on-site lab hosts: X11 forwarding on the weak host's sshd,
+not on the hardened host's (``sshd -T``, read once for every sshd check)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.checks.host.lab_onsite import Audit
+
+pytestmark = pytest.mark.lab
+
+ID = "host.ssh-x11-forwarding"
+
+
+def test_weak_host_sshd(onsite_audit: Audit) -> None:
+    assert onsite_audit.failed(ID) == {("sshd x11forwarding", "low", "sshd -T: x11forwarding yes")}
+
+
+def test_hardened_host_passes(onsite_audit: Audit) -> None:
+    assert onsite_audit.passed(ID), onsite_audit.attempt(ID, "hardened")
