@@ -49,8 +49,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
     one_line,
 )
 
@@ -153,7 +153,7 @@ class FirewallInactive(Check):
         f"sudo {IPT_LIVE}",
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         wants = ctx.ssh_run(target, WANTS)
         if wants.exit_status != 0 or wants.truncated:
             raise Inconclusive(
@@ -213,7 +213,7 @@ class FirewallInactive(Check):
         )
 
     @staticmethod
-    def _read(target: Target, ctx: CheckContext, command: str) -> str | None:
+    def _read(target: OnsiteTarget, ctx: CheckContext, command: str) -> str | None:
         """A firewall file's text, or None when it is absent."""
         result = ctx.ssh_run(target, command, root=True)
         if result.exit_status == 0 and not result.truncated:
@@ -225,7 +225,7 @@ class FirewallInactive(Check):
         raise Inconclusive(f"{path} could not be read: {why}")
 
     @staticmethod
-    def _live(target: Target, ctx: CheckContext) -> Live:
+    def _live(target: OnsiteTarget, ctx: CheckContext) -> Live:
         """Input filtering in the live ruleset (nftables and iptables), as far as readable."""
         parts, verdicts = [], []
         nft = ctx.ssh_run(target, NFT_LIVE, root=True)

@@ -44,8 +44,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 MAIN = "/etc/security/pwquality.conf"
@@ -151,7 +151,7 @@ class PasswordQuality(Check):
     )
     commands = (COMMAND,)
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         files, _ = parse_files(ctx.ssh_run(target, COMMAND), "the PAM password configuration")
         if blocked := [p for p in files.unreadable if p.startswith((MAIN, CONF_D, *PAM_FILES))]:
             raise Inconclusive(f"cannot read {', '.join(blocked)}")

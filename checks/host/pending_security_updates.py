@@ -47,8 +47,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
     one_line,
 )
 
@@ -152,7 +152,7 @@ class PendingSecurityUpdates(Check):
     )
     commands = (WHICH, APT, DATE, LISTS, f"sudo {DNF}", f"sudo {YUM}")
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         found = ctx.ssh_run(target, WHICH)
         tools = {line.strip().rsplit("/", 1)[-1] for line in found.text.splitlines()}
         if "apt-get" in tools:
@@ -162,7 +162,7 @@ class PendingSecurityUpdates(Check):
         else:
             raise Inconclusive("no known package manager (apt-get, dnf, yum): cannot tell")
 
-    def _apt(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def _apt(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         sim = ctx.ssh_run(target, APT)
         if sim.exit_status != 0 or sim.truncated:
             why = "output cut at the size limit" if sim.truncated else _why(sim)
@@ -201,7 +201,7 @@ class PendingSecurityUpdates(Check):
         )
 
     @staticmethod
-    def _list_age(target: Target, ctx: CheckContext) -> float | None:
+    def _list_age(target: OnsiteTarget, ctx: CheckContext) -> float | None:
         """Days since apt's package lists last changed (host clock); None when there are none."""
         now = ctx.ssh_run(target, DATE)
         try:
@@ -214,7 +214,7 @@ class PendingSecurityUpdates(Check):
         newest = newest_list(listing.text) if listing.exit_status == 0 else None
         return None if newest is None else max(0.0, (seconds - newest) / 86400)
 
-    def _rpm(self, target: Target, ctx: CheckContext, command: str) -> Iterator[Finding]:
+    def _rpm(self, target: OnsiteTarget, ctx: CheckContext, command: str) -> Iterator[Finding]:
         result = ctx.ssh_run(target, command, root=True)
         tool = command.split(maxsplit=1)[0]
         if result.exit_status != 0 or result.truncated:

@@ -42,8 +42,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 END = "#=scanner-end=#"
@@ -127,7 +127,7 @@ class UnusualSuid(Check):
     )
     commands = ("sudo " + FIND, PROBE, "dpkg -S ...", "rpm -qf ...")
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         found = ctx.ssh_run(target, FIND, root=True)
         files = suid_files(complete(found.text, "find", found.truncated))
         if not files:
@@ -156,7 +156,7 @@ class UnusualSuid(Check):
                 )
 
     def _dpkg(
-        self, target: Target, ctx: CheckContext, files: list[str], links: set[str]
+        self, target: OnsiteTarget, ctx: CheckContext, files: list[str], links: set[str]
     ) -> dict[str, bool]:
         plain = [p for p in files if not PATTERN_CHARS.search(p)]
         owned = dict.fromkeys(files, False) | self._query(target, ctx, plain, rpm=False)
@@ -171,7 +171,7 @@ class UnusualSuid(Check):
         return owned
 
     def _query(
-        self, target: Target, ctx: CheckContext, paths: list[str], *, rpm: bool
+        self, target: OnsiteTarget, ctx: CheckContext, paths: list[str], *, rpm: bool
     ) -> dict[str, bool]:
         owned: dict[str, bool] = {}
         for start in range(0, len(paths), CHUNK):

@@ -14,19 +14,27 @@ attempt (inconclusive), never a pass.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 from scanner.core.errors import UserError
 from scanner.core.models import (
     MANAGEMENT_ASSET,
+    AddressedTarget,
     AssetKind,
     Attempt,
     AttemptStatus,
+    ChecklistTarget,
     ErrorReason,
+    Exposure,
     HostScan,
+    HostTarget,
+    OnsiteTarget,
     Service,
+    ServiceTarget,
     Target,
+    UrlTarget,
     fingerprint,
     is_ip,
 )
@@ -53,7 +61,11 @@ class Job:
     def host_key(self) -> str:
         """What the per-host concurrency cap counts by (an entity's checklist is its own)."""
         t = self.target
-        return t.address or t.hostname or t.url or f"{t.entity_id}/{t.asset_id}"
+        if isinstance(t, UrlTarget):
+            return t.address or t.url
+        if isinstance(t, AddressedTarget) and t.address:
+            return t.address
+        return f"{t.entity_id}/{t.asset_id}"
 
 
 @dataclass
@@ -200,12 +212,17 @@ def _plan_checklist(
 ) -> None:
     """Entity ``index``'s checklist: a job per answered question, an error attempt per other."""
     entity = inv.model.entities[index]
-    base = Target(entity_id=entity.id, asset_id=MANAGEMENT_ASSET, kind=AssetKind.CHECKLIST)
     answers = entity_answers(inv, index)
     for check in questions:
         answer = answers.answers.get(check.id) if answers is not None else None
         if answer is not None:
-            plan.jobs.append(Job(check, replace(base, answer=answer)))
+            target = ChecklistTarget(
+                entity_id=entity.id,
+                asset_id=MANAGEMENT_ASSET,
+                kind=AssetKind.CHECKLIST,
+                answer=answer,
+            )
+            plan.jobs.append(Job(check, target))
             continue
         if answers is None:
             reason = (
@@ -223,7 +240,7 @@ def _plan_checklist(
                 check_id=check.id,
                 entity_id=entity.id,
                 asset_id=MANAGEMENT_ASSET,
-                location=base.location,
+                location=AssetKind.CHECKLIST.value,  # a ChecklistTarget's location
                 status=AttemptStatus.ERROR,
                 reason=reason,
                 error_reason=ErrorReason.INCONCLUSIVE,
@@ -255,6 +272,16 @@ def _endpoint(url: str) -> tuple[str, str, int]:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
+class _Common(TypedDict):
+    """The fields every target of one asset shares (see :class:`Target`)."""
+
+    entity_id: str
+    asset_id: str
+    kind: AssetKind
+    exposure: Exposure
+    tags: tuple[str, ...]
+
+
 class _AssetPlanner:
     """Plans every check on one asset."""
 
@@ -274,18 +301,19 @@ class _AssetPlanner:
         self.scans = scans
         self.profile = profile
         self.declared_urls = declared_urls
-        self.base = Target(
+        # What every target of this asset shares, whatever its kind.
+        self.common = _Common(
             entity_id=entity.id,
             asset_id=asset.id,
             kind=asset.kind,
             exposure=asset.exposure,
             tags=tuple(asset.tags),
-            expected_services=tuple(asset.expected_services),
-            credentials=asset.credentials or "",
-            hostname=""
+        )
+        self.ot = Target(**self.common).ot
+        self.hostname = (
+            ""
             if asset.kind in (AssetKind.NETWORK, AssetKind.URL) or is_ip(asset.value)
-            else asset.value,
-            url=asset.url or "",
+            else asset.value
         )
 
     def plan(self, check: LoadedCheck, opted_in: set[str]) -> None:
@@ -307,7 +335,7 @@ class _AssetPlanner:
                 "intrusive check; the inventory does not opt in to it (checks.intrusive)",
             )
             return
-        if meta.intrusive and self.base.ot:
+        if meta.intrusive and self.ot:
             self.decide(
                 check,
                 AttemptStatus.SKIPPED,
@@ -315,7 +343,14 @@ class _AssetPlanner:
             )
             return
         if self.asset.kind == AssetKind.URL:
-            self.job(check, address=self.addrs[0] if self.addrs else "")
+            self.job(
+                check,
+                UrlTarget(
+                    **self.common,
+                    address=self.addrs[0] if self.addrs else "",
+                    url=self.asset.url or "",
+                ),
+            )
             return
         if not self.addrs:
             self.decide(
@@ -334,7 +369,7 @@ class _AssetPlanner:
                 continue
             found = scan.services if scan is not None else ()
             if wants_host:
-                self.job(check, address=address, services=found)
+                self.job(check, self._host(address, found))
             if wants_services or wants_web:
                 self._per_service(check, address, found, wants_services, wants_web, where)
 
@@ -351,16 +386,24 @@ class _AssetPlanner:
         matched = False
         for service in found:
             if wants_services and service.name in meta.services:
-                self.job(check, address=address, service=service)
+                self.job(
+                    check,
+                    ServiceTarget(
+                        **self.common, address=address, hostname=self.hostname, service=service
+                    ),
+                )
                 matched = True
             scheme = WEB_SERVICES.get(service.name)
             if wants_web and scheme:
                 matched = True
-                host = self.base.hostname or address
+                host = self.hostname or address
                 if (scheme, host.lower(), service.port) in self.declared_urls:
                     continue  # the inventory declares this site as a URL asset: checked there
                 url = f"{scheme}://{_bracket(host)}:{service.port}/"
-                self.job(check, address=address, service=service, url=url)
+                target = UrlTarget(
+                    **self.common, address=address, hostname=self.hostname, url=url, service=service
+                )
+                self.job(check, target)
         if not matched:
             wanted = list(meta.services) + (["http/https"] if wants_web else [])
             self.decide(
@@ -371,22 +414,26 @@ class _AssetPlanner:
                 where,
             )
 
-    def job(
-        self,
-        check: LoadedCheck,
-        *,
-        address: str,
-        service: Service | None = None,
-        url: str | None = None,
-        services: tuple[Service, ...] = (),
-    ) -> None:
-        target = replace(
-            self.base,
+    def _host(self, address: str, found: tuple[Service, ...]) -> HostTarget:
+        """The whole-host target of ``address``: an OnsiteTarget for an on-site asset."""
+        if self.asset.kind == AssetKind.ONSITE:
+            return OnsiteTarget(
+                **self.common,
+                address=address,
+                hostname=self.hostname,
+                services=found,
+                expected_services=tuple(self.asset.expected_services),
+                credentials=self.asset.credentials or "",
+            )
+        return HostTarget(
+            **self.common,
             address=address,
-            service=service,
-            services=services,
-            url=self.base.url if url is None else url,
+            hostname=self.hostname,
+            services=found,
+            expected_services=tuple(self.asset.expected_services),
         )
+
+    def job(self, check: LoadedCheck, target: Target) -> None:
         self.out.jobs.append(Job(check, target))
 
     def decide(
@@ -395,8 +442,8 @@ class _AssetPlanner:
         self.out.decided.append(
             Attempt(
                 check_id=check.id,
-                entity_id=self.base.entity_id,
-                asset_id=self.base.asset_id,
+                entity_id=self.common["entity_id"],
+                asset_id=self.common["asset_id"],
                 location=location or self.asset.kind.value,
                 status=status,
                 reason=reason,
