@@ -25,7 +25,7 @@ import urllib3
 
 from scanner.core.errors import Inconclusive
 from scanner.core.memo import Memo
-from scanner.scope.guard import ScopeGuard
+from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.net import remaining
 
 #: The deadline of the request running on this thread, read by every socket operation.
@@ -240,7 +240,7 @@ class HttpClient:
                 return _with(response, hops)
             try:
                 self._guard.check_url(nxt, check_id=check_id)
-            except Exception:
+            except (OutOfScope, Unresolvable):  # the guard's refusals; its own bug must surface
                 return _with(response, hops, refused=nxt)
             hops.append((url, response.status))
             seen.add(nxt)
