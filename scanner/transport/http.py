@@ -26,6 +26,7 @@ import urllib3
 from scanner.core.errors import Inconclusive
 from scanner.core.memo import Memo
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
+from scanner.transport.errors import translated_errors
 from scanner.transport.net import remaining
 
 #: The deadline of the request running on this thread, read by every socket operation.
@@ -266,7 +267,8 @@ class HttpClient:
             self.sent[(method, url)] += 1
         _deadline.at, _deadline.addresses = deadline, addresses
         try:
-            return self._exchange(method, url, timeout, max_bytes, deadline, headers)
+            with translated_errors():  # requests' connection errors and timeouts
+                return self._exchange(method, url, timeout, max_bytes, deadline, headers)
         except urllib3.exceptions.ReadTimeoutError as exc:
             raise TimeoutError(f"the server stalled: {exc}") from None
         except urllib3.exceptions.DecodeError as exc:
