@@ -3,12 +3,15 @@
 A profile selects checks; discovery says which hosts answered and what they offer. For each asset
 and selected check the plan yields either a job (check x target) or an attempt decided without
 running anything: ``not_applicable`` (no such service on a host that answered), ``skipped`` (host
-did not answer, or an intrusive check without opt-in).
+did not answer, or an intrusive check without opt-in). A job's target is the record its check
+applies to (:meth:`~scanner.engine.check.AppliesTo.target_types`): a ServiceTarget per matching
+service, a UrlTarget per URL asset and discovered web service, a HostTarget (an OnsiteTarget on an
+on-site asset) per address.
 
-Management checklist questions are about the entity, not an asset: each entity gets one target
-per question (asset id ``management``, kind ``checklist``) carrying the answer recorded on site.
-A question without an answer, or an entity without an answers file, is decided as an ``error``
-attempt (inconclusive), never a pass.
+Management checklist questions are about the entity, not an asset: each entity gets a
+ChecklistTarget per answered question (asset id ``management``) carrying the answer recorded on
+site. A question without an answer, or an entity without an answers file, is decided as an
+``error`` attempt (inconclusive), never a pass.
 """
 
 from __future__ import annotations
@@ -61,10 +64,9 @@ class Job:
     def host_key(self) -> str:
         """What the per-host concurrency cap counts by (an entity's checklist is its own)."""
         t = self.target
-        if isinstance(t, UrlTarget):
-            return t.address or t.url
-        if isinstance(t, AddressedTarget) and t.address:
-            return t.address
+        if isinstance(t, AddressedTarget):
+            url = t.url if isinstance(t, UrlTarget) else ""
+            return t.address or t.hostname or url or f"{t.entity_id}/{t.asset_id}"
         return f"{t.entity_id}/{t.asset_id}"
 
 
