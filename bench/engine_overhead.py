@@ -28,7 +28,7 @@ from pathlib import Path
 
 from _common import current_rss_mb, peak_rss_mb
 
-from scanner.core.models import AssetKind, Attempt, Finding, Service, Severity, Target
+from scanner.core.models import AssetKind, Attempt, Finding, Service, ServiceTarget, Severity
 from scanner.engine.check import AppliesTo, Check
 from scanner.engine.context import CheckContext, RunServices
 from scanner.engine.executor import Executor, Limits
@@ -52,7 +52,7 @@ class NoopCheck(Check):
     applies_to = AppliesTo(services=("bench",))
     remediation = "Nothing to remediate: this check only measures the engine."
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         """Yield nothing."""
         return iter(())
 
@@ -71,7 +71,7 @@ def make_jobs(attempts: int, hosts: int) -> list[Job]:
         address = f"127.{20 + h // 250}.{h % 250}.1"
         port = 1 + n // hosts  # unique location per host, so every attempt key is unique
         service = Service(address=address, port=port, protocol="tcp", name="bench")
-        target = Target(
+        target = ServiceTarget(
             entity_id="bench-entity",
             asset_id=f"host-{h}",
             kind=AssetKind.HOST,

@@ -59,7 +59,7 @@ from checks.tls.legacy_protocol import LegacyProtocol
 from checks.tls.weak_cipher import WeakCipher
 from checks.tls.weak_key import WeakKey
 from checks.tls.weak_signature import WeakSignature
-from scanner.core.models import AssetKind, Attempt, Exposure, Target
+from scanner.core.models import AssetKind, Attempt, Exposure, UrlTarget
 from scanner.engine.check import Check
 from scanner.engine.context import RunServices
 from scanner.engine.executor import Executor, Limits
@@ -140,7 +140,7 @@ def run_ours(names: list[str], ca_pem: Path) -> tuple[float, dict[str, dict[str,
         settings={"tls.cert-untrusted": {"extra_ca_files": [str(ca_pem)]}},
     )
     targets = [
-        Target(
+        UrlTarget(
             entity_id="bench",
             asset_id=name,
             kind=AssetKind.URL,

@@ -16,7 +16,7 @@ import time
 
 from _common import load_lab
 
-from scanner.core.models import AssetKind, Attempt, Exposure, Target
+from scanner.core.models import AssetKind, Attempt, Exposure, UrlTarget
 from scanner.engine.context import RunServices
 from scanner.engine.executor import Executor, Limits
 from scanner.engine.plan import Job
@@ -40,7 +40,7 @@ def main() -> None:
         jobs = [
             Job(
                 c,
-                Target(
+                UrlTarget(
                     entity_id="e",
                     asset_id=url,
                     kind=AssetKind.URL,

@@ -3,7 +3,21 @@
 Checks import from here and nowhere else in ``scanner``, so the engine can change behind it.
 """
 
-from scanner.core.models import AssetKind, Exposure, Finding, Mode, Service, Severity, Target
+from scanner.core.models import (
+    AddressedTarget,
+    AssetKind,
+    ChecklistTarget,
+    Exposure,
+    Finding,
+    HostTarget,
+    Mode,
+    OnsiteTarget,
+    Service,
+    ServiceTarget,
+    Severity,
+    Target,
+    UrlTarget,
+)
 from scanner.core.text import clean, one_line
 from scanner.engine.check import AppliesTo, Check, Inconclusive, NotApplicable
 from scanner.engine.context import CheckContext
@@ -12,23 +26,29 @@ from scanner.transport.net import Connection, DeadlineExceeded
 from scanner.transport.ssh import CommandResult, HostKeyChanged
 
 __all__ = [
+    "AddressedTarget",
     "AppliesTo",
     "AssetKind",
     "Check",
     "CheckContext",
+    "ChecklistTarget",
     "CommandResult",
     "Connection",
     "DeadlineExceeded",
     "Exposure",
     "Finding",
     "HostKeyChanged",
+    "HostTarget",
     "HttpResponse",
     "Inconclusive",
     "Mode",
     "NotApplicable",
+    "OnsiteTarget",
     "Service",
+    "ServiceTarget",
     "Severity",
     "Target",
+    "UrlTarget",
     "clean",
     "one_line",
 ]

@@ -6,7 +6,15 @@ import inspect
 import sys
 from pathlib import Path
 
-from scanner.core.models import AssetKind, Attempt, Exposure, Service, Target
+from scanner.core.models import (
+    AssetKind,
+    Attempt,
+    Exposure,
+    Service,
+    ServiceTarget,
+    Target,
+    UrlTarget,
+)
 from scanner.engine.check import Check
 from scanner.engine.context import RunServices
 from scanner.engine.executor import run_job
@@ -26,16 +34,25 @@ def loaded(cls: type[Check]) -> LoadedCheck:
 
 
 def service_target(address: str, port: int, name: str, *, protocol: str = "tcp",
-                   exposure: Exposure = Exposure.INTERNET) -> Target:
+                   exposure: Exposure = Exposure.INTERNET) -> ServiceTarget:
     """A target for a check that applies to a discovered service."""
-    return Target(entity_id="e", asset_id="a", kind=AssetKind.HOST, address=address,
-                  exposure=exposure, service=Service(address, port, protocol, name))
+    return ServiceTarget(entity_id="e", asset_id="a", kind=AssetKind.HOST, address=address,
+                         exposure=exposure, service=Service(address, port, protocol, name))
 
 
-def url_target(url: str, address: str) -> Target:
+def url_target(url: str, address: str) -> UrlTarget:
     """A target for a check that applies to URL assets."""
-    return Target(entity_id="e", asset_id="a", kind=AssetKind.URL, address=address, url=url,
-                  exposure=Exposure.INTERNET)
+    return UrlTarget(entity_id="e", asset_id="a", kind=AssetKind.URL, address=address, url=url,
+                     exposure=Exposure.INTERNET)
+
+
+def web_service_target(address: str, port: int, name: str) -> UrlTarget:
+    """A target for a URL check on a web service discovery found (``https`` on 443...): the
+    plan makes its URL from the port, and its location is the port's."""
+    scheme = "https" if "https" in name else "http"
+    return UrlTarget(entity_id="e", asset_id="a", kind=AssetKind.HOST, address=address,
+                     url=f"{scheme}://{address}:{port}/", exposure=Exposure.INTERNET,
+                     service=Service(address, port, "tcp", name))
 
 
 def run_check(cls: type[Check], target: Target, *, timeout: float = 10.0,

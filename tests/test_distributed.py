@@ -1,6 +1,7 @@
 """Scale-out: a run on `scanner worker` processes (real redis-server and PostgreSQL on
 loopback) finds what the local run finds, survives a worker killed mid-job, fails clearly when
-no worker comes and is finished by --resume; jobs cross the broker as JSON unchanged.
+no worker comes and is finished by --resume (that targets cross the broker as JSON unchanged
+is tests/unit/distributed/test_wire.py).
 
 Every server and worker here is started by this module on ports it picked and stopped by PID.
 The lab inventory adds a slow check (a few seconds per host, from a check folder the inventory
@@ -22,16 +23,7 @@ from typing import Any
 
 import pytest
 
-from scanner.core.models import (
-    Answer,
-    AnswerValue,
-    AssetKind,
-    AttemptStatus,
-    Exposure,
-    Service,
-    Target,
-)
-from scanner.distributed.wire import decode_target, encode_target
+from scanner.core.models import AttemptStatus
 from scanner.store import Store
 from tests.conftest import REPO
 from tests.helpers import write
@@ -234,18 +226,6 @@ def test_a_worker_killed_mid_job_is_replaced(
     survivor = workers.log("survivor")
     redone = re.findall(r"run \d+ ent/(\w+): (\d+) jobs run, ([1-9]\d*) already stored", survivor)
     assert len(redone) == 1, survivor  # the killed task, finished without redoing stored jobs
-
-
-def test_targets_travel_as_json_unchanged() -> None:
-    redis = Service("127.0.10.1", 6379, "tcp", "redis", "Redis 7")
-    target = Target(entity_id="e", asset_id="a", kind=AssetKind.NETWORK, address="127.0.10.1",
-                    exposure=Exposure.OT, tags=("ot", "plc"), service=redis, services=(redis,),
-                    expected_services=("22/tcp",),
-                    answer=Answer(AnswerValue.PARTIAL, "Li", "2026-11-29", ("doc 7",)))
-    wire = json.loads(json.dumps(encode_target(target)))
-    assert decode_target(wire) == target
-    with pytest.raises(TypeError, match="unknown fields"):
-        decode_target({**wire, "surprise": 1})
 
 
 UNREACHABLE = INVENTORY.partition("entities:")[0].replace("127.0.10.0/24", "127.0.0.1/32") + """\

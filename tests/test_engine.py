@@ -6,7 +6,16 @@ import threading
 import time
 from collections.abc import Iterator
 
-from scanner.api import AppliesTo, Check, CheckContext, Finding, Inconclusive, Severity, Target
+from scanner.api import (
+    AppliesTo,
+    Check,
+    CheckContext,
+    Finding,
+    Inconclusive,
+    ServiceTarget,
+    Severity,
+    Target,
+)
 from scanner.core.models import Attempt, AttemptStatus, ErrorReason
 from scanner.engine.context import RunServices
 from scanner.engine.executor import Executor, Limits
@@ -53,8 +62,7 @@ class Reads(_Base):
     id = "test.reads"
     title = "A check that reads until a marker"
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         with ctx.connect(target.address, target.service.port, read_limit=1 << 20) as conn:
             data = conn.recv_until(b"\r\n", max_bytes=1 << 20)
         yield self.finding(target, data)
@@ -67,7 +75,7 @@ class Counts(_Base):
     peak: dict[str, int] = {}  # noqa: RUF012
     lock = threading.Lock()
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         with self.lock:
             self.running[target.address] = self.running.get(target.address, 0) + 1
             self.peak[target.address] = max(self.peak.get(target.address, 0),

@@ -13,7 +13,16 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from checks.host.empty_password import EmptyPassword
-from scanner.api import AppliesTo, AssetKind, Check, CheckContext, Finding, Mode, Severity, Target
+from scanner.api import (
+    AppliesTo,
+    AssetKind,
+    Check,
+    CheckContext,
+    Finding,
+    Mode,
+    OnsiteTarget,
+    Severity,
+)
 from scanner.app.catalogue import catalogue_markdown, onsite_commands
 from scanner.cli.main import main
 from scanner.core.models import AttemptStatus, ErrorReason
@@ -24,8 +33,8 @@ from scanner.inventory.schema import Credential
 from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, loaded, run_check
 
-ONSITE = Target(entity_id="e", asset_id="a", kind=AssetKind.ONSITE, address="127.0.10.79",
-                credentials="c")
+ONSITE = OnsiteTarget(entity_id="e", asset_id="a", kind=AssetKind.ONSITE, address="127.0.10.79",
+                      credentials="c")
 
 
 @pytest.mark.parametrize(("declared", "command", "root", "allowed"), [
@@ -70,7 +79,7 @@ class Sneaky(Check):
     command = "cat /etc/shadow"
     root = False
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         ctx.ssh_run(target, self.command, root=self.root)
         yield from ()
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from checks.host._output import stderr_reason
-from scanner.api import CheckContext, Target, one_line
+from scanner.api import CheckContext, OnsiteTarget, one_line
 
 NFT_LIVE = "nft list ruleset"
 IPT_LIVE = "iptables-save"
@@ -86,7 +86,7 @@ class Live:
     summary: str
 
 
-def live_ruleset(target: Target, ctx: CheckContext) -> Live:
+def live_ruleset(target: OnsiteTarget, ctx: CheckContext) -> Live:
     """Input filtering in the live ruleset (nftables and iptables), as far as readable."""
     parts, verdicts = [], []
     nft = ctx.ssh_run(target, NFT_LIVE, root=True)

@@ -11,7 +11,7 @@ import re
 import shlex
 from collections.abc import Sequence
 
-from scanner.api import CheckContext, Inconclusive, Target
+from scanner.api import CheckContext, Inconclusive, OnsiteTarget
 
 CHUNK = 100  # files per dpkg/rpm command: keeps each command line short
 PATTERN_CHARS = re.compile(r"[*?\[\]\\]")
@@ -47,7 +47,7 @@ def rpm_owners(stdout: str, asked: Sequence[str]) -> dict[str, bool]:
 
 
 def dpkg_owned(
-    target: Target, ctx: CheckContext, files: list[str], links: set[str]
+    target: OnsiteTarget, ctx: CheckContext, files: list[str], links: set[str]
 ) -> dict[str, bool]:
     """For each of ``files``, whether dpkg says a package owns it; on a merged /usr
     (``links``: the top folders that are symbolic links) ``/usr/bin/X`` is also asked as
@@ -65,7 +65,9 @@ def dpkg_owned(
     return owned
 
 
-def _query(target: Target, ctx: CheckContext, paths: list[str], *, rpm: bool) -> dict[str, bool]:
+def _query(
+    target: OnsiteTarget, ctx: CheckContext, paths: list[str], *, rpm: bool
+) -> dict[str, bool]:
     """Ask ``dpkg -S`` (``rpm``: ``rpm -qf``) about ``paths``, :data:`CHUNK` at a time."""
     owned: dict[str, bool] = {}
     for start in range(0, len(paths), CHUNK):
@@ -79,6 +81,6 @@ def _query(target: Target, ctx: CheckContext, paths: list[str], *, rpm: bool) ->
     return owned
 
 
-def rpm_owned(target: Target, ctx: CheckContext, files: list[str]) -> dict[str, bool]:
+def rpm_owned(target: OnsiteTarget, ctx: CheckContext, files: list[str]) -> dict[str, bool]:
     """For each of ``files``, whether rpm says a package owns it."""
     return _query(target, ctx, files, rpm=True)

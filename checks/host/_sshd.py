@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.api import CheckContext, Inconclusive, Target
+from scanner.api import CheckContext, Inconclusive, OnsiteTarget
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class SshdConfig:
         return self.values.get(keyword.lower(), default)
 
 
-def sshd_config(target: Target, ctx: CheckContext) -> SshdConfig:
+def sshd_config(target: OnsiteTarget, ctx: CheckContext) -> SshdConfig:
     """The effective sshd configuration of ``target`` (commands shared by every sshd check)."""
     effective = ctx.ssh_run(target, "sshd -T", root=True)
     if effective.exit_status == 0 and effective.text.strip():

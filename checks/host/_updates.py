@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scanner.api import CheckContext, Inconclusive, Target, one_line
+from scanner.api import CheckContext, Inconclusive, OnsiteTarget, one_line
 
 DATE = "date +%s"
 LISTS = "find /var/lib/apt/lists -maxdepth 1 -type f -printf '%T@ %f\\n'"
@@ -90,7 +90,7 @@ def rpm_advisories(text: str) -> list[str]:
     return [one_line(line, 200) for line in lines]
 
 
-def list_age(target: Target, ctx: CheckContext) -> float | None:
+def list_age(target: OnsiteTarget, ctx: CheckContext) -> float | None:
     """Days since apt's package lists last changed (host clock); None when there are none."""
     now = ctx.ssh_run(target, DATE)
     try:

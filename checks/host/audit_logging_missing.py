@@ -45,8 +45,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 JOURNAL_DIR = "journal-dir"
@@ -75,7 +75,7 @@ class AuditLoggingMissing(Check):
     )
     commands = ("sudo " + COMMAND,)
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         files, tail = parse_files(ctx.ssh_run(target, COMMAND, root=True), "the log configuration")
         verdicts = [auditd(files), journald(files, JOURNAL_DIR in tail.split()), syslog(files)]
         if any(ok for ok, _ in verdicts):

@@ -24,8 +24,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 
@@ -43,7 +43,7 @@ class EmptyPassword(Check):
         "to have none."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         shadow = ctx.ssh_run(target, "cat /etc/shadow", root=True)
         if shadow.exit_status != 0 or ":" not in shadow.text:
             raise Inconclusive("/etc/shadow could not be read (root or sudo -n needed)")

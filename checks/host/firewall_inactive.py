@@ -49,8 +49,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 NFT_CONF = "cat /etc/nftables.conf"
@@ -80,7 +80,7 @@ class FirewallInactive(Check):
         f"sudo {IPT_LIVE}",
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         wants = ctx.ssh_run(target, WANTS)
         if wants.exit_status != 0 or wants.truncated:
             why = stderr_reason(wants)
@@ -141,7 +141,7 @@ class FirewallInactive(Check):
         )
 
     @staticmethod
-    def _read(target: Target, ctx: CheckContext, command: str) -> str | None:
+    def _read(target: OnsiteTarget, ctx: CheckContext, command: str) -> str | None:
         """A firewall file's text, or None when it is absent."""
         result = ctx.ssh_run(target, command, root=True)
         if result.exit_status == 0 and not result.truncated:

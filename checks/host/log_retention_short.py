@@ -30,8 +30,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 COMMAND = (
@@ -92,7 +92,7 @@ class LogRetentionShort(Check):
         "a central log server that keeps them six months."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         result = ctx.ssh_run(target, COMMAND)
         files = re.split(r"^==> (\S+)\n", result.text, flags=re.MULTILINE)
         if len(files) < 3:

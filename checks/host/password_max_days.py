@@ -24,8 +24,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 # [^\S\n]*, not \s*, after ^: \s* would run on over every following blank line, and a file of
@@ -47,7 +47,7 @@ class PasswordMaxDays(Check):
         "chage --maxdays 90 USER."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         defs = ctx.ssh_run(target, "cat /etc/login.defs")
         if defs.exit_status != 0:
             raise Inconclusive("/etc/login.defs could not be read")

@@ -43,8 +43,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 COMMAND = cat_command((f"{CONF_D}*.conf", MAIN, *PAM_FILES))
@@ -65,7 +65,7 @@ class PasswordQuality(Check):
     )
     commands = (COMMAND,)
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         files, _ = parse_files(ctx.ssh_run(target, COMMAND), "the PAM password configuration")
         if blocked := [p for p in files.unreadable if p.startswith((MAIN, CONF_D, *PAM_FILES))]:
             raise Inconclusive(f"cannot read {', '.join(blocked)}")

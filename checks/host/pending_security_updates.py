@@ -46,8 +46,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 WHICH = "command -v apt-get dnf yum"
@@ -73,7 +73,7 @@ class PendingSecurityUpdates(Check):
     )
     commands = (WHICH, APT, DATE, LISTS, f"sudo {DNF}", f"sudo {YUM}")
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         found = ctx.ssh_run(target, WHICH)
         tools = {line.strip().rsplit("/", 1)[-1] for line in found.text.splitlines()}
         if "apt-get" in tools:
@@ -83,7 +83,7 @@ class PendingSecurityUpdates(Check):
         else:
             raise Inconclusive("no known package manager (apt-get, dnf, yum): cannot tell")
 
-    def _apt(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def _apt(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         sim = ctx.ssh_run(target, APT)
         if sim.exit_status != 0 or sim.truncated:
             why = (
@@ -125,7 +125,7 @@ class PendingSecurityUpdates(Check):
             },
         )
 
-    def _rpm(self, target: Target, ctx: CheckContext, command: str) -> Iterator[Finding]:
+    def _rpm(self, target: OnsiteTarget, ctx: CheckContext, command: str) -> Iterator[Finding]:
         result = ctx.ssh_run(target, command, root=True)
         tool = command.split(maxsplit=1)[0]
         if result.exit_status != 0 or result.truncated:

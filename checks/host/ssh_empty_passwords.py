@@ -17,7 +17,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.host._sshd import sshd_config
-from scanner.api import AppliesTo, AssetKind, Check, CheckContext, Finding, Mode, Severity, Target
+from scanner.api import (
+    AppliesTo,
+    AssetKind,
+    Check,
+    CheckContext,
+    Finding,
+    Mode,
+    OnsiteTarget,
+    Severity,
+)
 
 
 class SshEmptyPasswords(Check):
@@ -34,7 +43,7 @@ class SshEmptyPasswords(Check):
         "give every account a password or lock it."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         config = sshd_config(target, ctx)
         value = config.get("permitemptypasswords", "no")
         if value == "yes":

@@ -27,8 +27,8 @@ from scanner.api import (
     Finding,
     HostKeyChanged,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 
@@ -49,7 +49,7 @@ class SshHostkeyChanged(Check):
     )
     commands = ()  # only the SSH handshake: no login, no command
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         try:
             ctx.ssh_host_key(target)
         except HostKeyChanged as exc:

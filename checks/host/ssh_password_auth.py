@@ -17,7 +17,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.host._sshd import sshd_config
-from scanner.api import AppliesTo, AssetKind, Check, CheckContext, Finding, Mode, Severity, Target
+from scanner.api import (
+    AppliesTo,
+    AssetKind,
+    Check,
+    CheckContext,
+    Finding,
+    Mode,
+    OnsiteTarget,
+    Severity,
+)
 
 
 class SshPasswordAuth(Check):
@@ -35,7 +44,7 @@ class SshPasswordAuth(Check):
         "reload sshd."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         config = sshd_config(target, ctx)
         value = config.get("passwordauthentication", "yes")
         if value == "yes":

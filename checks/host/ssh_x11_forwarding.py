@@ -18,7 +18,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.host._sshd import sshd_config
-from scanner.api import AppliesTo, AssetKind, Check, CheckContext, Finding, Mode, Severity, Target
+from scanner.api import (
+    AppliesTo,
+    AssetKind,
+    Check,
+    CheckContext,
+    Finding,
+    Mode,
+    OnsiteTarget,
+    Severity,
+)
 
 
 class SshX11Forwarding(Check):
@@ -35,7 +44,7 @@ class SshX11Forwarding(Check):
         "need graphical programs from this server."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         config = sshd_config(target, ctx)
         value = config.get("x11forwarding", "no")
         if value == "yes":

@@ -47,8 +47,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 TIMEDATECTL = "timedatectl show"
@@ -107,7 +107,7 @@ class TimeSyncMissing(Check):
     )
     commands = (TIMEDATECTL, COMMAND, LINKS)
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         status = ctx.ssh_run(target, TIMEDATECTL)
         if status.exit_status == 0:
             properties = set(status.text.split())

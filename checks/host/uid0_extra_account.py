@@ -23,8 +23,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 
@@ -42,7 +42,7 @@ class Uid0ExtraAccount(Check):
         "non-zero UID, and review what it was used for in the logs."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         passwd = ctx.ssh_run(target, "cat /etc/passwd")
         if passwd.exit_status != 0 or ":" not in passwd.text:
             raise Inconclusive("/etc/passwd could not be read")

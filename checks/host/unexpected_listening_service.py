@@ -39,8 +39,8 @@ from scanner.api import (
     Inconclusive,
     Mode,
     NotApplicable,
+    OnsiteTarget,
     Severity,
-    Target,
     one_line,
 )
 
@@ -74,7 +74,7 @@ class UnexpectedListeningService(Check):
     )
     commands = (f"sudo {SS_PROCESSES}", SS, *PROC.values())
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         if not target.expected_services:
             raise NotApplicable("the asset declares no expected services")
         expected = {s.strip().lower() for s in target.expected_services}
@@ -103,7 +103,7 @@ class UnexpectedListeningService(Check):
             )
 
     @staticmethod
-    def _sockets(target: Target, ctx: CheckContext) -> list[Socket]:
+    def _sockets(target: OnsiteTarget, ctx: CheckContext) -> list[Socket]:
         """Listening sockets from the first source that works (see the module docstring)."""
         for command, root in ((SS_PROCESSES, True), (SS, False)):
             result = ctx.ssh_run(target, command, root=root)

@@ -43,8 +43,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
 )
 
 ROOTS = "/usr /bin /sbin /lib /lib32 /lib64 /libx32 /opt /etc /boot /srv /var /home /root"
@@ -87,7 +87,7 @@ class UnusualSuid(Check):
     )
     commands = ("sudo " + FIND, PROBE, "dpkg -S ...", "rpm -qf ...")
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         found = ctx.ssh_run(target, FIND, root=True)
         files = suid_files(complete(found.text, "find", found.truncated))
         if not files:

@@ -24,8 +24,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     Mode,
+    OnsiteTarget,
     Severity,
-    Target,
     one_line,
 )
 
@@ -51,7 +51,7 @@ class WorldWritableSystemFiles(Check):
         "(dpkg --verify / rpm -V) and find out who changed it."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         found = ctx.ssh_run(target, FIND, root=True)
         problems = [
             line

@@ -56,15 +56,15 @@ from scanner.api import (
     Finding,
     Inconclusive,
     NotApplicable,
+    ServiceTarget,
     Severity,
-    Target,
     one_line,
 )
 
 WAIT = 5.0  # per answer; always also bounded by the check's deadline
 PROBE_ROLE = "scanner"
 
-Probe = Callable[[Target, CheckContext], tuple[str, dict[str, Any]]]
+Probe = Callable[[ServiceTarget, CheckContext], tuple[str, dict[str, Any]]]
 
 
 def read_exact(conn: Connection, size: int, wait: float) -> bytes:
@@ -183,8 +183,7 @@ def pg_startup_or_why(conn: Connection) -> tuple[str, bool]:
         return f"no usable answer ({one_line(str(exc), 120)})", False
 
 
-def probe_postgresql(target: Target, ctx: CheckContext) -> tuple[str, dict[str, Any]]:
-    assert target.service is not None
+def probe_postgresql(target: ServiceTarget, ctx: CheckContext) -> tuple[str, dict[str, Any]]:
     port = target.service.port
     with ctx.connect(target.address, port, read_limit=16384) as conn:
         conn.send(SSL_REQUEST)
@@ -219,8 +218,7 @@ def probe_postgresql(target: Target, ctx: CheckContext) -> tuple[str, dict[str, 
 # ------------------------------------------------------------------------------ MySQL
 
 
-def probe_mysql(target: Target, ctx: CheckContext) -> tuple[str, dict[str, Any]]:
-    assert target.service is not None
+def probe_mysql(target: ServiceTarget, ctx: CheckContext) -> tuple[str, dict[str, Any]]:
     with ctx.connect(target.address, target.service.port, read_limit=16384) as conn:
         head = first_answer(conn, 4, "the connection (MySQL greets first)")
         if len(head) < 4:
@@ -313,8 +311,7 @@ def bson_fields(doc: bytes) -> dict[str, Any]:
     return out
 
 
-def probe_mongodb(target: Target, ctx: CheckContext) -> tuple[str, dict[str, Any]]:
-    assert target.service is not None
+def probe_mongodb(target: ServiceTarget, ctx: CheckContext) -> tuple[str, dict[str, Any]]:
     request_id = 0x5C4E
     with ctx.connect(target.address, target.service.port, read_limit=65536) as conn:
         conn.send(is_master_query(request_id))
@@ -379,12 +376,11 @@ class PlainResponse:
     body: bytes
 
 
-def plain_get(target: Target, ctx: CheckContext) -> PlainResponse | None:
+def plain_get(target: ServiceTarget, ctx: CheckContext) -> PlainResponse | None:
     """``GET /`` over plain HTTP on the check's own bounded connection (every read capped in
     time and size, so a peer dripping bytes cannot hold the check past its deadline). None when
     the peer closes or resets without an HTTP answer, or answers with a TLS alert: it may speak
     HTTPS only."""
-    assert target.service is not None
     port = target.service.port
     host = f"[{target.host}]" if ":" in target.host else target.host
     url = f"http://{host}:{port}/"
@@ -422,8 +418,7 @@ def plain_get(target: Target, ctx: CheckContext) -> PlainResponse | None:
     return PlainResponse(url, int(parts[1]), headers, body[:65536])
 
 
-def probe_elasticsearch(target: Target, ctx: CheckContext) -> tuple[str, dict[str, Any]]:
-    assert target.service is not None
+def probe_elasticsearch(target: ServiceTarget, ctx: CheckContext) -> tuple[str, dict[str, Any]]:
     plain = plain_get(target, ctx)
     if plain is not None:
         url, status, body = plain.url, plain.status, plain.body
@@ -480,8 +475,7 @@ def prelogin() -> bytes:
     return struct.pack(">BBHHBB", 0x12, 0x01, 8 + len(payload), 0, 0, 0) + payload
 
 
-def probe_mssql(target: Target, ctx: CheckContext) -> tuple[str, dict[str, Any]]:
-    assert target.service is not None
+def probe_mssql(target: ServiceTarget, ctx: CheckContext) -> tuple[str, dict[str, Any]]:
     with ctx.connect(target.address, target.service.port, read_limit=16384) as conn:
         conn.send(prelogin())
         head = first_answer(conn, 8, "PRELOGIN")
@@ -526,8 +520,7 @@ def tns_connect() -> bytes:
     return struct.pack(">HHBBH", offset + len(data), 0, 1, 0, 0) + body + data
 
 
-def probe_oracle(target: Target, ctx: CheckContext) -> tuple[str, dict[str, Any]]:
-    assert target.service is not None
+def probe_oracle(target: ServiceTarget, ctx: CheckContext) -> tuple[str, dict[str, Any]]:
     with ctx.connect(target.address, target.service.port, read_limit=16384) as conn:
         conn.send(tns_connect())
         head = first_answer(conn, 8, "a TNS CONNECT")
@@ -571,8 +564,7 @@ class DatabaseExposed(Check):
         "or bastion host."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         if target.exposure != Exposure.INTERNET:
             raise NotApplicable("not internet-exposed")
         product, probe = PROBES[target.service.name]

@@ -25,8 +25,8 @@ from scanner.api import (
     CheckContext,
     Finding,
     Inconclusive,
+    ServiceTarget,
     Severity,
-    Target,
 )
 
 
@@ -43,8 +43,7 @@ class FtpAnonymous(Check):
         "need it."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         with ctx.connect(target.address, target.service.port, read_limit=65536) as conn:
             banner = greeting(conn, ctx)
             conn.send(b"USER anonymous\r\n")

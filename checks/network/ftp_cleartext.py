@@ -24,8 +24,8 @@ from scanner.api import (
     CheckContext,
     Finding,
     Inconclusive,
+    ServiceTarget,
     Severity,
-    Target,
     one_line,
 )
 
@@ -44,8 +44,7 @@ class FtpCleartext(Check):
         "vsftpd, or the equivalent), or replace FTP with SFTP or HTTPS."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         with ctx.connect(target.address, target.service.port, read_limit=65536) as conn:
             greeting(conn, ctx)
             conn.send(b"FEAT\r\n")

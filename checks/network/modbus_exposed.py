@@ -31,8 +31,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     NotApplicable,
+    ServiceTarget,
     Severity,
-    Target,
     one_line,
 )
 
@@ -111,8 +111,7 @@ class ModbusExposed(Check):
         "host."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         unit = int(ctx.setting("unit_id", 1))
         wait = min(5.0, ctx.remaining())
         with ctx.connect(target.address, target.service.port, read_limit=4096) as conn:

@@ -34,8 +34,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     NotApplicable,
+    ServiceTarget,
     Severity,
-    Target,
     one_line,
 )
 
@@ -86,8 +86,7 @@ class RedisDefaultPassword(Check):
         "untrusted networks."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         passwords = password_list(ctx.setting("passwords", list(DEFAULT_PASSWORDS)))
         with ctx.connect(target.address, target.service.port, read_limit=65536) as conn:
             conn.send(PING)

@@ -23,8 +23,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     NotApplicable,
+    ServiceTarget,
     Severity,
-    Target,
     one_line,
 )
 
@@ -46,8 +46,7 @@ class RedisNoAuth(Check):
         "untrusted networks."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         with ctx.connect(target.address, target.service.port, read_limit=262144) as conn:
             conn.send(PING)
             reply = conn.recv_until(b"\r\n", max_bytes=512)

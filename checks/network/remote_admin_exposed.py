@@ -42,14 +42,14 @@ from scanner.api import (
     Finding,
     Inconclusive,
     NotApplicable,
+    ServiceTarget,
     Severity,
-    Target,
     one_line,
 )
 
 WAIT = 5.0  # per answer; always also bounded by the check's deadline
 
-Probe = Callable[[Connection, Target], tuple[str, dict[str, Any]]]
+Probe = Callable[[Connection, ServiceTarget], tuple[str, dict[str, Any]]]
 
 
 def read_exact(conn: Connection, size: int, what: str) -> bytes:
@@ -95,7 +95,7 @@ SECURITY_TYPES = {
 }
 
 
-def probe_vnc(conn: Connection, target: Target) -> tuple[str, dict[str, Any]]:
+def probe_vnc(conn: Connection, target: ServiceTarget) -> tuple[str, dict[str, Any]]:
     banner = read_exact(conn, 12, "the connection (VNC speaks first)")
     if len(banner) < 12 or not banner.startswith(b"RFB ") or banner[11:12] != b"\n":
         raise NotApplicable(f"the service does not speak VNC (RFB): {one_line(banner)!r}")
@@ -164,8 +164,7 @@ class _SessionRefused(Exception):
     """A NetBIOS negative session response (0x83): NetBIOS is there, SMB not reached."""
 
 
-def probe_smb(conn: Connection, target: Target) -> tuple[str, dict[str, Any]]:
-    assert target.service is not None
+def probe_smb(conn: Connection, target: ServiceTarget) -> tuple[str, dict[str, Any]]:
     if target.service.name == "netbios-ssn" or target.service.port == 139:
         try:
             netbios_session(conn)
@@ -230,7 +229,7 @@ RDP_FAILURES = {
 }
 
 
-def probe_rdp(conn: Connection, target: Target) -> tuple[str, dict[str, Any]]:
+def probe_rdp(conn: Connection, target: ServiceTarget) -> tuple[str, dict[str, Any]]:
     conn.send(X224_REQUEST)
     head = read_exact(conn, 4, "the X.224 Connection Request")
     size = struct.unpack(">H", head[2:4])[0] if len(head) == 4 else 0
@@ -276,8 +275,7 @@ class RemoteAdminExposed(Check):
         "signing) on the internal network too."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         if target.exposure != Exposure.INTERNET:
             raise NotApplicable("not internet-exposed")
         protocol, probe = PROBES[target.service.name]

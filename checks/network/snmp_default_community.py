@@ -26,8 +26,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     NotApplicable,
+    ServiceTarget,
     Severity,
-    Target,
     one_line,
 )
 
@@ -122,8 +122,7 @@ class SnmpDefaultCommunity(Check):
         "and firewall UDP port 161 from untrusted networks."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         setting = ctx.setting("communities", ["public", "private"])
         communities: list[str] = [setting] if isinstance(setting, str) else list(setting)
         answered: list[str] = []

@@ -29,8 +29,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     NotApplicable,
+    ServiceTarget,
     Severity,
-    Target,
     one_line,
 )
 
@@ -84,8 +84,7 @@ class SshLegacyVersion(Check):
         "with the distribution's security updates."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         data = b""
         with ctx.connect(target.address, target.service.port, read_limit=65536) as conn:
             conn.send(OUR_BANNER)

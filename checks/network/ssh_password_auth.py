@@ -27,8 +27,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     NotApplicable,
+    ServiceTarget,
     Severity,
-    Target,
 )
 
 PROBE_USER = "scanner-probe"
@@ -62,8 +62,7 @@ class SshPasswordAuth(Check):
         "restrict who can reach port 22."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         with ctx.connect(target.address, target.service.port, read_limit=262144) as conn:
             transport = paramiko.Transport(conn.sock)
             try:

@@ -39,8 +39,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     NotApplicable,
+    ServiceTarget,
     Severity,
-    Target,
     one_line,
 )
 
@@ -191,8 +191,7 @@ class SshWeakAlgorithms(Check):
         "servers that cannot."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         with ctx.connect(target.address, target.service.port, read_limit=MAX_PACKET * 2) as conn:
             banner, payload = read_kexinit(conn)
         try:
@@ -209,9 +208,8 @@ class SshWeakAlgorithms(Check):
         listed = "; ".join(f"{category}: {', '.join(names)}" for category, names in found.items())
         yield self.finding(target, f"weak algorithms offered by {banner}: {listed}", detail=found)
 
-    def _rsa_bits(self, target: Target, ctx: CheckContext) -> int | None:
+    def _rsa_bits(self, target: ServiceTarget, ctx: CheckContext) -> int | None:
         """Size of the server's RSA host key, or None when no SHA-2 RSA signature is agreed."""
-        assert target.service is not None
         with ctx.connect(target.address, target.service.port, read_limit=MAX_PACKET) as conn:
             transport = paramiko.Transport(conn.sock)
             try:

@@ -23,8 +23,8 @@ from scanner.api import (
     Finding,
     Inconclusive,
     NotApplicable,
+    ServiceTarget,
     Severity,
-    Target,
     one_line,
 )
 
@@ -90,8 +90,7 @@ class TelnetExposed(Check):
         "network or jump host."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
-        assert target.service is not None
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         commands: list[tuple[int, int]] = []
         text = b""
         with ctx.connect(target.address, target.service.port, read_limit=65536) as conn:

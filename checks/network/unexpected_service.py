@@ -28,9 +28,9 @@ from scanner.api import (
     Check,
     CheckContext,
     Finding,
+    HostTarget,
     NotApplicable,
     Severity,
-    Target,
     one_line,
 )
 
@@ -48,7 +48,7 @@ class UnexpectedService(Check):
         "there, add it to the asset's expected_services in the inventory."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: HostTarget, ctx: CheckContext) -> Iterator[Finding]:
         if not target.expected_services:
             raise NotApplicable("the asset declares no expected services")
         expected = {s.strip().lower() for s in target.expected_services}

@@ -71,7 +71,8 @@ from scanner.api import (
     DeadlineExceeded,
     Inconclusive,
     NotApplicable,
-    Target,
+    ServiceTarget,
+    UrlTarget,
     one_line,
 )
 
@@ -226,9 +227,9 @@ class TlsFacts:
         return out
 
 
-def endpoint(target: Target) -> Endpoint:
+def endpoint(target: UrlTarget | ServiceTarget) -> Endpoint:
     """The TLS endpoint of ``target``; NotApplicable for a plain-HTTP URL."""
-    if target.url:
+    if isinstance(target, UrlTarget):
         parts = urlsplit(target.url)
         if parts.scheme != "https":
             raise NotApplicable(f"{one_line(target.url, 200)} is not an https:// URL: no TLS")
@@ -237,15 +238,13 @@ def endpoint(target: Target) -> Endpoint:
             port = parts.port or 443
         except ValueError as exc:
             raise NotApplicable(f"{one_line(target.url, 200)}: bad port ({exc})") from None
-    elif target.service is not None:
-        name, port = target.hostname or target.address, target.service.port
     else:
-        raise NotApplicable("neither an https:// URL nor a TLS service")
+        name, port = target.hostname or target.address, target.service.port
     name = name.lower().rstrip(".")
     return Endpoint(name=name, address=target.address or name, port=port)
 
 
-def tls_facts(target: Target, ctx: CheckContext) -> TlsFacts:
+def tls_facts(target: UrlTarget | ServiceTarget, ctx: CheckContext) -> TlsFacts:
     """The run's one TLS scan of ``target``'s endpoint (made now if no check made it yet)."""
     if target.ot:
         # A full scan opens hundreds of handshakes; an ot device gets none (docs/ot-safety.md).

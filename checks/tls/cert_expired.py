@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from checks.tls._scan import APPLIES, tls_facts, when
-from scanner.api import Check, CheckContext, Finding, Severity, Target
+from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 
 
 class CertExpired(Check):
@@ -35,7 +35,7 @@ class CertExpired(Check):
         "with monitoring that alerts well before expiry."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget | ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         facts = tls_facts(target, ctx)
         leaf = facts.leaf
         if leaf.not_after >= datetime.now(UTC):

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from checks.tls._scan import APPLIES, tls_facts, when
-from scanner.api import Check, CheckContext, Finding, Severity, Target
+from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 
 
 class CertExpiringSoon(Check):
@@ -34,7 +34,7 @@ class CertExpiringSoon(Check):
         "well before expiry."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget | ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         days = int(ctx.setting("days", 30))
         facts = tls_facts(target, ctx)
         leaf = facts.leaf

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from ipaddress import ip_address
 
 from checks.tls._scan import APPLIES, CertFacts, is_ip, tls_facts
-from scanner.api import Check, CheckContext, Finding, Severity, Target
+from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 
 SHOWN = 10
 
@@ -74,7 +74,7 @@ class CertHostnameMismatch(Check):
         "use one) the service is reached by, and configure each virtual host with its own."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget | ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         facts = tls_facts(target, ctx)
         leaf = facts.leaf
         name = facts.endpoint.name

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from checks.tls._scan import APPLIES, tls_facts, when
-from scanner.api import Check, CheckContext, Finding, Severity, Target
+from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 
 
 class CertNotYetValid(Check):
@@ -34,7 +34,7 @@ class CertNotYetValid(Check):
         "issued it."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget | ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         facts = tls_facts(target, ctx)
         leaf = facts.leaf
         if leaf.not_before <= datetime.now(UTC):

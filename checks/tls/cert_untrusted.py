@@ -22,7 +22,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.tls._scan import APPLIES, anchor, load_ca_files, mozilla_roots, tls_facts
-from scanner.api import Check, CheckContext, Finding, Inconclusive, Severity, Target
+from scanner.api import (
+    Check,
+    CheckContext,
+    Finding,
+    Inconclusive,
+    ServiceTarget,
+    Severity,
+    UrlTarget,
+)
 
 
 class CertUntrusted(Check):
@@ -38,7 +46,7 @@ class CertUntrusted(Check):
         "certificates with it."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget | ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         extra = ctx.setting("extra_ca_files", [])
         paths = [extra] if isinstance(extra, str) else list(extra)
         if not all(isinstance(p, str) for p in paths):

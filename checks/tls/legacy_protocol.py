@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.tls._scan import APPLIES, tls_facts
-from scanner.api import Check, CheckContext, Finding, Severity, Target
+from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 
 BROKEN = ("SSL 2.0", "SSL 3.0")
 DEPRECATED = ("TLS 1.0", "TLS 1.1")
@@ -44,7 +44,7 @@ class LegacyProtocol(Check):
         "SSLProtocol -all +TLSv1.2 +TLSv1.3), and replace clients that cannot speak TLS 1.2."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget | ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         facts = tls_facts(target, ctx)
         facts.require_protocols()
         legacy = [p for p in facts.protocols if p in BROKEN + DEPRECATED]

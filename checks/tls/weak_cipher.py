@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from checks.tls._scan import APPLIES, TlsFacts, tls_facts
-from scanner.api import Check, CheckContext, Finding, Severity, Target
+from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 
 #: Category -> whether an IANA cipher suite name belongs to it, in report order.
 CATEGORIES: tuple[tuple[str, Callable[[str], bool]], ...] = (
@@ -67,7 +67,7 @@ class WeakCipher(Check):
         "off TLS 1.0 so no CBC-only protocol version is left."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget | ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         facts = tls_facts(target, ctx)
         facts.require_protocols()
         found = weak_suites(facts)

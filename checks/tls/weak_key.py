@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.tls._scan import APPLIES, CertFacts, tls_facts
-from scanner.api import Check, CheckContext, Finding, Severity, Target
+from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 
 MIN_EC_BITS = 256
 
@@ -46,7 +46,7 @@ class WeakKey(Check):
         "ECDSA P-256/P-384, and have the CA reissue intermediates that use short keys."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget | ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         min_rsa_bits = int(ctx.setting("min_rsa_bits", 2048))
         facts = tls_facts(target, ctx)
         weak = [

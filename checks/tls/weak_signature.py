@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.tls._scan import APPLIES, hash_label, tls_facts
-from scanner.api import Check, CheckContext, Finding, Severity, Target
+from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 
 WEAK_HASHES = ("md2", "md4", "md5", "sha1")
 
@@ -36,7 +36,7 @@ class WeakSignature(Check):
         "SHA-256 or stronger signature."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget | ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         facts = tls_facts(target, ctx)
         weak = [
             (role, cert)

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
-from scanner.api import CheckContext, HttpResponse, Inconclusive, Target, one_line
+from scanner.api import CheckContext, HttpResponse, Inconclusive, UrlTarget, one_line
 
 #: Cap on the body of an extra path (exposed files, listings, login pages): enough to recognise
 #: them, cheap when a path answers with a large file.
@@ -21,12 +21,12 @@ TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 TAGS = re.compile(r"<[^>]*>")
 
 
-def page(ctx: CheckContext, target: Target) -> HttpResponse:
+def page(ctx: CheckContext, target: UrlTarget) -> HttpResponse:
     """The target's page (redirects followed in scope), shared by every check of the run."""
     return ctx.http_get(target.url)
 
 
-def answered_page(ctx: CheckContext, target: Target) -> HttpResponse:
+def answered_page(ctx: CheckContext, target: UrlTarget) -> HttpResponse:
     """The page, or Inconclusive when the server failed (5xx: the headers may be a proxy's)."""
     response = page(ctx, target)
     if response.status >= 500:
@@ -46,7 +46,7 @@ def probe_urls(url: str, path: str) -> list[str]:
 
 
 def probes(
-    ctx: CheckContext, target: Target, paths: tuple[str, ...]
+    ctx: CheckContext, target: UrlTarget, paths: tuple[str, ...]
 ) -> Iterator[tuple[str, HttpResponse]]:
     """(url, response) for each path under the target, fetched once per run each."""
     seen: set[str] = set()

@@ -29,7 +29,7 @@ from scanner.api import (
     HttpResponse,
     NotApplicable,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -74,7 +74,7 @@ class AdminInterfaceExposed(Check):
         "and remove consoles that are not used (Tomcat manager, phpMyAdmin)."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         if target.exposure != Exposure.INTERNET:
             raise NotApplicable(f"the asset's exposure is {target.exposure.value}, not internet")
         seen: set[str] = set()

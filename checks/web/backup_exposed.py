@@ -30,7 +30,7 @@ from scanner.api import (
     Finding,
     HttpResponse,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -94,7 +94,7 @@ class BackupExposed(Check):
         "and rotate credentials the files contained."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         for url, response in probes(ctx, target, PATHS):
             what = kind(response)
             if not what or soft_match(ctx, url, response, lambda r: bool(kind(r))):

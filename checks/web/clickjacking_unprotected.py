@@ -26,7 +26,7 @@ from scanner.api import (
     Finding,
     NotApplicable,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -45,7 +45,7 @@ class ClickjackingUnprotected(Check):
         "browsers, X-Frame-Options: SAMEORIGIN (or DENY) on every HTML response."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         response = answered_page(ctx, target)
         if not is_html(response):
             raise NotApplicable(f"{one_line(response.url)} does not answer with HTML")

@@ -28,7 +28,7 @@ from scanner.api import (
     Finding,
     NotApplicable,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -50,7 +50,7 @@ class CspMissing(Check):
         "for the sources the site really uses."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         response = answered_page(ctx, target)
         if not is_html(response):
             raise NotApplicable(f"{one_line(response.url)} does not answer with HTML")

@@ -24,7 +24,7 @@ from scanner.api import (
     CheckContext,
     Finding,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -55,7 +55,7 @@ class DefaultPage(Check):
         "configuration instead of running its defaults."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         response = page(ctx, target)
         if response.status != 200:
             return

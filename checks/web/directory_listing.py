@@ -28,7 +28,7 @@ from scanner.api import (
     Finding,
     HttpResponse,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -67,7 +67,7 @@ class DirectoryListing(Check):
         'IIS: directoryBrowse enabled="false") and remove files that should not be published.'
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         found: set[str] = set()
         first = page(ctx, target)
         if is_listing(first):
@@ -81,7 +81,7 @@ class DirectoryListing(Check):
             found.add(response.url)
             yield self._finding(target, url, response)
 
-    def _finding(self, target: Target, url: str, response: HttpResponse) -> Finding:
+    def _finding(self, target: UrlTarget, url: str, response: HttpResponse) -> Finding:
         entries = len(ENTRY.findall(response.body[:PROBE_BYTES]))
         name = title(response) or "untitled"
         return self.finding(

@@ -27,7 +27,7 @@ from scanner.api import (
     Finding,
     HttpResponse,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -58,7 +58,7 @@ class EnvExposed(Check):
         "secret the file held."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         for url, response in probes(ctx, target, PATHS):
             names = keys(response)
             if not names or soft_match(ctx, url, response, lambda r: bool(keys(r))):

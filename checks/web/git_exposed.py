@@ -26,7 +26,7 @@ from scanner.api import (
     Finding,
     HttpResponse,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -50,7 +50,7 @@ class GitExposed(Check):
         "all; }), and rotate any credential the repository ever held."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         for url, response in probes(ctx, target, ("/.git/HEAD",)):
             if not is_head(response) or soft_match(ctx, url, response, is_head):
                 continue

@@ -25,7 +25,7 @@ from scanner.api import (
     Finding,
     NotApplicable,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -44,7 +44,7 @@ class HstsMissing(Check):
         "response (nginx: add_header ... always;), after making sure every subdomain serves HTTPS."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         response = ctx.http_get(target.url)
         if not response.url.startswith("https://"):
             raise NotApplicable(f"the site ends on plain HTTP ({one_line(response.url)})")

@@ -29,7 +29,7 @@ from scanner.api import (
     Inconclusive,
     NotApplicable,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -49,7 +49,7 @@ class HttpNoHttpsRedirect(Check):
         "Strict-Transport-Security."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         if not target.url.startswith("http://"):
             raise NotApplicable(f"{one_line(target.url)} is not a plain-HTTP URL")
         response = page(ctx, target)

@@ -29,7 +29,7 @@ from scanner.api import (
     CheckContext,
     Finding,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -61,7 +61,7 @@ class InsecureCookie(Check):
         "session.cookie_httponly, session.cookie_samesite; Tomcat/Java cookie config)."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         response = page(ctx, target)
         https = response.url.startswith("https://")
         seen: set[str] = set()

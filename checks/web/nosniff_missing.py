@@ -22,7 +22,7 @@ from scanner.api import (
     CheckContext,
     Finding,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -39,7 +39,7 @@ class NosniffMissing(Check):
         "X-Content-Type-Options nosniff always;) and serve every file with its correct type."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         response = answered_page(ctx, target)
         value = response.header("X-Content-Type-Options")
         if value is not None and value.strip().lower() == "nosniff":

@@ -37,7 +37,7 @@ from scanner.api import (
     Inconclusive,
     NotApplicable,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -62,7 +62,7 @@ class PrivacyPolicyMissing(Check):
         "personal information, at least from the front page and the registration and login pages."
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         if target.kind != AssetKind.URL and "portal" not in target.tags:
             raise NotApplicable(
                 "a discovered web service of an asset not tagged 'portal' (declare the site as a "

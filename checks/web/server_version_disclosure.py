@@ -25,7 +25,7 @@ from scanner.api import (
     CheckContext,
     Finding,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -46,7 +46,7 @@ class ServerVersionDisclosure(Check):
         'enableVersionHeader="false" and remove X-Powered-By.'
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         response = page(ctx, target)
         shown = [
             (name, one_line(value, 100))

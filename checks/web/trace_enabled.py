@@ -32,7 +32,7 @@ from scanner.api import (
     Inconclusive,
     NotApplicable,
     Severity,
-    Target,
+    UrlTarget,
     one_line,
 )
 
@@ -87,7 +87,7 @@ class TraceEnabled(Check):
         'allowTrace="false"; load balancers and proxies: reject the method).'
     )
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
         parts = urlsplit(target.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise NotApplicable(f"{one_line(target.url)} is not an HTTP(S) URL")

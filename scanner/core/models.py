@@ -145,53 +145,35 @@ class Service:
         return f"{self.port}/{self.protocol}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Target:
-    """What one check runs against: an asset, narrowed to one service or URL where relevant.
+    """What one check runs against; the base of one record per kind of target.
+
+    The plan builds the kind a check's ``applies_to`` asks for (see
+    :meth:`scanner.engine.check.AppliesTo.target_types`): a :class:`ServiceTarget` for a
+    discovered service, a :class:`UrlTarget` for a web endpoint, a :class:`HostTarget` (an
+    :class:`OnsiteTarget` for an on-site asset) for a whole host, a :class:`ChecklistTarget` for
+    one management checklist question. The engine, the store and the wire treat them alike
+    through these shared attributes.
 
     Attributes:
         entity_id: the accountable entity.
         asset_id: the asset within the entity.
         kind: the asset's kind.
-        address: the IP address to connect to (resolved and scope-checked), or empty for URLs.
-        hostname: the DNS name when the asset was declared by name, else empty.
         exposure: internet, internal or ot.
         tags: the asset's tags.
-        service: the discovered service this target is about, if any.
-        url: the URL this target is about: a URL asset's, or one made for a discovered web
-            service (then ``service`` is set too).
-        services: for a whole-host target, every service discovery found on the address.
-        expected_services: the asset's declared expected services (``22/tcp`` ...).
-        credentials: the credentials reference of an on-site asset, else empty.
-        answer: for a management checklist target, the answer recorded on site to the
-            question the check asks (None: not answered).
     """
 
     entity_id: str
     asset_id: str
     kind: AssetKind
-    address: str = ""
-    hostname: str = ""
     exposure: Exposure = Exposure.INTERNAL
     tags: tuple[str, ...] = ()
-    service: Service | None = None
-    url: str = ""
-    services: tuple[Service, ...] = ()
-    expected_services: tuple[str, ...] = ()
-    credentials: str = ""
-    answer: Answer | None = None
 
     @property
     def location(self) -> str:
-        """Stable location of this target within its asset: ``6379/tcp``, a URL, or ``host``."""
-        if self.service is not None:
-            if self.kind == AssetKind.NETWORK:  # a range holds many hosts: say which one
-                return f"{self.service.address}:{self.service.location}"
-            return self.service.location
-        if self.url:
-            return self.url
-        if self.kind == AssetKind.NETWORK:
-            return self.address
+        """Stable location of this target within its asset; the kind (``host``, ``onsite``,
+        ``checklist``) unless a subclass knows better. Part of fingerprints: never change it."""
         return self.kind.value
 
     @property
@@ -200,14 +182,113 @@ class Target:
         return self.exposure == Exposure.OT or "ot" in self.tags
 
     @property
+    def display(self) -> str:
+        """Short human label: ``entity/asset location``."""
+        return f"{self.entity_id}/{self.asset_id} {self.location}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddressedTarget(Target):
+    """A target the scanner connects to: the base of host, service and URL targets.
+
+    Attributes:
+        address: the IP address to connect to (resolved and scope-checked); empty for a URL
+            whose name did not resolve.
+        hostname: the DNS name when the asset was declared by name, else empty.
+    """
+
+    address: str = ""
+    hostname: str = ""
+
+    @property
     def host(self) -> str:
         """The name to present to the target (TLS SNI, Host header): the DNS name or address."""
         return self.hostname or self.address
 
+
+def _service_location(kind: AssetKind, service: Service) -> str:
+    """``6379/tcp``; inside a range, which host too: ``127.0.10.1:6379/tcp``."""
+    if kind == AssetKind.NETWORK:
+        return f"{service.address}:{service.location}"
+    return service.location
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceTarget(AddressedTarget):
+    """One discovered service of a host: what a check that applies to services gets.
+
+    Attributes:
+        service: the service discovery found (its port, protocol and name).
+    """
+
+    service: Service
+
     @property
-    def display(self) -> str:
-        """Short human label: ``entity/asset location``."""
-        return f"{self.entity_id}/{self.asset_id} {self.location}"
+    def location(self) -> str:
+        """``6379/tcp``, or ``127.0.10.1:6379/tcp`` inside a range."""
+        return _service_location(self.kind, self.service)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlTarget(AddressedTarget):
+    """A web endpoint: a URL asset's, or one made for a discovered web service of a host.
+
+    Attributes:
+        url: the URL to inspect.
+        service: the discovered web service the URL was made for, else None (a URL asset).
+    """
+
+    url: str
+    service: Service | None = None
+
+    @property
+    def location(self) -> str:
+        """The service's location for a URL made from a discovered service, else the URL."""
+        if self.service is not None:
+            return _service_location(self.kind, self.service)
+        return self.url
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HostTarget(AddressedTarget):
+    """A whole host: a host asset, or one live address of a range.
+
+    Attributes:
+        services: every service discovery found on the address.
+        expected_services: the asset's declared expected services (``22/tcp`` ...).
+    """
+
+    services: tuple[Service, ...] = ()
+    expected_services: tuple[str, ...] = ()
+
+    @property
+    def location(self) -> str:
+        """The address inside a range (which host of it), else the kind (``host``)."""
+        if self.kind == AssetKind.NETWORK:
+            return self.address
+        return self.kind.value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OnsiteTarget(HostTarget):
+    """A host audited over SSH: a host target with the reference of its login credential.
+
+    Attributes:
+        credentials: the credentials reference of the on-site asset (empty: none declared).
+    """
+
+    credentials: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChecklistTarget(Target):
+    """An entity asked one management checklist question (asset id :data:`MANAGEMENT_ASSET`).
+
+    Attributes:
+        answer: the answer recorded on site to the question the check asks.
+    """
+
+    answer: Answer
 
 
 def _clean_detail(value: Any, depth: int = 0) -> Any:

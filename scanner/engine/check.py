@@ -17,7 +17,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scanner.core.errors import Inconclusive, NotApplicable
-from scanner.core.models import AssetKind, Finding, Mode, Severity, Target
+from scanner.core.models import (
+    AssetKind,
+    ChecklistTarget,
+    Finding,
+    HostTarget,
+    Mode,
+    OnsiteTarget,
+    ServiceTarget,
+    Severity,
+    Target,
+    UrlTarget,
+)
 
 __all__ = [
     "ARGS_SUFFIX",
@@ -118,6 +129,26 @@ class AppliesTo:
     kinds: tuple[AssetKind, ...] = ()
     services: tuple[str, ...] = ()
 
+    def target_types(self) -> tuple[type[Target], ...]:
+        """The target records the plan hands a check that applies to this: a check's ``run``
+        is annotated with (a union of) them. An ``onsite`` kind gets an OnsiteTarget, which
+        is a HostTarget too, so a check for ``host`` and ``onsite`` takes a HostTarget."""
+        types: list[type[Target]] = [_KIND_TARGETS[kind] for kind in self.kinds]
+        if self.services:
+            types.append(ServiceTarget)
+        return tuple(dict.fromkeys(types))
+
+
+#: The target record each asset kind a check applies to yields (a range's live addresses are
+#: host targets).
+_KIND_TARGETS: dict[AssetKind, type[Target]] = {
+    AssetKind.HOST: HostTarget,
+    AssetKind.NETWORK: HostTarget,
+    AssetKind.ONSITE: OnsiteTarget,
+    AssetKind.URL: UrlTarget,
+    AssetKind.CHECKLIST: ChecklistTarget,
+}
+
 
 class CheckMeta(BaseModel):
     """Validated metadata of a check; built from the class attributes when the check loads."""
@@ -187,8 +218,12 @@ class Check:
     #: ending in ``" ..."`` takes arguments. ``ctx.ssh_run`` refuses anything else.
     commands: ClassVar[tuple[str, ...]] = ()
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterable[Finding]:
-        """Inspect ``target`` and yield a finding per weakness observed; nothing is a pass."""
+    # ``target: Any`` here so that each check can annotate the record it gets (ServiceTarget,
+    # UrlTarget...): the plan guarantees it from ``applies_to``, which a parameter type of the
+    # base class cannot express without making every check generic.
+    def run(self, target: Any, ctx: CheckContext) -> Iterable[Finding]:
+        """Inspect ``target`` (the record of :meth:`AppliesTo.target_types`) and yield a finding
+        per weakness observed; nothing is a pass."""
         raise NotImplementedError
 
     def finding(

@@ -6,7 +6,8 @@ itself and the inspector's guidance (in zh-CN and English), references and remed
 registry loads every file with :func:`load_questions` and registers one subclass of
 :class:`ChecklistQuestion` per question, so profiles, the catalogue and notices treat questions
 like any other check (family ``management``, mode ``checklist``). The answers recorded on site
-arrive on the target (:attr:`scanner.core.models.Target.answer`, see :mod:`scanner.engine.answers`);
+arrive on the target (:attr:`scanner.core.models.ChecklistTarget.answer`, see
+:mod:`scanner.engine.answers`; an unanswered question gets no target, the plan decides it);
 :meth:`ChecklistQuestion.run` turns one answer into a pass, a finding or not-applicable.
 """
 
@@ -19,12 +20,19 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from scanner.core.errors import UserError
-from scanner.core.models import Answer, AnswerValue, AssetKind, Finding, Mode, Severity, Target
+from scanner.core.models import (
+    Answer,
+    AnswerValue,
+    AssetKind,
+    ChecklistTarget,
+    Finding,
+    Mode,
+    Severity,
+)
 from scanner.engine.check import (
     CHECK_ID,
     AppliesTo,
     Check,
-    Inconclusive,
     NotApplicable,
     known_references,
 )
@@ -95,11 +103,9 @@ class ChecklistQuestion(Check):
     mode = Mode.CHECKLIST
     applies_to = AppliesTo(kinds=(AssetKind.CHECKLIST,))
 
-    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, target: ChecklistTarget, ctx: CheckContext) -> Iterator[Finding]:
         """yes: pass; no / partial: a finding quoting the answer; not_applicable: so."""
         answer = target.answer
-        if answer is None:  # the plan decides these; a direct caller gets the same outcome
-            raise Inconclusive("not answered")
         if answer.value == AnswerValue.NOT_APPLICABLE:
             raise NotApplicable(f"answered not_applicable {_by(answer)}" + _noted(answer))
         if answer.value == AnswerValue.YES:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from scanner import __version__
 from scanner.core.memo import Memo
-from scanner.core.models import Target
+from scanner.core.models import OnsiteTarget
 from scanner.engine.check import Inconclusive, UndeclaredCommand, declares
 from scanner.scope.guard import ScopeGuard
 from scanner.transport.http import BODY_LIMIT, HttpClient, HttpResponse
@@ -68,7 +68,7 @@ class RunServices:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ssh: list[SshSession] = field(default_factory=list)
 
-    def ssh_connection(self, ctx: CheckContext, target: Target) -> SshSession:
+    def ssh_connection(self, ctx: CheckContext, target: OnsiteTarget) -> SshSession:
         """The run's one SSH connection to ``target``'s host, its host key verified (known_hosts
         and pins) but not yet logged in; made on first use, and its failure (refused, unknown
         or changed key) remembered and shared by every check of the host."""
@@ -106,7 +106,7 @@ class RunServices:
 
         return self.facts.get(("ssh-connection", target.address, target.credentials), connect)
 
-    def ssh_session(self, ctx: CheckContext, target: Target) -> SshSession:
+    def ssh_session(self, ctx: CheckContext, target: OnsiteTarget) -> SshSession:
         """The run's one SSH session to ``target``'s host, logged in on first use over
         :meth:`ssh_connection` (a failed login is remembered too, so one bad password is never
         retried by every check)."""
@@ -119,12 +119,12 @@ class RunServices:
 
         return self.facts.get(("ssh-session", target.address, target.credentials), login)
 
-    def _credential(self, target: Target) -> Credential:
+    def _credential(self, target: OnsiteTarget) -> Credential:
         if not target.credentials or target.credentials not in self.credentials:
             raise Inconclusive(f"{target.asset_id} has no credentials for an on-site login")
         return self.credentials[target.credentials]
 
-    def _trusted_keys(self, target: Target, known_hosts: Path | None) -> list[TrustedKey]:
+    def _trusted_keys(self, target: OnsiteTarget, known_hosts: Path | None) -> list[TrustedKey]:
         """The host keys on record for ``target``: its known_hosts entries, then its pins."""
         names = [n for n in (target.hostname, target.address) if n]
         trusted: list[TrustedKey] = []
@@ -260,7 +260,7 @@ class CheckContext:
             headers=headers,
         )
 
-    def ssh_run(self, target: Target, command: str, *, root: bool = False) -> CommandResult:
+    def ssh_run(self, target: OnsiteTarget, command: str, *, root: bool = False) -> CommandResult:
         """Run a read-only command on the target host over the run's one SSH connection; the
         same command is run once per host and run, however many checks ask for it. ``root``:
         the command needs root, so it runs under ``sudo -n`` when the credential allows sudo.
@@ -291,7 +291,7 @@ class CheckContext:
             )
         return result
 
-    def ssh_host_key(self, target: Target) -> VerifiedHostKey:
+    def ssh_host_key(self, target: OnsiteTarget) -> VerifiedHostKey:
         """The verified host key of ``target``'s host over the run's one SSH connection
         (HostKeyChanged or an inconclusive UnknownHostKey otherwise); sends no credential."""
         return self._services.ssh_connection(self, target).host_key

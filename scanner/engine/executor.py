@@ -20,15 +20,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 
-import paramiko
-import requests
-
+from scanner.core.errors import TransportError
 from scanner.core.models import Attempt, AttemptStatus, ErrorReason, Finding
 from scanner.core.text import one_line
 from scanner.engine.check import Inconclusive, NotApplicable
 from scanner.engine.context import CheckContext, RunServices
 from scanner.engine.plan import Job
 from scanner.scope.guard import OutOfScope, Unresolvable
+from scanner.transport.errors import translate
 from scanner.transport.ssh import HostKeyChanged
 
 #: A check yielding more findings than this on one target is cut off (and says so).
@@ -76,9 +75,10 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         found = list(islice(check.run(target, ctx), MAX_FINDINGS + 1))
     except NotApplicable as exc:
         status, reason = AttemptStatus.NOT_APPLICABLE, one_line(str(exc), 500)
-    except Exception as exc:
-        status, error_reason = AttemptStatus.ERROR, classify(exc)
-        reason = one_line(f"{type(exc).__name__}: {exc}", 500)
+    except Exception as raised:
+        error = translate(raised)  # a check's own use of a network library (an SSH handshake)
+        status, error_reason = AttemptStatus.ERROR, classify(error)
+        reason = one_line(describe(error), 500)
         if error_reason == ErrorReason.CHECK_BUG:
             trace = traceback.format_exc(limit=20)
     if found and status == AttemptStatus.PASS:
@@ -102,24 +102,25 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
 
 
 #: Exception kinds and what they mean, first match wins (order matters: a TimeoutError is an
-#: OSError, a requests.Timeout a requests.ConnectionError).
+#: OSError, and the transports' TransportTimeout and AuthRefused are TransportErrors). Only the
+#: transport family and Python's own exceptions (checks use raw and TLS sockets) are named here.
 CLASSES: tuple[tuple[tuple[type[BaseException], ...], ErrorReason], ...] = (
     ((Inconclusive, HostKeyChanged), ErrorReason.INCONCLUSIVE),
     ((OutOfScope,), ErrorReason.OUT_OF_SCOPE),
-    ((PermissionError, paramiko.AuthenticationException), ErrorReason.AUTH_FAILED),
-    ((TimeoutError, requests.Timeout), ErrorReason.TIMEOUT),
+    ((PermissionError,), ErrorReason.AUTH_FAILED),  # AuthRefused, ssh's LoginFailed
+    ((TimeoutError,), ErrorReason.TIMEOUT),  # TransportTimeout, DeadlineExceeded, sockets
     (
-        (
-            Unresolvable,
-            ConnectionError,
-            requests.ConnectionError,
-            ssl.SSLError,
-            paramiko.SSHException,
-            EOFError,
-        ),
+        (Unresolvable, TransportError, ConnectionError, ssl.SSLError, EOFError),
         ErrorReason.CONNECTIVITY,
     ),
 )
+
+
+def describe(exc: BaseException) -> str:
+    """The reason an error attempt records: the exception's type and message (for a
+    TransportError, the type of the library exception it stands for)."""
+    name = exc.origin if isinstance(exc, TransportError) else type(exc).__name__
+    return f"{name}: {exc}"
 
 
 def classify(exc: BaseException) -> ErrorReason:

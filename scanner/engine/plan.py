@@ -3,32 +3,42 @@
 A profile selects checks; discovery says which hosts answered and what they offer. For each asset
 and selected check the plan yields either a job (check x target) or an attempt decided without
 running anything: ``not_applicable`` (no such service on a host that answered), ``skipped`` (host
-did not answer, or an intrusive check without opt-in).
+did not answer, or an intrusive check without opt-in). A job's target is the record its check
+applies to (:meth:`~scanner.engine.check.AppliesTo.target_types`): a ServiceTarget per matching
+service, a UrlTarget per URL asset and discovered web service, a HostTarget (an OnsiteTarget on an
+on-site asset) per address.
 
-Management checklist questions are about the entity, not an asset: each entity gets one target
-per question (asset id ``management``, kind ``checklist``) carrying the answer recorded on site.
-A question without an answer, or an entity without an answers file, is decided as an ``error``
-attempt (inconclusive), never a pass.
+Management checklist questions are about the entity, not an asset: each entity gets a
+ChecklistTarget per answered question (asset id ``management``) carrying the answer recorded on
+site. A question without an answer, or an entity without an answers file, is decided as an
+``error`` attempt (inconclusive), never a pass.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import urlsplit
 
 from scanner.core.errors import UserError
 from scanner.core.models import (
     MANAGEMENT_ASSET,
+    AddressedTarget,
     AssetKind,
     Attempt,
     AttemptStatus,
+    ChecklistTarget,
     ErrorReason,
+    Exposure,
     HostScan,
+    HostTarget,
+    OnsiteTarget,
     Service,
+    ServiceTarget,
     Target,
+    UrlTarget,
     fingerprint,
     is_ip,
 )
@@ -58,7 +68,10 @@ class Job:
     def host_key(self) -> str:
         """What the per-host concurrency cap counts by (an entity's checklist is its own)."""
         t = self.target
-        return t.address or t.hostname or t.url or f"{t.entity_id}/{t.asset_id}"
+        if isinstance(t, AddressedTarget):
+            url = t.url if isinstance(t, UrlTarget) else ""
+            return t.address or t.hostname or url or f"{t.entity_id}/{t.asset_id}"
+        return f"{t.entity_id}/{t.asset_id}"
 
 
 @dataclass
@@ -198,12 +211,17 @@ def _plan_checklist(
 ) -> None:
     """Entity ``index``'s checklist: a job per answered question, an error attempt per other."""
     entity = inv.model.entities[index]
-    base = Target(entity_id=entity.id, asset_id=MANAGEMENT_ASSET, kind=AssetKind.CHECKLIST)
     answers = entity_answers(inv, index)
     for check in questions:
         answer = answers.answers.get(check.id) if answers is not None else None
         if answer is not None:
-            plan.jobs.append(Job(check, replace(base, answer=answer)))
+            target = ChecklistTarget(
+                entity_id=entity.id,
+                asset_id=MANAGEMENT_ASSET,
+                kind=AssetKind.CHECKLIST,
+                answer=answer,
+            )
+            plan.jobs.append(Job(check, target))
             continue
         if answers is None:
             reason = (
@@ -221,7 +239,7 @@ def _plan_checklist(
                 check_id=check.id,
                 entity_id=entity.id,
                 asset_id=MANAGEMENT_ASSET,
-                location=base.location,
+                location=AssetKind.CHECKLIST.value,  # a ChecklistTarget's location
                 status=AttemptStatus.ERROR,
                 reason=reason,
                 error_reason=ErrorReason.INCONCLUSIVE,
@@ -253,6 +271,16 @@ def _endpoint(url: str) -> tuple[str, str, int]:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
+class _Common(TypedDict):
+    """The fields every target of one asset shares (see :class:`Target`)."""
+
+    entity_id: str
+    asset_id: str
+    kind: AssetKind
+    exposure: Exposure
+    tags: tuple[str, ...]
+
+
 class _AssetPlanner:
     """Plans every check on one asset."""
 
@@ -272,18 +300,19 @@ class _AssetPlanner:
         self.scans = scans
         self.profile = profile
         self.declared_urls = declared_urls
-        self.base = Target(
+        # What every target of this asset shares, whatever its kind.
+        self.common = _Common(
             entity_id=entity.id,
             asset_id=asset.id,
             kind=asset.kind,
             exposure=asset.exposure,
             tags=tuple(asset.tags),
-            expected_services=tuple(asset.expected_services),
-            credentials=asset.credentials or "",
-            hostname=""
+        )
+        self.ot = Target(**self.common).ot
+        self.hostname = (
+            ""
             if asset.kind in (AssetKind.NETWORK, AssetKind.URL) or is_ip(asset.value)
-            else asset.value,
-            url=asset.url or "",
+            else asset.value
         )
 
     def plan(self, check: LoadedCheck, opted_in: set[str]) -> None:
@@ -305,7 +334,7 @@ class _AssetPlanner:
                 "intrusive check; the inventory does not opt in to it (checks.intrusive)",
             )
             return
-        if meta.intrusive and self.base.ot:
+        if meta.intrusive and self.ot:
             self.decide(
                 check,
                 AttemptStatus.SKIPPED,
@@ -313,7 +342,14 @@ class _AssetPlanner:
             )
             return
         if self.asset.kind == AssetKind.URL:
-            self.job(check, address=self.addrs[0] if self.addrs else "")
+            self.job(
+                check,
+                UrlTarget(
+                    **self.common,
+                    address=self.addrs[0] if self.addrs else "",
+                    url=self.asset.url or "",
+                ),
+            )
             return
         if not self.addrs:
             self.decide(
@@ -332,7 +368,7 @@ class _AssetPlanner:
                 continue
             found = scan.services if scan is not None else ()
             if wants_host:
-                self.job(check, address=address, services=found)
+                self.job(check, self._host(address, found))
             if wants_services or wants_web:
                 self._per_service(check, address, found, wants_services, wants_web, where)
 
@@ -349,16 +385,24 @@ class _AssetPlanner:
         matched = False
         for service in found:
             if wants_services and service.name in meta.services:
-                self.job(check, address=address, service=service)
+                self.job(
+                    check,
+                    ServiceTarget(
+                        **self.common, address=address, hostname=self.hostname, service=service
+                    ),
+                )
                 matched = True
             scheme = WEB_SERVICES.get(service.name)
             if wants_web and scheme:
                 matched = True
-                host = self.base.hostname or address
+                host = self.hostname or address
                 if (scheme, host.lower(), service.port) in self.declared_urls:
                     continue  # the inventory declares this site as a URL asset: checked there
                 url = f"{scheme}://{_bracket(host)}:{service.port}/"
-                self.job(check, address=address, service=service, url=url)
+                target = UrlTarget(
+                    **self.common, address=address, hostname=self.hostname, url=url, service=service
+                )
+                self.job(check, target)
         if not matched:
             wanted = list(meta.services) + (["http/https"] if wants_web else [])
             self.decide(
@@ -369,22 +413,26 @@ class _AssetPlanner:
                 where,
             )
 
-    def job(
-        self,
-        check: LoadedCheck,
-        *,
-        address: str,
-        service: Service | None = None,
-        url: str | None = None,
-        services: tuple[Service, ...] = (),
-    ) -> None:
-        target = replace(
-            self.base,
+    def _host(self, address: str, found: tuple[Service, ...]) -> HostTarget:
+        """The whole-host target of ``address``: an OnsiteTarget for an on-site asset."""
+        if self.asset.kind == AssetKind.ONSITE:
+            return OnsiteTarget(
+                **self.common,
+                address=address,
+                hostname=self.hostname,
+                services=found,
+                expected_services=tuple(self.asset.expected_services),
+                credentials=self.asset.credentials or "",
+            )
+        return HostTarget(
+            **self.common,
             address=address,
-            service=service,
-            services=services,
-            url=self.base.url if url is None else url,
+            hostname=self.hostname,
+            services=found,
+            expected_services=tuple(self.asset.expected_services),
         )
+
+    def job(self, check: LoadedCheck, target: Target) -> None:
         self.out.jobs.append(Job(check, target))
 
     def decide(
@@ -393,8 +441,8 @@ class _AssetPlanner:
         self.out.decided.append(
             Attempt(
                 check_id=check.id,
-                entity_id=self.base.entity_id,
-                asset_id=self.base.asset_id,
+                entity_id=self.common["entity_id"],
+                asset_id=self.common["asset_id"],
                 location=location or self.asset.kind.value,
                 status=status,
                 reason=reason,

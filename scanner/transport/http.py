@@ -25,7 +25,8 @@ import urllib3
 
 from scanner.core.errors import Inconclusive
 from scanner.core.memo import Memo
-from scanner.scope.guard import ScopeGuard
+from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
+from scanner.transport.errors import translated_errors
 from scanner.transport.net import remaining
 
 #: The deadline of the request running on this thread, read by every socket operation.
@@ -240,7 +241,7 @@ class HttpClient:
                 return _with(response, hops)
             try:
                 self._guard.check_url(nxt, check_id=check_id)
-            except Exception:
+            except (OutOfScope, Unresolvable):  # the guard's refusals; its own bug must surface
                 return _with(response, hops, refused=nxt)
             hops.append((url, response.status))
             seen.add(nxt)
@@ -266,7 +267,8 @@ class HttpClient:
             self.sent[(method, url)] += 1
         _deadline.at, _deadline.addresses = deadline, addresses
         try:
-            return self._exchange(method, url, timeout, max_bytes, deadline, headers)
+            with translated_errors():  # requests' connection errors and timeouts
+                return self._exchange(method, url, timeout, max_bytes, deadline, headers)
         except urllib3.exceptions.ReadTimeoutError as exc:
             raise TimeoutError(f"the server stalled: {exc}") from None
         except urllib3.exceptions.DecodeError as exc:

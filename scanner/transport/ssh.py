@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING
 
 import paramiko
 
-from scanner.core.errors import Inconclusive
+from scanner.core.errors import Inconclusive, TransportError
 from scanner.core.text import one_line
+from scanner.transport.errors import translated_errors
 from scanner.transport.net import remaining
 
 if TYPE_CHECKING:
@@ -180,7 +181,8 @@ def _start(
             options.key_types = tuple(first + [a for a in offered if a not in first])
         wait = remaining(deadline)
         transport.banner_timeout = transport.handshake_timeout = wait
-        transport.start_client(timeout=wait)
+        with translated_errors():
+            transport.start_client(timeout=wait)
         if not transport.is_active() or transport.host_key is None:
             raise Inconclusive(f"{host}: the SSH handshake did not complete in time")
     except BaseException:
@@ -231,7 +233,8 @@ class SshSession:
         password from its environment variable. Raises LoginFailed naming every refusal."""
         try:
             self._transport.auth_timeout = remaining(deadline)
-            self._authenticate(credential, base_dir)
+            with translated_errors():  # the transport broke (a refusal is LoginFailed)
+                self._authenticate(credential, base_dir)
             remaining(deadline)
         except BaseException:
             self._transport.close()
@@ -277,7 +280,7 @@ class SshSession:
         """Run one read-only command on its own channel; output capped, ended by the deadline."""
         full = f"sudo -n -- {command}" if sudo else command
         started = time.monotonic()
-        with self._lock:
+        with self._lock, translated_errors():
             channel = self._transport.open_session(timeout=remaining(deadline))
         out, err = bytearray(), bytearray()
         timed_out = truncated = False
@@ -290,9 +293,9 @@ class SshSession:
         try:
             try:
                 channel.exec_command(full)
-            except paramiko.SSHException:
+            except paramiko.SSHException as exc:
                 if time.monotonic() < deadline:
-                    raise
+                    raise TransportError.of(exc) from exc
                 raise TimeoutError(f"`{full}` was not started before the deadline") from None
             finally:
                 watchdog.cancel()

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 from scanner.api import CheckContext, CommandResult, Inconclusive
 from scanner.app.compile import compile_run
 from scanner.app.runs import start_run
-from scanner.core.models import AssetKind, Exposure, Target
+from scanner.core.models import AssetKind, Exposure, OnsiteTarget
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.helpers import write
@@ -177,7 +177,7 @@ class Replay:
         self.asked: list[tuple[str, bool]] = []
         self._settings = settings or {}
 
-    def ssh_run(self, target: Target, command: str, *, root: bool = False) -> CommandResult:
+    def ssh_run(self, target: OnsiteTarget, command: str, *, root: bool = False) -> CommandResult:
         self.asked.append((command, root))
         return self.answers[command]
 
@@ -190,9 +190,9 @@ class Replay:
         return cast(CheckContext, self)
 
 
-def onsite_target(address: str = lab.ONSITE_WEAK_ADDR) -> Target:
+def onsite_target(address: str = lab.ONSITE_WEAK_ADDR) -> OnsiteTarget:
     """A target for an on-site check on ``address``."""
-    return Target(
+    return OnsiteTarget(
         entity_id="ent", asset_id="weak", kind=AssetKind.ONSITE, address=address,
         exposure=Exposure.INTERNAL, credentials="audit",
     )  # fmt: skip

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from checks.network.unexpected_service import UnexpectedService
-from scanner.core.models import AssetKind, AttemptStatus, Exposure, Service, Severity, Target
+from scanner.core.models import AssetKind, AttemptStatus, Exposure, HostTarget, Service, Severity
 from tests.conftest import REPO
 from tests.helpers import run_check, write
 from tests.lab import lab
@@ -25,10 +25,10 @@ SERVICES = (
 )
 
 
-def host(expected: tuple[str, ...], kind: AssetKind = AssetKind.HOST) -> Target:
-    return Target(entity_id="e", asset_id="a", kind=kind, address="127.0.10.9",
-                  exposure=Exposure.INTERNAL, services=SERVICES,
-                  expected_services=expected)  # fmt: skip
+def host(expected: tuple[str, ...], kind: AssetKind = AssetKind.HOST) -> HostTarget:
+    return HostTarget(entity_id="e", asset_id="a", kind=kind, address="127.0.10.9",
+                      exposure=Exposure.INTERNAL, services=SERVICES,
+                      expected_services=expected)  # fmt: skip
 
 
 def test_each_undeclared_service_is_a_finding() -> None:

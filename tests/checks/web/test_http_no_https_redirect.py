@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from checks.web.http_no_https_redirect import HttpNoHttpsRedirect
 from scanner.core.models import AttemptStatus, ErrorReason
-from tests.helpers import run_check, service_target, url_target
+from tests.helpers import run_check, url_target, web_service_target
 from tests.hostile_http import html_page, site_server
 from tests.lab import lab
 
@@ -26,7 +24,7 @@ def test_weak_site_answers_over_plain_http(lab_state: lab.LabState) -> None:
 @pytest.mark.lab
 def test_discovered_http_service_is_located_by_port(lab_state: lab.LabState) -> None:
     # A web service found by discovery: target.url is made from the port, location is 80/tcp.
-    target = replace(service_target(lab.WEAK_ADDR, 80, "http"), url=f"http://{lab.WEAK_ADDR}:80/")
+    target = web_service_target(lab.WEAK_ADDR, 80, "http")
     attempt = run_check(HttpNoHttpsRedirect, target)
     assert attempt.status == AttemptStatus.FAIL, attempt.reason
     [finding] = attempt.findings

@@ -8,7 +8,7 @@ import pytest
 
 from checks.web.privacy_policy_missing import PrivacyPolicyMissing
 from scanner.core.models import AttemptStatus
-from tests.helpers import run_check, service_target, url_target
+from tests.helpers import run_check, url_target, web_service_target
 from tests.hostile_http import NOT_FOUND, html_page, site_server
 from tests.lab import lab
 
@@ -35,8 +35,7 @@ def test_hardened_portal_links_a_reachable_policy(lab_state: lab.LabState, schem
 
 @pytest.mark.lab
 def test_discovered_services_only_on_assets_tagged_portal(lab_state: lab.LabState) -> None:
-    target = replace(service_target(lab.WEAK_ADDR, 443, "https"),
-                     url=f"https://{lab.WEAK_ADDR}:443/")
+    target = web_service_target(lab.WEAK_ADDR, 443, "https")
     untagged = run_check(PrivacyPolicyMissing, target)
     assert untagged.status == AttemptStatus.NOT_APPLICABLE
     tagged = run_check(PrivacyPolicyMissing, replace(target, tags=("portal",)))
