@@ -3,6 +3,7 @@
 Checks import from here and nowhere else in ``scanner``, so the engine can change behind it.
 """
 
+from scanner.core.hosts import url_host
 from scanner.core.models import AssetKind, Exposure, Finding, Mode, Service, Severity, Target
 from scanner.core.text import clean, one_line
 from scanner.engine.check import AppliesTo, Check, Inconclusive, NotApplicable
@@ -31,4 +32,5 @@ __all__ = [
     "Target",
     "clean",
     "one_line",
+    "url_host",
 ]

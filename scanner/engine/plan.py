@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from scanner.core.errors import UserError
+from scanner.core.hosts import url_host
 from scanner.core.models import (
     MANAGEMENT_ASSET,
     AssetKind,
@@ -359,7 +360,7 @@ class _AssetPlanner:
                 host = self.base.hostname or address
                 if (scheme, host.lower(), service.port) in self.declared_urls:
                     continue  # the inventory declares this site as a URL asset: checked there
-                url = f"{scheme}://{_bracket(host)}:{service.port}/"
+                url = f"{scheme}://{url_host(host)}:{service.port}/"
                 self.job(check, address=address, service=service, url=url)
         if not matched:
             wanted = list(meta.services) + (["http/https"] if wants_web else [])
@@ -403,7 +404,3 @@ class _AssetPlanner:
                 started_at=time.time(),
             )
         )
-
-
-def _bracket(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
