@@ -10,7 +10,7 @@ from scanner.engine.check import AppliesTo, Check, Inconclusive, NotApplicable
 from scanner.engine.context import CheckContext
 from scanner.transport.http import HttpResponse
 from scanner.transport.net import Connection, DeadlineExceeded
-from scanner.transport.ssh import CommandResult, HostKeyChanged
+from scanner.transport.ssh import CommandResult, HostKeyChanged, SshServerProbe, probe_server
 
 __all__ = [
     "AppliesTo",
@@ -29,8 +29,10 @@ __all__ = [
     "NotApplicable",
     "Service",
     "Severity",
+    "SshServerProbe",
     "Target",
     "clean",
     "one_line",
+    "probe_server",
     "url_host",
 ]
