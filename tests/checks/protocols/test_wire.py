@@ -33,15 +33,14 @@ def test_silence_is_inconclusive_within_the_wait() -> None:
 
 
 def test_the_deadline_passing_is_not_silence() -> None:
-    with answering(b"", close=False, seconds=0.2) as peer:
-        with pytest.raises(DeadlineExceeded):
-            read_answer(peer.conn, 4, "the probe", wait=5)
+    with answering(b"", close=False, seconds=0.2) as peer, pytest.raises(DeadlineExceeded):
+        read_answer(peer.conn, 4, "the probe", wait=5)
 
 
 def test_an_immediate_close_is_inconclusive() -> None:
-    with answering(b"") as peer:
-        with pytest.raises(Inconclusive, match="closed the connection without answering"):
-            read_answer(peer.conn, 4, "the probe")
+    closed = pytest.raises(Inconclusive, match="closed the connection without answering")
+    with answering(b"") as peer, closed:
+        read_answer(peer.conn, 4, "the probe")
 
 
 def test_read_limit_caps_an_endless_stream() -> None:
