@@ -16,6 +16,7 @@ from scanner.api import Connection, NotApplicable, one_line
 
 MAX_PACKET = 4096
 MAX_OPTIONS = 16
+PRELOGIN, RESPONSE = 0x12, 0x04
 VERSION, ENCRYPTION_OPTION, TERMINATOR = 0x00, 0x01, 0xFF
 ENCRYPTION = {0: "ENCRYPT_OFF", 1: "ENCRYPT_ON", 2: "ENCRYPT_NOT_SUP", 3: "ENCRYPT_REQ"}
 
@@ -33,16 +34,22 @@ class Prelogin:
     encryption: str
 
 
-def prelogin() -> bytes:
-    """A PRELOGIN packet: version, encryption off, instance, thread id."""
-    options = [(0x00, b"\x00" * 6), (0x01, b"\x00"), (0x02, b"\x00"), (0x03, b"\x00" * 4)]
+def packet(kind: int, options: list[tuple[int, bytes]]) -> bytes:
+    """A TDS packet of ``kind`` whose payload is a PRELOGIN option table with ``options``."""
     offset = 5 * len(options) + 1
     table, data = b"", b""
     for token, value in options:
         table += struct.pack(">BHH", token, offset + len(data), len(value))
         data += value
     payload = table + b"\xff" + data
-    return struct.pack(">BBHHBB", 0x12, 0x01, 8 + len(payload), 0, 0, 0) + payload
+    return struct.pack(">BBHHBB", kind, 0x01, 8 + len(payload), 0, 0, 0) + payload
+
+
+def prelogin() -> bytes:
+    """A PRELOGIN packet: version, encryption off, instance, thread id."""
+    return packet(
+        PRELOGIN, [(0x00, b"\x00" * 6), (0x01, b"\x00"), (0x02, b"\x00"), (0x03, b"\x00" * 4)]
+    )
 
 
 def parse_prelogin(payload: bytes) -> Prelogin:
@@ -66,7 +73,7 @@ def exchange(conn: Connection) -> Prelogin:
     """Send PRELOGIN and parse the answer."""
     conn.send(prelogin())
     head = read_answer(conn, 8, "PRELOGIN")
-    if len(head) < 8 or head[0] != 0x04:
+    if len(head) < 8 or head[0] != RESPONSE:
         raise NotApplicable(f"the service does not answer like MS SQL: {one_line(head)!r}")
     length = struct.unpack(">H", head[2:4])[0]
     if not 8 < length <= MAX_PACKET:

@@ -10,18 +10,12 @@ from checks.protocols import tds
 from scanner.api import NotApplicable
 from tests.checks.protocols.peer import answering
 
+SQL_2019 = bytes([15, 0]) + struct.pack(">H", 2000) + b"\0\0"
 
-def answer(
-    version: bytes = bytes([15, 0]) + struct.pack(">H", 2000) + b"\0\0", enc: int = 2
-) -> bytes:
+
+def answer(version: bytes = SQL_2019, enc: int = 2) -> bytes:
     options = [(tds.VERSION, version), (tds.ENCRYPTION_OPTION, bytes([enc]))]
-    offset = 5 * len(options) + 1
-    table, data = b"", b""
-    for token, value in options:
-        table += struct.pack(">BHH", token, offset + len(data), len(value))
-        data += value
-    payload = table + b"\xff" + data
-    return struct.pack(">BBHHBB", 0x04, 0x01, 8 + len(payload), 0, 1, 0) + payload
+    return tds.packet(tds.RESPONSE, options)
 
 
 def test_our_prelogin_is_a_valid_option_table() -> None:
