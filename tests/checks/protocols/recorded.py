@@ -86,3 +86,9 @@ HTTP10_ANSWER = bytes.fromhex(
     "7465730d0a0d0a3c68746d6c3e3c626f64793e3c68313e7765616b206c616220686f73743c2f68313e3c2f62"
     "6f64793e3c2f68746d6c3e0a"
 )
+
+#: Redis 7 (lab, weak host :6379, no password) answering PING.
+REDIS_PING_ANSWER = b"+PONG\r\n"
+
+#: Redis 7 (lab, weak host :6380, requirepass) answering PING.
+REDIS_NOAUTH_ANSWER = b"-NOAUTH Authentication required.\r\n"
