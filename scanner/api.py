@@ -3,6 +3,7 @@
 Checks import from here and nowhere else in ``scanner``, so the engine can change behind it.
 """
 
+from scanner.core.hosts import url_host
 from scanner.core.models import (
     AddressedTarget,
     AssetKind,
@@ -23,7 +24,7 @@ from scanner.engine.check import AppliesTo, Check, Inconclusive, NotApplicable
 from scanner.engine.context import CheckContext
 from scanner.transport.http import HttpResponse
 from scanner.transport.net import Connection, DeadlineExceeded
-from scanner.transport.ssh import CommandResult, HostKeyChanged
+from scanner.transport.ssh import CommandResult, HostKeyChanged, SshServerProbe, probe_server
 
 __all__ = [
     "AddressedTarget",
@@ -47,8 +48,11 @@ __all__ = [
     "Service",
     "ServiceTarget",
     "Severity",
+    "SshServerProbe",
     "Target",
     "UrlTarget",
     "clean",
     "one_line",
+    "probe_server",
+    "url_host",
 ]

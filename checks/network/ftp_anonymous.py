@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.network._ftp import greeting, read_reply, show
+from checks.protocols.ftp import greeting, read_reply, show
 from scanner.api import (
     AppliesTo,
     Check,

@@ -18,83 +18,20 @@ Sample evidence::
 
 from __future__ import annotations
 
-import secrets
 import struct
 from collections.abc import Iterator
 
+from checks.protocols.modbus import READ_DEVICE_ID, READ_HOLDING, exchange, parse_device_id
 from scanner.api import (
     AppliesTo,
     Check,
     CheckContext,
-    Connection,
     Exposure,
     Finding,
-    Inconclusive,
     NotApplicable,
     ServiceTarget,
     Severity,
-    one_line,
 )
-
-# READ-ONLY: this check sends only function 0x2B/0x0E (Read Device Identification) and 0x03 (Read
-# Holding Registers). Never add a write function code (0x05, 0x06, 0x0F, 0x10, 0x16, 0x17): writes
-# change a live industrial process.
-READ_DEVICE_ID = bytes([0x2B, 0x0E, 0x01, 0x00])  # MEI 0x0E, basic device id, from object 0
-READ_HOLDING = bytes([0x03]) + struct.pack(">HH", 0, 1)  # one register at address 0
-OBJECTS = {
-    0: "VendorName",
-    1: "ProductCode",
-    2: "MajorMinorRevision",
-    3: "VendorUrl",
-    4: "ProductName",
-    5: "ModelName",
-    6: "UserApplicationName",
-}
-
-
-def exchange(conn: Connection, unit: int, pdu: bytes, wait: float) -> bytes:
-    """Send one Modbus/TCP request and return the response PDU (function code first)."""
-    tid = secrets.randbelow(0xFFFF) + 1
-    conn.send(struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu)
-    data = b""
-    try:
-        while len(data) < 7:
-            chunk = conn.recv(260, timeout=wait)
-            if not chunk:
-                break
-            data += chunk
-        if len(data) >= 7:
-            rtid, proto, length, _ = struct.unpack_from(">HHHB", data)
-            if rtid != tid or proto != 0 or not 2 <= length <= 254:
-                raise NotApplicable(f"not a Modbus/TCP answer: {one_line(data[:64])!r}")
-            while len(data) < 6 + length:
-                chunk = conn.recv(6 + length - len(data), timeout=wait)
-                if not chunk:
-                    break
-                data += chunk
-    except TimeoutError as exc:
-        if not data:
-            raise Inconclusive("the port accepted the request but sent nothing back") from exc
-    if len(data) < 8:
-        if not data:
-            raise Inconclusive("the service closed the connection without an answer")
-        raise NotApplicable(f"not a Modbus/TCP answer: {one_line(data[:64])!r}")
-    return data[7:]
-
-
-def parse_device_id(pdu: bytes) -> dict[str, str]:
-    """Objects of a Read Device Identification response PDU; ValueError when malformed."""
-    if len(pdu) < 7 or pdu[0] != 0x2B or pdu[1] != 0x0E:
-        raise ValueError("not a Read Device Identification response")
-    count, offset, objects = pdu[6], 7, {}
-    for _ in range(count):
-        if offset + 2 > len(pdu):
-            raise ValueError("device identification truncated")
-        obj, size = pdu[offset], pdu[offset + 1]
-        value = pdu[offset + 2 : offset + 2 + size].decode("utf-8", "replace")
-        objects[OBJECTS.get(obj, f"object{obj:#04x}")] = value
-        offset += 2 + size
-    return objects
 
 
 class ModbusExposed(Check):

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from checks.protocols import redis
 from scanner.api import (
     AppliesTo,
     Check,
     CheckContext,
-    Connection,
     Finding,
     Inconclusive,
     NotApplicable,
@@ -39,14 +39,8 @@ from scanner.api import (
     one_line,
 )
 
-PING = b"*1\r\n$4\r\nPING\r\n"
 DEFAULT_PASSWORDS = ("foobared", "redis", "password", "123456", "admin")
 MAX_PASSWORDS = 50
-
-
-def auth_command(password: str) -> bytes:
-    raw = password.encode()
-    return b"*2\r\n$4\r\nAUTH\r\n$" + str(len(raw)).encode() + b"\r\n" + raw + b"\r\n"
 
 
 def mask(password: str) -> str:
@@ -54,13 +48,6 @@ def mask(password: str) -> str:
     owner to recognise it, not enough to use it (nor to learn its length)."""
     keep = 2 if len(password) > 4 else 1
     return password[:keep] + "*****"
-
-
-def reply_line(conn: Connection) -> bytes:
-    reply = conn.recv_until(b"\r\n", max_bytes=512)
-    if not reply:
-        raise Inconclusive("the service closed the connection without a reply")
-    return reply
 
 
 def password_list(value: object) -> list[str]:
@@ -89,8 +76,8 @@ class RedisDefaultPassword(Check):
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         passwords = password_list(ctx.setting("passwords", list(DEFAULT_PASSWORDS)))
         with ctx.connect(target.address, target.service.port, read_limit=65536) as conn:
-            conn.send(PING)
-            reply = reply_line(conn)
+            conn.send(redis.PING)
+            reply = redis.reply_line(conn)
             if reply.startswith(b"+PONG") or reply.startswith(b"-DENIED"):
                 raise NotApplicable(
                     "Redis requires no password (PING answered "
@@ -99,8 +86,8 @@ class RedisDefaultPassword(Check):
             if not reply.startswith(b"-NOAUTH"):
                 raise NotApplicable(f"the service does not answer like Redis: {one_line(reply)!r}")
             for tried, password in enumerate(passwords, 1):
-                conn.send(auth_command(password))
-                answer = reply_line(conn)
+                conn.send(redis.command("AUTH", password))
+                answer = redis.reply_line(conn)
                 if answer.startswith(b"+OK"):
                     evidence = (
                         f"AUTH accepted the well-known password {mask(password)!r} (password "

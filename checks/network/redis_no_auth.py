@@ -16,20 +16,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from checks.protocols import redis
 from scanner.api import (
     AppliesTo,
     Check,
     CheckContext,
     Finding,
-    Inconclusive,
     NotApplicable,
     ServiceTarget,
     Severity,
     one_line,
 )
 
-PING = b"*1\r\n$4\r\nPING\r\n"
-INFO = b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n"
 FIELDS = re.compile(rb"^(redis_version|redis_mode|os):(.{0,80})\r?$", re.MULTILINE)
 
 
@@ -48,15 +46,13 @@ class RedisNoAuth(Check):
 
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         with ctx.connect(target.address, target.service.port, read_limit=262144) as conn:
-            conn.send(PING)
-            reply = conn.recv_until(b"\r\n", max_bytes=512)
+            conn.send(redis.PING)
+            reply = redis.reply_line(conn)
             if not reply.startswith(b"+PONG"):
                 if reply.startswith((b"-NOAUTH", b"-DENIED", b"-ERR")):
                     return  # authentication required, or protected mode refuses us: a pass
-                if not reply:
-                    raise Inconclusive("the service closed the connection without a reply")
                 raise NotApplicable(f"the service does not answer like Redis: {one_line(reply)!r}")
-            conn.send(INFO)
+            conn.send(redis.INFO_SERVER)
             info = conn.recv_until(b"\r\n\r\n", max_bytes=16384)
         facts = {k.decode(): v.decode("utf-8", "replace").strip() for k, v in FIELDS.findall(info)}
         version = ", ".join(f"{k}:{v}" for k, v in facts.items()) or "INFO not readable"

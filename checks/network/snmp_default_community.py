@@ -19,94 +19,19 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 
+from checks.protocols.snmp import get_request, response_value
 from scanner.api import (
     AppliesTo,
     Check,
     CheckContext,
     Finding,
-    Inconclusive,
     NotApplicable,
     ServiceTarget,
     Severity,
     one_line,
 )
 
-SYSDESCR = "1.3.6.1.2.1.1.1.0"
-GET_REQUEST, GET_RESPONSE = 0xA0, 0xA2
-EXCEPTIONS = (0x80, 0x81, 0x82)  # noSuchObject, noSuchInstance, endOfMibView
 WAIT = 2.0
-
-
-def tlv(tag: int, payload: bytes) -> bytes:
-    """One BER tag-length-value."""
-    n = len(payload)
-    if n < 0x80:
-        return bytes([tag, n]) + payload
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(size)]) + size + payload
-
-
-def integer(value: int) -> bytes:
-    """A BER INTEGER."""
-    return tlv(0x02, value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True))
-
-
-def oid(dotted: str) -> bytes:
-    """A BER OBJECT IDENTIFIER."""
-    parts = [int(p) for p in dotted.split(".")]
-    out = bytearray([40 * parts[0] + parts[1]])
-    for part in parts[2:]:
-        chunk, rest = [part & 0x7F], part >> 7
-        while rest:
-            chunk.append(0x80 | (rest & 0x7F))
-            rest >>= 7
-        out.extend(reversed(chunk))
-    return tlv(0x06, bytes(out))
-
-
-def get_request(community: str, request_id: int) -> bytes:
-    """An SNMPv2c GetRequest for sysDescr.0."""
-    varbinds = tlv(0x30, tlv(0x30, oid(SYSDESCR) + b"\x05\x00"))
-    pdu = tlv(GET_REQUEST, integer(request_id) + integer(0) + integer(0) + varbinds)
-    return tlv(0x30, integer(1) + tlv(0x04, community.encode()) + pdu)
-
-
-def read(data: bytes, pos: int = 0) -> tuple[int, bytes, int]:
-    """(tag, value, next position) of the TLV at ``pos``; NotApplicable when it is not BER."""
-    if pos + 2 > len(data):
-        raise NotApplicable("the reply is not SNMP (truncated BER)")
-    tag, first = data[pos], data[pos + 1]
-    pos += 2
-    length = first
-    if first & 0x80:
-        size = first & 0x7F
-        if not 0 < size <= 4:
-            raise NotApplicable("the reply is not SNMP (bad BER length)")
-        length = int.from_bytes(data[pos : pos + size], "big")
-        pos += size
-    if pos + length > len(data):
-        raise NotApplicable("the reply is not SNMP (truncated BER)")
-    return tag, data[pos : pos + length], pos + length
-
-
-def response_value(reply: bytes, request_id: int) -> tuple[int, bytes]:
-    """(value tag, value) of the GetResponse to ``request_id``."""
-    tag, message, _ = read(reply)
-    if tag != 0x30:
-        raise NotApplicable(f"the reply is not SNMP: {one_line(reply[:40])!r}")
-    pos = read(message)[2]  # version
-    pos = read(message, pos)[2]  # community
-    tag, pdu, _ = read(message, pos)
-    _, rid, pos = read(pdu)
-    if tag != GET_RESPONSE or int.from_bytes(rid, "big", signed=True) != request_id:
-        raise Inconclusive(f"the agent answered with PDU 0x{tag:02x}, not our GetResponse")
-    pos = read(pdu, pos)[2]  # error status: the community was accepted whatever it says
-    pos = read(pdu, pos)[2]  # error index
-    _, varbinds, _ = read(pdu, pos)
-    _, varbind, _ = read(varbinds)
-    _, _name, pos = read(varbind)
-    value_tag, value, _ = read(varbind, pos)
-    return value_tag, value
 
 
 class SnmpDefaultCommunity(Check):

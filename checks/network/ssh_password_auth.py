@@ -18,35 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import paramiko
-
 from scanner.api import (
     AppliesTo,
     Check,
     CheckContext,
     Finding,
-    Inconclusive,
-    NotApplicable,
     ServiceTarget,
     Severity,
+    probe_server,
 )
 
 PROBE_USER = "scanner-probe"
 GUESSABLE = ("password", "keyboard-interactive")
-
-
-def handshake(transport: paramiko.Transport, ctx: CheckContext) -> None:
-    """Run the SSH key exchange as a client within the check's deadline."""
-    budget = ctx.remaining()
-    transport.banner_timeout = min(10.0, budget / 2)
-    try:
-        transport.start_client(timeout=max(0.1, budget - 0.5))
-    except paramiko.SSHException as exc:
-        if isinstance(exc.__context__, TimeoutError):
-            raise Inconclusive(f"no SSH banner within the wait: {exc}") from exc
-        raise NotApplicable(f"the service does not speak SSH: {exc}") from exc
-    if transport.host_key is None:  # start_client returns quietly when its timeout passes
-        raise Inconclusive("the SSH key exchange did not finish within the wait")
 
 
 class SshPasswordAuth(Check):
@@ -64,24 +47,17 @@ class SshPasswordAuth(Check):
 
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         with ctx.connect(target.address, target.service.port, read_limit=262144) as conn:
-            transport = paramiko.Transport(conn.sock)
-            try:
-                handshake(transport, ctx)
-                version = transport.remote_version
-                try:
-                    transport.auth_none(PROBE_USER)
-                except paramiko.BadAuthenticationType as exc:
-                    methods = list(exc.allowed_types)
-                else:  # no authentication at all: worse than a password, report it as such
-                    yield self.finding(
-                        target,
-                        f"{version} accepted the 'none' authentication method for {PROBE_USER}",
-                        severity=Severity.HIGH,
-                        detail={"methods": ["none"], "offered": ["none"]},
-                    )
-                    return
-            finally:
-                transport.close()
+            probe = probe_server(conn, auth_user=PROBE_USER)
+        version = probe.version
+        if probe.auth_methods is None:  # no authentication at all: worse than a password
+            yield self.finding(
+                target,
+                f"{version} accepted the 'none' authentication method for {PROBE_USER}",
+                severity=Severity.HIGH,
+                detail={"methods": ["none"], "offered": ["none"]},
+            )
+            return
+        methods = list(probe.auth_methods)
         offered = [m for m in methods if m in GUESSABLE]
         if not offered:
             return

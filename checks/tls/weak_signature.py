@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.tls._scan import APPLIES, hash_label, tls_facts
+from checks.tls._scan import APPLIES, tls_facts
+from checks.tls._text import hash_label
 from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 
 WEAK_HASHES = ("md2", "md4", "md5", "sha1")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import urlsplit
 
 from scanner.core.errors import UserError
+from scanner.core.hosts import url_host
 from scanner.core.models import (
     MANAGEMENT_ASSET,
     AddressedTarget,
@@ -398,7 +399,7 @@ class _AssetPlanner:
                 host = self.hostname or address
                 if (scheme, host.lower(), service.port) in self.declared_urls:
                     continue  # the inventory declares this site as a URL asset: checked there
-                url = f"{scheme}://{_bracket(host)}:{service.port}/"
+                url = f"{scheme}://{url_host(host)}:{service.port}/"
                 target = UrlTarget(
                     **self.common, address=address, hostname=self.hostname, url=url, service=service
                 )
@@ -449,7 +450,3 @@ class _AssetPlanner:
                 started_at=time.time(),
             )
         )
-
-
-def _bracket(host: str) -> str:
-    return f"[{host}]" if ":" in host else host

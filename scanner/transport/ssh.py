@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 
 import paramiko
 
-from scanner.core.errors import Inconclusive, TransportError
+from scanner.core.errors import Inconclusive, NotApplicable, TransportError
 from scanner.core.text import one_line
 from scanner.transport.errors import translated_errors
-from scanner.transport.net import remaining
+from scanner.transport.net import Connection, remaining
 
 if TYPE_CHECKING:
     from scanner.inventory.schema import Credential  # only its type: api loads no schema
@@ -196,6 +196,63 @@ def read_host_key(sock: socket.socket, host: str, deadline: float) -> paramiko.P
     transport = _start(sock, host, deadline, ())
     try:
         return transport.get_remote_server_key()
+    finally:
+        transport.close()
+
+
+@dataclass(frozen=True)
+class SshServerProbe:
+    """What an SSH server shows a client that never authenticates (remote checks).
+
+    Attributes:
+        version: the server's identification string (``SSH-2.0-OpenSSH_9.2p1 ...``).
+        key_type: the host key algorithm agreed (``ssh-ed25519``, ``rsa-sha2-512``...).
+        key_bits: the host key's size in bits.
+        auth_methods: the methods the server lists for ``auth_user`` (empty when not asked);
+            None when it accepted the ``none`` method: no authentication at all.
+    """
+
+    version: str
+    key_type: str
+    key_bits: int
+    auth_methods: tuple[str, ...] | None = ()
+
+
+def probe_server(
+    conn: Connection, *, key_types: Sequence[str] = (), auth_user: str = ""
+) -> SshServerProbe:
+    """Run the key exchange as a client on ``conn`` within its deadline, offering only
+    ``key_types`` when given, then (with ``auth_user``) ask for the ``none`` method to learn the
+    allowed ones. No credential is sent and the host key is not verified: nothing is trusted.
+
+    A server silent or too slow is Inconclusive; one that does not speak SSH (or agrees on no
+    algorithm) NotApplicable."""
+    transport = paramiko.Transport(conn.sock)
+    try:
+        if key_types:
+            transport.get_security_options().key_types = tuple(key_types)
+        budget = remaining(conn.deadline)
+        transport.banner_timeout = min(10.0, budget / 2)
+        try:
+            transport.start_client(timeout=max(0.1, budget - 0.5))
+        except paramiko.SSHException as exc:
+            if isinstance(exc.__context__, TimeoutError):
+                raise Inconclusive(f"no SSH banner within the wait: {exc}") from exc
+            raise NotApplicable(f"the service does not speak SSH: {exc}") from exc
+        if transport.host_key is None:  # start_client returns quietly when its timeout passes
+            raise Inconclusive("the SSH key exchange did not finish within the wait")
+        key = transport.get_remote_server_key()
+        methods: tuple[str, ...] | None = ()
+        if auth_user:
+            try:
+                transport.auth_none(auth_user)
+            except paramiko.BadAuthenticationType as exc:
+                methods = tuple(exc.allowed_types)
+            else:
+                methods = None
+        return SshServerProbe(
+            str(transport.remote_version), str(transport.host_key_type), key.get_bits(), methods
+        )
     finally:
         transport.close()
 

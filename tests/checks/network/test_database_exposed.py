@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from checks.network.database_exposed import DatabaseExposed, startup_message
+from checks.network.database_exposed import DatabaseExposed
+from checks.protocols.postgres import startup_message
 from scanner.core.models import AttemptStatus, ErrorReason, Exposure, Severity
 from tests.helpers import run_check, service_target
 from tests.lab import lab

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from checks.network.remote_admin_exposed import X224_REQUEST, RemoteAdminExposed
+from checks.network.remote_admin_exposed import RemoteAdminExposed
+from checks.protocols.rdp import X224_REQUEST
 from scanner.core.models import AttemptStatus, ErrorReason, Exposure, Severity
 from tests.helpers import run_check, service_target
 from tests.lab import lab

@@ -6,7 +6,8 @@ import struct
 
 import pytest
 
-from checks.network.ssh_weak_algorithms import SshWeakAlgorithms, parse_kexinit, weak_algorithms
+from checks.network.ssh_weak_algorithms import SshWeakAlgorithms, weak_algorithms
+from checks.protocols.ssh import parse_kexinit
 from scanner.core.models import AttemptStatus, Severity
 from tests.helpers import run_check, service_target
 from tests.lab import lab

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from checks.tls._scan import CertFacts
+from checks.tls._facts import CertFacts
 from checks.tls.cert_hostname_mismatch import CertHostnameMismatch, dns_match, names_host
 from scanner.core.models import AttemptStatus
 from tests.checks.tls.lab_tls import ENDPOINTS, findings, run

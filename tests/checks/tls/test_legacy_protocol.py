@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.tls._scan import Endpoint, TlsFacts
+from checks.tls._facts import Endpoint, TlsFacts
 from checks.tls.legacy_protocol import LegacyProtocol
 from scanner.core.models import AttemptStatus
 from tests.checks.tls.lab_tls import ENDPOINTS, findings, inject, run, services

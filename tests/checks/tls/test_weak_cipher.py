@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.tls._scan import Endpoint, TlsFacts
+from checks.tls._facts import Endpoint, TlsFacts
 from checks.tls.weak_cipher import WeakCipher, weak_suites
 from scanner.core.models import AttemptStatus
 from tests.checks.tls.lab_tls import ENDPOINTS, findings, run

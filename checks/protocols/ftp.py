@@ -1,4 +1,8 @@
-"""FTP protocol helpers shared by the FTP checks: read one whole (multi-line) reply, show it."""
+"""FTP (RFC 959) control-connection replies, shared by the FTP checks.
+
+Reads one whole reply, multi-line aware, capped at 8 KiB; a reply that does not start with three
+digits is "not FTP" (code 0), never guessed at.
+"""
 
 from __future__ import annotations
 
