@@ -39,7 +39,7 @@ ASSETS = {"onsite-weak": ("weak", "127.0.10.5"), "onsite-hardened": ("hardened",
 def inventory(lab: ModuleType, state: Any, host: str, tmp: Path) -> Path:
     """An inventory with the one on-site asset and a profile of every on-site check."""
     add_repo_root_to_path()
-    minimal: str = importlib.import_module("tests.test_inventory").MINIMAL
+    minimal: str = importlib.import_module("tests.unit.inventory.test_schema").MINIMAL
     asset, address = ASSETS[host]
     text = minimal.replace(
         "      - id: web\n        host: 127.0.10.1\n",

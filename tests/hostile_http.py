@@ -88,11 +88,11 @@ CONTROL_HEADERS = (
 )
 CONTROL_PAGE = (
     f"<html><head><title>{ESC}{SCRIPT} Welcome to nginx! Index of /</title></head><body>"
-    f"<h1>Welcome to nginx!</h1><h1>Index of /{ESC}</h1><pre><a href=\"../\">../</a>\n"
-    f"<a href=\"x{ESC}\">x{SCRIPT}</a></pre>"
+    f'<h1>Welcome to nginx!</h1><h1>Index of /{ESC}</h1><pre><a href="../">../</a>\n'
+    f'<a href="x{ESC}">x{SCRIPT}</a></pre>'
     "<p>If you see this page, the nginx web server is successfully installed and working.</p>"
-    f"<form method=\"post\"><input name=\"u{ESC}\"><input type=\"password\" name=\"p\"></form>"
-    f"<a href=\"/privacy{ESC}\">{SCRIPT}</a></body></html>"
+    f'<form method="post"><input name="u{ESC}"><input type="password" name="p"></form>'
+    f'<a href="/privacy{ESC}">{SCRIPT}</a></body></html>'
 )
 CONTROL_FILES = {
     "/.git/HEAD": f"ref: refs/heads/{ESC}{SCRIPT}\n",
@@ -126,17 +126,26 @@ def _serve(conn: socket.socket, mode: str, stop: threading.Event) -> None:  # no
         method, path, request = _read_request(conn)
         path = path.split("?", 1)[0]
         if mode == "huge":
-            conn.sendall(_head("200 OK", [("Content-Type", "text/html"),
-                                          ("Content-Length", str(10 << 30))]) + b"<html>")
+            conn.sendall(
+                _head("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(10 << 30))])
+                + b"<html>"
+            )
             chunk, sent = b"A" * 65536, 0
             while not stop.is_set() and sent < SEND_BUDGET:
                 conn.sendall(chunk)
                 sent += len(chunk)
         elif mode == "gzip-bomb":
             bomb = gzip_bomb()
-            conn.sendall(_head("200 OK", [("Content-Type", "text/html"),
-                                          ("Content-Encoding", "gzip"),
-                                          ("Content-Length", str(len(bomb)))]))
+            conn.sendall(
+                _head(
+                    "200 OK",
+                    [
+                        ("Content-Type", "text/html"),
+                        ("Content-Encoding", "gzip"),
+                        ("Content-Length", str(len(bomb))),
+                    ],
+                )
+            )
             for start in range(0, len(bomb), 65536):
                 if stop.is_set():
                     break
@@ -156,16 +165,27 @@ def _serve(conn: socket.socket, mode: str, stop: threading.Event) -> None:  # no
         elif mode == "redirect-chain":
             match = re.fullmatch(r"/chain/(\d+)", path)
             nxt = int(match.group(1)) + 1 if match else 0
-            conn.sendall(_head("302 Found", [("Location", f"/chain/{nxt}"),
-                                             ("Content-Length", "0")]))
+            conn.sendall(
+                _head("302 Found", [("Location", f"/chain/{nxt}"), ("Content-Length", "0")])
+            )
         elif mode == "bad-gzip":
             body = b"this is not gzip \x00\xff" * 64
-            conn.sendall(_head("200 OK", [("Content-Type", "text/html"),
-                                          ("Content-Encoding", "gzip"),
-                                          ("Content-Length", str(len(body)))]) + body)
+            conn.sendall(
+                _head(
+                    "200 OK",
+                    [
+                        ("Content-Type", "text/html"),
+                        ("Content-Encoding", "gzip"),
+                        ("Content-Length", str(len(body))),
+                    ],
+                )
+                + body
+            )
         elif mode == "short-body":
-            conn.sendall(_head("200 OK", [("Content-Type", "text/html"),
-                                          ("Content-Length", "100000")]) + b"<html>" * 16)
+            conn.sendall(
+                _head("200 OK", [("Content-Type", "text/html"), ("Content-Length", "100000")])
+                + b"<html>" * 16
+            )
         elif mode == "stall-body":
             conn.sendall(_head("200 OK", [("Content-Type", "text/html")]) + b"<html>")
             stop.wait(DRIP_SECONDS)

@@ -410,11 +410,23 @@ def test_generic_regime_cites_no_national_law(lang: str) -> None:
 
 
 def test_run_diff_page_is_inert() -> None:
-    hostile = {"severity": "high", "check_id": "web.x", "entity_id": "e", "asset_id": "a",
-               "location": "<script>alert(1)</script>", "evidence": "\"><img src=x onerror=1>"}
-    data = {"a": 1, "b": 2, "counts": {"new": 1, "fixed": 0, "reopened": 0, "still_open": 0,
-                                       "could_not_verify": 0},
-            "new": [hostile], "fixed": [], "reopened": [], "still_open": [],
-            "could_not_verify": []}
+    hostile = {
+        "severity": "high",
+        "check_id": "web.x",
+        "entity_id": "e",
+        "asset_id": "a",
+        "location": "<script>alert(1)</script>",
+        "evidence": '"><img src=x onerror=1>',
+    }
+    data = {
+        "a": 1,
+        "b": 2,
+        "counts": {"new": 1, "fixed": 0, "reopened": 0, "still_open": 0, "could_not_verify": 0},
+        "new": [hostile],
+        "fixed": [],
+        "reopened": [],
+        "still_open": [],
+        "could_not_verify": [],
+    }
     html = render.render_diff(data, "en").decode("utf-8")
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html

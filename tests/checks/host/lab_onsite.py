@@ -24,7 +24,7 @@ from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.helpers import write
 from tests.lab import lab
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 RECORDED = Path(__file__).parent / "recorded"
 A = TypeVar("A")
@@ -88,9 +88,7 @@ class Audit:
     def found(self, check_id: str, asset: str) -> dict[str, dict[str, Any]]:
         """The check's findings on ``asset`` (``weak``, ``hardened``) by location."""
         return {
-            f.location: f
-            for f in self.findings
-            if f.check_id == check_id and f.asset_id == asset
+            f.location: f for f in self.findings if f.check_id == check_id and f.asset_id == asset
         }
 
     def failed(self, check_id: str, asset: str = "weak") -> set[tuple[str, str, str]]:
@@ -98,24 +96,16 @@ class Audit:
         must have failed."""
         attempt = self.attempt(check_id, asset)
         assert attempt.status == "fail", attempt
-        return {
-            (loc, f.severity, f.evidence) for loc, f in self.found(check_id, asset).items()
-        }
+        return {(loc, f.severity, f.evidence) for loc, f in self.found(check_id, asset).items()}
 
     def passed(self, check_id: str, asset: str = "hardened") -> bool:
         """Whether the check passed on ``asset``, without a finding."""
         attempt = self.attempt(check_id, asset)
-        return (
-            attempt.status == "pass"
-            and attempt.reason == ""
-            and not self.found(check_id, asset)
-        )
+        return attempt.status == "pass" and attempt.reason == "" and not self.found(check_id, asset)
 
     def attempt(self, check_id: str, asset: str) -> dict[str, Any]:
         """The check's one attempt on ``asset``."""
-        [attempt] = [
-            a for a in self.attempts if a.check_id == check_id and a.asset_id == asset
-        ]
+        [attempt] = [a for a in self.attempts if a.check_id == check_id and a.asset_id == asset]
         return attempt
 
 

@@ -153,8 +153,7 @@ def test_mysql_refusing_host_still_answers() -> None:
         status, evidence, _ = run_on(port, "mysql")
     assert status == AttemptStatus.FAIL
     assert evidence == (
-        "MySQL answered an internet-exposed asset's port with error 1130: "
-        f"{message.decode()!r}"
+        f"MySQL answered an internet-exposed asset's port with error 1130: {message.decode()!r}"
     )
 
 

@@ -15,7 +15,7 @@ from scanner.core.models import AssetKind, AttemptStatus, Exposure, HostTarget, 
 from tests.conftest import REPO
 from tests.helpers import run_check, write
 from tests.lab import lab
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 SERVICES = (
     Service("127.0.10.9", 22, "tcp", "ssh", "OpenSSH 9.2p1"),

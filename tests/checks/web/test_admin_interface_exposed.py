@@ -36,8 +36,9 @@ def test_hardened_site_has_no_admin_login(lab_state: lab.LabState) -> None:
 
 @pytest.mark.lab
 def test_internal_assets_are_not_applicable(lab_state: lab.LabState) -> None:
-    target = replace(url_target(f"https://{lab.WEAK_ADDR}/", lab.WEAK_ADDR),
-                     exposure=Exposure.INTERNAL)
+    target = replace(
+        url_target(f"https://{lab.WEAK_ADDR}/", lab.WEAK_ADDR), exposure=Exposure.INTERNAL
+    )
     attempt = run_check(AdminInterfaceExposed, target)
     assert attempt.status == AttemptStatus.NOT_APPLICABLE
     assert attempt.reason == "the asset's exposure is internal, not internet"
@@ -56,10 +57,16 @@ def test_http_authentication_prompt_and_redirect_to_login() -> None:
     with site_server(site) as url:
         attempt = run_check(AdminInterfaceExposed, url_target(url, "127.0.0.1"))
     assert [(f.location, f.evidence) for f in attempt.findings] == [
-        (f"{url}manager/html", f"{url}manager/html answered 401 with an HTTP authentication "
-         "prompt (WWW-Authenticate: Basic realm=\"Tomcat Manager Application\")"),
-        (f"{url}wp-login.php", f"{url}wp-login.php answered 200 at {url}wp-login.php?form=1 with "
-         "a login form, title 'Sign in'"),
+        (
+            f"{url}manager/html",
+            f"{url}manager/html answered 401 with an HTTP authentication "
+            'prompt (WWW-Authenticate: Basic realm="Tomcat Manager Application")',
+        ),
+        (
+            f"{url}wp-login.php",
+            f"{url}wp-login.php answered 200 at {url}wp-login.php?form=1 with "
+            "a login form, title 'Sign in'",
+        ),
     ]
 
 

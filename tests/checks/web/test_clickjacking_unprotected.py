@@ -33,8 +33,11 @@ def test_hardened_site_denies_framing(lab_state: lab.LabState) -> None:
 def test_allow_from_does_not_protect_and_frame_ancestors_alone_does() -> None:
     def site(method: str, path: str, raw: str) -> tuple[int, list[tuple[str, str]], bytes]:
         if path == "/csp":
-            return html_page("<html></html>", 200, ("Content-Security-Policy",
-                                                    "default-src 'self'; frame-ancestors 'self'"))
+            return html_page(
+                "<html></html>",
+                200,
+                ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'"),
+            )
         return html_page("<html></html>", 200, ("X-Frame-Options", "ALLOW-FROM https://a.b/"))
 
     with site_server(site) as url:

@@ -24,7 +24,8 @@ def test_weak_site_serves_the_nginx_welcome_page(lab_state: lab.LabState) -> Non
 
 @pytest.mark.lab
 @pytest.mark.parametrize(
-    "url", [f"https://{lab.WEAK_ADDR}/", f"https://{lab.HARDENED_ADDR}/", f"http://{lab.HARDENED_ADDR}/"]
+    "url",
+    [f"https://{lab.WEAK_ADDR}/", f"https://{lab.HARDENED_ADDR}/", f"http://{lab.HARDENED_ADDR}/"],
 )
 def test_real_front_pages_pass(lab_state: lab.LabState, url: str) -> None:
     address = url.split("/")[2]

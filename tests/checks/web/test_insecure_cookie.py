@@ -40,7 +40,8 @@ def test_hardened_site_sets_secure_cookies(lab_state: lab.LabState, scheme: str)
 
 def test_csrf_cookies_and_deletions() -> None:
     site = lambda m, p, r: html_page(  # noqa: E731
-        "<html></html>", 200,
+        "<html></html>",
+        200,
         ("Set-Cookie", "csrftoken=abc; Path=/; SameSite=Lax"),  # readable by design
         ("Set-Cookie", "old=; Max-Age=0; Path=/"),  # a deletion
         ("Set-Cookie", "lang=en; HttpOnly"),

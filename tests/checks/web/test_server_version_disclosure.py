@@ -9,7 +9,7 @@ import pytest
 from checks.web.server_version_disclosure import ServerVersionDisclosure
 from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, url_target
-from tests.hostile_http import html_page, site_server
+from tests.hostile_http import Answer, html_page, site_server
 from tests.lab import lab
 
 
@@ -37,8 +37,15 @@ def test_hardened_site_names_no_version(lab_state: lab.LabState, scheme: str) ->
 
 
 def test_powered_by_versions_are_listed() -> None:
-    site = lambda m, p, r: html_page("<html></html>", 200, ("X-Powered-By", "PHP/7.4.3"),  # noqa: E731
-                                     ("X-AspNet-Version", "4.0.30319"), ("X-Powered-By", "Express"))
+    def site(m: str, p: str, r: bytes) -> Answer:
+        return html_page(
+            "<html></html>",
+            200,
+            ("X-Powered-By", "PHP/7.4.3"),
+            ("X-AspNet-Version", "4.0.30319"),
+            ("X-Powered-By", "Express"),
+        )
+
     with site_server(site) as url:
         attempt = run_check(ServerVersionDisclosure, url_target(url, "127.0.0.1"))
     [finding] = attempt.findings

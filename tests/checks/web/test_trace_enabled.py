@@ -43,8 +43,9 @@ def test_server_refusing_trace_passes() -> None:
 
 def test_a_service_that_is_not_http_is_inconclusive() -> None:
     with hostile_server("controls") as (address, port):
-        attempt = run_check(TraceEnabled, url_target(f"http://{address}:{port}/", address),
-                            timeout=3)
+        attempt = run_check(
+            TraceEnabled, url_target(f"http://{address}:{port}/", address), timeout=3
+        )
     assert attempt.status == AttemptStatus.ERROR
     assert attempt.error_reason == ErrorReason.INCONCLUSIVE
     assert "\x1b" not in attempt.reason

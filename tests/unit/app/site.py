@@ -8,10 +8,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 CHECKS = ("web.nosniff-missing", "web.server-version-disclosure")
-INVENTORY = MINIMAL.partition("entities:")[0].replace("127.0.10.0/24", "127.0.0.1/32") + f"""\
+INVENTORY = (
+    MINIMAL.partition("entities:")[0].replace("127.0.10.0/24", "127.0.0.1/32")
+    + f"""\
 entities:
   - id: ent
     name: Entity
@@ -23,6 +25,7 @@ profiles:
   web:
     checks: [{", ".join(CHECKS)}]
 """
+)
 
 
 @dataclass

@@ -7,10 +7,11 @@ import time
 from scanner.core.models import Attempt, AttemptStatus, Finding, Severity
 from scanner.store import Store
 from scanner.tracking.issues import reconcile
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
-INVENTORY = MINIMAL.replace("        host: 127.0.10.1", "        host: 127.0.10.1\n"
-                            "        exposure: internet")
+INVENTORY = MINIMAL.replace(
+    "        host: 127.0.10.1", "        host: 127.0.10.1\n        exposure: internet"
+)
 REDIS = "net.redis-no-auth"
 HSTS = "web.hsts-missing"
 
@@ -37,8 +38,12 @@ def stored_run(store: Store, *attempts: Attempt) -> int:
 
 def two_runs(store: Store) -> tuple[int, int]:
     """Run 1 finds redis and HSTS; run 2 sees HSTS fixed and redis still there."""
-    first = stored_run(store, fail(REDIS, "6379/tcp", Severity.CRITICAL),
-                       fail(HSTS, "https://127.0.10.1/", Severity.MEDIUM))
-    second = stored_run(store, fail(REDIS, "6379/tcp", Severity.CRITICAL),
-                        passed(HSTS, "https://127.0.10.1/"))
+    first = stored_run(
+        store,
+        fail(REDIS, "6379/tcp", Severity.CRITICAL),
+        fail(HSTS, "https://127.0.10.1/", Severity.MEDIUM),
+    )
+    second = stored_run(
+        store, fail(REDIS, "6379/tcp", Severity.CRITICAL), passed(HSTS, "https://127.0.10.1/")
+    )
     return first, second

@@ -9,7 +9,7 @@ import pytest
 from scanner.app.checklist import checklist_template, write_template
 from scanner.core.errors import UserError
 from tests.helpers import write
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 
 def test_template_of_an_entity(tmp_path: Path) -> None:

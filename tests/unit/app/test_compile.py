@@ -10,7 +10,7 @@ from scanner.app.compile import checks_dirs, compile_run
 from scanner.core.errors import UserError
 from scanner.inventory.schema import load_inventory
 from tests.helpers import write
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 
 def test_compiled_run_holds_checks_addresses_and_limits(tmp_path: Path) -> None:

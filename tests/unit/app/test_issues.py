@@ -17,8 +17,7 @@ from tests.unit.app.stored import HSTS, REDIS, two_runs
 def test_find_and_show(db_url: str) -> None:
     store = Store.open(db_url)
     two_runs(store)
-    assert {r.check_id: r.state for r in find_issues(store)} == {REDIS: "open",
-                                                                        HSTS: "fixed"}
+    assert {r.check_id: r.state for r in find_issues(store)} == {REDIS: "open", HSTS: "fixed"}
     [fixed] = find_issues(store, states=["fixed"])
     assert find_issues(store, entity="nobody") == [] and find_issues(store, overdue=True) == []
     detail = show_issue(store, fixed.id)
@@ -44,8 +43,9 @@ def test_waive_and_false_positive(db_url: str) -> None:
     store = Store.open(db_url)
     two_runs(store)
     [redis] = find_issues(store, states=["open"])
-    waive_issue(store, redis.id, reason="compensating control", approver="chief",
-                until=date(2030, 1, 31))
+    waive_issue(
+        store, redis.id, reason="compensating control", approver="chief", until=date(2030, 1, 31)
+    )
     waived = get_issue(store, redis.id)
     assert waived.state == "accepted" and waived.waiver_approver == "chief"
     mark_false_positive(store, redis.id, reason="not redis", actor="inspector")

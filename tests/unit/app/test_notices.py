@@ -25,7 +25,8 @@ def test_notices_of_the_latest_run_written(db_url: str, tmp_path: Path) -> None:
     [notice] = issued.notices
     assert issued.run_id == second and [i.check_id for i in notice.items] == [REDIS]
     assert sorted(p.name for p in issued.folder.iterdir()) == sorted(
-        f"{notice.number}.{lang}.{fmt}" for lang in ("en", "zh-CN") for fmt in ("md", "json"))
+        f"{notice.number}.{lang}.{fmt}" for lang in ("en", "zh-CN") for fmt in ("md", "json")
+    )
 
 
 def test_summary_written(db_url: str, tmp_path: Path) -> None:

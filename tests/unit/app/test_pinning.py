@@ -18,10 +18,9 @@ from scanner.app.pinning import (
 from scanner.core.errors import UserError
 from scanner.store import Store
 from tests.helpers import write
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
-PRESENTED = PresentedKey("ent", "box", "box.example", "127.0.10.9",
-                         paramiko.RSAKey.generate(1024))
+PRESENTED = PresentedKey("ent", "box", "box.example", "127.0.10.9", paramiko.RSAKey.generate(1024))
 
 
 def test_expected_fingerprint_must_match() -> None:

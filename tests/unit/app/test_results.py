@@ -24,10 +24,20 @@ def test_latest_run_and_unknown_run(db_url: str) -> None:
 def test_findings_and_error_attempts(db_url: str) -> None:
     store = Store.open(db_url)
     first, _ = two_runs(store)
-    store.attempts.record(first, [Attempt("net.ftp-anonymous", "ent", "web", "21/tcp",
-                                          AttemptStatus.ERROR, reason="refused",
-                                          error_reason=ErrorReason.CONNECTIVITY)])
+    store.attempts.record(
+        first,
+        [
+            Attempt(
+                "net.ftp-anonymous",
+                "ent",
+                "web",
+                "21/tcp",
+                AttemptStatus.ERROR,
+                reason="refused",
+                error_reason=ErrorReason.CONNECTIVITY,
+            )
+        ],
+    )
     results = run_results(store, first)
     assert results.findings[0].check_id == REDIS  # worst first
-    assert [(a.check_id, a.reason) for a in results.errors] == [
-        ("net.ftp-anonymous", "refused")]
+    assert [(a.check_id, a.reason) for a in results.errors] == [("net.ftp-anonymous", "refused")]

@@ -58,8 +58,9 @@ def test_interrupted_run_resumes_without_duplicates(inventory: Path, db_url: str
     assert len(keys) == len(set(keys)) == len(CHECKS)
 
 
-def test_resume_needs_the_same_profile_and_inventory(inventory: Path, db_url: str,
-                                                     tmp_path: Path) -> None:
+def test_resume_needs_the_same_profile_and_inventory(
+    inventory: Path, db_url: str, tmp_path: Path
+) -> None:
     store = Store.open(db_url)
     stopped = start_run(_compiled(inventory), store, stop=lambda: "stop")
     changed = write(tmp_path / "changed.yaml", inventory.read_text() + "# changed\n")

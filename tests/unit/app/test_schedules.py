@@ -11,11 +11,13 @@ from scanner.app.schedules import schedule_overview, scheduled_inventory
 from scanner.core.errors import UserError
 from scanner.store import Store
 from tests.helpers import write
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
-SCHEDULED = MINIMAL.replace("  remote:\n    modes: [remote]\n",
-                            "  remote:\n    modes: [remote]\n    schedule:\n"
-                            "      cron: \"0 22 * * *\"\n      timezone: UTC\n")
+SCHEDULED = MINIMAL.replace(
+    "  remote:\n    modes: [remote]\n",
+    "  remote:\n    modes: [remote]\n    schedule:\n"
+    '      cron: "0 22 * * *"\n      timezone: UTC\n',
+)
 
 
 def test_an_inventory_without_schedules_is_refused(tmp_path: Path) -> None:

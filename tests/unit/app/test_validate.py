@@ -9,7 +9,7 @@ import pytest
 from scanner.app.validate import validate_inventory
 from scanner.core.errors import UserError
 from tests.helpers import write
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 
 def test_valid_inventory_in_numbers(tmp_path: Path) -> None:

@@ -21,8 +21,10 @@ def test_verified_notice_and_closure_letter(tmp_path: Path, db_url: str) -> None
         site.nosniff = True  # the entity fixes one of the two
         verified = verify_and_write(store, notice.number, tmp_path / "v", ["md"], ["en"])
         statuses = {i.check_id: i.status for i in verified.notice.items}
-        assert statuses == {"web.nosniff-missing": "rectified",
-                            "web.server-version-disclosure": "not_rectified"}
+        assert statuses == {
+            "web.nosniff-missing": "rectified",
+            "web.server-version-disclosure": "not_rectified",
+        }
         assert verified.run.run_id != first.run_id
         assert verified.notice.status != "rectified"
         assert not list(verified.folder.glob("*.closure.*"))

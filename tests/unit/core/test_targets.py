@@ -54,8 +54,14 @@ def test_each_kind_has_its_stable_location(target: Target, location: str) -> Non
 
 
 def test_an_onsite_target_is_a_host_target_with_its_credential() -> None:
-    onsite = OnsiteTarget(entity_id="e", asset_id="a", kind=AssetKind.ONSITE, address="192.0.2.7",
-                          hostname="db1.example", credentials="root-key")
+    onsite = OnsiteTarget(
+        entity_id="e",
+        asset_id="a",
+        kind=AssetKind.ONSITE,
+        address="192.0.2.7",
+        hostname="db1.example",
+        credentials="root-key",
+    )
     assert isinstance(onsite, HostTarget) and isinstance(onsite, Target)
     assert onsite.host == "db1.example"  # the name presented (SNI, SSH host key lookup)
     assert dataclasses.replace(onsite, hostname="").host == "192.0.2.7"
@@ -69,8 +75,9 @@ def test_ot_from_exposure_or_tag() -> None:
 
 
 def test_targets_are_frozen_and_keyword_only() -> None:
-    target = ServiceTarget(entity_id="e", asset_id="a", kind=AssetKind.HOST, address="192.0.2.7",
-                           service=REDIS)
+    target = ServiceTarget(
+        entity_id="e", asset_id="a", kind=AssetKind.HOST, address="192.0.2.7", service=REDIS
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         target.address = "192.0.2.8"  # type: ignore[misc]
     with pytest.raises(TypeError):

@@ -25,17 +25,37 @@ from scanner.distributed.wire import decode_target, encode_target
 REDIS = Service("127.0.10.1", 6379, "tcp", "redis", "Redis 7")
 WEB = Service("127.0.10.1", 443, "tcp", "https")
 ANSWER = Answer(AnswerValue.PARTIAL, "Li", "2026-11-29", ("doc 7",), "note", "answers.yaml:3")
-COMMON: dict[str, Any] = {"entity_id": "e", "asset_id": "a", "exposure": Exposure.OT,
-                          "tags": ("ot", "plc")}
+COMMON: dict[str, Any] = {
+    "entity_id": "e",
+    "asset_id": "a",
+    "exposure": Exposure.OT,
+    "tags": ("ot", "plc"),
+}
 TARGETS = [
     ServiceTarget(**COMMON, kind=AssetKind.NETWORK, address="127.0.10.1", service=REDIS),
     UrlTarget(**COMMON, kind=AssetKind.URL, address="127.0.10.1", url="https://x.example/"),
-    UrlTarget(**COMMON, kind=AssetKind.HOST, address="127.0.10.1", hostname="x.example",
-              url="https://x.example:443/", service=WEB),
-    HostTarget(**COMMON, kind=AssetKind.HOST, address="127.0.10.1", services=(REDIS, WEB),
-               expected_services=("22/tcp",)),
-    OnsiteTarget(**COMMON, kind=AssetKind.ONSITE, address="127.0.10.1", services=(REDIS,),
-                 credentials="root-key"),
+    UrlTarget(
+        **COMMON,
+        kind=AssetKind.HOST,
+        address="127.0.10.1",
+        hostname="x.example",
+        url="https://x.example:443/",
+        service=WEB,
+    ),
+    HostTarget(
+        **COMMON,
+        kind=AssetKind.HOST,
+        address="127.0.10.1",
+        services=(REDIS, WEB),
+        expected_services=("22/tcp",),
+    ),
+    OnsiteTarget(
+        **COMMON,
+        kind=AssetKind.ONSITE,
+        address="127.0.10.1",
+        services=(REDIS,),
+        credentials="root-key",
+    ),
     ChecklistTarget(**COMMON, kind=AssetKind.CHECKLIST, answer=ANSWER),
 ]
 
@@ -56,9 +76,16 @@ def test_an_unknown_target_type_is_refused() -> None:
 
 def legacy(target: Target, **extra: Any) -> dict[str, Any]:
     """``target`` as the one flat Target of earlier versions encoded it: every field, all kinds."""
-    flat: dict[str, Any] = {"address": "", "hostname": "", "service": None, "url": "",
-                            "services": [], "expected_services": [], "credentials": "",
-                            "answer": None}
+    flat: dict[str, Any] = {
+        "address": "",
+        "hostname": "",
+        "service": None,
+        "url": "",
+        "services": [],
+        "expected_services": [],
+        "credentials": "",
+        "answer": None,
+    }
     flat.update({k: v for k, v in encode_target(target).items() if k != "type"})
     flat.update(extra)
     return json.loads(json.dumps(flat))  # type: ignore[no-any-return]

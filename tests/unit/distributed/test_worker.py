@@ -32,10 +32,14 @@ def test_a_task_runs_its_jobs_once(tmp_path: Path, db_url: str) -> None:
         path = write(tmp_path / "inv.yaml", INVENTORY.format(port=site.port))
         run = compile_run(load_inventory(path), "web")
         plan = build_plan(run, Discovered({}, run.addresses))
-        run_id = store.runs.create("test", "web", str(path), run.sha256, "t",
-                                  inventory_text=run.inv.source.text)
+        run_id = store.runs.create(
+            "test", "web", str(path), run.sha256, "t", inventory_text=run.inv.source.text
+        )
         payload: dict[str, Any] = {
-            "run": run_id, "sha256": run.sha256, "entity": "ent", "asset": "site",
+            "run": run_id,
+            "sha256": run.sha256,
+            "entity": "ent",
+            "asset": "site",
             "jobs": [{"check": j.check.id, "target": encode_target(j.target)} for j in plan.jobs],
         }
         runs = WorkerRuns(store, pins)

@@ -122,14 +122,24 @@ def test_the_plan_builds_the_declared_record_per_kind(tmp_path: Path) -> None:
         found = (Service(address, 6379, "tcp", "redis"), Service(address, 80, "tcp", "http"))
         return HostScan(address, True, found)
 
-    addresses = {("ent", "gw"): ["127.0.10.1"], ("ent", "lan"): ["127.0.10.2"],
-                 ("ent", "site"): ["127.0.10.1"], ("ent", "db"): ["127.0.10.5"]}
+    addresses = {
+        ("ent", "gw"): ["127.0.10.1"],
+        ("ent", "lan"): ["127.0.10.2"],
+        ("ent", "site"): ["127.0.10.1"],
+        ("ent", "db"): ["127.0.10.5"],
+    }
     scans = {a: scan(a) for a in ("127.0.10.1", "127.0.10.2", "127.0.10.5")}
-    compiled = CompiledRun(inv, "all", inv.model.profiles["all"], tuple(checks),
-                           {k: tuple(v) for k, v in addresses.items()}, LOOPBACK_ONLY, Limits())
+    compiled = CompiledRun(
+        inv,
+        "all",
+        inv.model.profiles["all"],
+        tuple(checks),
+        {k: tuple(v) for k, v in addresses.items()},
+        LOOPBACK_ONLY,
+        Limits(),
+    )
     plan = build_plan(compiled, Discovered(scans, compiled.addresses))
-    got = {(j.check.id, j.target.asset_id): (type(j.target), j.target.location)
-           for j in plan.jobs}
+    got = {(j.check.id, j.target.asset_id): (type(j.target), j.target.location) for j in plan.jobs}
     assert got == {
         ("test.service", "gw"): (ServiceTarget, "6379/tcp"),
         ("test.service", "lan"): (ServiceTarget, "127.0.10.2:6379/tcp"),
@@ -151,4 +161,3 @@ def test_the_plan_builds_the_declared_record_per_kind(tmp_path: Path) -> None:
     assert len(host.services) == 2
     web = by_key[("test.web", "gw")]
     assert isinstance(web, UrlTarget) and web.url == "http://127.0.10.1:80/"
-

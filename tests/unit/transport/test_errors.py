@@ -31,7 +31,8 @@ from tests.helpers import run_check, service_target
     (paramiko.BadAuthenticationType("no", ["publickey"]), AuthRefused, ErrorReason.AUTH_FAILED),
 ])  # fmt: skip
 def test_library_failures_become_the_family(
-        raised: Exception, family: type[TransportError], reason: ErrorReason) -> None:
+    raised: Exception, family: type[TransportError], reason: ErrorReason
+) -> None:
     error = translate(raised)
     assert type(error) is family and error.__cause__ is raised
     assert classify(error) == reason
@@ -39,8 +40,9 @@ def test_library_failures_become_the_family(
     assert describe(error) == f"{type(raised).__name__}: {raised}"
 
 
-@pytest.mark.parametrize("raised", [requests.exceptions.InvalidURL("bad"), KeyError("k"),
-                                    OSError(2, "No such file")])
+@pytest.mark.parametrize(
+    "raised", [requests.exceptions.InvalidURL("bad"), KeyError("k"), OSError(2, "No such file")]
+)
 def test_anything_else_is_left_alone(raised: Exception) -> None:
     assert translate(raised) is raised
     with pytest.raises(type(raised)), translated_errors():

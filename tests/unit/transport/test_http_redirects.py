@@ -21,7 +21,8 @@ def site(method: str, path: str, raw: str) -> Answer:
 
 
 def test_a_bug_in_the_scope_guard_is_a_check_bug_not_a_refused_redirect(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     real = ScopeGuard.check_url
 
     def buggy(self: ScopeGuard, url: str, *, check_id: str = "") -> list[str]:

@@ -38,9 +38,16 @@ def test_ranges_must_lie_wholly_inside() -> None:
 
 def test_every_resolved_address_is_checked() -> None:
     refusals: list[Refusal] = []
-    guard = ScopeGuard(["127.0.10.0/24"], resolver=fake_dns({
-        "good.lab": ["127.0.10.1", "127.0.10.2"], "split.lab": ["127.0.10.1", "127.0.99.1"],
-    }), on_refusal=refusals.append)
+    guard = ScopeGuard(
+        ["127.0.10.0/24"],
+        resolver=fake_dns(
+            {
+                "good.lab": ["127.0.10.1", "127.0.10.2"],
+                "split.lab": ["127.0.10.1", "127.0.99.1"],
+            }
+        ),
+        on_refusal=refusals.append,
+    )
     assert guard.resolve("good.lab") == ["127.0.10.1", "127.0.10.2"]
     with pytest.raises(OutOfScope, match=r"split.lab resolves to 127.0.99.1"):
         guard.resolve("split.lab", check_id="web.x")
@@ -48,8 +55,11 @@ def test_every_resolved_address_is_checked() -> None:
 
 
 def test_allowed_name_never_reaches_a_denied_address() -> None:
-    guard = ScopeGuard(["portal.lab"], ["127.0.10.9"], resolver=fake_dns({
-        "portal.lab": ["127.0.20.1"], "bad.portal.lab": ["127.0.10.9"]}))
+    guard = ScopeGuard(
+        ["portal.lab"],
+        ["127.0.10.9"],
+        resolver=fake_dns({"portal.lab": ["127.0.20.1"], "bad.portal.lab": ["127.0.10.9"]}),
+    )
     assert guard.resolve("portal.lab") == ["127.0.20.1"]  # declared by name
     with pytest.raises(OutOfScope):
         guard.resolve("bad.portal.lab")

@@ -1,7 +1,7 @@
 """Issue lifecycle across runs: coverage-aware fixes, reopen, waivers, false positives, diffs.
 
 These drive the real store and reconciliation with attempts as the engine records them; the lab
-rescans that produce such attempts from real daemons are in tests/test_tracking_lab.py.
+rescans that produce such attempts from real daemons are in tests/integration/test_tracking_lab.py.
 """
 
 from __future__ import annotations
@@ -58,13 +58,23 @@ def test_lifecycle_open_fixed_reopened(db_url: str) -> None:
     assert trail == [(None, "open"), ("open", "fixed"), ("fixed", "reopened")]
 
 
-@pytest.mark.parametrize(("attempt", "why"), [
-    (outcome(AttemptStatus.ERROR, error_reason=ErrorReason.TIMEOUT, reason="t"), "error: timeout"),
-    (outcome(AttemptStatus.SKIPPED, location="host", reason="127.0.10.1 did not answer discovery"),
-     "not checked"),
-    (outcome(AttemptStatus.PASS, location="6380/tcp"), "not checked"),  # another port passed
-    (None, "not checked in this run"),  # the check was not in the profile
-])
+@pytest.mark.parametrize(
+    ("attempt", "why"),
+    [
+        (
+            outcome(AttemptStatus.ERROR, error_reason=ErrorReason.TIMEOUT, reason="t"),
+            "error: timeout",
+        ),
+        (
+            outcome(
+                AttemptStatus.SKIPPED, location="host", reason="127.0.10.1 did not answer discovery"
+            ),
+            "not checked",
+        ),
+        (outcome(AttemptStatus.PASS, location="6380/tcp"), "not checked"),  # another port passed
+        (None, "not checked in this run"),  # the check was not in the profile
+    ],
+)
 def test_not_seen_is_never_fixed(db_url: str, attempt: Attempt | None, why: str) -> None:
     store = Store.open(db_url)
     reconcile(store, _run(store, found()))
@@ -76,16 +86,25 @@ def test_not_seen_is_never_fixed(db_url: str, attempt: Attempt | None, why: str)
 def test_service_gone_while_host_answered_is_fixed(db_url: str) -> None:
     store = Store.open(db_url)
     reconcile(store, _run(store, found()))
-    gone = outcome(AttemptStatus.NOT_APPLICABLE, location="host",
-                   reason="no redis service found on 127.0.10.1")
+    gone = outcome(
+        AttemptStatus.NOT_APPLICABLE, location="host", reason="no redis service found on 127.0.10.1"
+    )
     assert reconcile(store, _run(store, gone)).fixed == 1
 
 
 def test_other_findings_of_the_same_target_prove_this_one_fixed(db_url: str) -> None:
     store = Store.open(db_url)
-    two = Attempt(CHECK, ENTITY, ASSET, "host", AttemptStatus.FAIL, findings=(
-        Finding(CHECK, ENTITY, ASSET, "account root", Severity.HIGH, "x"),
-        Finding(CHECK, ENTITY, ASSET, "account toor", Severity.HIGH, "x")))
+    two = Attempt(
+        CHECK,
+        ENTITY,
+        ASSET,
+        "host",
+        AttemptStatus.FAIL,
+        findings=(
+            Finding(CHECK, ENTITY, ASSET, "account root", Severity.HIGH, "x"),
+            Finding(CHECK, ENTITY, ASSET, "account toor", Severity.HIGH, "x"),
+        ),
+    )
     reconcile(store, _run(store, two))
     one = Attempt(CHECK, ENTITY, ASSET, "host", AttemptStatus.FAIL, findings=two.findings[:1])
     report = reconcile(store, _run(store, one))
@@ -138,12 +157,21 @@ def test_diff_of_two_runs(db_url: str) -> None:
     store = Store.open(db_url)
     a = _run(store, found("6379/tcp"), found("6380/tcp"), found("6381/tcp"))
     reconcile(store, a)
-    b = _run(store, found("6379/tcp"), outcome(AttemptStatus.PASS, location="6380/tcp"),
-             found("7000/tcp"))
+    b = _run(
+        store,
+        found("6379/tcp"),
+        outcome(AttemptStatus.PASS, location="6380/tcp"),
+        found("7000/tcp"),
+    )
     reconcile(store, b)
     result = diff(store, a, b)
-    assert result.counts() == {"new": 1, "fixed": 1, "reopened": 0, "still_open": 1,
-                               "could_not_verify": 1}
+    assert result.counts() == {
+        "new": 1,
+        "fixed": 1,
+        "reopened": 0,
+        "still_open": 1,
+        "could_not_verify": 1,
+    }
     assert [i.location for i in result.could_not_verify] == ["6381/tcp"]
 
 
@@ -160,14 +188,30 @@ def test_issue_commands(db_url: str) -> None:
     shown = runner.invoke(main, ["issue", str(issue["id"]), "--db", db_url])
     assert "open -> fixed" in shown.output
     page = Path(db_url.removeprefix("sqlite:///")).parent / "diff.html"
-    changes = runner.invoke(main, ["diff", str(first), str(second), "--db", db_url,
-                                   "--html", str(page), "--lang", "zh-CN"])
+    changes = runner.invoke(
+        main,
+        ["diff", str(first), str(second), "--db", db_url, "--html", str(page), "--lang", "zh-CN"],
+    )
     assert "1 fixed" in changes.output
     html = page.read_text(encoding="utf-8")
     assert "已修复" in html and "net.redis-no-auth" in html
-    refused = runner.invoke(main, ["waive", str(issue["id"]), "--reason", "r", "--approver", "a",
-                                   "--until", "2099-01-01", "--db", db_url])
+    refused = runner.invoke(
+        main,
+        [
+            "waive",
+            str(issue["id"]),
+            "--reason",
+            "r",
+            "--approver",
+            "a",
+            "--until",
+            "2099-01-01",
+            "--db",
+            db_url,
+        ],
+    )
     assert refused.exit_code == 2 and "already fixed" in refused.output
-    bad_date = runner.invoke(main, ["waive", "1", "--reason", "r", "--approver", "a",
-                                    "--until", "soon", "--db", db_url])
+    bad_date = runner.invoke(
+        main, ["waive", "1", "--reason", "r", "--approver", "a", "--until", "soon", "--db", db_url]
+    )
     assert bad_date.exit_code == 2 and "YYYY-MM-DD" in bad_date.output

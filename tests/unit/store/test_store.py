@@ -13,17 +13,31 @@ from scanner.store import Store
 
 
 def _attempt(loc: str, findings: int) -> Attempt:
-    found = tuple(Finding("net.x", "e", "a", f"{loc}#{i}", Severity.HIGH, "ev") for i in
-                  range(findings))
-    return Attempt("net.x", "e", "a", loc, AttemptStatus.FAIL if findings else AttemptStatus.PASS,
-                   findings=found)
+    found = tuple(
+        Finding("net.x", "e", "a", f"{loc}#{i}", Severity.HIGH, "ev") for i in range(findings)
+    )
+    return Attempt(
+        "net.x",
+        "e",
+        "a",
+        loc,
+        AttemptStatus.FAIL if findings else AttemptStatus.PASS,
+        findings=found,
+    )
 
 
 def test_open_migrates_and_uses_wal(db_url: str) -> None:
     store = Store.open(db_url)
     tables = set(inspect(store.engine).get_table_names())
-    assert {"runs", "attempts", "findings", "refusals", "services", "hosts",
-            "alembic_version"} <= tables
+    assert {
+        "runs",
+        "attempts",
+        "findings",
+        "refusals",
+        "services",
+        "hosts",
+        "alembic_version",
+    } <= tables
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     Store.open(db_url)  # reopening an up-to-date store is a no-op
@@ -32,9 +46,22 @@ def test_open_migrates_and_uses_wal(db_url: str) -> None:
 def test_attempts_findings_refusals_round_trip(db_url: str) -> None:
     store = Store.open(db_url)
     run = store.runs.create("c", "remote", "inv.yaml", "0" * 64, "0.1")
-    store.attempts.record(run, [_attempt("1/tcp", 0), _attempt("2/tcp", 2),
-                                Attempt("net.x", "e", "a", "3/tcp", AttemptStatus.ERROR,
-                                        reason="refused", error_reason=ErrorReason.CONNECTIVITY)])
+    store.attempts.record(
+        run,
+        [
+            _attempt("1/tcp", 0),
+            _attempt("2/tcp", 2),
+            Attempt(
+                "net.x",
+                "e",
+                "a",
+                "3/tcp",
+                AttemptStatus.ERROR,
+                reason="refused",
+                error_reason=ErrorReason.CONNECTIVITY,
+            ),
+        ],
+    )
     store.attempts.record_refusals(run, [Refusal("127.0.99.1", "not in any allowed range")])
     store.runs.finish(run, "completed")
     [row] = store.runs.recent()
@@ -48,8 +75,9 @@ def test_same_location_twice_is_one_finding(db_url: str) -> None:
     store = Store.open(db_url)
     run = store.runs.create("c", "p", "i", "0" * 64, "0.1")
     twice = Finding("net.x", "e", "a", "1/tcp", Severity.LOW, "ev")
-    store.attempts.record(run, [Attempt("net.x", "e", "a", "1/tcp", AttemptStatus.FAIL,
-                                        findings=(twice, twice))])
+    store.attempts.record(
+        run, [Attempt("net.x", "e", "a", "1/tcp", AttemptStatus.FAIL, findings=(twice, twice))]
+    )
     assert len(store.attempts.findings(run)) == 1
 
 
@@ -67,16 +95,26 @@ def test_same_fingerprint_from_two_attempts_is_stored_once(db_url: str) -> None:
     store = Store.open(db_url)
     run = store.runs.create("c", "p", "i", "0" * 64, "0.1")
     same = Finding("host.x", "e", "a", "/etc/ssh/sshd_config", Severity.HIGH, "ev")
-    store.attempts.record(run, [
-        Attempt("host.x", "e", "a", "22/tcp", AttemptStatus.FAIL, findings=(same,)),
-        Attempt("host.x", "e", "a", "2222/tcp", AttemptStatus.FAIL, findings=(same,)),
-    ])
+    store.attempts.record(
+        run,
+        [
+            Attempt("host.x", "e", "a", "22/tcp", AttemptStatus.FAIL, findings=(same,)),
+            Attempt("host.x", "e", "a", "2222/tcp", AttemptStatus.FAIL, findings=(same,)),
+        ],
+    )
     assert len(store.attempts.findings(run)) == 1 and len(store.attempts.of_run(run)) == 2
 
 
 def test_detail_from_a_target_is_cleaned() -> None:
-    finding = Finding("net.x", "e", "a", "1/tcp", Severity.LOW, "ev",
-                      detail={"banner": "\x1b[31mred", "items": ["\x00"] * 500})
+    finding = Finding(
+        "net.x",
+        "e",
+        "a",
+        "1/tcp",
+        Severity.LOW,
+        "ev",
+        detail={"banner": "\x1b[31mred", "items": ["\x00"] * 500},
+    )
     assert finding.detail["banner"] == "\\x1b[31mred"
     assert len(finding.detail["items"]) == 200
 

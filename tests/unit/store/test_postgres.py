@@ -1,6 +1,7 @@
 """The store, tracking and notice tests again, on a real PostgreSQL (the scale-out store).
 
-The test functions are those of ``test_store``, ``test_tracking`` and ``test_notices``, collected
+The test functions are those of ``unit/store/test_store``, ``test_aggregates``,
+``unit/tracking/test_reconcile`` and ``unit/notices/test_build``, collected
 here a second time with ``db_url`` naming a fresh database on the session's throwaway PostgreSQL
 (tests/pg.py). A new test in those modules runs on both stores without being listed here; the few
 that test SQLite itself (WAL, file permissions, a file path next to the store) are left out.
@@ -16,8 +17,11 @@ from sqlalchemy import text
 
 from scanner.store import Store
 from scanner.store.store import HEAD_REVISION
-from tests import test_notices, test_store, test_store_aggregates, test_tracking
 from tests.pg import Postgres
+from tests.unit.notices import test_build as test_notices
+from tests.unit.store import test_aggregates as test_store_aggregates
+from tests.unit.store import test_store
+from tests.unit.tracking import test_reconcile as test_tracking
 
 SQLITE_ONLY = {
     "test_open_migrates_and_uses_wal",  # PRAGMA journal_mode: SQLite's

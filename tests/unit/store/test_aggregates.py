@@ -1,7 +1,7 @@
 """The store's aggregate modules: typed rows, filters, and the lifecycle table driving the SQL.
 
-Reconciliation as a whole is in tests/test_tracking.py and notices in tests/test_notices.py;
-these cover what those reach only indirectly.
+Reconciliation as a whole is in tests/unit/tracking/test_reconcile.py and notices in
+tests/unit/notices/test_build.py; these cover what those reach only indirectly.
 """
 
 from __future__ import annotations
@@ -102,8 +102,9 @@ def test_notices_number_once_per_entity_and_run_and_keep_deadlines(db_url: str) 
         return [PlannedItem(r.id, "high", 8.5, 1500.0) for r in rows]
 
     def issue() -> list[int]:
-        return store.notices.issue(run_id, campaign="c", prefix="N", entities=[ENTITY, "water"],
-                                   plan=plan, now=1000.0)
+        return store.notices.issue(
+            run_id, campaign="c", prefix="N", entities=[ENTITY, "water"], plan=plan, now=1000.0
+        )
 
     [notice_id] = issue()
     assert issue() == [notice_id] and len(calls) == 1  # the second call only re-reads

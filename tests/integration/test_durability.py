@@ -21,34 +21,49 @@ from scanner.store import Store
 from tests.conftest import REPO
 from tests.helpers import write
 from tests.lab import lab
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 pytestmark = pytest.mark.lab
 
 KILLS = 20
 INVENTORY = (
-    MINIMAL.replace("    modes: [remote]", "    families: [network, web]\n"
-                    "    ports: 21,22,23,80,443,1883,6379")
+    MINIMAL.replace(
+        "    modes: [remote]", "    families: [network, web]\n    ports: 21,22,23,80,443,1883,6379"
+    )
     + "rate_limits:\n  check_timeout: 5\n"
 )
 
 
 def scanner(db: Path, inventory: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "scanner.cli", "run", str(inventory), "--profile", "remote",
-         "--db", f"sqlite:///{db}", *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "scanner.cli",
+            "run",
+            str(inventory),
+            "--profile",
+            "remote",
+            "--db",
+            f"sqlite:///{db}",
+            *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
     )
 
 
 def fingerprints(db: Path, run_id: int) -> set[str]:
     with sqlite3.connect(db) as conn:
-        return {r[0] for r in conn.execute("SELECT fingerprint FROM findings WHERE run_id = ?",
-                                           (run_id,))}
+        return {
+            r[0]
+            for r in conn.execute("SELECT fingerprint FROM findings WHERE run_id = ?", (run_id,))
+        }
 
 
-def test_sigkill_resume_and_identical_fingerprints(lab_state: lab.LabState,
-                                                   tmp_path: Path) -> None:
+def test_sigkill_resume_and_identical_fingerprints(lab_state: lab.LabState, tmp_path: Path) -> None:
     inventory = write(tmp_path / "inv.yaml", INVENTORY)
     db = tmp_path / "scanner.db"
     clean = scanner(db, inventory)

@@ -15,34 +15,64 @@ from scanner.store import Store
 from tests.conftest import REPO
 from tests.helpers import write
 from tests.lab import lab
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 pytestmark = pytest.mark.lab
 
-WEAK_HOST_PORTS = ("21/tcp", "23/tcp", "445/tcp", "1883/tcp", "5432/tcp", "5900/tcp",
-                   "6379/tcp", "6380/tcp", "161/udp")  # open on the weak host, not declared
-WEB = ("web.admin-interface-exposed", "web.backup-exposed", "web.directory-listing",
-       "web.env-exposed", "web.git-exposed")  # found at their own URLs
-WEB_PATHS = {"web.admin-interface-exposed": "admin/", "web.backup-exposed": "backup.sql",
-             "web.directory-listing": "files/", "web.env-exposed": ".env",
-             "web.git-exposed": ".git/HEAD"}
-HEADERS = ("web.clickjacking-unprotected", "web.csp-missing", "web.nosniff-missing",
-           "web.server-version-disclosure")
+WEAK_HOST_PORTS = (
+    "21/tcp",
+    "23/tcp",
+    "445/tcp",
+    "1883/tcp",
+    "5432/tcp",
+    "5900/tcp",
+    "6379/tcp",
+    "6380/tcp",
+    "161/udp",
+)  # open on the weak host, not declared
+WEB = (
+    "web.admin-interface-exposed",
+    "web.backup-exposed",
+    "web.directory-listing",
+    "web.env-exposed",
+    "web.git-exposed",
+)  # found at their own URLs
+WEB_PATHS = {
+    "web.admin-interface-exposed": "admin/",
+    "web.backup-exposed": "backup.sql",
+    "web.directory-listing": "files/",
+    "web.env-exposed": ".env",
+    "web.git-exposed": ".git/HEAD",
+}
+HEADERS = (
+    "web.clickjacking-unprotected",
+    "web.csp-missing",
+    "web.nosniff-missing",
+    "web.server-version-disclosure",
+)
 
 
 def _site(
     entity: str, asset: str, base: str, location: str, *, https: bool
 ) -> set[tuple[str, ...]]:
     """The web findings of the weak nginx site at ``base`` (checked at ``location``)."""
-    found = {(entity, asset, check, base + WEB_PATHS[check], level)
-             for check, level in zip(WEB, ("medium", "high", "medium", "high", "high"),
-                                     strict=True)}
+    found = {
+        (entity, asset, check, base + WEB_PATHS[check], level)
+        for check, level in zip(WEB, ("medium", "high", "medium", "high", "high"), strict=True)
+    }
     found |= {(entity, asset, check, location, "low") for check in HEADERS}
     found.add((entity, asset, "web.insecure-cookie", f"{location} cookie sessionid", "low"))
     if https:
-        found |= {(entity, asset, check, location, "medium") for check in (
-            "web.hsts-missing", "web.privacy-policy-missing", "tls.cert-untrusted",
-            "tls.legacy-protocol", "tls.weak-cipher")}
+        found |= {
+            (entity, asset, check, location, "medium")
+            for check in (
+                "web.hsts-missing",
+                "web.privacy-policy-missing",
+                "tls.cert-untrusted",
+                "tls.legacy-protocol",
+                "tls.weak-cipher",
+            )
+        }
     else:
         found.add((entity, asset, "web.http-no-https-redirect", location, "medium"))
     return found
@@ -83,28 +113,41 @@ def _lab_only(found: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
 
 
 def scanner(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scanner.cli", *args], capture_output=True,
-                          text=True, check=False, timeout=300, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "scanner.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=REPO,
+    )
 
 
-def test_remote_profile_finds_exactly_the_lab_weaknesses(lab_state: lab.LabState,
-                                                        db_url: str) -> None:
+def test_remote_profile_finds_exactly_the_lab_weaknesses(
+    lab_state: lab.LabState, db_url: str
+) -> None:
     proc = scanner("run", "targets.example.yaml", "--profile", "remote", "--json", "--db", db_url)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["status"] == "completed"
-    got = {(f["entity_id"], f["asset_id"], f["check_id"], f["location"], f["severity"])
-           for f in result["findings"]}
+    got = {
+        (f["entity_id"], f["asset_id"], f["check_id"], f["location"], f["severity"])
+        for f in result["findings"]
+    }
     assert _lab_only(got) == EXPECTED
     assert result["errors"] == [] and result["refusals"] == []
     # The hardened host and site have nothing at all (the machine's own listener aside).
-    assert not [f for f in _lab_only(got) if f[1] in ("scada-dmz", "portal", "historian")
-                and f[0] == "water-city"]
+    assert not [
+        f
+        for f in _lab_only(got)
+        if f[1] in ("scada-dmz", "portal", "historian") and f[0] == "water-city"
+    ]
 
     store = Store.open(db_url)
     run_id = result["run"]
-    attempts = {(a.asset_id, a.check_id, a.location): a.status
-                for a in store.attempts.of_run(run_id)}
+    attempts = {
+        (a.asset_id, a.check_id, a.location): a.status for a in store.attempts.of_run(run_id)
+    }
     assert attempts[("scada-dmz", "net.redis-no-auth", "6379/tcp")] == "pass"
     assert attempts[("scada-dmz", "net.telnet-exposed", "host")] == "not_applicable"
     assert attempts[("portal", "web.hsts-missing", "https://127.0.10.2/")] == "pass"
@@ -116,20 +159,28 @@ def test_remote_profile_finds_exactly_the_lab_weaknesses(lab_state: lab.LabState
     assert "net.telnet-exposed" in shown.stdout and "\x1b" not in shown.stdout
 
 
-def test_range_asset_respects_deny_and_names_each_host(lab_state: lab.LabState, db_url: str,
-                                                       tmp_path: Path) -> None:
-    text = (MINIMAL.replace("  allow: [127.0.10.0/24]", "  allow: [127.0.10.0/24]\n"
-                            "  deny: [127.0.10.2]")
-            .replace("        host: 127.0.10.1", "        network: 127.0.10.0/30")
-            .replace("    modes: [remote]", "    modes: [remote]\n    families: [network]\n"
-                     "    ports: 23,6379"))
+def test_range_asset_respects_deny_and_names_each_host(
+    lab_state: lab.LabState, db_url: str, tmp_path: Path
+) -> None:
+    text = (
+        MINIMAL.replace(
+            "  allow: [127.0.10.0/24]", "  allow: [127.0.10.0/24]\n  deny: [127.0.10.2]"
+        )
+        .replace("        host: 127.0.10.1", "        network: 127.0.10.0/30")
+        .replace(
+            "    modes: [remote]",
+            "    modes: [remote]\n    families: [network]\n    ports: 23,6379",
+        )
+    )
     inventory = write(tmp_path / "range.yaml", text)
     proc = scanner("run", str(inventory), "--profile", "remote", "--json", "--db", db_url)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     locations = {(f["check_id"], f["location"]) for f in result["findings"]}
-    assert locations == {("net.redis-no-auth", "127.0.10.1:6379/tcp"),
-                         ("net.telnet-exposed", "127.0.10.1:23/tcp")}
+    assert locations == {
+        ("net.redis-no-auth", "127.0.10.1:6379/tcp"),
+        ("net.telnet-exposed", "127.0.10.1:23/tcp"),
+    }
     store = Store.open(db_url)
     with store.engine.connect() as conn:
         scanned = {r[0] for r in conn.execute(sql("SELECT address FROM hosts"))}
@@ -139,7 +190,11 @@ def test_range_asset_respects_deny_and_names_each_host(lab_state: lab.LabState, 
 def test_missing_nmap_is_a_clear_error(lab_state: lab.LabState, db_url: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "scanner.cli", "run", "targets.example.yaml", "--db", db_url],
-        capture_output=True, text=True, check=False, timeout=120, cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        cwd=REPO,
         env={**os.environ, "PATH": "/nonexistent"},
     )
     assert proc.returncode == 2

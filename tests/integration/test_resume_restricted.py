@@ -13,18 +13,22 @@ from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.helpers import write
 from tests.lab import lab
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 pytestmark = pytest.mark.lab
 
 ONLY = {("ent", "web", "net.telnet-exposed"), ("ent", "web", "net.ftp-anonymous")}
 
 
-def test_interrupted_rescan_resumes_restricted(lab_state: lab.LabState, tmp_path: Path,
-                                               db_url: str) -> None:
-    inv = load_inventory(write(tmp_path / "inv.yaml",
-                               MINIMAL.replace("    modes: [remote]", "    modes: [remote]\n"
-                                               "    ports: 21,23,80")))
+def test_interrupted_rescan_resumes_restricted(
+    lab_state: lab.LabState, tmp_path: Path, db_url: str
+) -> None:
+    inv = load_inventory(
+        write(
+            tmp_path / "inv.yaml",
+            MINIMAL.replace("    modes: [remote]", "    modes: [remote]\n    ports: 21,23,80"),
+        )
+    )
     store = Store.open(db_url)
     first = rescan(compile_run(inv, "remote"), store, ONLY, stop=lambda: "a test stop")
     assert first.status == "interrupted" and "a test stop" in first.note

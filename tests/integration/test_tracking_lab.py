@@ -23,7 +23,7 @@ from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.helpers import write
 from tests.lab import lab
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 pytestmark = pytest.mark.lab
 
@@ -75,7 +75,7 @@ def test_fix_break_and_hang(lab_state: lab.LabState, db_url: str, tmp_path: Path
         assert state == "fixed" and report.fixed == 1  # type: ignore[attr-defined]
     finally:
         with contextlib.suppress(OSError):
-            redis(b"AUTH lab-fixed", b"CONFIG SET requirepass \"\"")
+            redis(b"AUTH lab-fixed", b'CONFIG SET requirepass ""')
     state, report = rescan()
     assert state == "reopened" and report.reopened == 1  # type: ignore[attr-defined]
 

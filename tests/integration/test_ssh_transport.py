@@ -67,8 +67,12 @@ class OwnSshd:
 
     @property
     def fingerprint(self) -> str:
-        out = subprocess.run(["ssh-keygen", "-lf", str(self.host_key.with_suffix(".pub"))],
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["ssh-keygen", "-lf", str(self.host_key.with_suffix(".pub"))],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         return out.split()[1]
 
     def log_text(self) -> str:
@@ -85,8 +89,9 @@ class OwnSshd:
 
 
 def keygen(path: Path) -> Path:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f",
-                    str(path)], check=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", str(path)], check=True
+    )
     return path
 
 
@@ -108,8 +113,14 @@ def sshds(lab_state: lab.LabState) -> Iterator[list[OwnSshd]]:
         sshd.stop()
 
 
-def start_sshd(lab_state: lab.LabState, started: list[OwnSshd], folder: Path, address: str, *,
-               force_command: Path | None = None) -> OwnSshd:
+def start_sshd(
+    lab_state: lab.LabState,
+    started: list[OwnSshd],
+    folder: Path,
+    address: str,
+    *,
+    force_command: Path | None = None,
+) -> OwnSshd:
     """sshd on ``address``:22 in the weak on-site host's namespaces, with a new host key."""
     folder.mkdir(parents=True, exist_ok=True)
     key = keygen(folder / "ssh_host_ed25519_key")
@@ -128,8 +139,22 @@ def start_sshd(lab_state: lab.LabState, started: list[OwnSshd], folder: Path, ad
     anchor = current.process("anchor-onsite-weak").pid
     with log.open("wb") as sink:
         process = subprocess.Popen(  # nsenter execs sshd: the PID is sshd's
-            ["nsenter", "-t", str(anchor), "-m", "-u", "--", "/usr/sbin/sshd", "-D", "-e", "-f",
-             str(config)], stdout=sink, stderr=subprocess.STDOUT)
+            [
+                "nsenter",
+                "-t",
+                str(anchor),
+                "-m",
+                "-u",
+                "--",
+                "/usr/sbin/sshd",
+                "-D",
+                "-e",
+                "-f",
+                str(config),
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     sshd = OwnSshd(address, key, log, process)
     started.append(sshd)
     deadline = time.monotonic() + 10
@@ -147,9 +172,16 @@ def wrapper(folder: Path, name: str, body: str) -> Path:
     return path
 
 
-def inventory(tmp_path: Path, address: str, *, known_hosts: Path | None,
-              key_file: Path | None = None, password_env: str | None = None,
-              sudo: bool = True, timeout: float = 20) -> Path:
+def inventory(
+    tmp_path: Path,
+    address: str,
+    *,
+    known_hosts: Path | None,
+    key_file: Path | None = None,
+    password_env: str | None = None,
+    sudo: bool = True,
+    timeout: float = 20,
+) -> Path:
     """One entity with one on-site asset at ``address`` and a profile of :data:`HOST_CHECKS`."""
     login = f"    key_file: {key_file}\n" if key_file else ""
     login += f"    password_env: {password_env}\n" if password_env else ""
@@ -194,8 +226,12 @@ def test_wrong_password_is_auth_failed_and_key_still_verified(
     lab_state: lab.LabState, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SCANNER_TEST_WRONG_PASSWORD", "not-the-password")
-    path = inventory(tmp_path, lab.ONSITE_WEAK_ADDR, known_hosts=lab_state.known_hosts,
-                     password_env="SCANNER_TEST_WRONG_PASSWORD")
+    path = inventory(
+        tmp_path,
+        lab.ONSITE_WEAK_ADDR,
+        known_hosts=lab_state.known_hosts,
+        password_env="SCANNER_TEST_WRONG_PASSWORD",
+    )
     attempts, findings, seconds = run(path, db_url)
     assert findings == []
     assert attempts.pop("host.ssh-hostkey-changed").status == "pass"  # key verified first
@@ -211,8 +247,12 @@ def test_unset_password_variable_is_refused_before_the_run(
     lab_state: lab.LabState, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SCANNER_TEST_UNSET_PASSWORD", raising=False)
-    path = inventory(tmp_path, lab.ONSITE_WEAK_ADDR, known_hosts=lab_state.known_hosts,
-                     password_env="SCANNER_TEST_UNSET_PASSWORD")
+    path = inventory(
+        tmp_path,
+        lab.ONSITE_WEAK_ADDR,
+        known_hosts=lab_state.known_hosts,
+        password_env="SCANNER_TEST_UNSET_PASSWORD",
+    )
     with pytest.raises(UserError, match="SCANNER_TEST_UNSET_PASSWORD is not set"):
         start_run(compile_run(load_inventory(path), "audit"), Store.open(db_url))
 
@@ -221,8 +261,12 @@ def test_unknown_host_key_is_inconclusive_with_fingerprint_and_fix(
     lab_state: lab.LabState, tmp_path: Path, db_url: str, sshds: list[OwnSshd]
 ) -> None:
     sshd = start_sshd(lab_state, sshds, tmp_path / "sshd", "127.0.10.72")
-    path = inventory(tmp_path, sshd.address, known_hosts=write(tmp_path / "empty", ""),
-                     key_file=lab_state.audit_key)
+    path = inventory(
+        tmp_path,
+        sshd.address,
+        known_hosts=write(tmp_path / "empty", ""),
+        key_file=lab_state.audit_key,
+    )
     attempts, findings, seconds = run(path, db_url)
     assert findings == []
     for a in attempts.values():
@@ -240,8 +284,12 @@ def test_changed_host_key_is_a_finding_and_sends_no_credential(
     sshd = start_sshd(lab_state, sshds, tmp_path / "sshd", "127.0.10.73")
     other = keygen(tmp_path / "other_key")
     recorded = " ".join(other.with_suffix(".pub").read_text().split()[:2])
-    path = inventory(tmp_path, sshd.address, key_file=lab_state.audit_key,
-                     known_hosts=known_hosts_file(tmp_path, sshd.address, recorded))
+    path = inventory(
+        tmp_path,
+        sshd.address,
+        key_file=lab_state.audit_key,
+        known_hosts=known_hosts_file(tmp_path, sshd.address, recorded),
+    )
     attempts, findings, _ = run(path, db_url)
     [finding] = findings
     assert (finding.check_id, finding.severity) == ("host.ssh-hostkey-changed", "high")
@@ -259,12 +307,14 @@ def test_changed_host_key_is_a_finding_and_sends_no_credential(
     assert connections(sshd) == 1  # the failure is shared, not retried per check
 
 
-def test_connection_refused_is_connectivity_error(lab_state: lab.LabState, tmp_path: Path,
-                                                   db_url: str) -> None:
+def test_connection_refused_is_connectivity_error(
+    lab_state: lab.LabState, tmp_path: Path, db_url: str
+) -> None:
     with socket.socket() as probe:  # nothing listens there
         assert probe.connect_ex(("127.0.10.79", 22)) != 0
-    path = inventory(tmp_path, "127.0.10.79", known_hosts=lab_state.known_hosts,
-                     key_file=lab_state.audit_key)
+    path = inventory(
+        tmp_path, "127.0.10.79", known_hosts=lab_state.known_hosts, key_file=lab_state.audit_key
+    )
     attempts, findings, seconds = run(path, db_url)
     assert findings == []
     for a in attempts.values():
@@ -274,17 +324,23 @@ def test_connection_refused_is_connectivity_error(lab_state: lab.LabState, tmp_p
 
 
 def test_banner_and_control_characters_do_not_fool_the_checks(
-    lab_state: lab.LabState, tmp_path: Path, db_url: str, sshds: list[OwnSshd],
-    shared_dir: Path
+    lab_state: lab.LabState, tmp_path: Path, db_url: str, sshds: list[OwnSshd], shared_dir: Path
 ) -> None:
-    shell = wrapper(shared_dir, "banner.sh",
-                    "printf 'Welcome to \\033[31mPRODUCTION\\033[0m\\a\\r\\n*** authorized use "
-                    "only: uid=0 ***\\033]0;owned\\007\\n'\n"
-                    "printf 'stderr noise \\033[2J\\n' >&2\n"
-                    'exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n')
+    shell = wrapper(
+        shared_dir,
+        "banner.sh",
+        "printf 'Welcome to \\033[31mPRODUCTION\\033[0m\\a\\r\\n*** authorized use "
+        "only: uid=0 ***\\033]0;owned\\007\\n'\n"
+        "printf 'stderr noise \\033[2J\\n' >&2\n"
+        'exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n',
+    )
     sshd = start_sshd(lab_state, sshds, tmp_path / "sshd", "127.0.10.74", force_command=shell)
-    path = inventory(tmp_path, sshd.address, key_file=lab_state.audit_key,
-                     known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line))
+    path = inventory(
+        tmp_path,
+        sshd.address,
+        key_file=lab_state.audit_key,
+        known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line),
+    )
     attempts, findings, _ = run(path, db_url)
     # the weak host's weaknesses are still found through the noise
     found = {(f.check_id, f.location) for f in findings}
@@ -298,43 +354,62 @@ def test_banner_and_control_characters_do_not_fool_the_checks(
     assert connections(sshd) == 1
 
 
-@pytest.mark.parametrize(("name", "body", "reason"), [
-    ("huge", 'head -c 3000000 /dev/zero | tr "\\0" "A"\n', "printed more than the output cap"),
-    ("endless", "exec yes 'PASS_MAX_DAYS 30'\n", "printed more than the output cap"),
-    ("endless-stderr", "exec yes 'noise' >&2\n", "printed more than the output cap"),
-    ("slow", "while :; do echo PASS_MAX_DAYS 30; sleep 1; done\n", "did not finish"),
-])
+@pytest.mark.parametrize(
+    ("name", "body", "reason"),
+    [
+        ("huge", 'head -c 3000000 /dev/zero | tr "\\0" "A"\n', "printed more than the output cap"),
+        ("endless", "exec yes 'PASS_MAX_DAYS 30'\n", "printed more than the output cap"),
+        ("endless-stderr", "exec yes 'noise' >&2\n", "printed more than the output cap"),
+        ("slow", "while :; do echo PASS_MAX_DAYS 30; sleep 1; done\n", "did not finish"),
+    ],
+)
 def test_endless_or_huge_output_is_cut_and_inconclusive(
-    lab_state: lab.LabState, tmp_path: Path, db_url: str, sshds: list[OwnSshd],
-    shared_dir: Path, name: str, body: str, reason: str
+    lab_state: lab.LabState,
+    tmp_path: Path,
+    db_url: str,
+    sshds: list[OwnSshd],
+    shared_dir: Path,
+    name: str,
+    body: str,
+    reason: str,
 ) -> None:
     shell = wrapper(shared_dir, f"{name}.sh", body)
     sshd = start_sshd(lab_state, sshds, tmp_path / "sshd", "127.0.10.75", force_command=shell)
-    path = inventory(tmp_path, sshd.address, key_file=lab_state.audit_key, timeout=6,
-                     known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line))
+    path = inventory(
+        tmp_path,
+        sshd.address,
+        key_file=lab_state.audit_key,
+        timeout=6,
+        known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line),
+    )
     attempts, findings, seconds = run(path, db_url)
     assert findings == []
     assert attempts.pop("host.ssh-hostkey-changed").status == "pass"
     for a in attempts.values():
         assert a.status == "error", a
         assert a.error_reason in ("inconclusive", "timeout"), a
-    assert any(reason in a.reason for a in attempts.values()), [
-        a.reason for a in attempts.values()]
+    assert any(reason in a.reason for a in attempts.values()), [a.reason for a in attempts.values()]
     assert seconds < 60
 
 
 def test_busybox_host_without_sudo_or_commands(
-    lab_state: lab.LabState, tmp_path: Path, db_url: str, sshds: list[OwnSshd],
-    shared_dir: Path
+    lab_state: lab.LabState, tmp_path: Path, db_url: str, sshds: list[OwnSshd], shared_dir: Path
 ) -> None:
     bin_dir = shared_dir / "bin"  # the only programs on this host: sh and cat
     bin_dir.mkdir()
     os.symlink("/bin/cat", bin_dir / "cat")
-    shell = wrapper(shared_dir, "busybox.sh",
-                    f'PATH={bin_dir}\nexport PATH\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n')
+    shell = wrapper(
+        shared_dir,
+        "busybox.sh",
+        f'PATH={bin_dir}\nexport PATH\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n',
+    )
     sshd = start_sshd(lab_state, sshds, tmp_path / "sshd", "127.0.10.76", force_command=shell)
-    path = inventory(tmp_path, sshd.address, key_file=lab_state.audit_key,
-                     known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line))
+    path = inventory(
+        tmp_path,
+        sshd.address,
+        key_file=lab_state.audit_key,
+        known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line),
+    )
     attempts, findings, seconds = run(path, db_url)
     found = {f.check_id for f in findings}
     # sshd -T (under sudo) is missing: the settings come from the config file, and say so
@@ -353,16 +428,23 @@ def test_busybox_host_without_sudo_or_commands(
 
 
 def test_host_without_find_is_not_a_pass_for_world_writable_files(
-    lab_state: lab.LabState, tmp_path: Path, db_url: str, sshds: list[OwnSshd],
-    shared_dir: Path
+    lab_state: lab.LabState, tmp_path: Path, db_url: str, sshds: list[OwnSshd], shared_dir: Path
 ) -> None:
     bin_dir = shared_dir / "bin"
     bin_dir.mkdir()
     os.symlink("/usr/bin/head", bin_dir / "head")
-    shell = wrapper(shared_dir, "nofind.sh",
-                    f'PATH={bin_dir}\nexport PATH\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n')
+    shell = wrapper(
+        shared_dir,
+        "nofind.sh",
+        f'PATH={bin_dir}\nexport PATH\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n',
+    )
     sshd = start_sshd(lab_state, sshds, tmp_path / "sshd", "127.0.10.77", force_command=shell)
-    path = inventory(tmp_path, sshd.address, key_file=lab_state.audit_key, sudo=False,
-                     known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line))
+    path = inventory(
+        tmp_path,
+        sshd.address,
+        key_file=lab_state.audit_key,
+        sudo=False,
+        known_hosts=known_hosts_file(tmp_path, sshd.address, sshd.public_line),
+    )
     attempts, _, _ = run(path, db_url)
     assert attempts["host.world-writable-system-files"].status == "error"

@@ -33,32 +33,38 @@ from scanner.inventory.schema import Credential
 from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, loaded, run_check
 
-ONSITE = OnsiteTarget(entity_id="e", asset_id="a", kind=AssetKind.ONSITE, address="127.0.10.79",
-                      credentials="c")
+ONSITE = OnsiteTarget(
+    entity_id="e", asset_id="a", kind=AssetKind.ONSITE, address="127.0.10.79", credentials="c"
+)
 
 
-@pytest.mark.parametrize(("declared", "command", "root", "allowed"), [
-    (("cat /etc/passwd",), "cat /etc/passwd", False, True),
-    (("cat /etc/passwd",), "cat /etc/passwd", True, False),  # declared, but not as root
-    (("sudo cat /etc/shadow",), "cat /etc/shadow", True, True),
-    (("sudo cat /etc/shadow",), "cat /etc/shadow", False, False),  # root only
-    (("cat /etc/passwd",), "cat /etc/passwd /etc/shadow", False, False),  # exact match only
-    (("dpkg -S ...",), "dpkg -S /usr/bin/passwd", False, True),
-    (("dpkg -S ...",), "dpkg -S '/usr/bin/a b'", False, True),  # quoted by shlex.join
-    (("dpkg -S ...",), "dpkg -S", False, False),  # "..." needs arguments
-    (("dpkg -S ...",), "dpkg -Sx /x", False, False),
-    (("dpkg -S ...",), "dpkg -S /x; reboot", False, False),  # not plain words
-    (("dpkg -S ...",), "dpkg -S $(reboot)", False, False),
-    (("dpkg -S ...",), "dpkg -S '/x'", False, False),  # needless quotes: not as shlex.join
-    (("sudo rpm -qf ...",), "rpm -qf /usr/bin/su", True, True),
-])
-def test_declared_command_matching(declared: tuple[str, ...], command: str, root: bool,
-                                   allowed: bool) -> None:
+@pytest.mark.parametrize(
+    ("declared", "command", "root", "allowed"),
+    [
+        (("cat /etc/passwd",), "cat /etc/passwd", False, True),
+        (("cat /etc/passwd",), "cat /etc/passwd", True, False),  # declared, but not as root
+        (("sudo cat /etc/shadow",), "cat /etc/shadow", True, True),
+        (("sudo cat /etc/shadow",), "cat /etc/shadow", False, False),  # root only
+        (("cat /etc/passwd",), "cat /etc/passwd /etc/shadow", False, False),  # exact match only
+        (("dpkg -S ...",), "dpkg -S /usr/bin/passwd", False, True),
+        (("dpkg -S ...",), "dpkg -S '/usr/bin/a b'", False, True),  # quoted by shlex.join
+        (("dpkg -S ...",), "dpkg -S", False, False),  # "..." needs arguments
+        (("dpkg -S ...",), "dpkg -Sx /x", False, False),
+        (("dpkg -S ...",), "dpkg -S /x; reboot", False, False),  # not plain words
+        (("dpkg -S ...",), "dpkg -S $(reboot)", False, False),
+        (("dpkg -S ...",), "dpkg -S '/x'", False, False),  # needless quotes: not as shlex.join
+        (("sudo rpm -qf ...",), "rpm -qf /usr/bin/su", True, True),
+    ],
+)
+def test_declared_command_matching(
+    declared: tuple[str, ...], command: str, root: bool, allowed: bool
+) -> None:
     assert (declares(declared, command, root=root) is None) == allowed
 
 
-@pytest.mark.parametrize("bad", ["", "sudo ", " cat /x", "cat /x\nreboot", "sudo -l",
-                                 "sudo sudo cat /x", "cat \x1b[2J"])
+@pytest.mark.parametrize(
+    "bad", ["", "sudo ", " cat /x", "cat /x\nreboot", "sudo -l", "sudo sudo cat /x", "cat \x1b[2J"]
+)
 def test_malformed_declarations_are_metadata_errors(bad: str) -> None:
     class Bad(EmptyPassword):
         commands = (bad,)
@@ -84,13 +90,19 @@ class Sneaky(Check):
         yield from ()
 
 
-@pytest.mark.parametrize(("command", "root"), [("cat /etc/shadow", False),
-                                               ("rm -rf /", False), ("cat /etc/passwd", True)])
-def test_undeclared_command_is_a_check_bug_naming_check_and_command(command: str,
-                                                                    root: bool) -> None:
+@pytest.mark.parametrize(
+    ("command", "root"),
+    [("cat /etc/shadow", False), ("rm -rf /", False), ("cat /etc/passwd", True)],
+)
+def test_undeclared_command_is_a_check_bug_naming_check_and_command(
+    command: str, root: bool
+) -> None:
     cls = type("SneakyRun", (Sneaky,), {"command": command, "root": root})
-    services = RunServices(guard=LOOPBACK_ONLY, bucket=TokenBucket(1000),
-                           credentials={"c": Credential(username="u", password_env="NOPE")})
+    services = RunServices(
+        guard=LOOPBACK_ONLY,
+        bucket=TokenBucket(1000),
+        credentials={"c": Credential(username="u", password_env="NOPE")},
+    )
     attempt = run_check(cls, ONSITE, services=services, timeout=5)
     assert attempt.status == AttemptStatus.ERROR
     assert attempt.error_reason == ErrorReason.CHECK_BUG
@@ -117,6 +129,7 @@ def test_commands_cli_lists_root_commands() -> None:
     result = CliRunner().invoke(main, ["commands", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert {"command": "cat /etc/shadow", "root": True,
-            "checks": ["host.empty-password"]} in data["commands"]
+    assert {"command": "cat /etc/shadow", "root": True, "checks": ["host.empty-password"]} in data[
+        "commands"
+    ]
     assert loaded(EmptyPassword).meta.commands == ("sudo cat /etc/shadow",)

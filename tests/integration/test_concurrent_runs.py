@@ -12,7 +12,7 @@ from scanner.store import Store
 from tests.conftest import REPO
 from tests.helpers import write
 from tests.lab import lab
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 pytestmark = pytest.mark.lab
 
@@ -22,10 +22,26 @@ INVENTORY = MINIMAL.replace("    modes: [remote]", "    modes: [remote]\n    por
 def test_two_runs_at_once(lab_state: lab.LabState, tmp_path: Path, db_url: str) -> None:
     inventory = write(tmp_path / "inv.yaml", INVENTORY)
     Store.open(db_url)  # created first, as `scanner run` would on its first use
-    procs = [subprocess.Popen(
-        [sys.executable, "-m", "scanner.cli", "run", str(inventory), "--profile", "remote",
-         "--db", db_url], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO)
-        for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "scanner.cli",
+                "run",
+                str(inventory),
+                "--profile",
+                "remote",
+                "--db",
+                db_url,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for _ in range(2)
+    ]
     for proc in procs:
         assert proc.wait(timeout=180) == 0, proc.stderr.read() if proc.stderr else ""
     store = Store.open(db_url)

@@ -16,14 +16,15 @@ from scanner.inventory.schema import load_inventory
 from scanner.notices.build import issue_notices
 from scanner.store import Store
 from tests.helpers import write
+from tests.integration.test_tracking_lab import INVENTORY, redis
 from tests.lab import lab
-from tests.test_tracking_lab import INVENTORY, redis
 
 pytestmark = pytest.mark.lab
 
 
-def test_verify_notice_rectified_and_closed(lab_state: lab.LabState, tmp_path: Path,
-                                            db_url: str) -> None:
+def test_verify_notice_rectified_and_closed(
+    lab_state: lab.LabState, tmp_path: Path, db_url: str
+) -> None:
     inv = load_inventory(write(tmp_path / "inv.yaml", INVENTORY))
     store = Store.open(db_url)
     start_run(compile_run(inv, "remote"), store)
@@ -31,8 +32,19 @@ def test_verify_notice_rectified_and_closed(lab_state: lab.LabState, tmp_path: P
     assert [i.check_id for i in notice.items] == ["net.redis-no-auth"]
     out = tmp_path / "out"
     runner = CliRunner()
-    verify = ["verify", "--notice", notice.number, "--db", db_url, "--out", str(out),
-              "--format", "html,json", "--lang", "en"]
+    verify = [
+        "verify",
+        "--notice",
+        notice.number,
+        "--db",
+        db_url,
+        "--out",
+        str(out),
+        "--format",
+        "html,json",
+        "--lang",
+        "en",
+    ]
     try:
         # Still weak: not rectified.
         result = runner.invoke(main, verify)

@@ -16,7 +16,7 @@ from scanner.engine.plan import Job, build_plan
 from scanner.inventory.schema import ICS_TCP_PORTS, Profile, load_inventory
 from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, loaded, service_target, write
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 
 class Intrusive(Check):
@@ -47,8 +47,9 @@ class Slow(Intrusive):
 
 
 def test_ot_discovery_is_gentle() -> None:
-    args = nmap_arguments(Profile(ports="all"), privileged=True, timeout=60, sweep=False,
-                          ot_rate=50)
+    args = nmap_arguments(
+        Profile(ports="all"), privileged=True, timeout=60, sweep=False, ot_rate=50
+    )
     assert args[args.index("--max-rate") + 1] == "50"
     assert args[args.index("--max-parallelism") + 1] == "1"
     assert args[args.index("--max-retries") + 1] == "0"
@@ -59,8 +60,10 @@ def test_ot_discovery_is_gentle() -> None:
 
 
 def test_ot_host_gets_one_check_at_a_time() -> None:
-    jobs = [Job(loaded(Slow), service_target("127.0.0.1", p, "thing", exposure=Exposure.OT))
-            for p in range(8)]
+    jobs = [
+        Job(loaded(Slow), service_target("127.0.0.1", p, "thing", exposure=Exposure.OT))
+        for p in range(8)
+    ]
     got: list[Attempt] = []
     services = RunServices(guard=LOOPBACK_ONLY, bucket=TokenBucket(1000))
     Executor(services, Limits(workers=8, per_host=4, check_timeout=5)).execute(jobs, got.extend)
@@ -73,8 +76,15 @@ def test_intrusive_checks_never_run_on_ot_assets(tmp_path: Path) -> None:
     text += "checks:\n  intrusive: [test.intrusive]\n"
     inv = load_inventory(write(tmp_path / "inv.yaml", text))
     addresses = {("ent", "web"): ("127.0.10.1",)}
-    compiled = CompiledRun(inv, "remote", inv.model.profiles["remote"], (loaded(Intrusive),),
-                           addresses, LOOPBACK_ONLY, Limits())
+    compiled = CompiledRun(
+        inv,
+        "remote",
+        inv.model.profiles["remote"],
+        (loaded(Intrusive),),
+        addresses,
+        LOOPBACK_ONLY,
+        Limits(),
+    )
     plan = build_plan(compiled, Discovered({}, addresses))
     assert plan.jobs == []
     [attempt] = plan.decided

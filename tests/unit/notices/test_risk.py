@@ -8,16 +8,20 @@ from scanner.inventory.schema import RiskModel
 from scanner.notices.risk import assess
 
 
-@pytest.mark.parametrize(("severity", "exposure", "cii", "mlps", "score", "level"), [
-    ("critical", "internet", True, 3, 10.0, "high"),   # 9 + 0.5 + 0.5
-    ("high", "ot", True, 3, 7.3, "high"),              # 7 x 0.9 + 1
-    ("medium", "internet", True, 3, 6.0, "medium"),
-    ("medium", "internal", False, 2, 3.5, "low"),      # 5 x 0.7
-    ("low", "internet", True, 4, 4.5, "medium"),       # 3 + 0.5 + 1: criticality raises it
-    ("low", "internal", False, 1, 2.1, "low"),
-])
-def test_scores_and_levels(severity: str, exposure: str, cii: bool, mlps: int, score: float,
-                           level: str) -> None:
+@pytest.mark.parametrize(
+    ("severity", "exposure", "cii", "mlps", "score", "level"),
+    [
+        ("critical", "internet", True, 3, 10.0, "high"),  # 9 + 0.5 + 0.5
+        ("high", "ot", True, 3, 7.3, "high"),  # 7 x 0.9 + 1
+        ("medium", "internet", True, 3, 6.0, "medium"),
+        ("medium", "internal", False, 2, 3.5, "low"),  # 5 x 0.7
+        ("low", "internet", True, 4, 4.5, "medium"),  # 3 + 0.5 + 1: criticality raises it
+        ("low", "internal", False, 1, 2.1, "low"),
+    ],
+)
+def test_scores_and_levels(
+    severity: str, exposure: str, cii: bool, mlps: int, score: float, level: str
+) -> None:
     risk = assess(severity, exposure, cii_operator=cii, mlps_level=mlps, model=RiskModel())
     assert (risk.score, risk.level) == (score, level)
     assert risk.steps[0].startswith(f"severity {severity}") and risk.steps[-1].endswith(level)

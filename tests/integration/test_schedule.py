@@ -30,7 +30,7 @@ from scanner.store import Store
 from tests.conftest import REPO
 from tests.helpers import write
 from tests.lab import lab
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 
 def at(*parts: int, tz: str = "UTC") -> float:
@@ -45,8 +45,10 @@ def local(moment: float, tz: str) -> str:
 def test_weekly_due_times_in_a_time_zone() -> None:
     s = Schedule(cron="0 22 * * 1", timezone="Asia/Shanghai")
     due = upcoming(s, at(2026, 11, 29, 12, tz="Asia/Shanghai"), 2)  # a Sunday
-    assert [local(d, "Asia/Shanghai") for d in due] == ["2026-11-30 22:00+0800",
-                                                          "2026-12-07 22:00+0800"]
+    assert [local(d, "Asia/Shanghai") for d in due] == [
+        "2026-11-30 22:00+0800",
+        "2026-12-07 22:00+0800",
+    ]
     assert due[0] == at(2026, 11, 30, 14)  # 14:00 UTC
     assert next_due(s, due[0]) == due[1]  # strictly after
     assert prev_due(s, due[1]) == due[1]  # at or before
@@ -54,20 +56,24 @@ def test_weekly_due_times_in_a_time_zone() -> None:
 
 def test_seconds_field_comes_first() -> None:
     s = Schedule(cron="*/20 * * * * *")
-    assert upcoming(s, at(2026, 1, 1, 0, 0), 3) == [at(2026, 1, 1) + 20, at(2026, 1, 1) + 40,
-                                                    at(2026, 1, 1, 0, 1)]
+    assert upcoming(s, at(2026, 1, 1, 0, 0), 3) == [
+        at(2026, 1, 1) + 20,
+        at(2026, 1, 1) + 40,
+        at(2026, 1, 1, 0, 1),
+    ]
 
 
 def test_dst_repeated_hour_runs_once_and_skipped_hour_runs_after_the_gap() -> None:
     berlin = "Europe/Berlin"
     daily = Schedule(cron="30 2 * * *", timezone=berlin)
     autumn = upcoming(daily, at(2026, 10, 24, 12, tz=berlin), 3)
-    assert [local(d, berlin) for d in autumn] == ["2026-10-25 02:30+0200",
-                                                  "2026-10-26 02:30+0100",
-                                                  "2026-10-27 02:30+0100"]
+    assert [local(d, berlin) for d in autumn] == [
+        "2026-10-25 02:30+0200",
+        "2026-10-26 02:30+0100",
+        "2026-10-27 02:30+0100",
+    ]
     spring = upcoming(daily, at(2026, 3, 28, 12, tz=berlin), 2)
-    assert [local(d, berlin) for d in spring] == ["2026-03-29 03:00+0200",
-                                                  "2026-03-30 02:30+0200"]
+    assert [local(d, berlin) for d in spring] == ["2026-03-29 03:00+0200", "2026-03-30 02:30+0200"]
 
 
 def test_window_across_midnight() -> None:
@@ -79,7 +85,15 @@ def test_window_across_midnight() -> None:
     assert not in_window(s, at(2026, 6, 2, 12, 0, tz=shanghai))
     due = upcoming(s, at(2026, 6, 1, 12, tz=shanghai), 8)
     assert [local(d, shanghai)[11:16] for d in due] == [
-        "22:00", "23:00", "00:00", "01:00", "02:00", "03:00", "04:00", "22:00"]
+        "22:00",
+        "23:00",
+        "00:00",
+        "01:00",
+        "02:00",
+        "03:00",
+        "04:00",
+        "22:00",
+    ]
     assert window_close(s, at(2026, 6, 1, 23, tz=shanghai)) == at(2026, 6, 2, 5, tz=shanghai)
     assert window_close(s, at(2026, 6, 2, 1, tz=shanghai)) == at(2026, 6, 2, 5, tz=shanghai)
 
@@ -160,21 +174,32 @@ def test_lock_race_has_one_winner(db_url: str) -> None:
 
 # -- bad input -----------------------------------------------------------------------------------
 def scheduled(schedule: str, profile: str = "remote") -> str:
-    return MINIMAL.replace(f"  {profile}:\n    modes: [remote]\n",
-                           f"  {profile}:\n    modes: [remote]\n    schedule:\n{schedule}")
+    return MINIMAL.replace(
+        f"  {profile}:\n    modes: [remote]\n",
+        f"  {profile}:\n    modes: [remote]\n    schedule:\n{schedule}",
+    )
 
 
-@pytest.mark.parametrize(("schedule", "expected"), [
-    ('      cron: "61 * * * *"\n', "profiles.remote.schedule.cron: '61 * * * *' is not a cron"),
-    ('      cron: "0 22 * * 1"\n      timezone: Asia/Shanghia\n',
-     "profiles.remote.schedule.timezone: 'Asia/Shanghia' is not an IANA time zone"),
-    ('      cron: "0 22 * * 1"\n      window: "22:00-25:00"\n',
-     "profiles.remote.schedule.window: '22:00-25:00' is not a window"),
-    ('      cron: "0 22 * * 1"\n      catch_up: always\n', "profiles.remote.schedule.catch_up"),
-    ('      cron: "0 22 * * 1"\n      catch_up_within: 6 hours\n',
-     "'6 hours' is not a duration"),
-    ('      cron: "0 22 * * 1"\n      every: week\n', "unknown key 'every'"),
-])
+@pytest.mark.parametrize(
+    ("schedule", "expected"),
+    [
+        ('      cron: "61 * * * *"\n', "profiles.remote.schedule.cron: '61 * * * *' is not a cron"),
+        (
+            '      cron: "0 22 * * 1"\n      timezone: Asia/Shanghia\n',
+            "profiles.remote.schedule.timezone: 'Asia/Shanghia' is not an IANA time zone",
+        ),
+        (
+            '      cron: "0 22 * * 1"\n      window: "22:00-25:00"\n',
+            "profiles.remote.schedule.window: '22:00-25:00' is not a window",
+        ),
+        ('      cron: "0 22 * * 1"\n      catch_up: always\n', "profiles.remote.schedule.catch_up"),
+        (
+            '      cron: "0 22 * * 1"\n      catch_up_within: 6 hours\n',
+            "'6 hours' is not a duration",
+        ),
+        ('      cron: "0 22 * * 1"\n      every: week\n', "unknown key 'every'"),
+    ],
+)
 def test_bad_schedule_names_file_line_field(tmp_path: Path, schedule: str, expected: str) -> None:
     path = write(tmp_path / "inv.yaml", scheduled(schedule))
     result = CliRunner().invoke(main, ["schedule", "list", "--inventory", str(path)])
@@ -185,8 +210,9 @@ def test_bad_schedule_names_file_line_field(tmp_path: Path, schedule: str, expec
 
 
 def test_schedule_that_never_runs_is_refused(tmp_path: Path) -> None:
-    path = write(tmp_path / "inv.yaml",
-                 scheduled('      cron: "0 12 * * *"\n      window: "22:00-05:00"\n'))
+    path = write(
+        tmp_path / "inv.yaml", scheduled('      cron: "0 12 * * *"\n      window: "22:00-05:00"\n')
+    )
     result = CliRunner().invoke(main, ["schedule", "list", "--inventory", str(path)])
     assert result.exit_code == 2
     text = " ".join(result.output.split())
@@ -195,10 +221,13 @@ def test_schedule_that_never_runs_is_refused(tmp_path: Path) -> None:
 
 
 def test_schedule_list_shows_local_and_utc(tmp_path: Path, db_url: str) -> None:
-    path = write(tmp_path / "inv.yaml",
-                 scheduled('      cron: "0 22 * * 1"\n      timezone: Asia/Shanghai\n'))
-    result = CliRunner().invoke(main, ["schedule", "list", "--inventory", str(path),
-                                       "--count", "2", "--db", db_url])
+    path = write(
+        tmp_path / "inv.yaml",
+        scheduled('      cron: "0 22 * * 1"\n      timezone: Asia/Shanghai\n'),
+    )
+    result = CliRunner().invoke(
+        main, ["schedule", "list", "--inventory", str(path), "--count", "2", "--db", db_url]
+    )
     assert result.exit_code == 0, result.output
     assert "Mon 22:00:00 CST (+0800)" in result.output and "14:00:00 UTC" in result.output
     assert "last: never ran" in result.output
@@ -206,12 +235,16 @@ def test_schedule_list_shows_local_and_utc(tmp_path: Path, db_url: str) -> None:
 
 
 # -- real schedulers against the lab ---------------------------------------------------------------
-LAB = MINIMAL.replace(
-    "    modes: [remote]\n",
-    "    checks: [net.telnet-exposed, net.redis-no-auth, net.ftp-anonymous, net.ftp-cleartext,\n"
-    "             net.mqtt-anonymous]\n    ports: 21,23,1883,6379\n    schedule:\n"
-    "      cron: \"{cron}\"\n      timezone: Asia/Shanghai\n{extra}",
-) + "rate_limits:\n  check_timeout: 5\n  workers: {workers}\n  per_host: 1\n"
+LAB = (
+    MINIMAL.replace(
+        "    modes: [remote]\n",
+        "    checks: [net.telnet-exposed, net.redis-no-auth, net.ftp-anonymous,"
+        " net.ftp-cleartext,\n"
+        "             net.mqtt-anonymous]\n    ports: 21,23,1883,6379\n    schedule:\n"
+        '      cron: "{cron}"\n      timezone: Asia/Shanghai\n{extra}',
+    )
+    + "rate_limits:\n  check_timeout: 5\n  workers: {workers}\n  per_host: 1\n"
+)
 
 
 def lab_inventory(tmp_path: Path, cron: str, extra: str = "", workers: int = 4) -> Path:
@@ -220,9 +253,22 @@ def lab_inventory(tmp_path: Path, cron: str, extra: str = "", workers: int = 4) 
 
 def scheduler(inventory: Path, db_url: str, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "scanner.cli", "schedule", "run", "--inventory", str(inventory),
-         "--db", db_url, *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "scanner.cli",
+            "schedule",
+            "run",
+            "--inventory",
+            str(inventory),
+            "--db",
+            db_url,
+            *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
     )
 
 
@@ -232,14 +278,18 @@ def rows(db_url: str, query: str, *args: object) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.lab
-def test_scheduler_runs_on_time_and_logs(lab_state: lab.LabState, tmp_path: Path,
-                                         db_url: str) -> None:
+def test_scheduler_runs_on_time_and_logs(
+    lab_state: lab.LabState, tmp_path: Path, db_url: str
+) -> None:
     inventory = lab_inventory(tmp_path, "*/4 * * * * *")
     proc = scheduler(inventory, db_url, "--max-runs", "2")
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr
-    events = rows(db_url, "SELECT due_at, started_at, finished_at, run_id, outcome "
-                          "FROM schedule_events ORDER BY due_at")
+    events = rows(
+        db_url,
+        "SELECT due_at, started_at, finished_at, run_id, outcome "
+        "FROM schedule_events ORDER BY due_at",
+    )
     assert [e[4] for e in events] == ["completed", "completed"]
     for due, started, _, _, _ in events:
         assert due % 4 == 0 and 0 <= started - due < 2  # on time
@@ -250,8 +300,9 @@ def test_scheduler_runs_on_time_and_logs(lab_state: lab.LabState, tmp_path: Path
 
 
 @pytest.mark.lab
-def test_two_schedulers_run_each_due_time_once(lab_state: lab.LabState, tmp_path: Path,
-                                               db_url: str) -> None:
+def test_two_schedulers_run_each_due_time_once(
+    lab_state: lab.LabState, tmp_path: Path, db_url: str
+) -> None:
     inventory = lab_inventory(tmp_path, "*/3 * * * * *")
     Store.open(db_url)  # created once, before both start
     procs = [scheduler(inventory, db_url, "--until", "20s", "--lock-ttl", "6") for _ in range(2)]
@@ -292,24 +343,41 @@ def test_sigterm_during_a_run_exits_cleanly_and_the_run_resumes(
     [(outcome, event_note)] = rows(db_url, "SELECT outcome, note FROM schedule_events")
     assert outcome == "interrupted" and f"--resume {run_id}" in event_note
     resumed = subprocess.run(
-        [sys.executable, "-m", "scanner.cli", "run", str(inventory), "--profile", "remote",
-         "--db", db_url, "--resume", str(run_id)],
-        capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "scanner.cli",
+            "run",
+            str(inventory),
+            "--profile",
+            "remote",
+            "--db",
+            db_url,
+            "--resume",
+            str(run_id),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert rows(db_url, "SELECT status FROM runs") == [("completed",)]
     assert rows(db_url, "SELECT count(*) FROM attempts WHERE run_id = ?", run_id) == [(5,)]
 
 
 @pytest.mark.lab
-def test_scan_window_closing_stops_new_checks(lab_state: lab.LabState, tmp_path: Path,
-                                              db_url: str) -> None:
+def test_scan_window_closing_stops_new_checks(
+    lab_state: lab.LabState, tmp_path: Path, db_url: str
+) -> None:
     # The clock is shifted so that it reads 04:59:57 in Shanghai now: the window closes 3 s in.
     shift = at(2026, 12, 1, 4, 59, 57, tz="Asia/Shanghai") - time.time()
-    inventory = lab_inventory(tmp_path, "* * * * * *", '      window: "04:00-05:00"\n',
-                              workers=1)
+    inventory = lab_inventory(tmp_path, "* * * * * *", '      window: "04:00-05:00"\n', workers=1)
     store = Store.open(db_url)
-    Scheduler(load_inventory(inventory), store, clock=lambda: time.time() + shift,
-              max_runs=1).run_forever()
+    Scheduler(
+        load_inventory(inventory), store, clock=lambda: time.time() + shift, max_runs=1
+    ).run_forever()
     [(run_id, status, note)] = rows(db_url, "SELECT id, status, note FROM runs")
     assert status == "interrupted" and "the scan window 04:00-05:00 closed" in note
     attempts = rows(db_url, "SELECT count(*) FROM attempts WHERE run_id = ?", run_id)[0][0]

@@ -17,8 +17,7 @@ from click.testing import CliRunner
 from scanner.app.hostkeys import list_pins, pin_key
 from scanner.cli.main import main
 from scanner.store import Store
-from tests.lab import lab
-from tests.test_ssh_transport import (  # noqa: F401 - sshds: the fixture, shared
+from tests.integration.test_ssh_transport import (  # noqa: F401 - sshds: the fixture, shared
     OwnSshd,
     inventory,
     keygen,
@@ -26,17 +25,18 @@ from tests.test_ssh_transport import (  # noqa: F401 - sshds: the fixture, share
     sshds,
     start_sshd,
 )
+from tests.lab import lab
 
 pytestmark = pytest.mark.lab
 
 HARDENED = lab.ONSITE_HARDENED_ADDR
 
 
-
 def lab_fingerprint(state: lab.LabState, name: str) -> str:
     pub = state.state_dir / "hosts" / name / "ssh_host_ed25519_key.pub"
-    return subprocess.run(["ssh-keygen", "-lf", str(pub)], capture_output=True, text=True,
-                          check=True).stdout.split()[1]
+    return subprocess.run(
+        ["ssh-keygen", "-lf", str(pub)], capture_output=True, text=True, check=True
+    ).stdout.split()[1]
 
 
 def accepted(state: lab.LabState) -> int:
@@ -59,21 +59,45 @@ def test_approve_pins_only_the_confirmed_key_and_a_run_logs_in_with_the_pin_alon
     assert attempts["host.ssh-root-login"].error_reason == "inconclusive"
     assert fp in attempts["host.ssh-root-login"].reason
     # a wrong fingerprint, or none without a terminal: nothing is pinned
-    code, output = cli("hostkeys", "approve", "--inventory", str(inv), "ent/box",
-                       "--fingerprint", "SHA256:" + "A" * 43, "--db", db_url)
+    code, output = cli(
+        "hostkeys",
+        "approve",
+        "--inventory",
+        str(inv),
+        "ent/box",
+        "--fingerprint",
+        "SHA256:" + "A" * 43,
+        "--db",
+        db_url,
+    )
     assert code == 2 and "not pinned" in output and fp in output
     code, output = cli("hostkeys", "approve", "--inventory", str(inv), "box", "--db", db_url)
     assert code == 2 and "not pinned" in output and "--fingerprint" in output
     assert list_pins(Store.open(db_url)) == []
     # the fingerprint the entity read on the host: pinned
-    code, output = cli("hostkeys", "approve", "--inventory", str(inv), HARDENED,
-                       "--fingerprint", f"ssh-ed25519 {fp}", "--approver", "inspector-li",
-                       "--db", db_url)
+    code, output = cli(
+        "hostkeys",
+        "approve",
+        "--inventory",
+        str(inv),
+        HARDENED,
+        "--fingerprint",
+        f"ssh-ed25519 {fp}",
+        "--approver",
+        "inspector-li",
+        "--db",
+        db_url,
+    )
     assert code == 0, output
     assert f"presents ssh-ed25519 {fp}" in output and "pinned" in output
     [pin] = list_pins(Store.open(db_url))
     assert (pin.host, pin.port, pin.key_type, pin.fingerprint, pin.approved_by) == (
-        HARDENED, 22, "ssh-ed25519", fp, "inspector-li")
+        HARDENED,
+        22,
+        "ssh-ed25519",
+        fp,
+        "inspector-li",
+    )
     code, output = cli("hostkeys", "list", "--json", "--db", db_url)
     assert code == 0 and fp in output
     # a run with the pin and no known_hosts logs in, once, and audits the host
@@ -90,23 +114,42 @@ def test_approve_pins_only_the_confirmed_key_and_a_run_logs_in_with_the_pin_alon
     assert attempts["host.ssh-root-login"].error_reason == "inconclusive"
 
 
-def test_approve_refuses_assets_outside_the_inventory(lab_state: lab.LabState, tmp_path: Path,
-                                                      db_url: str) -> None:
+def test_approve_refuses_assets_outside_the_inventory(
+    lab_state: lab.LabState, tmp_path: Path, db_url: str
+) -> None:
     inv = inventory(tmp_path, HARDENED, known_hosts=None, key_file=lab_state.audit_key)
-    code, output = cli("hostkeys", "approve", "--inventory", str(inv), lab.ONSITE_WEAK_ADDR,
-                       "--db", db_url)
+    code, output = cli(
+        "hostkeys", "approve", "--inventory", str(inv), lab.ONSITE_WEAK_ADDR, "--db", db_url
+    )
     assert code == 2 and "is not an on-site asset of the inventory" in output
 
 
-def test_approve_on_a_terminal_asks_and_pins_after_yes(lab_state: lab.LabState, tmp_path: Path,
-                                                       db_url: str) -> None:
+def test_approve_on_a_terminal_asks_and_pins_after_yes(
+    lab_state: lab.LabState, tmp_path: Path, db_url: str
+) -> None:
     inv = inventory(tmp_path, HARDENED, known_hosts=None, key_file=lab_state.audit_key)
     fp = lab_fingerprint(lab_state, "onsite-hardened")
     primary, secondary = os.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "scanner.cli", "hostkeys", "approve", "--inventory", str(inv),
-         "box", "--approver", "tty-user", "--db", db_url],
-        stdin=secondary, stdout=secondary, stderr=secondary, close_fds=True)
+        [
+            sys.executable,
+            "-m",
+            "scanner.cli",
+            "hostkeys",
+            "approve",
+            "--inventory",
+            str(inv),
+            "box",
+            "--approver",
+            "tty-user",
+            "--db",
+            db_url,
+        ],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        close_fds=True,
+    )
     os.close(secondary)
     seen = b""
     deadline = time.monotonic() + 30
@@ -125,7 +168,10 @@ def test_approve_on_a_terminal_asks_and_pins_after_yes(lab_state: lab.LabState, 
 
 
 def test_a_pin_that_no_longer_matches_is_a_changed_key(
-    lab_state: lab.LabState, tmp_path: Path, db_url: str, sshds: list[OwnSshd]  # noqa: F811
+    lab_state: lab.LabState,
+    tmp_path: Path,
+    db_url: str,
+    sshds: list[OwnSshd],  # noqa: F811
 ) -> None:
     sshd = start_sshd(lab_state, sshds, tmp_path / "sshd", "127.0.10.78")
     old = paramiko.PKey.from_path(keygen(tmp_path / "old_key"))
@@ -139,6 +185,15 @@ def test_a_pin_that_no_longer_matches_is_a_changed_key(
     assert attempts["host.uid0-extra-account"].error_reason == "inconclusive"
     assert "userauth-request" not in sshd.log_text()
     # approving the new key is refused while the old pin stands
-    code, output = cli("hostkeys", "approve", "--inventory", str(inv), "box", "--fingerprint",
-                       sshd.fingerprint, "--db", db_url)
+    code, output = cli(
+        "hostkeys",
+        "approve",
+        "--inventory",
+        str(inv),
+        "box",
+        "--fingerprint",
+        sshd.fingerprint,
+        "--db",
+        db_url,
+    )
     assert code == 2 and "already has a pinned" in output and "revoke" in output

@@ -78,8 +78,9 @@ class Counts(_Base):
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
         with self.lock:
             self.running[target.address] = self.running.get(target.address, 0) + 1
-            self.peak[target.address] = max(self.peak.get(target.address, 0),
-                                            self.running[target.address])
+            self.peak[target.address] = max(
+                self.peak.get(target.address, 0), self.running[target.address]
+            )
         time.sleep(0.02)
         with self.lock:
             self.running[target.address] -= 1
@@ -103,8 +104,11 @@ def test_inconclusive_is_an_error_never_a_pass() -> None:
 
 
 def test_out_of_scope_connection_is_refused_and_recorded() -> None:
-    attempt = run_check(Reads, service_target("127.0.0.1", 9, "thing"),
-                        services=RunServices(guard=_guard_127_0_10(), bucket=TokenBucket(100)))
+    attempt = run_check(
+        Reads,
+        service_target("127.0.0.1", 9, "thing"),
+        services=RunServices(guard=_guard_127_0_10(), bucket=TokenBucket(100)),
+    )
     assert attempt.error_reason == ErrorReason.OUT_OF_SCOPE
 
 
@@ -113,12 +117,15 @@ def _guard_127_0_10() -> ScopeGuard:
 
 
 def test_hung_check_is_abandoned_and_the_run_goes_on() -> None:
-    jobs = [Job(loaded(Hangs), service_target("127.0.0.1", 1, "thing")),
-            Job(loaded(Crashes), service_target("127.0.0.2", 1, "thing"))]
+    jobs = [
+        Job(loaded(Hangs), service_target("127.0.0.1", 1, "thing")),
+        Job(loaded(Crashes), service_target("127.0.0.2", 1, "thing")),
+    ]
     got: list[Attempt] = []
     start = time.monotonic()
     Executor(_services(), Limits(workers=2, per_host=1, check_timeout=0.5)).execute(
-        jobs, got.extend)
+        jobs, got.extend
+    )
     assert time.monotonic() - start < 5  # abandoned at deadline + grace, not after 8 s
     by_check = {a.check_id: a for a in got}
     assert by_check["test.hangs"].error_reason == ErrorReason.TIMEOUT
@@ -126,8 +133,11 @@ def test_hung_check_is_abandoned_and_the_run_goes_on() -> None:
 
 
 def test_per_host_cap_is_respected() -> None:
-    jobs = [Job(loaded(Counts), service_target(f"127.0.0.{h}", p, "thing"))
-            for h in (1, 2) for p in range(12)]
+    jobs = [
+        Job(loaded(Counts), service_target(f"127.0.0.{h}", p, "thing"))
+        for h in (1, 2)
+        for p in range(12)
+    ]
     got: list[Attempt] = []
     Executor(_services(), Limits(workers=8, per_host=2, check_timeout=5)).execute(jobs, got.extend)
     assert len(got) == 24 and all(a.status == AttemptStatus.PASS for a in got)
@@ -145,7 +155,8 @@ def test_stop_starts_no_further_job() -> None:
         return len(handed) > 3  # asked before each hand-out: three jobs get out
 
     Executor(_services(), Limits(workers=8, per_host=2, check_timeout=5)).execute(
-        jobs, got.extend, stop)
+        jobs, got.extend, stop
+    )
     assert len(got) == 3 and all(a.status == AttemptStatus.PASS for a in got)
 
 

@@ -49,8 +49,7 @@ def _problem(tmp_path: Path, text: str, profile: str | None = None) -> str:
     path = write(tmp_path / "inv.yaml", text)
     with pytest.raises(UserError) as info:
         inv = load_inventory(path)
-        preflight(inv, load_registry(inv), profile=profile,
-                  now=datetime(2026, 11, 29, tzinfo=UTC))
+        preflight(inv, load_registry(inv), profile=profile, now=datetime(2026, 11, 29, tzinfo=UTC))
     return str(info.value)
 
 
@@ -72,15 +71,20 @@ def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
 
 
 def test_unknown_key_names_line_and_allowed_keys(tmp_path: Path) -> None:
-    message = _problem(tmp_path, MINIMAL.replace("        host: 127.0.10.1",
-                                                 "        host: 127.0.10.1\n        exposre: ot"))
+    message = _problem(
+        tmp_path,
+        MINIMAL.replace(
+            "        host: 127.0.10.1", "        host: 127.0.10.1\n        exposre: ot"
+        ),
+    )
     assert "inv.yaml:18: entities[0].assets[0].exposre: unknown key 'exposre'" in message
     assert "Allowed keys here:" in message and "exposure" in message
 
 
 def test_wrong_enum_value_names_choices(tmp_path: Path) -> None:
-    message = _problem(tmp_path, MINIMAL.replace("host: 127.0.10.1",
-                                                 "host: 127.0.10.1\n        exposure: public"))
+    message = _problem(
+        tmp_path, MINIMAL.replace("host: 127.0.10.1", "host: 127.0.10.1\n        exposure: public")
+    )
     assert "inv.yaml:18: entities[0].assets[0].exposure:" in message
     assert "'internet', 'internal' or 'ot'" in message
 
@@ -105,21 +109,25 @@ def test_inline_password_is_refused(tmp_path: Path) -> None:
 
 
 def test_unknown_credentials_reference(tmp_path: Path) -> None:
-    text = MINIMAL.replace("        host: 127.0.10.1", "        onsite: 127.0.10.1\n"
-                           "        credentials: nope")
+    text = MINIMAL.replace(
+        "        host: 127.0.10.1", "        onsite: 127.0.10.1\n        credentials: nope"
+    )
     message = _problem(tmp_path, text)
     assert "refers to credentials 'nope', which is not declared" in message
 
 
 def test_asset_outside_scope(tmp_path: Path) -> None:
     message = _problem(tmp_path, MINIMAL.replace("host: 127.0.10.1", "host: 127.0.99.1"))
-    assert "inv.yaml:17: entities[0].assets[0].host: 127.0.99.1 is outside the declared scope" \
+    assert (
+        "inv.yaml:17: entities[0].assets[0].host: 127.0.99.1 is outside the declared scope"
         in message
+    )
 
 
 def test_denied_asset_is_outside_scope(tmp_path: Path) -> None:
-    text = MINIMAL.replace("  allow: [127.0.10.0/24]", "  allow: [127.0.10.0/24]\n"
-                           "  deny: [127.0.10.1]")
+    text = MINIMAL.replace(
+        "  allow: [127.0.10.0/24]", "  allow: [127.0.10.0/24]\n  deny: [127.0.10.1]"
+    )
     assert "is in denied range 127.0.10.1/32" in _problem(tmp_path, text)
 
 
@@ -128,10 +136,13 @@ def test_unresolvable_name(tmp_path: Path) -> None:
     assert "no-such-host.invalid does not resolve" in _problem(tmp_path, text)
 
 
-@pytest.mark.parametrize(("start", "end", "words"), [
-    ("2020-01-01", "2021-01-01", "expired"),
-    ("2029-01-01", "2030-01-01", "is not valid before"),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "words"),
+    [
+        ("2020-01-01", "2021-01-01", "expired"),
+        ("2029-01-01", "2030-01-01", "is not valid before"),
+    ],
+)
 def test_authorization_window(tmp_path: Path, start: str, end: str, words: str) -> None:
     text = MINIMAL.replace("2026-01-01", start).replace("2030-12-31", end)
     message = _problem(tmp_path, text)
@@ -155,8 +166,13 @@ def test_missing_key_file(tmp_path: Path) -> None:
 
 def test_cli_exit_code_2_without_traceback(tmp_path: Path) -> None:
     path = write(tmp_path / "inv.yaml", MINIMAL.replace("sector: energy", "sector: mining"))
-    proc = subprocess.run([sys.executable, "-m", "scanner.cli", "validate", str(path)],
-                          capture_output=True, text=True, check=False, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scanner.cli", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "entities[0].sector" in proc.stderr and "Traceback" not in proc.stderr
 

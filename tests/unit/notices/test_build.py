@@ -13,12 +13,12 @@ from scanner.engine.registry import discover
 from scanner.notices.build import build_notice, build_summary, issue_notices, notice_id
 from scanner.store import Store
 from scanner.tracking.issues import reconcile, waive
-from tests.test_inventory import MINIMAL
+from tests.unit.inventory.test_schema import MINIMAL
 
 REGISTRY = discover(entry_points=False)
-INVENTORY = MINIMAL.replace("        host: 127.0.10.1", "        host: 127.0.10.1\n"
-                            "        exposure: internet").replace(
-    "    sector: energy", "    sector: energy\n    cii_operator: true\n    mlps_level: 3")
+INVENTORY = MINIMAL.replace(
+    "        host: 127.0.10.1", "        host: 127.0.10.1\n        exposure: internet"
+).replace("    sector: energy", "    sector: energy\n    cii_operator: true\n    mlps_level: 3")
 DAY = 86400.0
 
 
@@ -32,8 +32,9 @@ def passed(check: str, location: str) -> Attempt:
 
 
 def run(store: Store, *attempts: Attempt, now: float) -> int:
-    run_id = store.runs.create("test", "remote", "inv.yaml", "0" * 64, "t",
-                               inventory_text=INVENTORY)
+    run_id = store.runs.create(
+        "test", "remote", "inv.yaml", "0" * 64, "t", inventory_text=INVENTORY
+    )
     store.attempts.record(run_id, attempts)
     store.runs.finish(run_id, "completed")
     reconcile(store, run_id, now=now)
@@ -43,12 +44,18 @@ def run(store: Store, *attempts: Attempt, now: float) -> int:
 def test_notice_numbers_ranking_and_deadlines(db_url: str) -> None:
     store = Store.open(db_url)
     now = time.time()
-    r1 = run(store, fail("web.hsts-missing", "https://127.0.10.1/", Severity.MEDIUM),
-             fail("net.redis-no-auth", "6379/tcp", Severity.CRITICAL), now=now)
+    r1 = run(
+        store,
+        fail("web.hsts-missing", "https://127.0.10.1/", Severity.MEDIUM),
+        fail("net.redis-no-auth", "6379/tcp", Severity.CRITICAL),
+        now=now,
+    )
     [notice] = issue_notices(store, r1, REGISTRY, now=now)
     assert notice.number == "T-1-0001" and notice.entity_name == "Entity"
     assert [(i.rank, i.check_id, i.level) for i in notice.items] == [
-        (1, "net.redis-no-auth", "high"), (2, "web.hsts-missing", "medium")]
+        (1, "net.redis-no-auth", "high"),
+        (2, "web.hsts-missing", "medium"),
+    ]
     today = datetime.fromtimestamp(now, UTC).date()
     assert notice.items[0].deadline == today + timedelta(days=7)
     assert notice.items[1].deadline == today + timedelta(days=30)
@@ -56,8 +63,12 @@ def test_notice_numbers_ranking_and_deadlines(db_url: str) -> None:
     assert notice.counts() == {"high": 1, "medium": 1, "low": 0}
     # Issuing again is stable; a later run's notice keeps the first deadline.
     assert [n.number for n in issue_notices(store, r1, REGISTRY)] == ["T-1-0001"]
-    r2 = run(store, fail("net.redis-no-auth", "6379/tcp", Severity.CRITICAL),
-             passed("web.hsts-missing", "https://127.0.10.1/"), now=now + 3 * DAY)
+    r2 = run(
+        store,
+        fail("net.redis-no-auth", "6379/tcp", Severity.CRITICAL),
+        passed("web.hsts-missing", "https://127.0.10.1/"),
+        now=now + 3 * DAY,
+    )
     [second] = issue_notices(store, r2, REGISTRY, now=now + 3 * DAY)
     assert second.number == "T-1-0002"
     assert second.items[0].deadline == today + timedelta(days=7)
@@ -66,18 +77,32 @@ def test_notice_numbers_ranking_and_deadlines(db_url: str) -> None:
 def test_notice_status_follows_its_items(db_url: str) -> None:
     store = Store.open(db_url)
     now = time.time()
-    r1 = run(store, fail("net.redis-no-auth", "6379/tcp", Severity.CRITICAL),
-             fail("net.telnet-exposed", "23/tcp", Severity.HIGH), now=now)
+    r1 = run(
+        store,
+        fail("net.redis-no-auth", "6379/tcp", Severity.CRITICAL),
+        fail("net.telnet-exposed", "23/tcp", Severity.HIGH),
+        now=now,
+    )
     [notice] = issue_notices(store, r1, REGISTRY, now=now)
     nid = notice_id(store, notice.number)
     assert notice.status == "issued"
     assert build_notice(store, nid, REGISTRY, now=now + 30 * DAY).status == "overdue"
-    run(store, passed("net.redis-no-auth", "6379/tcp"),
-        fail("net.telnet-exposed", "23/tcp", Severity.HIGH), now=now + DAY)
+    run(
+        store,
+        passed("net.redis-no-auth", "6379/tcp"),
+        fail("net.telnet-exposed", "23/tcp", Severity.HIGH),
+        now=now + DAY,
+    )
     assert build_notice(store, nid, REGISTRY, now=now + DAY).status == "partially_rectified"
     telnet = next(i for i in notice.items if i.check_id == "net.telnet-exposed")
-    waive(store, telnet.issue_id, reason="replaced next month", approver="Li", until=now + 9 * DAY,
-          now=now + DAY)
+    waive(
+        store,
+        telnet.issue_id,
+        reason="replaced next month",
+        approver="Li",
+        until=now + 9 * DAY,
+        now=now + DAY,
+    )
     assert build_notice(store, nid, REGISTRY, now=now + DAY).status == "rectified"
     with pytest.raises(UserError, match="there is no notice T-1-9999"):
         notice_id(store, "T-1-9999")
@@ -86,10 +111,18 @@ def test_notice_status_follows_its_items(db_url: str) -> None:
 def test_summary_totals_sectors_and_history(db_url: str) -> None:
     store = Store.open(db_url)
     now = time.time()
-    run(store, fail("net.redis-no-auth", "6379/tcp", Severity.CRITICAL),
-        fail("net.telnet-exposed", "23/tcp", Severity.HIGH), now=now)
-    r2 = run(store, passed("net.redis-no-auth", "6379/tcp"),
-             fail("net.telnet-exposed", "23/tcp", Severity.HIGH), now=now + DAY)
+    run(
+        store,
+        fail("net.redis-no-auth", "6379/tcp", Severity.CRITICAL),
+        fail("net.telnet-exposed", "23/tcp", Severity.HIGH),
+        now=now,
+    )
+    r2 = run(
+        store,
+        passed("net.redis-no-auth", "6379/tcp"),
+        fail("net.telnet-exposed", "23/tcp", Severity.HIGH),
+        now=now + DAY,
+    )
     summary = build_summary(store, r2, REGISTRY, now=now + DAY)
     assert summary.issues == {"high": 1, "medium": 0, "low": 0} and summary.notices_served == 1
     assert summary.sectors == (("energy", 1, 1, 1),)

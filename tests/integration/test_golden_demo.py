@@ -1,6 +1,7 @@
 """Nothing changes for users: the demo inventory's full profile against the lab gives the same
 fingerprints, severities and attempt statuses as the golden list recorded before issue 12's
-architecture move (``python -m tests.golden_demo record`` rewrites it, on purpose only)."""
+architecture move (``python -m tests.integration.golden_demo record`` rewrites it, on purpose
+only)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 
 import pytest
 
-from tests.golden_demo import GOLDEN, observe
+from tests.integration.golden_demo import GOLDEN, observe
 from tests.lab import lab
 
 pytestmark = pytest.mark.lab

@@ -1,9 +1,10 @@
 """The demo inventory's full profile against the lab, reduced to what must never change by
 accident: each finding's fingerprint and severity, and each attempt's status.
 
-``python -m tests.golden_demo record`` writes ``tests/golden/demo_full.json`` from a fresh run;
-``tests/test_golden_demo.py`` compares a fresh run with it. The golden file was recorded before
-the architecture move (issue 12), so the move provably changed no check, finding or fingerprint.
+``python -m tests.integration.golden_demo record`` writes
+``tests/integration/golden/demo_full.json`` from a fresh run; ``test_golden_demo.py`` compares a
+fresh run with it. The golden file was recorded before the architecture move (issue 12), so
+the move provably changed no check, finding or fingerprint.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Any
 from scanner.store import Store
 from tests.lab import lab
 
-REPO = Path(__file__).resolve().parents[1]
-GOLDEN = REPO / "tests" / "golden" / "demo_full.json"
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = REPO / "tests" / "integration" / "golden" / "demo_full.json"
 #: Ports of listeners this machine runs on every 127.x address (LAB-NOTES): not the lab's, so
 #: their findings and attempts vary from machine to machine and are left out.
 LAB_PORT_SUFFIXES = ("/tcp", "/udp")
@@ -34,16 +35,36 @@ def observe(db_url: str) -> dict[str, Any]:
     """Run the demo inventory's full profile into ``db_url`` and reduce the result."""
     lab_ports = {f"{s.port}/{s.protocol}" for h in lab.LAB_HOSTS.values() for s in h.services}
     proc = subprocess.run(
-        [sys.executable, "-m", "scanner.cli", "run", "targets.example.yaml", "--profile", "full",
-         "--json", "--db", db_url],
-        capture_output=True, text=True, check=False, timeout=600, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "scanner.cli",
+            "run",
+            "targets.example.yaml",
+            "--profile",
+            "full",
+            "--json",
+            "--db",
+            db_url,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        cwd=REPO,
     )
     if proc.returncode != 0:
         raise AssertionError(f"scanner run failed ({proc.returncode}): {proc.stderr}")
     result = json.loads(proc.stdout)
     findings = sorted(
-        [f["entity_id"], f["asset_id"], f["check_id"], f["location"], f["fingerprint"],
-         f["severity"]]
+        [
+            f["entity_id"],
+            f["asset_id"],
+            f["check_id"],
+            f["location"],
+            f["fingerprint"],
+            f["severity"],
+        ]
         for f in result["findings"]
         if not _foreign(f["check_id"], f["location"], lab_ports)
     )
@@ -63,7 +84,7 @@ def _foreign(check_id: str, location: str, lab_ports: set[str]) -> bool:
 
 def main() -> None:
     if sys.argv[1:] != ["record"]:
-        raise SystemExit("usage: python -m tests.golden_demo record")
+        raise SystemExit("usage: python -m tests.integration.golden_demo record")
     with tempfile.TemporaryDirectory() as tmp:
         observed = observe(f"sqlite:///{tmp}/scanner.db")
     GOLDEN.parent.mkdir(parents=True, exist_ok=True)

@@ -96,8 +96,13 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def scanner(*args: str, log: Path | None = None) -> subprocess.Popen[str]:
     out = log.open("w") if log else subprocess.PIPE
-    return subprocess.Popen([sys.executable, "-m", "scanner.cli", *args], cwd=REPO, text=True,
-                            stdout=out, stderr=subprocess.STDOUT if log else subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "scanner.cli", *args],
+        cwd=REPO,
+        text=True,
+        stdout=out,
+        stderr=subprocess.STDOUT if log else subprocess.PIPE,
+    )
 
 
 def finish(proc: subprocess.Popen[str]) -> dict[str, Any]:
@@ -112,15 +117,18 @@ def identity(result: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def local(lab_state: lab.LabState, inventory: Path,
-          tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def local(
+    lab_state: lab.LabState, inventory: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """The reference: the same inventory run locally (threads, SQLite)."""
     db = tmp_path_factory.mktemp("local") / "scanner.db"
-    result = finish(scanner("run", str(inventory), "--profile", "remote", "--json",
-                            "--db", f"sqlite:///{db}"))
+    result = finish(
+        scanner("run", str(inventory), "--profile", "remote", "--json", "--db", f"sqlite:///{db}")
+    )
     assert result["status"] == "completed" and result["findings"]
     assert ("net.slow-test", "ent", "weak") in {
-        (f["check_id"], f["entity_id"], f["asset_id"]) for f in result["findings"]}
+        (f["check_id"], f["entity_id"], f["asset_id"]) for f in result["findings"]
+    }
     return result
 
 
@@ -133,9 +141,20 @@ class Workers:
 
     def start(self, name: str, redelivery_after: float) -> subprocess.Popen[str]:
         # One asset at a time: the worker killed mid-job holds exactly one task.
-        proc = scanner("worker", "--broker", self.broker, "--db", self.db, "--name",
-                       f"{name}@test", "--redelivery-after", str(redelivery_after),
-                       "--concurrency", "1", log=self.folder / f"{name}.log")
+        proc = scanner(
+            "worker",
+            "--broker",
+            self.broker,
+            "--db",
+            self.db,
+            "--name",
+            f"{name}@test",
+            "--redelivery-after",
+            str(redelivery_after),
+            "--concurrency",
+            "1",
+            log=self.folder / f"{name}.log",
+        )
         self.procs.append(proc)
         return proc
 
@@ -167,8 +186,19 @@ def cluster(postgres: Postgres, tmp_path: Path) -> Iterator[tuple[Workers, str]]
 
 
 def distributed_run(workers: Workers, inventory: Path) -> subprocess.Popen[str]:
-    return scanner("run", str(inventory), "--profile", "remote", "--json", "--db", workers.db,
-                   "--broker", workers.broker, "--wait-timeout", "180")
+    return scanner(
+        "run",
+        str(inventory),
+        "--profile",
+        "remote",
+        "--json",
+        "--db",
+        workers.db,
+        "--broker",
+        workers.broker,
+        "--wait-timeout",
+        "180",
+    )
 
 
 def assert_same_as_local(result: dict[str, Any], local: dict[str, Any], db: str) -> None:
@@ -182,12 +212,14 @@ def assert_same_as_local(result: dict[str, Any], local: dict[str, Any], db: str)
     assert len({f.fingerprint for f in found}) == len(found) == len(local["findings"])
     # Reconciled like a local run: one open issue per finding.
     assert sorted(i.fingerprint for i in store.issues.find()) == sorted(
-        f.fingerprint for f in found)
+        f.fingerprint for f in found
+    )
 
 
 @pytest.mark.lab
 def test_two_workers_find_what_the_local_run_finds(
-        local: dict[str, Any], inventory: Path, cluster: tuple[Workers, str]) -> None:
+    local: dict[str, Any], inventory: Path, cluster: tuple[Workers, str]
+) -> None:
     workers, db = cluster
     first, second = workers.start("one", 120), workers.start("two", 120)
     result = finish(distributed_run(workers, inventory))
@@ -196,12 +228,15 @@ def test_two_workers_find_what_the_local_run_finds(
     # Both assets' tasks ran, and no task was run twice.
     logs = workers.log("one") + workers.log("two")
     assert sorted(re.findall(r"run \d+ ent/(\w+): \d+ jobs run, 0 already stored", logs)) == [
-        "hard", "weak"]
+        "hard",
+        "weak",
+    ]
 
 
 @pytest.mark.lab
 def test_a_worker_killed_mid_job_is_replaced(
-        local: dict[str, Any], inventory: Path, cluster: tuple[Workers, str]) -> None:
+    local: dict[str, Any], inventory: Path, cluster: tuple[Workers, str]
+) -> None:
     workers, db = cluster
     doomed = workers.start("doomed", 120)
     coordinator = distributed_run(workers, inventory)
@@ -210,9 +245,11 @@ def test_a_worker_killed_mid_job_is_replaced(
     # coordinator itself stores only skipped and not-applicable ones) is stored, it is inside
     # an asset's jobs, its slow check still sleeping.
     deadline = time.monotonic() + 120
-    while not any(store.attempts.of_run(run, status)
-                  for run in [r.id for r in store.runs.recent()]
-                  for status in (AttemptStatus.PASS, AttemptStatus.FAIL)):
+    while not any(
+        store.attempts.of_run(run, status)
+        for run in [r.id for r in store.runs.recent()]
+        for status in (AttemptStatus.PASS, AttemptStatus.FAIL)
+    ):
         assert time.monotonic() < deadline, "no job attempt was stored in 120 s"
         assert coordinator.poll() is None, coordinator.communicate()
         time.sleep(0.1)
@@ -228,7 +265,9 @@ def test_a_worker_killed_mid_job_is_replaced(
     assert len(redone) == 1, survivor  # the killed task, finished without redoing stored jobs
 
 
-UNREACHABLE = INVENTORY.partition("entities:")[0].replace("127.0.10.0/24", "127.0.0.1/32") + """\
+UNREACHABLE = (
+    INVENTORY.partition("entities:")[0].replace("127.0.10.0/24", "127.0.0.1/32")
+    + """\
 entities:
   - id: ent
     name: Entity
@@ -240,10 +279,12 @@ profiles:
   web:
     families: [web]
 """
+)
 
 
 def test_no_worker_fails_the_run_and_resume_finishes_it(
-        cluster: tuple[Workers, str], tmp_path: Path) -> None:
+    cluster: tuple[Workers, str], tmp_path: Path
+) -> None:
     workers, db = cluster
     inv = write(tmp_path / "inv.yaml", UNREACHABLE.format(port=free_port()))
     args = ["run", str(inv), "--profile", "web", "--db", db, "--broker", workers.broker]
@@ -263,8 +304,13 @@ def test_no_worker_fails_the_run_and_resume_finishes_it(
 
 def test_an_unreachable_broker_is_a_clear_error(tmp_path: Path) -> None:
     port = free_port()
-    proc = scanner("worker", "--broker", f"redis://:secret@127.0.0.1:{port}/0", "--db",
-                   f"sqlite:///{tmp_path / 'scanner.db'}")
+    proc = scanner(
+        "worker",
+        "--broker",
+        f"redis://:secret@127.0.0.1:{port}/0",
+        "--db",
+        f"sqlite:///{tmp_path / 'scanner.db'}",
+    )
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert f"cannot reach the broker redis://:**@127.0.0.1:{port}/0" in stderr

@@ -66,9 +66,13 @@ def test_entry_point_checks_are_discovered(tmp_path: Path, monkeypatch: pytest.M
     # inside the test would be slow; the entry-point lookup is the part under test.
     write(tmp_path / "thirdparty_checks.py", EXTRA.format(id="vendor.thing"))
     monkeypatch.syspath_prepend(str(tmp_path))
-    point = importlib.metadata.EntryPoint(name="vendor", value="thirdparty_checks",
-                                          group="scanner.checks")
-    monkeypatch.setattr(importlib.metadata, "entry_points",
-                        lambda group: [point] if group == "scanner.checks" else [])
+    point = importlib.metadata.EntryPoint(
+        name="vendor", value="thirdparty_checks", group="scanner.checks"
+    )
+    monkeypatch.setattr(
+        importlib.metadata,
+        "entry_points",
+        lambda group: [point] if group == "scanner.checks" else [],
+    )
     registry = discover()
     assert registry.checks["vendor.thing"].origin.startswith("entry point vendor")

@@ -20,12 +20,21 @@ def _named(address: str, port: int, nmap_name: str = "unknown", *, ot: bool = Fa
     return identify(Service(address, port, "tcp", nmap_name), run, ot=ot).name
 
 
-@pytest.mark.parametrize(("port", "expected"), [
-    (21, "ftp"), (22, "ssh"), (23, "telnet"), (80, "http"), (443, "https"), (1883, "mqtt"),
-    (6379, "redis"),
-])
-def test_weak_host_services_are_named_by_their_answers(lab_state: lab.LabState, port: int,
-                                                      expected: str) -> None:
+@pytest.mark.parametrize(
+    ("port", "expected"),
+    [
+        (21, "ftp"),
+        (22, "ssh"),
+        (23, "telnet"),
+        (80, "http"),
+        (443, "https"),
+        (1883, "mqtt"),
+        (6379, "redis"),
+    ],
+)
+def test_weak_host_services_are_named_by_their_answers(
+    lab_state: lab.LabState, port: int, expected: str
+) -> None:
     # nmap's port-table name is deliberately wrong here: only the service's answer counts.
     assert _named(lab.WEAK_ADDR, port, "http-proxy") == expected
 
