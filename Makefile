@@ -33,7 +33,7 @@ demo: lab-start
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check scanner checks
+	$(VENV)/bin/ruff format --check scanner checks reports scripts tests bench
 	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: setup
