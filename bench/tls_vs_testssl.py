@@ -49,7 +49,7 @@ from typing import Any
 
 from _common import load_lab, peak_rss_mb
 
-from checks.tls import _scan
+from checks.tls._facts import TlsFacts
 from checks.tls.cert_expired import CertExpired
 from checks.tls.cert_expiring_soon import CertExpiringSoon
 from checks.tls.cert_hostname_mismatch import CertHostnameMismatch
@@ -176,7 +176,7 @@ def run_ours(names: list[str], ca_pem: Path) -> tuple[float, dict[str, dict[str,
     for name in names:
         address, port = ENDPOINTS[name]
         facts = services.facts.get(("tls", address, port, address), lambda: None)
-        if isinstance(facts, _scan.TlsFacts):
+        if isinstance(facts, TlsFacts):
             out[name]["protocols"] = set(facts.protocols)
             out[name]["scan_s"] = facts.seconds
     return wall, out
@@ -352,9 +352,9 @@ def compare(args: argparse.Namespace, ca_pem: Path, command: str) -> int:
     print(f"{'endpoint':<22} {'ours scan s':>11} {'testssl s':>10} {'ratio':>7}")
     for name in names:
         address, port = ENDPOINTS[name]
-        mine, their = ours[name]["scan_s"], theirs_raw[name][0]
+        mine_s, their_s = ours[name]["scan_s"], theirs_raw[name][0]
         where = f"{address}:{port}"
-        print(f"{where:<22} {mine:>11.2f} {their:>10.1f} {mine / their:>7.4f}")
+        print(f"{where:<22} {mine_s:>11.2f} {their_s:>10.1f} {mine_s / their_s:>7.4f}")
     print()
     disagreements = unknown = 0
     for name in names:

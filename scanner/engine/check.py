@@ -257,7 +257,7 @@ class Check:
             title=getattr(cls, "title", ""),
             family=getattr(cls, "family", ""),
             mode=cls.mode,
-            severity=getattr(cls, "severity", None),  # type: ignore[arg-type]
+            severity=getattr(cls, "severity", None),
             kinds=applies.kinds,
             services=applies.services,
             intrusive=cls.intrusive,

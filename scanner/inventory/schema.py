@@ -490,12 +490,12 @@ class Inventory(Model):
 
     campaign: Campaign
     scope: Scope
-    rate_limits: RateLimits = Field(default_factory=RateLimits)  # type: ignore[arg-type]
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
     credentials: dict[str, Credential] = Field(default_factory=dict)
     entities: list[Entity] = Field(min_length=1)
     profiles: dict[str, Profile] = Field(min_length=1)
-    deadlines: Deadlines = Field(default_factory=Deadlines)  # type: ignore[arg-type]
-    risk: RiskModel = Field(default_factory=RiskModel)  # type: ignore[arg-type]
+    deadlines: Deadlines = Field(default_factory=Deadlines)
+    risk: RiskModel = Field(default_factory=RiskModel)
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
 
     @field_validator("entities")

@@ -50,11 +50,11 @@ HEADERS = (
     "web.nosniff-missing",
     "web.server-version-disclosure",
 )
+# A finding as these tests compare it: (entity, asset, check, location, severity).
+Found = tuple[str, str, str, str, str]
 
 
-def _site(
-    entity: str, asset: str, base: str, location: str, *, https: bool
-) -> set[tuple[str, ...]]:
+def _site(entity: str, asset: str, base: str, location: str, *, https: bool) -> set[Found]:
     """The web findings of the weak nginx site at ``base`` (checked at ``location``)."""
     found = {
         (entity, asset, check, base + WEB_PATHS[check], level)
@@ -106,7 +106,7 @@ EXPECTED = {
 LAB_PORTS = {f"{s.port}/{s.protocol}" for h in lab.LAB_HOSTS.values() for s in h.services}
 
 
-def _lab_only(found: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+def _lab_only(found: set[Found]) -> set[Found]:
     """Leave out unexpected-service findings for this machine's own listeners (LAB-NOTES: a
     service of the machine answers on every 127.x address); they are not the lab's."""
     return {f for f in found if not (f[2] == "net.unexpected-service" and f[3] not in LAB_PORTS)}

@@ -17,6 +17,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,8 +34,17 @@ from tests.lab import lab
 from tests.unit.inventory.test_schema import MINIMAL
 
 
-def at(*parts: int, tz: str = "UTC") -> float:
-    return datetime(*parts, tzinfo=ZoneInfo(tz)).timestamp()  # type: ignore[misc]
+def at(
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    *,
+    tz: str = "UTC",
+) -> float:
+    return datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(tz)).timestamp()
 
 
 def local(moment: float, tz: str) -> str:
@@ -272,7 +282,8 @@ def scheduler(inventory: Path, db_url: str, *extra: str) -> subprocess.Popen[str
     )
 
 
-def rows(db_url: str, query: str, *args: object) -> list[tuple[object, ...]]:
+def rows(db_url: str, query: str, *args: object) -> list[tuple[Any, ...]]:
+    # sqlite3 rows are untyped: each test knows the columns it selected.
     with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
         return conn.execute(query, args).fetchall()
 

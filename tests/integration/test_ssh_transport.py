@@ -29,6 +29,7 @@ from scanner.app.runs import start_run
 from scanner.core.errors import UserError
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
+from scanner.store.attempts import AttemptRow, FindingRow
 from tests.helpers import write
 from tests.lab import lab
 
@@ -200,7 +201,7 @@ def inventory(
     return write(tmp_path / "inv.yaml", text)
 
 
-def run(path: Path, db_url: str) -> tuple[dict[str, dict[str, str]], list[dict[str, str]], float]:
+def run(path: Path, db_url: str) -> tuple[dict[str, AttemptRow], list[FindingRow], float]:
     """Run the profile; (attempts by check id, findings, seconds)."""
     store = Store.open(db_url)
     started = time.monotonic()
