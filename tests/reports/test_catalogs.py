@@ -11,6 +11,7 @@ then translate the new (empty) and fuzzy entries in reports/locale/zh_CN/LC_MESS
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pytest
 
@@ -61,15 +62,22 @@ def test_translations_keep_their_placeholders() -> None:
         for message in catalog:
             if not message.id:
                 continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            # Babel types id and string loosely (str, list or tuple); a .po file gives a str, or
+            # a tuple for plural forms.
+            ids = cast(
+                tuple[str, ...], message.id if isinstance(message.id, tuple) else (message.id,)
+            )
+            strings = cast(
+                tuple[str, ...],
+                message.string if isinstance(message.string, tuple) else (message.string,),
+            )
             expected = set(placeholder.findall(ids[0]))
             for string in strings:
                 assert set(placeholder.findall(string)) == expected, (domain, ids[0])
 
 
 def test_no_compiled_catalog_is_kept() -> None:
-    assert not list(extract.LOCALE.rglob("*.mo")), "catalogs are compiled in memory; remove .mo"
+    assert not list(catalogs.LOCALE.rglob("*.mo")), "catalogs are compiled in memory; remove .mo"
 
 
 def test_english_needs_no_catalog() -> None:

@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # ships no types; types-jsonschema is not installed
 import pytest
 from jinja2 import StrictUndefined, UndefinedError
 from PIL import Image  # installed with WeasyPrint

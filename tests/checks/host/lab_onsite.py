@@ -22,6 +22,7 @@ from scanner.app.runs import start_run
 from scanner.core.models import AssetKind, Exposure, OnsiteTarget
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
+from scanner.store.attempts import AttemptRow, FindingRow
 from tests.helpers import write
 from tests.lab import lab
 from tests.unit.inventory.test_schema import MINIMAL
@@ -82,10 +83,10 @@ def accepted_logins(state: lab.LabState) -> dict[str, int]:
 class Audit:
     """The findings and attempts of one run over both on-site hosts, as the store returns them."""
 
-    findings: list[dict[str, Any]]
-    attempts: list[dict[str, Any]]
+    findings: list[FindingRow]
+    attempts: list[AttemptRow]
 
-    def found(self, check_id: str, asset: str) -> dict[str, dict[str, Any]]:
+    def found(self, check_id: str, asset: str) -> dict[str, FindingRow]:
         """The check's findings on ``asset`` (``weak``, ``hardened``) by location."""
         return {
             f.location: f for f in self.findings if f.check_id == check_id and f.asset_id == asset
@@ -103,7 +104,7 @@ class Audit:
         attempt = self.attempt(check_id, asset)
         return attempt.status == "pass" and attempt.reason == "" and not self.found(check_id, asset)
 
-    def attempt(self, check_id: str, asset: str) -> dict[str, Any]:
+    def attempt(self, check_id: str, asset: str) -> AttemptRow:
         """The check's one attempt on ``asset``."""
         [attempt] = [a for a in self.attempts if a.check_id == check_id and a.asset_id == asset]
         return attempt
@@ -121,7 +122,7 @@ def audit(
     return Audit(store.attempts.findings(result.run_id), store.attempts.of_run(result.run_id))
 
 
-def detail(finding: dict[str, Any]) -> dict[str, Any]:
+def detail(finding: FindingRow) -> dict[str, Any]:
     """A finding's detail as a dict (the store may hand it back as JSON text)."""
     value = finding.detail
     return json.loads(value) if isinstance(value, str) else dict(value or {})

@@ -8,10 +8,9 @@ see the machine's own wildcard listeners (e.g. 0.0.0.0:2024), which the lab does
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from scanner.store.attempts import FindingRow
 from tests.checks.host.lab_onsite import Audit, detail
 
 pytestmark = pytest.mark.lab
@@ -20,7 +19,7 @@ ID = "host.unexpected-listening-service"
 WILDCARD = {"0.0.0.0", "::", "*"}
 
 
-def lab_made(found: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def lab_made(found: dict[str, FindingRow]) -> dict[str, FindingRow]:
     """The findings that are not about the machine's own wildcard listeners."""
     return {loc: f for loc, f in found.items() if not set(detail(f)["addresses"]) & WILDCARD}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import struct
 
 import pytest
@@ -15,7 +16,7 @@ from tests.checks.protocols.peer import answering
 @pytest.fixture
 def tid_0x1234(monkeypatch: pytest.MonkeyPatch) -> None:
     """The transaction id the recorded answer carries."""
-    monkeypatch.setattr(modbus.secrets, "randbelow", lambda _n: 0x1233)
+    monkeypatch.setattr(secrets, "randbelow", lambda _n: 0x1233)
 
 
 def test_recorded_device_identification(tid_0x1234: None) -> None:

@@ -9,6 +9,7 @@ shared services declare in ``extra_ca_files``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def days_left(state: lab.LabState, name: str) -> int:
     return (certificate(state, name).not_valid_after_utc - datetime.now(UTC)).days
 
 
-def services(state: lab.LabState | None = None, **settings: dict[str, object]) -> RunServices:
+def services(state: lab.LabState | None = None, /, **settings: Mapping[str, object]) -> RunServices:
     """Fresh run services on loopback; with ``state``, the lab CA is an extra trusted CA."""
     merged: dict[str, dict[str, object]] = {}
     if state is not None:

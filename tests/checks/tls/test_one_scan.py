@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from checks.tls import _scan
+from checks.tls import _facts, _scan
 from checks.tls.cert_expired import CertExpired
 from checks.tls.cert_expiring_soon import CertExpiringSoon
 from checks.tls.cert_hostname_mismatch import CertHostnameMismatch
@@ -49,7 +49,7 @@ def sslyze_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, int]]:
     calls: Counter[tuple[str, int]] = Counter()
     real = _scan.run_sslyze
 
-    def counting(ep: _scan.Endpoint, ip: str, deadline: float) -> Any:
+    def counting(ep: _facts.Endpoint, ip: str, deadline: float) -> Any:
         calls[(ip, ep.port)] += 1
         return real(ep, ip, deadline)
 
@@ -175,8 +175,9 @@ def test_facts_are_small_and_frozen(lab_state: lab.LabState) -> None:
     svc = services(lab_state)
     run(WeakCipher, "weak", lab_state, svc)
     assert len(svc.facts) == 1
-    facts = svc.facts.get(("tls", lab.WEAK_ADDR, 443, lab.WEAK_ADDR), lambda: None)
-    assert isinstance(facts, _scan.TlsFacts)
+    # object, not None: the memo already holds the facts, so the producer is never called
+    facts: object = svc.facts.get(("tls", lab.WEAK_ADDR, 443, lab.WEAK_ADDR), lambda: None)
+    assert isinstance(facts, _facts.TlsFacts)
     assert facts.endpoint.label == label("weak") and url("weak").endswith(f"{label('weak')}/")
     assert facts.protocols == ("TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3")
     assert len(facts.chain) == 1 and facts.chain[0].self_signed

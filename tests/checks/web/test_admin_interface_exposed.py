@@ -9,7 +9,7 @@ import pytest
 from checks.web.admin_interface_exposed import AdminInterfaceExposed
 from scanner.core.models import AttemptStatus, Exposure
 from tests.helpers import run_check, url_target
-from tests.hostile_http import NOT_FOUND, html_page, site_server
+from tests.hostile_http import NOT_FOUND, Answer, html_page, site_server
 from tests.lab import lab
 
 LOGIN = '<html><title>Sign in</title><form><input type="password" name="p"></form></html>'
@@ -45,7 +45,7 @@ def test_internal_assets_are_not_applicable(lab_state: lab.LabState) -> None:
 
 
 def test_http_authentication_prompt_and_redirect_to_login() -> None:
-    def site(method: str, path: str, raw: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def site(method: str, path: str, raw: str) -> Answer:
         if path == "/manager/html":
             return 401, [("WWW-Authenticate", 'Basic realm="Tomcat Manager Application"')], b""
         if path == "/wp-login.php":
@@ -71,7 +71,7 @@ def test_http_authentication_prompt_and_redirect_to_login() -> None:
 
 
 def test_a_site_that_sends_every_path_to_its_login_is_not_reported() -> None:
-    def site(method: str, path: str, raw: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def site(method: str, path: str, raw: str) -> Answer:
         return html_page(LOGIN) if path == "/login" else (302, [("Location", "/login")], b"")
 
     with site_server(site) as url:

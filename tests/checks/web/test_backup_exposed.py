@@ -10,7 +10,7 @@ import pytest
 from checks.web.backup_exposed import BackupExposed
 from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, url_target
-from tests.hostile_http import NOT_FOUND, html_page, site_server
+from tests.hostile_http import NOT_FOUND, Answer, html_page, site_server
 from tests.lab import lab
 
 
@@ -61,7 +61,7 @@ def test_soft_404s_are_never_reported() -> None:
     # A site answering 200 with its home page for every path, and the same zip for every *.zip.
     data = a_zip()
 
-    def site(method: str, path: str, raw: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def site(method: str, path: str, raw: str) -> Answer:
         if path.endswith(".zip"):
             return 200, [("Content-Type", "application/zip")], data
         return html_page("<html><body>CREATE TABLE is a phrase on this home page</body></html>")

@@ -7,7 +7,7 @@ import pytest
 from checks.web.clickjacking_unprotected import ClickjackingUnprotected
 from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, url_target
-from tests.hostile_http import html_page, site_server
+from tests.hostile_http import Answer, html_page, site_server
 from tests.lab import lab
 
 
@@ -31,7 +31,7 @@ def test_hardened_site_denies_framing(lab_state: lab.LabState) -> None:
 
 
 def test_allow_from_does_not_protect_and_frame_ancestors_alone_does() -> None:
-    def site(method: str, path: str, raw: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def site(method: str, path: str, raw: str) -> Answer:
         if path == "/csp":
             return html_page(
                 "<html></html>",

@@ -7,7 +7,7 @@ import pytest
 from checks.web.csp_missing import CspMissing
 from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, url_target
-from tests.hostile_http import html_page, site_server
+from tests.hostile_http import Answer, html_page, site_server
 from tests.lab import lab
 
 
@@ -32,7 +32,7 @@ def test_hardened_site_sends_csp(lab_state: lab.LabState, scheme: str) -> None:
 
 
 def test_report_only_is_named_and_meta_policy_counts() -> None:
-    def site(method: str, path: str, raw: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def site(method: str, path: str, raw: str) -> Answer:
         if path == "/meta":
             return html_page(
                 '<html><head><meta http-equiv="Content-Security-Policy" '

@@ -7,7 +7,7 @@ import pytest
 from checks.web.directory_listing import DirectoryListing
 from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, url_target
-from tests.hostile_http import NOT_FOUND, html_page, site_server
+from tests.hostile_http import NOT_FOUND, Answer, html_page, site_server
 from tests.lab import lab
 
 LISTING = (
@@ -38,7 +38,7 @@ def test_hardened_site_lists_nothing(lab_state: lab.LabState) -> None:
 
 def test_page_itself_is_reported_and_soft_listings_are_not() -> None:
     # Every directory (even random ones) answers the same listing: only the declared page counts.
-    def site(method: str, path: str, raw: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def site(method: str, path: str, raw: str) -> Answer:
         return html_page(LISTING.format(path=path)) if path.endswith("/") else NOT_FOUND
 
     with site_server(site) as url:

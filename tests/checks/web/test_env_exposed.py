@@ -7,7 +7,7 @@ import pytest
 from checks.web.env_exposed import EnvExposed
 from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, url_target
-from tests.hostile_http import NOT_FOUND, html_page, site_server
+from tests.hostile_http import NOT_FOUND, Answer, html_page, site_server
 from tests.lab import lab
 
 
@@ -33,7 +33,7 @@ def test_hardened_site_has_no_env(lab_state: lab.LabState, scheme: str) -> None:
 
 
 def test_html_pages_and_single_lines_are_not_env_files() -> None:
-    def site(method: str, path: str, raw: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def site(method: str, path: str, raw: str) -> Answer:
         if path == "/.env":
             return html_page("<!DOCTYPE html><html>\nA=1\nB=2\n</html>")
         if path == "/.env.local":

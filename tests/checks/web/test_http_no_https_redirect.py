@@ -7,7 +7,7 @@ import pytest
 from checks.web.http_no_https_redirect import HttpNoHttpsRedirect
 from scanner.core.models import AttemptStatus, ErrorReason
 from tests.helpers import run_check, url_target, web_service_target
-from tests.hostile_http import html_page, site_server
+from tests.hostile_http import Answer, html_page, site_server
 from tests.lab import lab
 
 
@@ -65,7 +65,7 @@ def test_redirect_to_out_of_scope_http_is_inconclusive() -> None:
 
 
 def test_in_scope_redirects_that_stay_on_http_fail() -> None:
-    def site(method: str, path: str, raw: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def site(method: str, path: str, raw: str) -> Answer:
         if path == "/":
             return 302, [("Location", "/home")], b""
         return html_page("<html>home</html>")

@@ -7,7 +7,7 @@ import pytest
 from checks.web.nosniff_missing import NosniffMissing
 from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, url_target
-from tests.hostile_http import site_server
+from tests.hostile_http import Answer, site_server
 from tests.lab import lab
 
 
@@ -31,7 +31,7 @@ def test_hardened_site_sends_nosniff(lab_state: lab.LabState) -> None:
 
 
 def test_wrong_value_and_server_errors() -> None:
-    def site(method: str, path: str, raw: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def site(method: str, path: str, raw: str) -> Answer:
         if path == "/broken":
             return 502, [("Content-Type", "text/plain")], b"bad gateway"
         return 200, [("Content-Type", "text/plain"), ("X-Content-Type-Options", "sniff")], b"x"

@@ -9,7 +9,7 @@ import pytest
 from checks.web.privacy_policy_missing import PrivacyPolicyMissing
 from scanner.core.models import AttemptStatus
 from tests.helpers import run_check, url_target, web_service_target
-from tests.hostile_http import NOT_FOUND, html_page, site_server
+from tests.hostile_http import NOT_FOUND, Answer, html_page, site_server
 from tests.lab import lab
 
 
@@ -44,7 +44,7 @@ def test_discovered_services_only_on_assets_tagged_portal(lab_state: lab.LabStat
 
 
 def test_a_policy_link_must_open() -> None:
-    def site(method: str, path: str, raw: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def site(method: str, path: str, raw: str) -> Answer:
         if path == "/":
             return html_page('<html><a href="/legal/privacy.html">Privacy</a></html>')
         if path == "/cn":

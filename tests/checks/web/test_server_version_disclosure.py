@@ -37,7 +37,7 @@ def test_hardened_site_names_no_version(lab_state: lab.LabState, scheme: str) ->
 
 
 def test_powered_by_versions_are_listed() -> None:
-    def site(m: str, p: str, r: bytes) -> Answer:
+    def site(m: str, p: str, r: str) -> Answer:
         return html_page(
             "<html></html>",
             200,

@@ -13,11 +13,11 @@ from checks.web.trace_enabled import TraceEnabled
 from scanner.core.models import AttemptStatus, ErrorReason
 from tests.helpers import run_check, url_target
 from tests.hostile import hostile_server
-from tests.hostile_http import site_server
+from tests.hostile_http import Answer, site_server
 from tests.lab import lab
 
 
-def echo(method: str, path: str, raw: str) -> tuple[int, list[tuple[str, str]], bytes]:
+def echo(method: str, path: str, raw: str) -> Answer:
     if method == "TRACE":
         return 200, [("Content-Type", "message/http")], raw.encode()
     return 200, [("Content-Type", "text/html")], b"<html></html>"

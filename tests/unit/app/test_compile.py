@@ -25,7 +25,9 @@ def test_restricted_keeps_only_its_checks_and_assets(tmp_path: Path) -> None:
     run = compile_run(load_inventory(write(tmp_path / "inv.yaml", MINIMAL)), "remote")
     only = {("ent", "web", "net.telnet-exposed")}
     rescan = run.restricted_to(only)
-    assert [c.id for c in rescan.checks] == ["net.telnet-exposed"] and rescan.only == only
+    assert [c.id for c in rescan.checks] == ["net.telnet-exposed"] and rescan.only == frozenset(
+        only
+    )
     assert run.restricted_to({("other", "x", "net.telnet-exposed")}).addresses == {}
     assert run.only is None  # the compiled run itself is unchanged
 

@@ -33,8 +33,13 @@ def test_without_fingerprint_only_a_yes_on_a_terminal_pins() -> None:
     with pytest.raises(UserError, match="confirm the fingerprint out of band"):
         confirm_key(PRESENTED, None, None)
     asked: list[str] = []
+
+    def declines(question: str) -> bool:
+        asked.append(question)
+        return False
+
     with pytest.raises(UserError, match="was not confirmed"):
-        confirm_key(PRESENTED, None, lambda q: asked.append(q) is not None)
+        confirm_key(PRESENTED, None, declines)
     assert PRESENTED.key.fingerprint in asked[0]
     confirm_key(PRESENTED, None, lambda q: True)
 

@@ -81,4 +81,4 @@ def test_targets_are_frozen_and_keyword_only() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         target.address = "192.0.2.8"  # type: ignore[misc]
     with pytest.raises(TypeError):
-        ServiceTarget("e", "a", AssetKind.HOST)  # type: ignore[misc]
+        ServiceTarget("e", "a", AssetKind.HOST)  # type: ignore[call-arg]

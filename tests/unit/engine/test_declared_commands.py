@@ -101,7 +101,7 @@ def test_undeclared_command_is_a_check_bug_naming_check_and_command(
     services = RunServices(
         guard=LOOPBACK_ONLY,
         bucket=TokenBucket(1000),
-        credentials={"c": Credential(username="u", password_env="NOPE")},
+        credentials={"c": Credential.model_validate({"username": "u", "password_env": "NOPE"})},
     )
     attempt = run_check(cls, ONSITE, services=services, timeout=5)
     assert attempt.status == AttemptStatus.ERROR

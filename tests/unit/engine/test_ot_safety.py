@@ -48,14 +48,20 @@ class Slow(Intrusive):
 
 def test_ot_discovery_is_gentle() -> None:
     args = nmap_arguments(
-        Profile(ports="all"), privileged=True, timeout=60, sweep=False, ot_rate=50
+        Profile.model_validate({"ports": "all"}),
+        privileged=True,
+        timeout=60,
+        sweep=False,
+        ot_rate=50,
     )
     assert args[args.index("--max-rate") + 1] == "50"
     assert args[args.index("--max-parallelism") + 1] == "1"
     assert args[args.index("--max-retries") + 1] == "0"
     assert args[args.index("-p") + 1] == ICS_TCP_PORTS  # not all 65,535 ports
     assert "-sV" not in args and "-sC" not in args  # no version or script probes at a PLC
-    normal = nmap_arguments(Profile(ports="all"), privileged=True, timeout=60, sweep=False)
+    normal = nmap_arguments(
+        Profile.model_validate({"ports": "all"}), privileged=True, timeout=60, sweep=False
+    )
     assert normal[normal.index("-p") + 1] == "1-65535" and "--max-rate" not in normal
 
 

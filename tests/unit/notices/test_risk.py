@@ -22,13 +22,15 @@ from scanner.notices.risk import assess
 def test_scores_and_levels(
     severity: str, exposure: str, cii: bool, mlps: int, score: float, level: str
 ) -> None:
-    risk = assess(severity, exposure, cii_operator=cii, mlps_level=mlps, model=RiskModel())
+    risk = assess(
+        severity, exposure, cii_operator=cii, mlps_level=mlps, model=RiskModel.model_validate({})
+    )
     assert (risk.score, risk.level) == (score, level)
     assert risk.steps[0].startswith(f"severity {severity}") and risk.steps[-1].endswith(level)
 
 
 def test_cvss_raises_the_base_and_campaign_tunes_the_factors() -> None:
-    model = RiskModel(cii_bonus=0, high_from=6, medium_from=3)
+    model = RiskModel.model_validate({"cii_bonus": 0, "high_from": 6, "medium_from": 3})
     risk = assess("medium", "internet", cii_operator=True, mlps_level=1, model=model, cvss=8.1)
     assert (risk.score, risk.level) == (8.1, "high")
     assert "CVSS base score 8.1 is higher: 8.1" in risk.steps
@@ -36,4 +38,4 @@ def test_cvss_raises_the_base_and_campaign_tunes_the_factors() -> None:
 
 def test_incomplete_factor_tables_are_refused() -> None:
     with pytest.raises(ValueError, match="exposure_factor needs exactly the keys"):
-        RiskModel(exposure_factor={"internet": 1.0})
+        RiskModel.model_validate({"exposure_factor": {"internet": 1.0}})
