@@ -1,0 +1,1 @@
+"""Developer scripts (not installed): the catalog message extractor."""
