@@ -506,13 +506,20 @@ def test_daemons_run_unprivileged(state: lab.LabState) -> None:
     assert int(modbus_status["CapEff"], 16) == 1 << 10  # CAP_NET_BIND_SERVICE only
     assert int(modbus_status["CapBnd"], 16) == 1 << 10
     workers = [
-        pid
-        for pid, _ in lab.lab_processes(st)
-        if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"nginx: worker")
+        pid for pid, _ in lab.lab_processes(st) if _cmdline(pid).startswith(b"nginx: worker")
     ]
     assert workers
     for pid in workers:
         assert status_of(pid)["Uid"].split()[0] == str(pwd.getpwnam("www-data").pw_uid)
+
+
+def _cmdline(pid: int) -> bytes:
+    """A process's command line; empty when it ended meanwhile (a recorded helper process, such
+    as a one-shot started for a test, may exit between the listing and the read)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return b""
 
 
 # ---------------------------------------------------------------------------- lifecycle (last)
