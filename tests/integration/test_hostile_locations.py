@@ -23,6 +23,7 @@ from scanner.core.text import inert
 from tests.conftest import REPO
 from tests.helpers import write
 from tests.pg import free_port
+from tests.unit.inventory.test_schema import MINIMAL
 
 LOCATION = "/usr/bin/\x1b[2J\x1b]0;owned\x07\x9b31mred\u202eexe.hs\x1b[0m"
 
@@ -47,30 +48,13 @@ class HostileLocation(Check):
                       "setuid root")
 '''
 
-INVENTORY = """\
-campaign:
-  name: hostile locations
-  authority: test office
-  authorization:
-    reference: T-1
-    issued_by: test
-    valid_from: 2026-01-01
-    valid_until: 2030-12-31
-scope:
-  allow: [127.0.0.1/32]
-entities:
-  - id: ent
-    name: Entity
-    sector: energy
-    assets:
-      - id: site
-        url: http://127.0.0.1:{port}/
-profiles:
-  p:
-    checks: [host.hostile-location-test]
-checks:
-  dirs: [hostile]
-"""
+INVENTORY = MINIMAL.partition("scope:")[0] + (
+    "scope:\n  allow: [127.0.0.1/32]\n"
+    "entities:\n  - {id: ent, name: Entity, sector: energy, "
+    "assets: [{id: site, url: 'http://127.0.0.1:{port}/'}]}\n"
+    "profiles:\n  p:\n    checks: [host.hostile-location-test]\n"
+    "checks:\n  dirs: [hostile]\n"
+)
 
 # Every C0 control but newline, DEL, C1, the bidi overrides and isolates.
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -80,7 +64,7 @@ RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069
 def folder(tmp_path: Path) -> Path:
     (tmp_path / "hostile").mkdir()
     write(tmp_path / "hostile" / "hostile_location.py", CHECK.format(location=LOCATION))
-    write(tmp_path / "inv.yaml", INVENTORY.format(port=free_port()))
+    write(tmp_path / "inv.yaml", INVENTORY.replace("{port}", str(free_port())))
     return tmp_path
 
 
