@@ -19,6 +19,7 @@ from scanner.app.verify import verify_notice
 from scanner.core.documents import Notice, Summary
 from scanner.core.errors import UserError
 from scanner.core.lifecycle import NoticeStatus
+from scanner.core.text import inert
 from scanner.engine.registry import discover
 from scanner.notices.build import build_summary, issue_notices, issue_risk, run_inventory
 from scanner.notices.risk import Risk
@@ -104,7 +105,7 @@ def write_notice(
     written = []
     for lang in langs:
         for fmt in formats:
-            path = out_dir / f"{notice.number}.{lang}.{SUFFIX[fmt]}"
+            path = document_path(out_dir, f"{notice.number}.{lang}.{SUFFIX[fmt]}")
             path.write_bytes(render_notice(notice, fmt, lang))
             written.append(path)
     return written
@@ -139,7 +140,7 @@ def write_summary(
     folder = _folder(out_dir)
     for lang in langs:
         for fmt in formats:
-            path = folder / f"summary-run{run_id}.{lang}.{SUFFIX[fmt]}"
+            path = document_path(folder, f"summary-run{run_id}.{lang}.{SUFFIX[fmt]}")
             path.write_bytes(render_summary(summary, fmt, lang))
     return WrittenSummary(run_id, summary, folder)
 
@@ -162,7 +163,7 @@ def verify_and_write(
     write_notice(notice, folder, formats, langs)
     if notice.status == NoticeStatus.RECTIFIED:
         for lang in langs:
-            path = folder / f"{notice.number}.closure.{lang}.html"
+            path = document_path(folder, f"{notice.number}.closure.{lang}.html")
             path.write_bytes(closure_letter(notice, lang))
     return VerifiedNotice(notice, found.run, folder)
 
@@ -172,6 +173,30 @@ def explain_issue(store: Store, issue_id: int) -> Explanation:
     it."""
     issue = store.issues.get(issue_id)
     return Explanation(issue, issue_risk(run_inventory(store, issue.last_seen_run), issue))
+
+
+def document_path(folder: Path, name: str) -> Path:
+    """``folder / name``, or a UserError when ``name`` is not one plain file name inside
+    ``folder`` (a separator, ``..``, a control character, or a symbolic link pointing out).
+
+    Notice numbers are validated in the inventory (``authorization.reference``); this is the
+    writer's own guard, for numbers already stored or prefixes from anywhere else.
+    """
+    path = folder / name
+    plain = (
+        name not in ("", ".", "..")
+        and ".." not in name
+        and Path(name).name == name
+        and not any(sep in name for sep in ("/", "\\", "\x00"))
+        and name == inert(name)
+    )
+    if not plain or path.resolve().parent != folder.resolve():
+        raise UserError(
+            f"refusing to write {inert(name)!r}: it is not a file name inside {folder}. Fix: "
+            "give the campaign a plain notice_prefix or authorization.reference (letters, "
+            "digits, - and _)."
+        )
+    return path
 
 
 def _folder(path: Path) -> Path:

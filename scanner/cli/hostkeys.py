@@ -9,7 +9,6 @@ after an explicit "yes" typed on a terminal; never on its own.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from dataclasses import asdict
@@ -23,6 +22,7 @@ from scanner.app.catalogue import onsite_commands, onsite_commands_markdown
 from scanner.app.hostkeys import list_pins, normalize_fingerprint
 from scanner.app.onsite import onsite_audit
 from scanner.app.pinning import confirm_key, pin_presented, read_presented_key, revoke_pins
+from scanner.cli.jsonout import echo_json
 from scanner.cli.util import DB_OPTION, out, user_errors
 from scanner.core.text import one_line
 from scanner.store import Store
@@ -87,7 +87,7 @@ def list_cmd(host: str | None, as_json: bool, db_url: str | None) -> None:
     """List the pinned host keys."""
     pins = list_pins(Store.open(db_url, create=False), host)
     if as_json:
-        click.echo(json.dumps([asdict(p) for p in pins], indent=2, ensure_ascii=False))
+        echo_json([asdict(p) for p in pins])
         return
     table = Table("host", "port", "type", "fingerprint", "approved by", "approved at", "note")
     for p in pins:
@@ -138,7 +138,7 @@ def commands_cmd(inventory: Path | None, profile: str | None, fmt: str) -> None:
         click.echo(onsite_commands_markdown(checks, logins), nl=False)
     elif fmt == "json":
         data = {"logins": logins, "commands": [asdict(u) for u in onsite_commands(checks)]}
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo_json(data)
     else:
         for line in logins:
             out.print(escape(line))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from rich.table import Table
 from reports.render import LANGUAGES
 from scanner.app.decisions import mark_false_positive, waive_issue
 from scanner.app.issues import DIFF_GROUPS, diff_runs, find_issues, show_issue
+from scanner.cli.jsonout import echo_json
 from scanner.cli.util import DB_OPTION, out, user_errors
 from scanner.core.errors import UserError
 from scanner.core.lifecycle import IssueState
@@ -56,11 +56,7 @@ def issues_cmd(
         Store.open(db_url, create=False), states=states, entity=entity, overdue=overdue
     )
     if as_json:
-        click.echo(
-            json.dumps(
-                [{k: getattr(r, k) for k in ISSUE_KEYS} for r in rows], indent=2, ensure_ascii=False
-            )
-        )
+        echo_json([{k: getattr(r, k) for k in ISSUE_KEYS} for r in rows])
         return
     table = Table(
         "id", "state", "severity", "entity/asset", "location", "check", "deadline", "runs"
@@ -97,12 +93,14 @@ def issue_cmd(issue_id: int, db_url: str | None) -> None:
     if row.waiver_until:
         out.print(
             f"  waiver: until {_day(row.waiver_until)} by "
-            f"{escape(row.waiver_approver or '')}: {escape(row.waiver_reason or '')}"
+            f"{escape(one_line(row.waiver_approver or ''))}: "
+            f"{escape(one_line(row.waiver_reason or ''))}"
         )
     for e in events:
         stamp = datetime.fromtimestamp(e.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
         run = f"run {e.run_id}" if e.run_id else escape(e.actor)
-        out.print(f"  {stamp} {run}: {e.from_state or 'new'} -> {e.to_state}: {escape(e.reason)}")
+        change = f"{e.from_state or 'new'} -> {e.to_state}"
+        out.print(f"  {stamp} {run}: {change}: {escape(one_line(e.reason))}")
 
 
 @click.command(name="waive")
@@ -161,7 +159,7 @@ def diff_cmd(
     """What changed from RUN_A to RUN_B: new, fixed, reopened, still open, could not verify."""
     result = diff_runs(Store.open(db_url, create=False), run_a, run_b, html=html_out, lang=lang)
     if as_json:
-        click.echo(json.dumps(result.data(), indent=2, ensure_ascii=False))
+        echo_json(result.data())
         return
     out.print(
         f"run {run_a} -> run {run_b}: "

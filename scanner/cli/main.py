@@ -8,7 +8,6 @@ exit code 2, no traceback unless ``--debug``. Whatever a target sent is printed 
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from dataclasses import asdict
@@ -35,6 +34,7 @@ from scanner.app.validate import validate_inventory
 from scanner.cli.checklist import checklist_cmd
 from scanner.cli.hostkeys import commands_cmd, hostkeys_cmd
 from scanner.cli.issues import diff_cmd, false_positive_cmd, issue_cmd, issues_cmd, waive_cmd
+from scanner.cli.jsonout import echo_json
 from scanner.cli.notices import explain_cmd, notices_cmd, summary_cmd, verify_cmd
 from scanner.cli.progress import RichProgress
 from scanner.cli.schedule import schedule_cmd
@@ -108,7 +108,7 @@ def checks_cmd(fmt: str, as_json: bool, checks_dir: tuple[Path, ...]) -> None:
     registry = discover(checks_dirs(checks_dir))
     fmt = "json" if as_json else fmt
     if fmt == "json":
-        click.echo(json.dumps(catalogue_json(registry), indent=2, ensure_ascii=False))
+        echo_json(catalogue_json(registry))
     elif fmt == "markdown":
         click.echo(catalogue_markdown(registry), nl=False)
     else:
@@ -183,25 +183,21 @@ def run(
     stored = run_results(store, result.run_id)
     found = stored.findings
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "run": result.run_id,
-                    "status": result.status,
-                    "profile": profile,
-                    "seconds": round(result.seconds, 3),
-                    "attempts": result.counts,
-                    "findings": [_finding_json(f) for f in found],
-                    "errors": [_attempt_json(a) for a in stored.errors],
-                    "refusals": [
-                        {"target": r.target, "reason": r.reason, "check_id": r.check_id}
-                        for r in result.refusals
-                    ],
-                    "issues": asdict(result.tracking) if result.tracking else None,
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
+        echo_json(
+            {
+                "run": result.run_id,
+                "status": result.status,
+                "profile": profile,
+                "seconds": round(result.seconds, 3),
+                "attempts": result.counts,
+                "findings": [_finding_json(f) for f in found],
+                "errors": [_attempt_json(a) for a in stored.errors],
+                "refusals": [
+                    {"target": r.target, "reason": r.reason, "check_id": r.check_id}
+                    for r in result.refusals
+                ],
+                "issues": asdict(result.tracking) if result.tracking else None,
+            }
         )
         return
     _print_findings(found)
@@ -264,7 +260,7 @@ def findings(run_id: int | None, as_json: bool, errors: bool, db_url: str | None
     stored = run_results(store, resolve_run(store, run_id))
     found = stored.findings
     if as_json:
-        click.echo(json.dumps([_finding_json(f) for f in found], indent=2, ensure_ascii=False))
+        echo_json([_finding_json(f) for f in found])
         return
     _print_findings(found)
     if errors:

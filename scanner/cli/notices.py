@@ -1,4 +1,7 @@
-"""Commands about the documents the scanner issues: notices, summary, verify, explain."""
+"""Commands about the documents the scanner issues: notices, summary, verify, explain.
+
+What came from a target (locations) is printed through :func:`~scanner.core.text.one_line`.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from scanner.app.notices import (
 from scanner.cli.progress import RichProgress
 from scanner.cli.util import DB_OPTION, err, out, user_errors
 from scanner.core.lifecycle import NoticeStatus
+from scanner.core.text import one_line
 from scanner.store import Store
 
 FORMAT_OPTION = click.option(
@@ -60,7 +64,7 @@ def notices_cmd(run_id: int | None, fmt: str, lang: str, out_dir: Path, db_url: 
     for notice in issued.notices:
         counts = ", ".join(f"{n} {level}" for level, n in notice.counts().items())
         out.print(
-            f"{notice.number} to {escape(notice.entity_name)}: {len(notice.items)} items "
+            f"{notice.number} to {escape(one_line(notice.entity_name))}: {len(notice.items)} items "
             f"({counts}); reply by {notice.reply_by}; {notice.status}"
         )
     out.print(
@@ -121,8 +125,8 @@ def verify_cmd(
     notice, folder = result.notice, result.folder
     for item in notice.items:
         out.print(
-            f"  {item.status:17} {item.level:6} {item.check_id} {escape(item.asset_id)} "
-            f"{escape(item.location)}"
+            f"  {item.status:17} {item.level:6} {item.check_id} {escape(one_line(item.asset_id))} "
+            f"{escape(one_line(item.location))}"
         )
     if notice.status == NoticeStatus.RECTIFIED:
         out.print(f"notice {number} is rectified; closure letter written to {escape(str(folder))}/")

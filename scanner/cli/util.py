@@ -17,8 +17,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from scanner.core.errors import UserError
+from scanner.core.text import clean
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: Characters of one error message printed (an inventory with many problems lists them all).
+MESSAGE_LIMIT = 20000
 # Wide when piped (a log file, CI): 80 columns would fold every finding into a tower.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False)
@@ -42,7 +45,8 @@ def user_errors(func: F) -> F:
         except UserError as exc:
             if click.get_current_context().find_root().params.get("debug"):
                 traceback.print_exc()
-            err.print(f"[bold red]error:[/] {escape(str(exc))}")
+            # A message may quote what a target or a file said: printed inert, never obeyed.
+            err.print(f"[bold red]error:[/] {escape(clean(str(exc), MESSAGE_LIMIT))}")
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from scanner.core.text import clean
+from scanner.core.text import clean, inert
 
 
 class Severity(StrEnum):
@@ -322,7 +322,8 @@ class Finding:
         check_id: the check that observed it.
         entity_id: the entity accountable for it.
         asset_id: the asset it was observed on.
-        location: where on the asset: port/protocol, URL path, config key, account name.
+        location: where on the asset: port/protocol, URL path, config key, account name; its
+            control characters shown as escapes (:func:`~scanner.core.text.inert`).
         severity: the check's severity, or a finding-specific one (e.g. raised for ``ot``).
         evidence: what the target sent or showed, bounded and stripped of control characters.
         detail: small structured facts for reports (offered algorithms, header values...).
@@ -337,7 +338,11 @@ class Finding:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # One place makes every piece of evidence safe, whoever built the finding.
+        # One place makes every piece of evidence safe, whoever built the finding. The location
+        # is escaped but never cut: it is part of the fingerprint, which stays the same for any
+        # location without control characters (a file named with escapes gets the fingerprint
+        # of its escaped spelling, the one stored, printed and shown on notices).
+        object.__setattr__(self, "location", inert(self.location))
         object.__setattr__(self, "evidence", clean(self.evidence))
         object.__setattr__(self, "detail", _clean_detail(self.detail))
 

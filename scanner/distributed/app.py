@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from kombu.utils.url import maybe_sanitize_url
 
 from scanner.core.errors import UserError
+from scanner.core.secrets import hide_password, redact
 
 TASK = "scanner.run_asset_jobs"
 QUEUE = "scanner"
@@ -30,7 +30,8 @@ def make_app(broker: str, *, redelivery_after: float = DEFAULT_REDELIVERY) -> Ce
     """A Celery app on ``broker`` (``redis://HOST:PORT/DB`` or ``amqp://...``)."""
     if "://" not in broker:
         raise UserError(
-            f"--broker {broker!r} is not a URL. Fix: give redis://HOST:PORT/0 (or amqp://...)."
+            f"--broker {hide_password(broker)!r} is not a URL. Fix: give redis://HOST:PORT/0 "
+            "(or amqp://...)."
         )
     app = Celery("scanner", broker=broker, set_as_current=False)
     transport: dict[str, Any] = {
@@ -65,12 +66,8 @@ def check_broker(app: Celery) -> None:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=10)
     except Exception as exc:  # kombu and its transports raise their own connection errors
+        url = app.conf.broker_url
         raise UserError(
-            f"cannot reach the broker {safe_url(app.conf.broker_url)}: {exc}. Fix: start it "
-            "(redis-server) or correct --broker."
+            f"cannot reach the broker {hide_password(url)}: {redact(str(exc), url)}. Fix: start "
+            "it (redis-server) or correct --broker."
         ) from None
-
-
-def safe_url(url: str) -> str:
-    """A broker or store URL with its password masked, for messages."""
-    return str(maybe_sanitize_url(url))

@@ -19,7 +19,8 @@ from celery import Celery
 
 from scanner.core.errors import UserError
 from scanner.core.models import Attempt
-from scanner.distributed.app import TASK, safe_url
+from scanner.core.secrets import hide_password, redact
+from scanner.distributed.app import TASK
 from scanner.distributed.wire import encode_target
 from scanner.engine.plan import Job
 from scanner.store import Store
@@ -85,10 +86,11 @@ class Coordinator:
                         TASK, args=[payload], expires=self.timeout, producer=producer
                     )
         except Exception as exc:  # kombu's connection errors differ per transport
+            url = self.app.conf.broker_url
             raise UserError(
-                f"run {run_id}: sending jobs to the broker {safe_url(self.app.conf.broker_url)} "
-                f"failed: {exc}. Fix: check the broker, then finish the run with --resume "
-                f"{run_id}."
+                f"run {run_id}: sending jobs to the broker {hide_password(url)} failed: "
+                f"{redact(str(exc), url)}. Fix: check the broker, then finish the run with "
+                f"--resume {run_id}."
             ) from None
         return len(by_asset)
 
@@ -120,7 +122,7 @@ class Coordinator:
                 quiet_told = True
                 self.notify(
                     f"run {run_id}: no attempt arrived for {QUIET_NOTICE:g} s; are workers "
-                    f"running on {safe_url(self.app.conf.broker_url)} with the same store? "
+                    f"running on {hide_password(self.app.conf.broker_url)} with the same store? "
                     "(`scanner worker --broker URL --db URL`)"
                 )
             time.sleep(self.poll)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import unicodedata
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -71,13 +72,64 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: Characters a reference may hold besides letters, digits and marks of any script: it names
+#: notice files (``REF-0001.en.html``) unless ``notice_prefix`` is set, so nothing a file system,
+#: a shell or a terminal gives a meaning to (the CJK brackets are those of Chinese document
+#: numbers, tortoise-shell, lenticular and fullwidth round).
+REFERENCE_PUNCTUATION = " -_.()[]#+\u3014\u3015\u3010\u3011\uff08\uff09"
+REFERENCE_LIMIT = 64  # notice numbers (PREFIX-0001) are stored in 80 characters
+
+
+def _reference(value: str) -> str:
+    """An authorization reference that is safe as the start of a file name, else a ValueError
+    saying what is wrong and how to fix it."""
+    fix = (
+        "Fix: write the document number with letters, digits, spaces and "
+        f"{' '.join(REFERENCE_PUNCTUATION.strip())} only (or set campaign.notice_prefix, "
+        "which then names the notice files)."
+    )
+    bad = sorted(
+        {
+            c
+            for c in value
+            if not (c.isalnum() or unicodedata.category(c)[0] == "M" or c in REFERENCE_PUNCTUATION)
+        }
+    )
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        what = "a path separator" if {"/", "\\"} & set(bad) else "characters"
+        raise ValueError(f"{value!r} holds {what} not safe in a notice file name ({shown}). {fix}")
+    if ".." in value or value != value.strip(" .") or "  " in value:
+        raise ValueError(
+            f"{value!r} would make an unsafe notice file name ('..', or a leading or trailing "
+            f"space or dot). {fix}"
+        )
+    if len(value) > REFERENCE_LIMIT:
+        raise ValueError(
+            f"{value!r} is longer than {REFERENCE_LIMIT} characters. Fix: shorten it, or set "
+            "campaign.notice_prefix."
+        )
+    return value
+
+
 class Authorization(Model):
     """The written authorization the inspection runs under."""
 
-    reference: str = Field(min_length=1, description="Document number of the authorization.")
+    reference: str = Field(
+        min_length=1,
+        description="Document number of the authorization. It starts the notice numbers and "
+        "file names unless `notice_prefix` is set: letters, digits, spaces and "
+        f"`{' '.join(REFERENCE_PUNCTUATION.strip())}` only, no `..`, at most "
+        f"{REFERENCE_LIMIT} characters.",
+    )
     issued_by: str = Field(min_length=1, description="Who signed it.")
     valid_from: StartTime = Field(description="First moment a run is allowed (date or time, UTC).")
     valid_until: EndTime = Field(description="Last moment a run is allowed (a date: end of day).")
+
+    @field_validator("reference")
+    @classmethod
+    def _safe_reference(cls, value: str) -> str:
+        return _reference(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> Authorization:
@@ -597,7 +649,7 @@ def _message(err: Any, loc: Loc) -> str:
         return f"required, but missing. Fix: add {loc[-1]!r} here."
     if kind == "value_error":
         msg = msg.removeprefix("Value error, ")
-        return f"{msg}. Fix: correct this value."
+        return msg if ". Fix: " in msg else f"{msg}. Fix: correct this value."
     got = err.get("input")
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     return f"{msg}{shown}. Fix: correct this value."

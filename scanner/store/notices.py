@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from scanner.core.errors import UserError
 from scanner.core.lifecycle import ACTIVE
@@ -104,14 +104,9 @@ class Notices(Aggregate):
                 )
                 if not rows:
                     continue  # nothing to rectify: no notice
-                served = conn.execute(
-                    select(func.count())
-                    .select_from(notices)
-                    .where(notices.c.number.like(f"{prefix}-%"))
-                ).scalar_one()
                 notice_id = conn.execute(
                     insert(notices).values(
-                        number=f"{prefix}-{served + 1:04d}",
+                        number=f"{prefix}-{_last_number(conn, prefix) + 1:04d}",
                         campaign=campaign,
                         entity_id=entity_id,
                         run_id=run_id,
@@ -202,3 +197,19 @@ class Notices(Aggregate):
                 PassedDeadline(notice_id, number, entity_id, float(deadline))
                 for notice_id, number, entity_id, deadline in conn.execute(query)
             ]
+
+
+def _last_number(conn: Connection, prefix: str) -> int:
+    """The highest sequence number of the notices numbered ``PREFIX-NNNN`` (0 for none).
+
+    The prefix is matched literally (``%`` and ``_`` are escaped, not LIKE wildcards), and
+    only a run of digits may follow it: ``A-B-0001`` is not in the sequence of ``A``. The
+    highest number, not the count, so a gap (numbers counted wrongly before) never makes the
+    next number one already served.
+    """
+    head = f"{prefix}-"
+    numbers = conn.execute(
+        select(notices.c.number).where(notices.c.number.startswith(head, autoescape=True))
+    ).scalars()
+    tails = (n.removeprefix(head) for n in numbers)
+    return max((int(t) for t in tails if t.isascii() and t.isdigit()), default=0)

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from scanner.core.errors import UserError
+from scanner.core.secrets import hide_password, redact
 from scanner.store.attempts import Attempts
 from scanner.store.hostkeys import HostKeys
 from scanner.store.issues import Issues
@@ -101,7 +102,7 @@ class Store:
         try:
             engine = create_engine(url, future=True)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
-            raise UserError(f"cannot open the store {url!r}: {exc}. Fix: check --db.") from None
+            raise UserError(_cannot_open(url, exc)) from None
         writer = engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
@@ -112,9 +113,7 @@ class Store:
         try:
             store.migrate()
         except OperationalError as exc:
-            raise UserError(
-                f"cannot open the store {url!r}: {exc.orig}. Fix: check --db."
-            ) from None
+            raise UserError(_cannot_open(url, exc.orig)) from None
         return store
 
     def migrate(self) -> None:
@@ -159,6 +158,13 @@ class Store:
         """Release pooled connections."""
         self.engine.dispose()
         self.writer.dispose()
+
+
+def _cannot_open(url: str, exc: object) -> str:
+    # The URL and the driver's words about it, both without the password.
+    return (
+        f"cannot open the store {hide_password(url)!r}: {redact(str(exc), url)}. Fix: check --db."
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

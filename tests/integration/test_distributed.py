@@ -313,5 +313,5 @@ def test_an_unreachable_broker_is_a_clear_error(tmp_path: Path) -> None:
     )
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 2
-    assert f"cannot reach the broker redis://:**@127.0.0.1:{port}/0" in stderr
+    assert f"cannot reach the broker redis://:***@127.0.0.1:{port}/0" in stderr
     assert "secret" not in stderr
