@@ -14,7 +14,8 @@ paramiko reads the socket itself, trusting the packet lengths the peer announces
 a :class:`~scanner.transport.capped.CappedSocket`: what the peer may send is bounded per phase,
 and reads end at the phase's deadline. The key exchange (the handshake probe of remote checks
 too) and the login may each read :data:`HANDSHAKE_LIMIT` before the check's deadline; while no
-command runs, the peer may send :data:`IDLE_LIMIT`; each running command adds its output caps
+command runs, the peer may send :data:`IDLE_LIMIT` (and a channel window for each command cut
+off, whose data is still in flight); each running command adds its output caps, a channel window
 and :data:`COMMAND_OVERHEAD`. Per phase rather than one cap for the transport's life, because a
 session lives for the whole run and serves every check of its host: one total would either cut
 off a host with many commands or let a hostile peer announce one packet as large as all of them.
@@ -51,10 +52,13 @@ SSH_PORT = 22
 #: Bytes a peer may send during the key exchange (banners, KEXINIT, host key and signature), and
 #: again during the login (its banner, the replies): OpenSSH itself refuses packets over 256 KiB.
 HANDSHAKE_LIMIT = 1 << 20
-#: Bytes a session's peer may send while no command runs (rekeying, keepalives, global requests).
+#: Bytes a session's peer may send while no command runs (rekeying, keepalives, global requests),
+#: plus a channel window for each command cut off since (what it had in flight still arrives).
 IDLE_LIMIT = 64 << 10
 #: What a command's channel may bring beyond its output: channel messages, the exit status.
 COMMAND_OVERHEAD = 64 << 10
+#: One read of a channel's stream.
+_CHUNK = 65536
 #: How long after its reads end paramiko's thread takes to notice (it polls every 0.1 s), so a
 #: handshake ended by the socket raises the socket's reason, not a quiet timeout.
 _NOTICE = 0.3
@@ -320,6 +324,7 @@ class SshSession:
         self.host = host
         self._lock = threading.Lock()
         self._running = 0  # commands running now (their output is what the peer may send)
+        self._cut = 0  # commands cut off since none ran (their channel's window is in flight)
         self._transport, self._capped = _start(
             sock, host, deadline, [t.key.get_name() for t in trusted]
         )
@@ -390,17 +395,24 @@ class SshSession:
     ) -> CommandResult:
         """Run one read-only command on its own channel; output capped, ended by the deadline."""
         full = f"sudo -n -- {command}" if sudo else command
+        window = self._transport.default_window_size  # what the server may have in flight
         with self._lock:
             self._running += 1
-            self._capped.allow(2 * limit + COMMAND_OVERHEAD)  # stdout, stderr, the channel
+            # each stream is read up to the cap plus one round's reads before it is cut
+            self._capped.allow(2 * (limit + _READS_PER_ROUND * _CHUNK) + window + COMMAND_OVERHEAD)
+        cut = True
         try:
             with self._capped.explained():
-                return self._run(full, deadline, limit)
+                result = self._run(full, deadline, limit)
+            cut = result.truncated or result.timed_out
+            return result
         finally:
             with self._lock:
                 self._running -= 1
+                self._cut += cut
                 if not self._running:  # what a command was allowed and did not use expires
-                    self._capped.rebase(IDLE_LIMIT)
+                    self._capped.rebase(IDLE_LIMIT + self._cut * window)
+                    self._cut = 0
 
     def _run(self, full: str, deadline: float, limit: int) -> CommandResult:
         """:meth:`run` on a channel of its own."""
@@ -470,13 +482,13 @@ def _drain(channel: paramiko.Channel, out: bytearray, err: bytearray) -> bool:
     for _ in range(_READS_PER_ROUND):
         if not channel.recv_ready():
             break
-        chunk = channel.recv(65536)
+        chunk = channel.recv(_CHUNK)
         progressed = progressed or bool(chunk)
         out += chunk
     for _ in range(_READS_PER_ROUND):
         if not channel.recv_stderr_ready():
             break
-        chunk = channel.recv_stderr(65536)
+        chunk = channel.recv_stderr(_CHUNK)
         progressed = progressed or bool(chunk)
         err += chunk
     return progressed
