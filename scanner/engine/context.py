@@ -1,17 +1,22 @@
 """What a check is handed: scope-checked, rate-limited, deadline-bound helpers, and its settings.
 
 A :class:`RunServices` lives for one run and holds what checks share (the scope guard, the rate
-limit, one HTTP client per host, one SSH session per on-site host). Each attempt gets a
-:class:`CheckContext` bound to its check id, the shell commands the check declares, and its
-deadline, so every helper a check calls ends by the deadline and is attributed to it.
+limits, one HTTP client per host, one SSH session per on-site host). Every TCP connection, UDP
+exchange, HTTP request and redirect hop is admitted by :meth:`RunServices.admit`: the run's
+rate limit, and the ot limit too when the destination belongs to an ot asset (whichever asset
+the check is inspecting: a redirect from an office web site can land on a PLC's web page).
+Each attempt gets a :class:`CheckContext` bound to its check id, the shell commands the check
+declares, and its deadline, so every helper a check calls ends by the deadline and is
+attributed to it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,7 +26,7 @@ from scanner import __version__
 from scanner.core.memo import Memo
 from scanner.core.models import OnsiteTarget
 from scanner.engine.check import Inconclusive, UndeclaredCommand, declares
-from scanner.scope.guard import ScopeGuard
+from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.http import BODY_LIMIT, HttpClient, HttpResponse
 from scanner.transport.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
 from scanner.transport.ratelimit import TokenBucket
@@ -39,6 +44,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+#: An address or range an ot asset occupies.
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
 
 @dataclass
 class RunServices:
@@ -47,7 +55,9 @@ class RunServices:
     Attributes:
         guard: the run's scope guard.
         bucket: the global connection/request rate limit.
-        ot_bucket: the (much lower) extra limit on connections to ot assets.
+        ot_bucket: the (much lower) extra limit on connections and requests to ot assets.
+        ot_hosts: where the ot assets are, as the inventory declares them (addresses, names,
+            ranges, URLs): what :meth:`is_ot` matches destinations against.
         base_dir: the inventory's folder: relative paths in settings are relative to it.
         credentials: the inventory's credentials, by reference, for on-site logins.
         settings: per check id, the inventory's settings for it.
@@ -58,6 +68,7 @@ class RunServices:
     guard: ScopeGuard
     bucket: TokenBucket
     ot_bucket: TokenBucket | None = None
+    ot_hosts: tuple[str, ...] = ()
     base_dir: Path = field(default_factory=Path)
     credentials: Mapping[str, Credential] = field(default_factory=dict)
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -135,12 +146,31 @@ class RunServices:
             trusted += self.pins.get((name, SSH_PORT), ())
         return trusted
 
+    def admit(self, addresses: Sequence[str], deadline: float, *, ot: bool = False) -> bool:
+        """Take a slot for one connection or request to ``addresses`` (scope-checked IPs) before
+        ``deadline``: from the run's limit, and from the ot limit when ``ot`` (the check's
+        target is an ot asset) or any of them belongs to an ot asset. False if none comes."""
+        buckets = [self.bucket]
+        if self.ot_bucket is not None and (ot or any(self.is_ot(a) for a in addresses)):
+            buckets.append(self.ot_bucket)
+        return all(bucket.acquire(deadline) for bucket in buckets)
+
+    def is_ot(self, address: str) -> bool:
+        """Whether ``address`` (an IP) belongs to an ot asset: one of its addresses, inside its
+        range, or an address its name resolved to in this run."""
+        if not self.ot_hosts:
+            return False
+        networks = self.facts.get(("ot-networks",), lambda: _networks(self.guard, self.ot_hosts))
+        ip = _plain(address)
+        return ip is not None and any(ip in network for network in networks)
+
     def http_client(self, host: str) -> HttpClient:
-        """The one HTTP client of ``host`` for this run."""
+        """The one HTTP client of ``host`` for this run (its requests admitted by
+        :meth:`admit`, by where each goes)."""
         with self._lock:
             client = self._http.get(host)
             if client is None:
-                client = HttpClient(self.guard, self.user_agent, self.bucket.acquire)
+                client = HttpClient(self.guard, self.user_agent, self.admit)
                 self._http[host] = client
             return client
 
@@ -163,6 +193,37 @@ class RunServices:
             for session in self._ssh:
                 session.close()
             self._ssh.clear()
+
+
+def _plain(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``address`` as an IP, an IPv4-mapped IPv6 address as its IPv4 (the one connected to)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _networks(guard: ScopeGuard, hosts: Iterable[str]) -> tuple[_Network, ...]:
+    """The ranges ot assets occupy: their ranges and addresses, and their names' addresses as
+    the guard resolves them for this run (a name out of scope or unresolvable occupies none:
+    nothing is sent there anyway)."""
+    found: list[_Network] = []
+    for host in hosts:
+        name = (urlsplit(host).hostname or "") if "://" in host else host
+        try:
+            found.append(ipaddress.ip_network(name, strict=False))
+            continue
+        except ValueError:
+            pass
+        try:
+            addresses = guard.resolve(name)
+        except (OutOfScope, Unresolvable):
+            continue
+        found += [ipaddress.ip_network(a) for a in addresses if _plain(a) is not None]
+    return tuple(found)
 
 
 class CheckContext:
@@ -205,12 +266,8 @@ class CheckContext:
         """Scope-check and rate-limit a connection; the checked IP address to connect to (a
         name is never resolved a second time, so DNS cannot point the socket elsewhere)."""
         checked = self._services.guard.resolve(address, check_id=self.check_id)[0]
-        buckets = [self._services.bucket]
-        if self.ot and self._services.ot_bucket is not None:
-            buckets.append(self._services.ot_bucket)
-        for bucket in buckets:
-            if not bucket.acquire(self.deadline):
-                raise TimeoutError("rate limit: no connection slot before the check's deadline")
+        if not self._services.admit([checked], self.deadline, ot=self.ot):
+            raise TimeoutError("rate limit: no connection slot before the check's deadline")
         return checked
 
     def connect(

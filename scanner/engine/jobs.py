@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from scanner import __version__
-from scanner.core.models import Attempt, Refusal
+from scanner.core.models import Attempt, Exposure, Refusal
 from scanner.engine.context import RunServices
 from scanner.engine.executor import Executor, Limits
 from scanner.engine.plan import Job
@@ -38,6 +38,12 @@ def run_services(inv: LoadedInventory, pins: Pins, refusals: list[Refusal]) -> R
         guard=ScopeGuard(scope.allow, scope.deny, on_refusal=refusals.append),
         bucket=TokenBucket(limits.connections_per_second),
         ot_bucket=TokenBucket(limits.ot_connections_per_second, burst=1),
+        ot_hosts=tuple(  # the same ot assets as CompiledRun.ot_assets (a worker has no plan)
+            a.value
+            for e in inv.model.entities
+            for a in e.assets
+            if a.exposure == Exposure.OT or "ot" in a.tags
+        ),
         settings=inv.model.checks.settings,
         base_dir=inv.path.parent,
         credentials=inv.model.credentials,

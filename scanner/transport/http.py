@@ -15,7 +15,7 @@ import threading
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -175,16 +175,22 @@ class HttpResponse:
 
 
 class HttpClient:
-    """One host's HTTP session for one run, shared by every check that talks to that host."""
+    """One host's HTTP session for one run, shared by every check that talks to that host.
+
+    ``admit(addresses, deadline)`` is asked before every request and every redirect hop, with
+    the addresses the scope guard checked for it, and the request waits for its answer: True
+    lets it go, False (no slot before the deadline) is a TimeoutError. The run's services decide
+    which rate limits apply by where the request goes (an ot asset's limit included).
+    """
 
     def __init__(
         self,
         guard: ScopeGuard,
         user_agent: str,
-        acquire: Callable[[float], bool],
+        admit: Callable[[Sequence[str], float], bool],
     ) -> None:
         self._guard = guard
-        self._acquire = acquire
+        self._admit = admit
         self._session = requests.Session()
         self._session.trust_env = False  # no proxies, netrc or CA bundles from the environment
         self._session.verify = False
@@ -259,7 +265,7 @@ class HttpClient:
         headers: Mapping[str, str] | None,
     ) -> HttpResponse:
         addresses = self._guard.check_url(url, check_id=check_id)
-        if not self._acquire(deadline):
+        if not self._admit(addresses, deadline):
             raise TimeoutError("rate limit: no request slot before the check's deadline")
         timeout = min(10.0, remaining(deadline))
         with self._lock:

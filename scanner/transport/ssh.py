@@ -9,6 +9,18 @@ aborted. Keys come from a key file, a password from an environment variable, or 
 the inventory asks for it; never from a search of ``~/.ssh``. Output is capped per command (the
 channel is closed as soon as the cap is passed) and every wait ends at the deadline, with stdout
 and stderr drained together so a chatty command cannot deadlock the channel.
+
+paramiko reads the socket itself, trusting the packet lengths the peer announces, so it is handed
+a :class:`~scanner.transport.capped.CappedSocket`: what the peer may send is bounded per phase,
+and reads end at the phase's deadline. The key exchange (the handshake probe of remote checks
+too) and the login may each read :data:`HANDSHAKE_LIMIT` before the check's deadline; while no
+command runs, the peer may send :data:`IDLE_LIMIT` (and a channel window for each command cut
+off, whose data is still in flight); each running command adds its output caps, a channel window
+and :data:`COMMAND_OVERHEAD`. Per phase rather than one cap for the transport's life, because a
+session lives for the whole run and serves every check of its host: one total would either cut
+off a host with many commands or let a hostile peer announce one packet as large as all of them.
+Past the allowance or the deadline the transport is cut off and the attempt is a connectivity
+error or a timeout (the reason the socket gives), whatever paramiko made of the end.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ import paramiko
 
 from scanner.core.errors import Inconclusive, NotApplicable, TransportError
 from scanner.core.text import one_line
+from scanner.transport.capped import CappedSocket
 from scanner.transport.errors import translated_errors
 from scanner.transport.net import Connection, remaining
 
@@ -36,6 +49,19 @@ if TYPE_CHECKING:
 OUTPUT_LIMIT = 1 << 20
 #: The SSH port of on-site hosts.
 SSH_PORT = 22
+#: Bytes a peer may send during the key exchange (banners, KEXINIT, host key and signature), and
+#: again during the login (its banner, the replies): OpenSSH itself refuses packets over 256 KiB.
+HANDSHAKE_LIMIT = 1 << 20
+#: Bytes a session's peer may send while no command runs (rekeying, keepalives, global requests),
+#: plus a channel window for each command cut off since (what it had in flight still arrives).
+IDLE_LIMIT = 64 << 10
+#: What a command's channel may bring beyond its output: channel messages, the exit status.
+COMMAND_OVERHEAD = 64 << 10
+#: One read of a channel's stream.
+_CHUNK = 65536
+#: How long after its reads end paramiko's thread takes to notice (it polls every 0.1 s), so a
+#: handshake ended by the socket raises the socket's reason, not a quiet timeout.
+_NOTICE = 0.3
 #: Reads of one channel per polling round, so a flood cannot keep the loop from its deadline.
 _READS_PER_ROUND = 16
 #: Host key algorithms that present a key of each type (RSA keys sign with SHA-2 today).
@@ -168,10 +194,13 @@ def verify_host_key(
 
 def _start(
     sock: socket.socket, host: str, deadline: float, prefer: Iterable[str]
-) -> paramiko.Transport:
+) -> tuple[paramiko.Transport, CappedSocket]:
     """A transport past key exchange (no authentication), preferring the recorded key types
-    so a host with several keys presents the one on record (as OpenSSH's client does)."""
-    transport = paramiko.Transport(sock)
+    so a host with several keys presents the one on record (as OpenSSH's client does); and
+    the capped socket it reads, :data:`HANDSHAKE_LIMIT` and ``deadline`` applying."""
+    capped = CappedSocket(sock, HANDSHAKE_LIMIT, deadline, what=f"SSH server {host}")
+    # paramiko takes any socket-like object (send, recv, settimeout, close); its stubs say socket
+    transport = paramiko.Transport(capped)  # type: ignore[arg-type]
     try:
         wanted = [a for name in dict.fromkeys(prefer) for a in _ALGORITHMS.get(name, (name,))]
         options = transport.get_security_options()
@@ -181,19 +210,19 @@ def _start(
             options.key_types = tuple(first + [a for a in offered if a not in first])
         wait = remaining(deadline)
         transport.banner_timeout = transport.handshake_timeout = wait
-        with translated_errors():
-            transport.start_client(timeout=wait)
-        if not transport.is_active() or transport.host_key is None:
-            raise Inconclusive(f"{host}: the SSH handshake did not complete in time")
+        with capped.explained(), translated_errors():
+            transport.start_client(timeout=wait + _NOTICE)
+            if not transport.is_active() or transport.host_key is None:
+                raise Inconclusive(f"{host}: the SSH handshake did not complete in time")
     except BaseException:
         transport.close()
         raise
-    return transport
+    return transport, capped
 
 
 def read_host_key(sock: socket.socket, host: str, deadline: float) -> paramiko.PKey:
     """The key ``host`` presents, read without authenticating (``scanner hostkeys approve``)."""
-    transport = _start(sock, host, deadline, ())
+    transport, _ = _start(sock, host, deadline, ())
     try:
         return transport.get_remote_server_key()
     finally:
@@ -226,35 +255,52 @@ def probe_server(
     allowed ones. No credential is sent and the host key is not verified: nothing is trusted.
 
     A server silent or too slow is Inconclusive; one that does not speak SSH (or agrees on no
-    algorithm) NotApplicable."""
-    transport = paramiko.Transport(conn.sock)
+    algorithm) NotApplicable. Reads are capped (:data:`HANDSHAKE_LIMIT`, or less when the
+    connection has less left) and end with the wait: a server that sends more, or drips past
+    the wait, is cut off (a connectivity error, or a timeout)."""
+    budget = remaining(conn.deadline)
+    wait = max(0.1, budget - 0.5)
+    limit = min(conn.read_left, HANDSHAKE_LIMIT)
+    capped = CappedSocket(conn.sock, limit, time.monotonic() + wait, what="SSH server")
+    transport = paramiko.Transport(capped)  # type: ignore[arg-type]  # socket-like, as in _start
     try:
-        if key_types:
-            transport.get_security_options().key_types = tuple(key_types)
-        budget = remaining(conn.deadline)
-        transport.banner_timeout = min(10.0, budget / 2)
-        try:
-            transport.start_client(timeout=max(0.1, budget - 0.5))
-        except paramiko.SSHException as exc:
-            if isinstance(exc.__context__, TimeoutError):
-                raise Inconclusive(f"no SSH banner within the wait: {exc}") from exc
-            raise NotApplicable(f"the service does not speak SSH: {exc}") from exc
-        if transport.host_key is None:  # start_client returns quietly when its timeout passes
-            raise Inconclusive("the SSH key exchange did not finish within the wait")
-        key = transport.get_remote_server_key()
-        methods: tuple[str, ...] | None = ()
-        if auth_user:
-            try:
-                transport.auth_none(auth_user)
-            except paramiko.BadAuthenticationType as exc:
-                methods = tuple(exc.allowed_types)
-            else:
-                methods = None
-        return SshServerProbe(
-            str(transport.remote_version), str(transport.host_key_type), key.get_bits(), methods
-        )
+        with capped.explained():
+            return _probe(transport, key_types, auth_user, budget, wait)
     finally:
         transport.close()
+
+
+def _probe(
+    transport: paramiko.Transport,
+    key_types: Sequence[str],
+    auth_user: str,
+    budget: float,
+    wait: float,
+) -> SshServerProbe:
+    """:func:`probe_server`'s exchange on ``transport``."""
+    if key_types:
+        transport.get_security_options().key_types = tuple(key_types)
+    transport.banner_timeout = min(10.0, budget / 2)
+    try:
+        transport.start_client(timeout=wait + _NOTICE)
+    except paramiko.SSHException as exc:
+        if isinstance(exc.__context__, TimeoutError):
+            raise Inconclusive(f"no SSH banner within the wait: {exc}") from exc
+        raise NotApplicable(f"the service does not speak SSH: {exc}") from exc
+    if transport.host_key is None:  # start_client returns quietly when its timeout passes
+        raise Inconclusive("the SSH key exchange did not finish within the wait")
+    key = transport.get_remote_server_key()
+    methods: tuple[str, ...] | None = ()
+    if auth_user:
+        try:
+            transport.auth_none(auth_user)
+        except paramiko.BadAuthenticationType as exc:
+            methods = tuple(exc.allowed_types)
+        else:
+            methods = None
+    return SshServerProbe(
+        str(transport.remote_version), str(transport.host_key_type), key.get_bits(), methods
+    )
 
 
 class SshSession:
@@ -277,25 +323,38 @@ class SshSession:
     ) -> None:
         self.host = host
         self._lock = threading.Lock()
-        self._transport = _start(sock, host, deadline, [t.key.get_name() for t in trusted])
+        self._running = 0  # commands running now (their output is what the peer may send)
+        self._cut = 0  # commands cut off since none ran (their channel's window is in flight)
+        self._transport, self._capped = _start(
+            sock, host, deadline, [t.key.get_name() for t in trusted]
+        )
         try:
             key = self._transport.get_remote_server_key()
             self.host_key = verify_host_key(host, port, key, trusted, hint)
         except BaseException:
             self._transport.close()
             raise
+        self._phase(IDLE_LIMIT, None)  # later checks come with deadlines of their own
+
+    def _phase(self, margin: int, deadline: float | None) -> None:
+        """From now, the peer may send ``margin`` bytes more, and reads end at ``deadline``."""
+        self._capped.rebase(margin)
+        self._capped.deadline = deadline
 
     def login(self, credential: Credential, base_dir: Path, deadline: float) -> None:
         """Authenticate with ``credential``: its key file, then the agent if asked, then the
         password from its environment variable. Raises LoginFailed naming every refusal."""
         try:
+            self._phase(HANDSHAKE_LIMIT, deadline)
             self._transport.auth_timeout = remaining(deadline)
-            with translated_errors():  # the transport broke (a refusal is LoginFailed)
+            # the transport broke (a refusal is LoginFailed), or the socket cut it off
+            with self._capped.explained(), translated_errors():
                 self._authenticate(credential, base_dir)
             remaining(deadline)
         except BaseException:
             self._transport.close()
             raise
+        self._phase(IDLE_LIMIT, None)
 
     def _authenticate(self, credential: Credential, base_dir: Path) -> None:
         user = credential.username
@@ -336,6 +395,27 @@ class SshSession:
     ) -> CommandResult:
         """Run one read-only command on its own channel; output capped, ended by the deadline."""
         full = f"sudo -n -- {command}" if sudo else command
+        window = self._transport.default_window_size  # what the server may have in flight
+        with self._lock:
+            self._running += 1
+            # each stream is read up to the cap plus one round's reads before it is cut
+            self._capped.allow(2 * (limit + _READS_PER_ROUND * _CHUNK) + window + COMMAND_OVERHEAD)
+        cut = True
+        try:
+            with self._capped.explained():
+                result = self._run(full, deadline, limit)
+            cut = result.truncated or result.timed_out
+            return result
+        finally:
+            with self._lock:
+                self._running -= 1
+                self._cut += cut
+                if not self._running:  # what a command was allowed and did not use expires
+                    self._capped.rebase(IDLE_LIMIT + self._cut * window)
+                    self._cut = 0
+
+    def _run(self, full: str, deadline: float, limit: int) -> CommandResult:
+        """:meth:`run` on a channel of its own."""
         started = time.monotonic()
         with self._lock, translated_errors():
             channel = self._transport.open_session(timeout=remaining(deadline))
@@ -374,6 +454,8 @@ class SshSession:
                 if time.monotonic() >= deadline:
                     timed_out = True
                     break
+                if not self._transport.is_active():  # cut off (see explained), or it broke
+                    raise TransportError(f"the SSH connection closed during `{full}`")
                 if not progressed:
                     time.sleep(0.01)
             status = -1 if truncated or timed_out else channel.recv_exit_status()
@@ -400,13 +482,13 @@ def _drain(channel: paramiko.Channel, out: bytearray, err: bytearray) -> bool:
     for _ in range(_READS_PER_ROUND):
         if not channel.recv_ready():
             break
-        chunk = channel.recv(65536)
+        chunk = channel.recv(_CHUNK)
         progressed = progressed or bool(chunk)
         out += chunk
     for _ in range(_READS_PER_ROUND):
         if not channel.recv_stderr_ready():
             break
-        chunk = channel.recv_stderr(65536)
+        chunk = channel.recv_stderr(_CHUNK)
         progressed = progressed or bool(chunk)
         err += chunk
     return progressed

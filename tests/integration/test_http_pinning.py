@@ -26,7 +26,9 @@ def test_request_goes_to_the_checked_address(lab_state: lab.LabState) -> None:
         seen.append(name)
         return {"portal.lab.invalid": [lab.WEAK_ADDR]}[name]
 
-    client = HttpClient(ScopeGuard(["127.0.10.0/24"], resolver=resolver), "test", lambda _: True)
+    client = HttpClient(
+        ScopeGuard(["127.0.10.0/24"], resolver=resolver), "test", lambda _a, _d: True
+    )
     try:
         response = client.get("http://portal.lab.invalid/", time.monotonic() + 10, follow=False)
     finally:
@@ -37,7 +39,7 @@ def test_request_goes_to_the_checked_address(lab_state: lab.LabState) -> None:
 
 def test_name_resolving_out_of_scope_is_refused_before_connecting() -> None:
     guard = ScopeGuard(["127.0.10.0/24"], resolver=lambda _: ["127.0.99.1"])
-    client = HttpClient(guard, "test", lambda _: True)
+    client = HttpClient(guard, "test", lambda _a, _d: True)
     with pytest.raises(Exception, match=r"127\.0\.99\.1"):
         client.get("http://elsewhere.lab.invalid/", time.monotonic() + 5, follow=False)
     client.close()

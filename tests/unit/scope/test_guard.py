@@ -103,7 +103,7 @@ def redirect_server() -> Iterator[int]:
 def test_out_of_scope_redirect_is_recorded_not_followed() -> None:
     refusals: list[Refusal] = []
     guard = ScopeGuard(["127.0.0.1"], on_refusal=refusals.append)
-    client = HttpClient(guard, "test", lambda _d: True)
+    client = HttpClient(guard, "test", lambda _a, _d: True)
     with redirect_server() as port:
         deadline = time.monotonic() + 5
         out = client.get(f"http://127.0.0.1:{port}/out", deadline)
@@ -117,7 +117,7 @@ def test_out_of_scope_redirect_is_recorded_not_followed() -> None:
 
 
 def test_one_fetch_serves_many_checks() -> None:
-    client = HttpClient(ScopeGuard(["127.0.0.1"]), "test", lambda _d: True)
+    client = HttpClient(ScopeGuard(["127.0.0.1"]), "test", lambda _a, _d: True)
     with redirect_server() as port:
         for _ in range(5):
             client.get(f"http://127.0.0.1:{port}/page", time.monotonic() + 5)

@@ -82,7 +82,7 @@ def closed_port() -> int:
 
 
 def test_http_raises_the_family_with_requests_error_as_cause() -> None:
-    client = HttpClient(ScopeGuard(["127.0.0.1"]), "test", lambda _d: True)
+    client = HttpClient(ScopeGuard(["127.0.0.1"]), "test", lambda _a, _d: True)
     with pytest.raises(TransportError) as info:
         client.get(f"http://127.0.0.1:{closed_port()}/", time.monotonic() + 5)
     assert isinstance(info.value.__cause__, requests.ConnectionError)
