@@ -28,6 +28,7 @@ import asyncio
 import ipaddress
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -124,9 +125,14 @@ def inventory(count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The coordinator and the workers sign and check tasks with one shared key (docs/scale-out.md).
+TASK_KEY = secrets.token_hex(32)
+
+
 def scanner(*args: str, **kwargs: Any) -> subprocess.Popen[str]:
+    env = {**os.environ, "SCANNER_TASK_KEY": TASK_KEY}
     return subprocess.Popen(
-        [sys.executable, "-m", "scanner.cli", *args], cwd=REPO_ROOT, text=True, **kwargs
+        [sys.executable, "-m", "scanner.cli", *args], cwd=REPO_ROOT, text=True, env=env, **kwargs
     )
 
 

@@ -272,12 +272,18 @@ def _discovery(
     run: CompiledRun, store: Store, run_id: int, services: RunServices, *, resumed: bool
 ) -> Discovered:
     """A resumed run's stored discovery, or a new discovery."""
-    scans = store.attempts.discovery(run_id) if resumed else {}
-    if scans:
-        return Discovered(scans, _live_addresses(run, scans))
+    if not run.remote or (resumed and store.attempts.discovery(run_id)):
+        return stored_discovery(run, store, run_id)
+    return _discover(run, store, run_id, services)
+
+
+def stored_discovery(run: CompiledRun, store: Store, run_id: int) -> Discovered:
+    """Run ``run_id``'s discovery as stored (none for a run without remote checks): what a
+    resumed run plans from, and a worker checking a task against the run's plan."""
     if not run.remote:
         return Discovered({}, run.addresses)
-    return _discover(run, store, run_id, services)
+    scans = store.attempts.discovery(run_id)
+    return Discovered(scans, _live_addresses(run, scans))
 
 
 def _discover(run: CompiledRun, store: Store, run_id: int, services: RunServices) -> Discovered:
@@ -373,14 +379,15 @@ def run_inventory(
     extra_dirs: Iterable[Path] = (),
     resume: int | None = None,
     observer: Observer | None = None,
-    dispatch: Callable[[Store, list[Path]], Dispatch] | None = None,
+    dispatch: Callable[[Store], Dispatch] | None = None,
 ) -> RunResult:
     """``scanner run``: load and compile the inventory at ``inventory``, then a new run of
     ``profile``, or the unfinished run ``resume`` finished. ``dispatch`` makes the dispatch of a
-    distributed run from the store and the extra check folders (it reaches the broker first)."""
+    distributed run from the store (it reaches the broker first; workers load their own check
+    folders, so none are sent)."""
     inv = load_inventory(inventory)
     dirs = checks_dirs(extra_dirs)
-    sent = dispatch(store, dirs) if dispatch is not None else None
+    sent = dispatch(store) if dispatch is not None else None
     run = compile_run(inv, profile, extra_dirs=dirs)
     if resume is not None:
         return resume_run(run, store, resume, observer=observer, dispatch=sent)

@@ -146,9 +146,11 @@ def checks_cmd(fmt: str, as_json: bool, checks_dir: tuple[Path, ...]) -> None:
 @click.option(
     "--broker",
     default=None,
+    envvar="SCANNER_BROKER",
     metavar="URL",
     help="Run the checks on `scanner worker` processes of this Celery broker "
-    "(redis://HOST:PORT/0), one task per asset; use a --db the workers share (PostgreSQL).",
+    "(redis://HOST:PORT/0; default: $SCANNER_BROKER), one task per asset; use a --db the "
+    "workers share (PostgreSQL). Needs SCANNER_TASK_KEY.",
 )
 @click.option(
     "--wait-timeout",

@@ -6,8 +6,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
+from click.core import ParameterSource
 from rich.markup import escape
 
 from scanner.app import workers
@@ -15,12 +17,27 @@ from scanner.cli.util import DB_OPTION, err, user_errors
 from scanner.engine.jobs import Dispatch
 from scanner.store import Store
 
-BROKER_HELP = "Celery broker URL, e.g. redis://127.0.0.1:6379/0 (see docs/scale-out.md)."
+BROKER_ENV = "SCANNER_BROKER"
+BROKER_HELP = (
+    "Celery broker URL, e.g. redis://127.0.0.1:6379/0 (default: $SCANNER_BROKER, which keeps "
+    "its password off the command line; see docs/scale-out.md)."
+)
 
 
 @click.command(name="worker")
-@click.option("--broker", required=True, metavar="URL", help=BROKER_HELP)
+@click.option("--broker", required=True, envvar=BROKER_ENV, metavar="URL", help=BROKER_HELP)
 @DB_OPTION
+@click.option(
+    "--checks-dir",
+    "checks_dirs",
+    multiple=True,
+    envvar="SCANNER_CHECKS_DIRS",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Folder of check modules this worker loads besides the built-in ones and entry points "
+    "(default: $SCANNER_CHECKS_DIRS, folders separated by ':'). Give the coordinator's "
+    "--checks-dir and the inventory's checks.dirs: a worker loads no folder a task or an "
+    "inventory names.",
+)
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
@@ -42,28 +59,47 @@ BROKER_HELP = "Celery broker URL, e.g. redis://127.0.0.1:6379/0 (see docs/scale-
 def worker_cmd(
     broker: str,
     db_url: str | None,
+    checks_dirs: tuple[Path, ...],
     concurrency: int,
     redelivery_after: float | None,
     name: str | None,
 ) -> None:
-    """Run the jobs that `scanner run --broker` sends, writing into the store (--db)."""
+    """Run the jobs that `scanner run --broker` sends, writing into the store (--db).
+
+    Needs SCANNER_TASK_KEY, the key the coordinator signs its tasks with."""
+    warn_password_in_argv(broker)
     store = Store.open(db_url)
     sys.exit(
         workers.serve(
-            broker, store, concurrency=concurrency, redelivery_after=redelivery_after, name=name
+            broker,
+            store,
+            checks_dirs=checks_dirs,
+            concurrency=concurrency,
+            redelivery_after=redelivery_after,
+            name=name,
         )
     )
 
 
-def coordinator(broker: str, timeout: float) -> Callable[[Store, list[Path]], Dispatch]:
-    """What makes the ``dispatch`` of a distributed run, its notes printed on stderr."""
+def warn_password_in_argv(broker: str) -> None:
+    """A note when --broker carries a password on the command line, which `ps` shows."""
+    source = click.get_current_context().get_parameter_source("broker")
+    if source == ParameterSource.COMMANDLINE and urlsplit(broker).password:
+        err.print(
+            "[yellow]note:[/] the broker password is visible to every user of this machine "
+            f"(`ps`); set {BROKER_ENV} instead of --broker."
+        )
 
-    def make(store: Store, checks_dirs: list[Path]) -> Dispatch:
+
+def coordinator(broker: str, timeout: float) -> Callable[[Store], Dispatch]:
+    """What makes the ``dispatch`` of a distributed run, its notes printed on stderr."""
+    warn_password_in_argv(broker)
+
+    def make(store: Store) -> Dispatch:
         return workers.coordinator(
             broker,
             store,
             timeout,
-            checks_dirs,
             notify=lambda message: err.print(f"[yellow]note:[/] {escape(message)}"),
         )
 

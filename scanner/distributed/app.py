@@ -9,6 +9,11 @@ Celery result backend. The settings that make a dead worker's job run elsewhere:
   strands only those;
 - the broker's ``visibility_timeout`` (Redis): an unacknowledged task whose worker vanished is
   delivered again after this many seconds (``scanner worker --redelivery-after``).
+
+And the settings that keep the broker a carrier of signed tasks only: no remote control (a
+worker consumes no broadcast commands, so nobody on the broker can shut it down, change its
+pool or rate limits, or ask it what it runs), no events, JSON only (never pickle). Tasks
+themselves are checked by the worker (:mod:`.wire`).
 """
 
 from __future__ import annotations
@@ -54,6 +59,9 @@ def make_app(broker: str, *, redelivery_after: float = DEFAULT_REDELIVERY) -> Ce
         broker_transport_options=transport,
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=10,
+        worker_enable_remote_control=False,
+        worker_send_task_events=False,
+        task_send_sent_event=False,
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
     )

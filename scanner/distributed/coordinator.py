@@ -2,7 +2,8 @@
 
 :class:`Coordinator` is the ``dispatch`` of :func:`scanner.app.runs.start_run`: the run does
 preflight, discovery and planning in this process, then hands its jobs here. They are grouped by
-asset (an asset's checks share its HTTP sessions, TLS scans and SSH login on one worker), sent,
+asset (an asset's checks share its HTTP sessions, TLS scans and SSH login on one worker), sent
+as signed references (:mod:`.wire`: run, asset, attempt keys; the worker plans the jobs itself),
 and the store is watched until every planned attempt key is in it. The wait is bounded: when it
 ends first, the run fails with the count of missing attempts and how to finish it
 (``--resume``); tasks still queued then expire instead of running into a finished run.
@@ -11,9 +12,7 @@ ends first, the run fails with the count of missing attempts and how to finish i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from celery import Celery
 
@@ -21,7 +20,7 @@ from scanner.core.errors import UserError
 from scanner.core.models import Attempt
 from scanner.core.secrets import hide_password, redact
 from scanner.distributed.app import TASK
-from scanner.distributed.wire import encode_target
+from scanner.distributed.wire import Task, seal
 from scanner.engine.plan import Job
 from scanner.store import Store
 
@@ -37,15 +36,15 @@ class Coordinator:
         app: Celery,
         store: Store,
         *,
+        key: bytes,
         timeout: float,
-        checks_dirs: Iterable[Path] = (),
         poll: float = 0.5,
         notify: Callable[[str], None] = lambda _message: None,
     ) -> None:
         self.app = app
         self.store = store
         self.timeout = timeout
-        self.checks_dirs = [str(Path(d).resolve()) for d in checks_dirs]
+        self.key = key  # signs every task (wire.task_key)
         self.poll = poll
         self.notify = notify
         self.tasks = 0  # tasks sent by the last dispatch
@@ -70,20 +69,11 @@ class Coordinator:
         try:
             with self.app.producer_or_acquire() as producer:
                 for (entity, asset), group in by_asset.items():
-                    payload: dict[str, Any] = {
-                        "run": run_id,
-                        "sha256": sha,
-                        "entity": entity,
-                        "asset": asset,
-                        "checks_dirs": self.checks_dirs,
-                        "jobs": [
-                            {"check": j.check.id, "target": encode_target(j.target)} for j in group
-                        ],
-                    }
+                    task = Task(run_id, sha, entity, asset, tuple(j.key for j in group))
                     # Expiring with the wait: a task still queued when the coordinator gives up
                     # is discarded by the worker that receives it.
                     self.app.send_task(
-                        TASK, args=[payload], expires=self.timeout, producer=producer
+                        TASK, args=[seal(task, self.key)], expires=self.timeout, producer=producer
                     )
         except Exception as exc:  # kombu's connection errors differ per transport
             url = self.app.conf.broker_url

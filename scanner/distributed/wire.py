@@ -1,139 +1,109 @@
-"""Jobs as JSON for the broker: a check id and its target, rebuilt into a Job by the worker.
+"""Tasks on the broker: references only, authenticated with an HMAC over their body.
 
-The coordinator sends the targets it planned rather than asking each worker to plan again, so a
-worker runs exactly the jobs the coordinator expects (same attempt keys), whatever its own DNS
-answers. Targets are frozen dataclasses of strings, numbers, enums, tuples and nested frozen
-dataclasses; they are encoded field by field, with their record's name under ``"type"``
-(``"service"``, ``"url"``...), and decoded by its type hints, so a field added to a target
-record travels without a change here.
+Whoever can write to the broker can put a message in the queue, so a message says nothing
+about what to run. A :class:`Task` names a run, the SHA-256 of the inventory it started with,
+one asset and the attempt keys of that asset the coordinator wants (the batch); the worker
+derives the jobs from the run's stored inventory and discovery and refuses a key its own plan
+does not have. Check folders, targets and credentials never travel.
 
-A target without ``"type"`` is the format of versions that had one Target class with every
-field (sent by a coordinator not yet upgraded): it is read as the record its fields describe.
+A message is ``{"body": <canonical JSON>, "mac": <hex HMAC-SHA-256 of body>}`` under the key
+both sides read from ``SCANNER_TASK_KEY``. :func:`open_task` checks the tag (constant-time)
+before it parses anything, then the body's exact shape: a message without a valid tag, with
+an unknown field or a field of the wrong type is :class:`Forged`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import types
-from dataclasses import dataclass
-from enum import Enum
-from functools import cache
-from typing import Any, Union, get_args, get_origin, get_type_hints
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
 
-from scanner.core.models import (
-    Answer,
-    AssetKind,
-    ChecklistTarget,
-    Exposure,
-    HostTarget,
-    OnsiteTarget,
-    Service,
-    ServiceTarget,
-    Target,
-    UrlTarget,
-)
+from scanner.core.errors import UserError
 
-#: The ``"type"`` of each target record on the wire.
-TYPES: dict[str, type[Target]] = {
-    "service": ServiceTarget,
-    "url": UrlTarget,
-    "host": HostTarget,
-    "onsite": OnsiteTarget,
-    "checklist": ChecklistTarget,
-}
-_NAMES = {cls: name for name, cls in TYPES.items()}
+#: The environment variable holding the key the coordinator and workers share.
+KEY_ENV = "SCANNER_TASK_KEY"
+#: Shortest key accepted, in characters (``secrets.token_hex(32)`` gives 64).
+MIN_KEY = 32
+#: The body's format; a body of another version is refused.
+VERSION = 1
+_MAKE_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 
 
-def encode_target(target: Target) -> dict[str, Any]:
-    """``target`` as JSON-ready data."""
-    encoded: dict[str, Any] = _encode(target)  # a dataclass encodes as a dict
-    return {"type": _NAMES[type(target)], **encoded}
-
-
-def decode_target(data: dict[str, Any]) -> Target:
-    """The target that :func:`encode_target` encoded (or an earlier version's, see the module
-    docstring); ValueError or TypeError if malformed."""
-    if "type" not in data:
-        legacy: _Legacy = _decode(_Legacy, data)
-        return legacy.target()
-    fields = dict(data)
-    name = fields.pop("type")
-    if name not in TYPES:
-        raise ValueError(f"unknown target type {name!r} (known: {', '.join(TYPES)})")
-    target: Target = _decode(TYPES[name], fields)
-    return target
+class Forged(Exception):
+    """A message that is not a task signed with this key: unsigned, altered or malformed."""
 
 
 @dataclass(frozen=True)
-class _Legacy:
-    """The one Target class of earlier versions, every kind's fields in one record."""
+class Task:
+    """One asset's attempt batch of one run, by reference."""
 
-    entity_id: str
-    asset_id: str
-    kind: AssetKind
-    address: str = ""
-    hostname: str = ""
-    exposure: Exposure = Exposure.INTERNAL
-    tags: tuple[str, ...] = ()
-    service: Service | None = None
-    url: str = ""
-    services: tuple[Service, ...] = ()
-    expected_services: tuple[str, ...] = ()
-    credentials: str = ""
-    answer: Answer | None = None
-
-    def target(self) -> Target:
-        """The record these fields describe, as the plan of that version made them; its fields
-        keep their names and types."""
-        cls: type[Target]
-        if self.answer is not None:
-            cls = ChecklistTarget
-        elif self.url:
-            cls = UrlTarget
-        elif self.service is not None:
-            cls = ServiceTarget
-        elif self.kind == AssetKind.ONSITE:
-            cls = OnsiteTarget
-        else:
-            cls = HostTarget
-        return cls(**{f.name: getattr(self, f.name) for f in dataclasses.fields(cls)})
+    run: int
+    sha256: str  # the run's inventory, so that a worker on another store refuses it
+    entity: str
+    asset: str
+    keys: tuple[str, ...]  # attempt keys of this asset's planned jobs
 
 
-def _encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, tuple | list):
-        return [_encode(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _encode(v) for k, v in value.items()}
-    return value
+def task_key(environ: Mapping[str, str] = os.environ) -> bytes:
+    """The shared key from ``SCANNER_TASK_KEY``; a UserError saying how to make one if it is
+    missing or short."""
+    value = environ.get(KEY_ENV, "")
+    if len(value) < MIN_KEY:
+        problem = "is not set" if not value else f"is shorter than {MIN_KEY} characters"
+        raise UserError(
+            f"{KEY_ENV} {problem}: the coordinator and every worker sign and check each task "
+            f"with it. Fix: make one with `{_MAKE_KEY}` and set the same value in the "
+            "environment of `scanner run --broker` and of every `scanner worker`."
+        )
+    return value.encode()
 
 
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls)
+def seal(task: Task, key: bytes) -> dict[str, str]:
+    """``task`` as a message: its body and the body's HMAC."""
+    body = json.dumps({"v": VERSION, **asdict(task)}, sort_keys=True, separators=(",", ":"))
+    return {"body": body, "mac": _mac(body, key)}
 
 
-def _decode(tp: Any, value: Any) -> Any:
-    origin = get_origin(tp)
-    if origin in (Union, types.UnionType):
-        if value is None:
-            return None
-        options = [a for a in get_args(tp) if a is not type(None)]
-        return _decode(options[0], value)
-    if origin is tuple:
-        item = get_args(tp)[0]
-        return tuple(_decode(item, v) for v in value)
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp(value)
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        if not isinstance(value, dict):
-            raise TypeError(f"{tp.__name__}: expected an object, got {type(value).__name__}")
-        hints = _hints(tp)
-        unknown = set(value) - set(hints)
-        if unknown:
-            raise TypeError(f"{tp.__name__}: unknown fields {sorted(unknown)}")
-        return tp(**{k: _decode(hints[k], v) for k, v in value.items()})
-    return value
+def open_task(message: Any, key: bytes) -> Task:
+    """The task a message carries if ``key`` signed it; :class:`Forged` otherwise."""
+    if not isinstance(message, dict) or set(message) != {"body", "mac"}:
+        raise Forged("not a signed task (expected exactly a body and its mac)")
+    body, mac = message["body"], message["mac"]
+    if not isinstance(body, str) or not isinstance(mac, str):
+        raise Forged("body and mac must be text")
+    if not hmac.compare_digest(_mac(body, key).encode(), mac.encode()):
+        raise Forged("the mac does not match the body (altered, or signed with another key)")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise Forged("the body is not JSON") from None
+    return _parse(data)
+
+
+def _parse(data: Any) -> Task:
+    expected = {"v", "run", "sha256", "entity", "asset", "keys"}
+    if not isinstance(data, dict) or set(data) != expected:
+        got = sorted(data) if isinstance(data, dict) else type(data).__name__
+        raise Forged(f"the body's fields are {got}, not {sorted(expected)}")
+    if data["v"] != VERSION:
+        raise Forged(f"body version {data['v']!r}, this worker reads {VERSION}")
+    run, keys = data["run"], data["keys"]
+    texts = [data["sha256"], data["entity"], data["asset"]]
+    if (
+        not isinstance(run, int)
+        or isinstance(run, bool)
+        or not all(isinstance(t, str) for t in texts)
+        or not isinstance(keys, list)
+        or not keys
+        or not all(isinstance(k, str) for k in keys)
+    ):
+        raise Forged("a field of the body has the wrong type")
+    return Task(run, data["sha256"], data["entity"], data["asset"], tuple(keys))
+
+
+def _mac(body: str, key: bytes) -> str:
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()

@@ -1,11 +1,13 @@
 """Scale-out: a run on `scanner worker` processes (real redis-server and PostgreSQL on
 loopback) finds what the local run finds, survives a worker killed mid-job, fails clearly when
-no worker comes and is finished by --resume (that targets cross the broker as JSON unchanged
-is tests/unit/distributed/test_wire.py).
+no worker comes and is finished by --resume; forged messages on the broker and a worker with
+another key run nothing (the worker's checks of each task one by one are
+tests/unit/distributed/).
 
 Every server and worker here is started by this module on ports it picked and stopped by PID.
 The lab inventory adds a slow check (a few seconds per host, from a check folder the inventory
-names) so that a worker can be caught in the middle of an asset's jobs.
+names and the workers are given with --checks-dir) so that a worker can be caught in the middle
+of an asset's jobs. Workers get the broker from SCANNER_BROKER, the coordinator with --broker.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Any
 import pytest
 
 from scanner.core.models import AttemptStatus
+from scanner.distributed.app import TASK, make_app
+from scanner.distributed.wire import KEY_ENV, Task, seal
 from scanner.store import Store
 from tests.conftest import REPO
 from tests.helpers import write
@@ -84,6 +88,7 @@ rate_limits:
 """
 
 RUN_TIMEOUT = 240  # seconds for any one scanner command
+KEY = "scale-out-test-key-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
@@ -94,11 +99,14 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write(folder / "inv.yaml", INVENTORY)
 
 
-def scanner(*args: str, log: Path | None = None) -> subprocess.Popen[str]:
+def scanner(
+    *args: str, log: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     out = log.open("w") if log else subprocess.PIPE
     return subprocess.Popen(
         [sys.executable, "-m", "scanner.cli", *args],
         cwd=REPO,
+        env={**os.environ, KEY_ENV: KEY, **(env or {})},
         text=True,
         stdout=out,
         stderr=subprocess.STDOUT if log else subprocess.PIPE,
@@ -135,16 +143,16 @@ def local(
 class Workers:
     """`scanner worker` processes of one test, stopped by PID at the end."""
 
-    def __init__(self, broker: str, db: str, folder: Path) -> None:
-        self.broker, self.db, self.folder = broker, db, folder
+    def __init__(self, broker: str, db: str, folder: Path, checks_dir: Path) -> None:
+        self.broker, self.db, self.folder, self.checks_dir = broker, db, folder, checks_dir
         self.procs: list[subprocess.Popen[str]] = []
 
-    def start(self, name: str, redelivery_after: float) -> subprocess.Popen[str]:
+    def start(self, name: str, redelivery_after: float, key: str = KEY) -> subprocess.Popen[str]:
         # One asset at a time: the worker killed mid-job holds exactly one task.
         proc = scanner(
             "worker",
-            "--broker",
-            self.broker,
+            "--checks-dir",
+            str(self.checks_dir),
             "--db",
             self.db,
             "--name",
@@ -154,9 +162,16 @@ class Workers:
             "--concurrency",
             "1",
             log=self.folder / f"{name}.log",
+            env={"SCANNER_BROKER": self.broker, KEY_ENV: key},
         )
         self.procs.append(proc)
         return proc
+
+    def wait_ready(self, name: str) -> None:
+        deadline = time.monotonic() + 60
+        while "ready." not in self.log(name):
+            assert time.monotonic() < deadline, self.log(name)
+            time.sleep(0.2)
 
     def log(self, name: str) -> str:
         return (self.folder / f"{name}.log").read_text(errors="replace")
@@ -174,11 +189,11 @@ class Workers:
 
 
 @pytest.fixture
-def cluster(postgres: Postgres, tmp_path: Path) -> Iterator[tuple[Workers, str]]:
+def cluster(postgres: Postgres, tmp_path: Path, inventory: Path) -> Iterator[tuple[Workers, str]]:
     """A fresh redis-server and database for one test, and its workers; stopped at the end."""
     db = postgres.create_database()
     with Redis() as redis:
-        workers = Workers(redis.url, db, tmp_path)
+        workers = Workers(redis.url, db, tmp_path, inventory.parent / "slow")
         try:
             yield workers, db
         finally:
@@ -315,3 +330,66 @@ def test_an_unreachable_broker_is_a_clear_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert f"cannot reach the broker redis://:***@127.0.0.1:{port}/0" in stderr
     assert "secret" not in stderr
+
+
+def test_no_task_key_is_a_clear_error(tmp_path: Path) -> None:
+    inv = write(tmp_path / "inv.yaml", UNREACHABLE.format(port=free_port()))
+    broker = "redis://127.0.0.1:1/0"  # never reached: the key is checked first
+    for args in (["worker", "--broker", broker], ["run", str(inv), "--profile", "web"]):
+        proc = scanner(
+            *args, "--db", f"sqlite:///{tmp_path / 'scanner.db'}",
+            env={KEY_ENV: "", "SCANNER_BROKER": broker},
+        )  # fmt: skip
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 2, stderr
+        assert f"{KEY_ENV} is not set" in stderr and "secrets.token_hex" in stderr, stderr
+
+
+EVIL = "from pathlib import Path\nPath({mark!r}).write_text('imported')\n"
+
+
+def test_forged_messages_on_the_broker_run_nothing(
+    cluster: tuple[Workers, str], tmp_path: Path
+) -> None:
+    workers, _ = cluster
+    evil, mark = tmp_path / "evil", tmp_path / "imported"
+    evil.mkdir()
+    write(evil / "evil_check.py", EVIL.format(mark=str(mark)))
+    workers.start("target", 120)
+    workers.wait_ready("target")
+    task = Task(1, "0" * 64, "ent", "weak", ("0" * 64,))
+    forged = [
+        # The format of earlier versions: jobs and the check folders to load them from.
+        {"run": 1, "sha256": "0" * 64, "entity": "ent", "asset": "weak",
+         "checks_dirs": [str(evil)], "jobs": []},
+        seal(task, b"not-the-workers-key-at-all-0123456789"),  # signed with another key
+        {**seal(task, KEY.encode()), "checks_dirs": [str(evil)]},  # signed, then extended
+    ]  # fmt: skip
+    app = make_app(workers.broker)
+    with app.producer_or_acquire() as producer:
+        for message in forged:
+            app.send_task(TASK, args=[message], producer=producer)
+        app.send_task(TASK, args=[], kwargs={"checks_dirs": [str(evil)]}, producer=producer)
+    deadline = time.monotonic() + 60
+    while workers.log("target").count("refused a task: unsigned or altered") < 4:
+        assert time.monotonic() < deadline, workers.log("target")
+        time.sleep(0.2)
+    assert not mark.exists()
+    assert workers.procs[0].poll() is None  # refused, and still serving
+
+
+def test_a_worker_with_another_key_refuses_every_task(
+    cluster: tuple[Workers, str], tmp_path: Path
+) -> None:
+    workers, db = cluster
+    workers.start("stranger", 120, key="another-key-than-the-coordinators-0123")
+    workers.wait_ready("stranger")
+    inv = write(tmp_path / "inv.yaml", UNREACHABLE.format(port=free_port()))
+    args = ["run", str(inv), "--profile", "web", "--db", db, "--broker", workers.broker]
+    proc = scanner(*args, "--wait-timeout", "15")
+    _, stderr = proc.communicate(timeout=RUN_TIMEOUT)
+    assert proc.returncode == 2 and "did not arrive within 15 s" in stderr, stderr
+    assert "refused a task: unsigned or altered message" in workers.log("stranger")
+    assert "jobs run" not in workers.log("stranger")
+    # Only what the coordinator decided itself is stored: no job ran.
+    assert {a.status for a in Store.open(db).attempts.of_run(1)} <= {"not_applicable", "skipped"}

@@ -1,107 +1,75 @@
-"""Targets cross the broker as JSON unchanged, and an earlier version's flat Target still reads."""
+"""Tasks on the wire: references only, signed with the shared key; anything else is Forged."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-from typing import Any
 
 import pytest
 
-from scanner.core.models import (
-    Answer,
-    AnswerValue,
-    AssetKind,
-    ChecklistTarget,
-    Exposure,
-    HostTarget,
-    OnsiteTarget,
-    Service,
-    ServiceTarget,
-    Target,
-    UrlTarget,
+from scanner.core.errors import UserError
+from scanner.distributed.wire import KEY_ENV, Forged, Task, open_task, seal, task_key
+
+KEY = b"k" * 40
+TASK = Task(7, "ab" * 32, "ent", "site", ("key1", "key2"))
+
+
+def test_a_sealed_task_opens_with_the_same_key_only() -> None:
+    message = json.loads(json.dumps(seal(TASK, KEY)))  # as the broker carries it
+    assert open_task(message, KEY) == TASK
+    with pytest.raises(Forged, match="another key"):
+        open_task(message, b"x" * 40)
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [
+        lambda m: {**m, "body": m["body"].replace('"site"', '"plc"')},  # another asset
+        lambda m: {**m, "mac": m["mac"][:-1] + ("0" if m["mac"][-1] != "0" else "1")},
+        lambda m: {"body": m["body"]},  # unsigned
+        lambda m: {**m, "checks_dirs": ["/srv/evil"]},  # an extra field beside the body
+        lambda m: {"run": 7, "jobs": [], "checks_dirs": ["/srv/evil"]},  # the old format
+        lambda m: {**m, "mac": "é" * 64},  # not hex: still a refusal, not a crash
+        lambda m: None,
+    ],
 )
-from scanner.distributed.wire import decode_target, encode_target
-
-REDIS = Service("127.0.10.1", 6379, "tcp", "redis", "Redis 7")
-WEB = Service("127.0.10.1", 443, "tcp", "https")
-ANSWER = Answer(AnswerValue.PARTIAL, "Li", "2026-11-29", ("doc 7",), "note", "answers.yaml:3")
-COMMON: dict[str, Any] = {
-    "entity_id": "e",
-    "asset_id": "a",
-    "exposure": Exposure.OT,
-    "tags": ("ot", "plc"),
-}
-TARGETS = [
-    ServiceTarget(**COMMON, kind=AssetKind.NETWORK, address="127.0.10.1", service=REDIS),
-    UrlTarget(**COMMON, kind=AssetKind.URL, address="127.0.10.1", url="https://x.example/"),
-    UrlTarget(
-        **COMMON,
-        kind=AssetKind.HOST,
-        address="127.0.10.1",
-        hostname="x.example",
-        url="https://x.example:443/",
-        service=WEB,
-    ),
-    HostTarget(
-        **COMMON,
-        kind=AssetKind.HOST,
-        address="127.0.10.1",
-        services=(REDIS, WEB),
-        expected_services=("22/tcp",),
-    ),
-    OnsiteTarget(
-        **COMMON,
-        kind=AssetKind.ONSITE,
-        address="127.0.10.1",
-        services=(REDIS,),
-        credentials="root-key",
-    ),
-    ChecklistTarget(**COMMON, kind=AssetKind.CHECKLIST, answer=ANSWER),
-]
+def test_an_altered_or_unsigned_message_is_forged(alter: object) -> None:
+    assert callable(alter)
+    with pytest.raises(Forged):
+        open_task(alter(seal(TASK, KEY)), KEY)
 
 
-@pytest.mark.parametrize("target", TARGETS, ids=lambda t: type(t).__name__)
-def test_targets_travel_as_json_unchanged(target: Target) -> None:
-    wire = json.loads(json.dumps(encode_target(target)))
-    got = decode_target(wire)
-    assert got == target and type(got) is type(target)
-    with pytest.raises(TypeError, match="unknown fields"):
-        decode_target({**wire, "surprise": 1})
+def sign(body: dict[str, object]) -> dict[str, str]:
+    """``body`` signed as the coordinator would, whatever its shape."""
+    text = json.dumps(body)
+    return {"body": text, "mac": hmac.new(KEY, text.encode(), hashlib.sha256).hexdigest()}
 
 
-def test_an_unknown_target_type_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown target type 'printer'"):
-        decode_target({**encode_target(TARGETS[0]), "type": "printer"})
+GOOD = {"v": 1, "run": 7, "sha256": "s", "entity": "ent", "asset": "site", "keys": ["k"]}
 
 
-def legacy(target: Target, **extra: Any) -> dict[str, Any]:
-    """``target`` as the one flat Target of earlier versions encoded it: every field, all kinds."""
-    flat: dict[str, Any] = {
-        "address": "",
-        "hostname": "",
-        "service": None,
-        "url": "",
-        "services": [],
-        "expected_services": [],
-        "credentials": "",
-        "answer": None,
-    }
-    flat.update({k: v for k, v in encode_target(target).items() if k != "type"})
-    flat.update(extra)
-    return json.loads(json.dumps(flat))  # type: ignore[no-any-return]
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**GOOD, "checks_dirs": ["/srv/evil"]},  # signed, but a field a task never has
+        {**GOOD, "jobs": [{"check": "x", "target": {}}]},
+        {**GOOD, "v": 2},
+        {**GOOD, "run": True},
+        {**GOOD, "run": "7"},
+        {**GOOD, "keys": []},
+        {**GOOD, "keys": [1]},
+        {k: v for k, v in GOOD.items() if k != "sha256"},
+    ],
+)
+def test_a_signed_body_of_another_shape_is_forged(body: dict[str, object]) -> None:
+    assert open_task(sign(GOOD), KEY).keys == ("k",)
+    with pytest.raises(Forged):
+        open_task(sign(body), KEY)
 
 
-@pytest.mark.parametrize("target", TARGETS, ids=lambda t: type(t).__name__)
-def test_an_earlier_versions_flat_target_reads_as_its_record(target: Target) -> None:
-    # what the old plan filled in besides the record's own fields travelled too: ignored
-    extra = {} if isinstance(target, ChecklistTarget) else {"expected_services": ["22/tcp"]}
-    got = decode_target(legacy(target, **extra))
-    assert type(got) is type(target)
-    assert got.location == target.location
-    if not extra:
-        assert got == target
-
-
-def test_an_earlier_versions_flat_target_with_unknown_fields_is_refused() -> None:
-    with pytest.raises(TypeError, match="unknown fields"):
-        decode_target(legacy(TARGETS[0], surprise=1))
+def test_no_key_or_a_short_one_is_a_user_error_saying_how_to_make_one() -> None:
+    for environ in ({}, {KEY_ENV: "short"}):
+        with pytest.raises(UserError, match=f"{KEY_ENV} .*secrets.token_hex"):
+            task_key(environ)
+    assert task_key({KEY_ENV: "z" * 32}) == b"z" * 32

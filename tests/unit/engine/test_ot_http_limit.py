@@ -146,6 +146,6 @@ def test_the_run_knows_its_ot_assets_by_address_range_and_name(tmp_path: Path) -
         bucket=TokenBucket(1000),
         ot_hosts=("127.0.20.0/24", "localhost", "http://127.0.30.1:8080/hmi"),
     )
-    loopback = socket.getaddrinfo("localhost", None, socket.AF_INET)[0][4][0]
+    loopback = str(socket.getaddrinfo("localhost", None, socket.AF_INET)[0][4][0])
     assert ranged.is_ot("127.0.20.77") and ranged.is_ot(loopback) and ranged.is_ot("127.0.30.1")
     assert not ranged.is_ot("127.0.21.1") and not ranged.is_ot("not an address")
