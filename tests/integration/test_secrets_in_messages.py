@@ -25,7 +25,9 @@ def scanner(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "scanner.cli", *args],
         cwd=cwd,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        # A task key, so the broker commands get as far as connecting (workers refuse to start
+        # without one).
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "SCANNER_TASK_KEY": "ab" * 32},
         capture_output=True,
         text=True,
         timeout=120,
