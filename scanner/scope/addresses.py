@@ -121,7 +121,7 @@ def reserved_problem(address: Address, allow: list[Network]) -> str | None:
     lies wholly inside the reserved block is the explicit consent; 0.0.0.0/0 is not)."""
     for form in forms(address):
         for block, why in RESERVED:
-            if form in block and not any(form in net and _inside(net, block) for net in allow):
+            if form in block and not any(form in net and inside(net, block) for net in allow):
                 return (
                     f"{form} is {why} ({block}), refused unless an allowed range inside "
                     f"{block} names it"
@@ -135,13 +135,14 @@ def unconsented_reserved(allow: list[Network]) -> list[Network]:
     for block, _why in RESERVED:
         remaining = [block]
         for net in allow:
-            if _inside(net, block):
+            if inside(net, block):
                 remaining = [rest for part in remaining for rest in _minus(part, net)]
         parts += remaining
     return list(dict.fromkeys(parts))
 
 
-def _inside(net: Network, block: Network) -> bool:
+def inside(net: Network, block: Network) -> bool:
+    """True when range ``net`` lies wholly inside ``block`` (ranges of another family never do)."""
     return net.version == block.version and net.subnet_of(block)  # type: ignore[arg-type]
 
 

@@ -28,6 +28,7 @@ from scanner.core.models import Refusal
 from scanner.scope.addresses import (
     Network,
     forms,
+    inside,
     normalized_network,
     parse_literal,
     reached,
@@ -104,11 +105,13 @@ class ScopeGuard:
     def network_problem(self, cidr: str) -> str | None:
         """Why range ``cidr`` is out of scope (it must lie wholly inside one allowed range)."""
         net = ipaddress.ip_network(cidr, strict=False)
-        if not any(
-            net.version == allowed.version and net.subnet_of(allowed)  # type: ignore[arg-type]
-            for allowed in self._allow_nets
-        ):
+        if not any(inside(net, allowed) for allowed in self._allow_nets):
             return f"range {net} is not wholly inside an allowed range"
+        # A range that overlaps a reserved block is swept with that block excluded; one that
+        # lies wholly inside it would reach nothing allowed.
+        part = next((p for p in unconsented_reserved(self._allow_nets) if inside(net, p)), None)
+        if part is not None:
+            return f"range {net} is reserved: {reserved_problem(net.network_address, [])}"
         return None
 
     def denied_networks(self) -> list[str]:

@@ -197,3 +197,14 @@ def test_numeric_spellings_are_read_as_the_address_they_mean(spelling: str, mean
     with pytest.raises(OutOfScope, match="denied range"):
         guard.resolve(spelling)  # never looked up as a name: the table is empty
     assert ScopeGuard([meaning]).resolve(spelling) == [meaning]
+
+
+def test_a_range_wholly_inside_a_reserved_block_is_refused_before_the_run() -> None:
+    everything = ScopeGuard(["0.0.0.0/0"])
+    problem = str(everything.network_problem("169.254.169.254/32"))
+    assert problem.startswith("range 169.254.169.254/32 is reserved: ")
+    assert "link-local" in str(everything.network_problem("169.254.0.0/24"))
+    assert "loopback" in str(everything.network_problem("127.0.0.0/16"))
+    assert everything.network_problem("10.0.0.0/8") is None
+    assert everything.network_problem("0.0.0.0/0") is None  # swept with reserved blocks excluded
+    assert ScopeGuard(LAB).network_problem("127.0.10.0/28") is None
