@@ -94,7 +94,7 @@ class ScopeGuard:
 
     def _reserved(self, address: str) -> str | None:
         ip = parse_literal(address)
-        return reserved_problem(ip, self._allow_nets) if ip else None
+        return reserved_problem(ip, self._allow_nets) if ip is not None else None
 
     def _not_allowed(self, address: str) -> str | None:
         ip = parse_literal(address)
@@ -127,7 +127,8 @@ class ScopeGuard:
         address is out of scope, and Unresolvable if a name has no address.
         """
         subject = subject or host
-        name = host if parse_literal(host) else self._normalized(host, subject, check_id)
+        literal = parse_literal(host)
+        name = host if literal is not None else self._normalized(host, subject, check_id)
         literal = parse_literal(name)  # fullwidth digits normalize into an address, too
         if literal is not None:
             self._enforce(subject, self.address_problem(name), check_id)
