@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from scanner.core.models import Refusal
+from scanner.core.models import Refusal, is_ip
 from scanner.scope.addresses import (
     Network,
     forms,
@@ -134,7 +134,7 @@ class ScopeGuard:
             self._enforce(subject, self.address_problem(name), check_id)
             # Connect to what the checked spelling means, not to a form only libc reads (a
             # standard literal is kept as written: its zone id picks the interface).
-            return [host if _standard(host) else str(literal)]
+            return [host if is_ip(host) else str(literal)]
         denied = next((p for p in self._deny_names if fnmatch.fnmatchcase(name, p)), None)
         if denied:
             self._enforce(subject, f"{host} matches denied name {denied}", check_id)
@@ -195,11 +195,3 @@ def _split(entries: Iterable[str]) -> tuple[list[Network], list[str]]:
         else:
             nets[-1] = normalized_network(nets[-1])
     return nets, names
-
-
-def _standard(address: str) -> bool:
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return True
