@@ -79,7 +79,7 @@ def preflight(
         for name in inv.model.profiles:
             problems += profile_problems(inv, registry, name)
     scope = inv.model.scope
-    guard = ScopeGuard(scope.allow, scope.deny)
+    guard = ScopeGuard(scope.allow, scope.deny, resolve_anywhere=scope.resolve_anywhere)
     addresses = _asset_addresses(inv, guard, problems)
     if problems:
         count = len(problems)

@@ -35,7 +35,12 @@ def run_services(inv: LoadedInventory, pins: Pins, refusals: list[Refusal]) -> R
     ``refusals``), rate limits, settings, credentials and the host keys ``pins``."""
     scope, limits, campaign = inv.model.scope, inv.model.rate_limits, inv.model.campaign
     return RunServices(
-        guard=ScopeGuard(scope.allow, scope.deny, on_refusal=refusals.append),
+        guard=ScopeGuard(
+            scope.allow,
+            scope.deny,
+            resolve_anywhere=scope.resolve_anywhere,
+            on_refusal=refusals.append,
+        ),
         bucket=TokenBucket(limits.connections_per_second),
         ot_bucket=TokenBucket(limits.ot_connections_per_second, burst=1),
         ot_hosts=tuple(  # the same ot assets as CompiledRun.ot_assets (a worker has no plan)

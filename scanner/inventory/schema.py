@@ -9,6 +9,7 @@ credential files, check ids in profiles) are in :func:`preflight`, run before an
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 import os
 import re
@@ -167,15 +168,55 @@ def _scope_entry(value: str) -> str:
 
 
 class Scope(Model):
-    """What the scanner may touch. Deny wins over allow; nothing else is ever contacted."""
+    """What the scanner may touch. Deny wins over allow; nothing else is ever contacted.
 
-    allow: list[str] = Field(min_length=1, description="Allowed IPs, CIDRs and host names.")
+    Every address a name resolves to must lie in an allowed range, unless the name is listed in
+    ``resolve_anywhere``. Loopback, link-local (169.254.0.0/16, fe80::/10) and cloud metadata
+    addresses (169.254.169.254, fd00:ec2::254, 100.100.100.200...) are refused unless an allowed
+    range inside them names them (0.0.0.0/0 does not)."""
+
+    allow: list[str] = Field(
+        min_length=1,
+        description=(
+            "Allowed IPs, CIDRs and host names. A name's DNS answers must lie in allowed ranges "
+            "too. Loopback, link-local and cloud metadata addresses need an allowed range inside "
+            "them (0.0.0.0/0 is not enough)."
+        ),
+    )
     deny: list[str] = Field(default_factory=list, description="Never contacted, even if allowed.")
+    resolve_anywhere: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Allowed host names (exact, no '*.') whose DNS answers may lie outside the allowed "
+            "ranges; never in a denied range, loopback, link-local or cloud metadata."
+        ),
+    )
 
     @field_validator("allow", "deny")
     @classmethod
     def _entries(cls, value: list[str]) -> list[str]:
         return [_scope_entry(v) for v in value]
+
+    @model_validator(mode="after")
+    def _anywhere_names_are_allowed(self) -> Scope:
+        patterns = [p.lower().rstrip(".") for p in self.allow]
+        for name in self.resolve_anywhere:
+            plain = name.lower().rstrip(".")
+            if name.startswith("*.") or not HOSTNAME.match(name) or _is_network(name):
+                raise ValueError(f"resolve_anywhere: {name!r} is not one exact host name")
+            if not any(fnmatch.fnmatchcase(plain, p) for p in patterns):
+                raise ValueError(
+                    f"resolve_anywhere: {name!r} is not an allowed name (add it to scope.allow)"
+                )
+        return self
+
+
+def _is_network(value: str) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 class RateLimits(Model):

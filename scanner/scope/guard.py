@@ -5,6 +5,13 @@ and each redirect hop, SSH logins. Deny entries win over allow entries. A DNS na
 once per run and *every* address it resolves to is checked; connections then use those checked
 addresses, so a second lookup cannot point the scanner elsewhere. Refusals are recorded through
 the ``on_refusal`` callback (the run stores them) and raised as :class:`OutOfScope`.
+
+Verdicts are on what a string reaches, not on how it is spelled: addresses are read the way the
+C library reads them and judged as the IPv4 address they embed (:mod:`scanner.scope.addresses`),
+names are matched in their IDNA/UTS-46 form (:mod:`scanner.scope.names`). Every answer of an
+allowed name must lie in an allowed range too, unless the inventory lists the name in
+``scope.resolve_anywhere``; loopback, link-local and metadata addresses are refused unless an
+allowed range inside them names them.
 """
 
 from __future__ import annotations
@@ -18,8 +25,18 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from scanner.core.models import Refusal, is_ip
+from scanner.scope.addresses import (
+    Network,
+    forms,
+    inside,
+    normalized_network,
+    parse_literal,
+    reached,
+    reserved_problem,
+    unconsented_reserved,
+)
+from scanner.scope.names import BadName, normalized, normalized_pattern
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str], list[str]]
 
 
@@ -48,11 +65,13 @@ class ScopeGuard:
         allow: Iterable[str],
         deny: Iterable[str] = (),
         *,
+        resolve_anywhere: Iterable[str] = (),
         resolver: Resolver = system_resolver,
         on_refusal: Callable[[Refusal], None] | None = None,
     ) -> None:
         self._allow_nets, self._allow_names = _split(allow)
         self._deny_nets, self._deny_names = _split(deny)
+        self._anywhere = {normalized_pattern(name) for name in resolve_anywhere}
         self._resolver = resolver
         self._on_refusal = on_refusal
         self._cache: dict[str, list[str]] = {}
@@ -61,32 +80,45 @@ class ScopeGuard:
     # -- verdicts -------------------------------------------------------------------------
     def address_problem(self, address: str) -> str | None:
         """Why ``address`` is out of scope, or None when it is in scope."""
-        return self._denied(address) or self._not_allowed(address)
+        return self._denied(address) or self._not_allowed(address) or self._reserved(address)
 
     def _denied(self, address: str) -> str | None:
-        ip = ipaddress.ip_address(address)
-        net = next((net for net in self._deny_nets if ip in net), None)
-        return f"{address} is in denied range {net}" if net else None
+        ip = parse_literal(address)
+        if ip is None:
+            return f"{address!r} is not an IP address"
+        for form in forms(ip):  # the address as written and the IPv4 address it carries
+            net = next((net for net in self._deny_nets if form in net), None)
+            if net:
+                return f"{address} is in denied range {net}"
+        return None
+
+    def _reserved(self, address: str) -> str | None:
+        ip = parse_literal(address)
+        return reserved_problem(ip, self._allow_nets) if ip is not None else None
 
     def _not_allowed(self, address: str) -> str | None:
-        ip = ipaddress.ip_address(address)
-        if any(ip in net for net in self._allow_nets):
+        ip = parse_literal(address)
+        if ip is not None and any(reached(ip) in net for net in self._allow_nets):
             return None
         return f"{address} is not in any allowed range"
 
     def network_problem(self, cidr: str) -> str | None:
         """Why range ``cidr`` is out of scope (it must lie wholly inside one allowed range)."""
         net = ipaddress.ip_network(cidr, strict=False)
-        if not any(
-            net.version == allowed.version and net.subnet_of(allowed)  # type: ignore[arg-type]
-            for allowed in self._allow_nets
-        ):
+        if not any(inside(net, allowed) for allowed in self._allow_nets):
             return f"range {net} is not wholly inside an allowed range"
+        # A range that overlaps a reserved block is swept with that block excluded; one that
+        # lies wholly inside it would reach nothing allowed.
+        part = next((p for p in unconsented_reserved(self._allow_nets) if inside(net, p)), None)
+        if part is not None:
+            return f"range {net} is reserved: {reserved_problem(net.network_address, [])}"
         return None
 
     def denied_networks(self) -> list[str]:
-        """Denied ranges, for nmap's ``--exclude`` when a range is scanned."""
-        return [str(net) for net in self._deny_nets]
+        """Denied ranges and the reserved blocks no allowed range names, for nmap's
+        ``--exclude`` when a range is scanned."""
+        nets = [*self._deny_nets, *unconsented_reserved(self._allow_nets)]
+        return list(dict.fromkeys(str(net) for net in nets))
 
     def resolve(self, host: str, *, check_id: str = "", subject: str = "") -> list[str]:
         """Addresses of ``host`` (a name or literal address), every one of them in scope.
@@ -95,10 +127,14 @@ class ScopeGuard:
         address is out of scope, and Unresolvable if a name has no address.
         """
         subject = subject or host
-        if is_ip(host):
-            self._enforce(subject, self.address_problem(host), check_id)
-            return [host]
-        name = host.lower().rstrip(".")
+        literal = parse_literal(host)
+        name = host if literal is not None else self._normalized(host, subject, check_id)
+        literal = parse_literal(name)  # fullwidth digits normalize into an address, too
+        if literal is not None:
+            self._enforce(subject, self.address_problem(name), check_id)
+            # Connect to what the checked spelling means, not to a form only libc reads (a
+            # standard literal is kept as written: its zone id picks the interface).
+            return [host if is_ip(host) else str(literal)]
         denied = next((p for p in self._deny_names if fnmatch.fnmatchcase(name, p)), None)
         if denied:
             self._enforce(subject, f"{host} matches denied name {denied}", check_id)
@@ -110,10 +146,17 @@ class ScopeGuard:
                 raise Unresolvable(f"{host} resolves to no address")
             with self._lock:
                 addresses = self._cache.setdefault(name, addresses)
-        # An allowed name may resolve outside the allowed ranges, never into a denied one.
-        named = any(fnmatch.fnmatchcase(name, p) for p in self._allow_names)
+        # Only a name the inventory lists in resolve_anywhere may resolve outside the allowed
+        # ranges, and never into a denied or reserved one.
+        named = name in self._anywhere and any(
+            fnmatch.fnmatchcase(name, p) for p in self._allow_names
+        )
         for address in addresses:
-            problem = self._denied(address) or (None if named else self._not_allowed(address))
+            problem = (
+                self._denied(address)
+                or (None if named else self._not_allowed(address))
+                or self._reserved(address)
+            )
             self._enforce(subject, problem and f"{host} resolves to {problem}", check_id)
         return list(addresses)
 
@@ -123,6 +166,13 @@ class ScopeGuard:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             self._enforce(url, f"{url} is not an http(s) URL with a host", check_id)
         return self.resolve(str(parts.hostname), check_id=check_id, subject=url)
+
+    def _normalized(self, host: str, subject: str, check_id: str) -> str:
+        try:
+            return normalized(host)
+        except BadName as exc:
+            self._enforce(subject, str(exc), check_id)
+            raise  # not reached: _enforce raised OutOfScope
 
     def _enforce(self, target: str, problem: str | None, check_id: str) -> None:
         if problem is None:
@@ -141,5 +191,7 @@ def _split(entries: Iterable[str]) -> tuple[list[Network], list[str]]:
         try:
             nets.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
-            names.append(entry.lower().rstrip("."))
+            names.append(normalized_pattern(entry))
+        else:
+            nets[-1] = normalized_network(nets[-1])
     return nets, names
