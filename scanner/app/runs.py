@@ -36,6 +36,7 @@ from scanner.engine.compiled import AssetKey, CompiledRun, Discovered, Triple
 from scanner.engine.context import RunServices
 from scanner.engine.jobs import Dispatch, execute_jobs, run_services
 from scanner.engine.plan import Job, Plan, build_plan
+from scanner.engine.refusals import RefusalLog
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from scanner.tracking.issues import ReconcileReport, reconcile, reconcile_pending
@@ -163,12 +164,12 @@ def _carry_out(
     """The stages of run ``run_id``, each fed by the one before; the run's end is stored
     whatever happens, and a completed run is reconciled."""
     observer = observer or NullObserver()
-    refusals: list[Refusal] = []
+    refusals = RefusalLog()  # stored with each batch of attempts, the rest at the end
     services = run_services(run.inv, load_pins(store), refusals)  # pins approved earlier
     result = RunResult(run_id=run_id, status=RunStatus.RUNNING)
     started = time.monotonic()
     try:
-        discovered = _discovery(run, store, run_id, services, resumed=resumed)
+        discovered = _discovery(run, store, run_id, services, refusals, resumed=resumed)
         plan = build_plan(run, discovered)
         if resumed:
             plan = plan.without(store.attempts.keys(run_id))
@@ -178,11 +179,20 @@ def _carry_out(
 
         def run_jobs(jobs: Sequence[Job]) -> None:
             if dispatch is None:
-                execute_jobs(store, run_id, services, run.limits, jobs, tally.observe, stop=stop)
+                execute_jobs(
+                    store,
+                    run_id,
+                    services,
+                    run.limits,
+                    jobs,
+                    tally.observe,
+                    refusals=refusals,
+                    stop=stop,
+                )
             else:  # workers store the attempts; this process only watches them arrive
                 dispatch(run_id, jobs, tally.observe)
 
-        _execute(run_jobs, plan, lambda batch: tally.record(store, batch), result, stop)
+        _execute(run_jobs, plan, lambda batch: tally.record(store, batch, refusals), result, stop)
     except KeyboardInterrupt:
         result.status = RunStatus.INTERRUPTED
         raise
@@ -190,8 +200,8 @@ def _carry_out(
         result.status = RunStatus.FAILED
         raise
     finally:
-        result.refusals = list(refusals)
-        store.attempts.record_refusals(run_id, result.refusals)
+        result.refusals = refusals.history
+        store.attempts.record_refusals(run_id, refusals.take())  # those no batch carried
         result.seconds = time.monotonic() - started
         result.http_requests = services.http_requests_sent()
         services.close()
@@ -220,8 +230,8 @@ class _Tally:
         if self.stop is not None and (why := self.stop()):
             raise _Stopped(why)
 
-    def record(self, store: Store, batch: Sequence[Attempt]) -> None:
-        store.attempts.record(self.result.run_id, batch)
+    def record(self, store: Store, batch: Sequence[Attempt], refusals: RefusalLog) -> None:
+        store.attempts.record(self.result.run_id, batch, refusals.take())
         self.observe(batch)
 
 
@@ -269,12 +279,18 @@ def _reopen(store: Store, run_id: int, profile_name: str, sha: str) -> int:
 
 
 def _discovery(
-    run: CompiledRun, store: Store, run_id: int, services: RunServices, *, resumed: bool
+    run: CompiledRun,
+    store: Store,
+    run_id: int,
+    services: RunServices,
+    refusals: RefusalLog,
+    *,
+    resumed: bool,
 ) -> Discovered:
     """A resumed run's stored discovery, or a new discovery."""
     if not run.remote or (resumed and store.attempts.discovery(run_id)):
         return stored_discovery(run, store, run_id)
-    return _discover(run, store, run_id, services)
+    return _discover(run, store, run_id, services, refusals)
 
 
 def stored_discovery(run: CompiledRun, store: Store, run_id: int) -> Discovered:
@@ -286,8 +302,11 @@ def stored_discovery(run: CompiledRun, store: Store, run_id: int) -> Discovered:
     return Discovered(scans, _live_addresses(run, scans))
 
 
-def _discover(run: CompiledRun, store: Store, run_id: int, services: RunServices) -> Discovered:
-    """Scan the run's hosts and ranges with nmap, identify their services, store both."""
+def _discover(
+    run: CompiledRun, store: Store, run_id: int, services: RunServices, refusals: RefusalLog
+) -> Discovered:
+    """Scan the run's hosts and ranges with nmap, identify their services, store both (with the
+    scope guard's refusals meanwhile)."""
     inv = run.inv
     guard = services.guard
     hosts = sorted(
@@ -337,7 +356,8 @@ def _discover(run: CompiledRun, store: Store, run_id: int, services: RunServices
     for svc in found:
         by_address.setdefault(svc.address, []).append(svc)
     scans = {a: replace(s, services=tuple(by_address.get(a, ()))) for a, s in scans.items()}
-    store.attempts.record_discovery(run_id, {a: s.answered for a, s in scans.items()}, found)
+    answered = {a: s.answered for a, s in scans.items()}
+    store.attempts.record_discovery(run_id, answered, found, refusals.take())
     return Discovered(scans, addresses)
 
 

@@ -27,7 +27,6 @@ from celery import Celery
 
 from scanner.core.errors import UserError
 from scanner.core.lifecycle import RunStatus
-from scanner.core.models import Refusal
 from scanner.distributed.app import TASK, make_app
 from scanner.distributed.wire import Forged, Task, open_task
 from scanner.engine.compiled import CompiledRun
@@ -35,6 +34,7 @@ from scanner.engine.context import RunServices
 from scanner.engine.executor import Limits
 from scanner.engine.jobs import Pins, execute_jobs, run_services
 from scanner.engine.plan import Job, Plan
+from scanner.engine.refusals import RefusalLog
 from scanner.store import Store, StoreError
 from scanner.store.runs import RunHead
 
@@ -61,14 +61,7 @@ class RunContext:
     jobs: dict[tuple[str, str], dict[str, Job]]  # (entity, asset) -> attempt key -> job
     services: RunServices
     limits: Limits
-    refusals: list[Refusal] = field(default_factory=list)
-
-    def take_refusals(self) -> list[Refusal]:
-        """What the scope guard refused since the last call (other threads may append)."""
-        count = len(self.refusals)
-        taken = self.refusals[:count]
-        del self.refusals[:count]
-        return taken
+    refusals: RefusalLog = field(default_factory=lambda: RefusalLog(keep=False))
 
 
 class WorkerRuns:
@@ -115,9 +108,17 @@ class WorkerRuns:
         hosts = len({j.host_key for j in todo})
         limits = replace(ctx.limits, workers=min(ctx.limits.workers, ctx.limits.per_host * hosts))
         try:
-            execute_jobs(self.store, task.run, ctx.services, limits, todo, write_every=WRITE_EVERY)
-        finally:
-            self.store.attempts.record_refusals(task.run, ctx.take_refusals())
+            execute_jobs(
+                self.store,
+                task.run,
+                ctx.services,
+                limits,
+                todo,
+                refusals=ctx.refusals,
+                write_every=WRITE_EVERY,
+            )
+        finally:  # the batches carried the others
+            self.store.attempts.record_refusals(task.run, ctx.refusals.take())
         return f"{where}: {len(todo)} jobs run, {len(done)} already stored"
 
     @staticmethod
@@ -149,7 +150,7 @@ class WorkerRuns:
             jobs: dict[tuple[str, str], dict[str, Job]] = {}
             for job in plan.jobs:
                 jobs.setdefault((job.target.entity_id, job.target.asset_id), {})[job.key] = job
-            refusals: list[Refusal] = []
+            refusals = RefusalLog(keep=False)
             services = run_services(run.inv, self.pins(self.store), refusals)
             ctx = RunContext(jobs, services, run.limits, refusals)
             self._runs[head.id] = ctx

@@ -166,8 +166,10 @@ class Executor:
         jobs: Iterable[Job],
         on_attempts: Callable[[list[Attempt]], None],
         stop: Callable[[], object] | None = None,
+        idle: Callable[[], None] | None = None,
     ) -> None:
-        """Run every job; call ``on_attempts`` with each batch of finished attempts.
+        """Run every job; call ``on_attempts`` with each batch of finished attempts, and
+        ``idle`` whenever a tick (0.1 s) ends with none (the caller may store other things).
 
         ``stop`` (a scan window closing, a signal) is asked before each job is handed to a
         worker: once it answers true, no further job starts and those in flight finish.
@@ -204,6 +206,8 @@ class Executor:
                 batch += self._abandon_overdue(inflight, per_host, feed)
                 if batch:
                     on_attempts(batch)
+                elif idle is not None:
+                    idle()
         finally:
             for _ in range(workers):
                 self._work.put(None)

@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from scanner import __version__
-from scanner.core.models import Attempt, Exposure, Refusal
+from scanner.core.models import Attempt, Exposure
 from scanner.engine.context import RunServices
 from scanner.engine.executor import Executor, Limits
 from scanner.engine.plan import Job
+from scanner.engine.refusals import RefusalLog
 from scanner.inventory.schema import LoadedInventory
 from scanner.scope.guard import ScopeGuard
 from scanner.store import Store
@@ -30,7 +31,7 @@ Pins = Mapping[tuple[str, int], tuple[TrustedKey, ...]]
 Dispatch = Callable[[int, Sequence[Job], Callable[[Sequence[Attempt]], None]], None]
 
 
-def run_services(inv: LoadedInventory, pins: Pins, refusals: list[Refusal]) -> RunServices:
+def run_services(inv: LoadedInventory, pins: Pins, refusals: RefusalLog) -> RunServices:
     """The shared state of one run: its scope guard (appending what it refuses to
     ``refusals``), rate limits, settings, credentials and the host keys ``pins``."""
     scope, limits, campaign = inv.model.scope, inv.model.rate_limits, inv.model.campaign
@@ -68,6 +69,7 @@ def execute_jobs(
     jobs: Sequence[Job],
     observe: Callable[[Sequence[Attempt]], None] | None = None,
     *,
+    refusals: RefusalLog | None = None,
     write_every: float = 0.0,
     stop: Callable[[], str | None] | None = None,
 ) -> None:
@@ -79,6 +81,10 @@ def execute_jobs(
     them for up to ``write_every`` seconds (fewer transactions on a remote store; whatever a
     killed worker had not written is run again by the worker that gets its task). Once ``stop``
     gives a reason, no further job starts.
+
+    The scope guard's ``refusals`` are stored with the batches, in their transaction, and also
+    while no attempt ends (a check that was refused and then hangs): a kill loses them no more
+    than it loses attempts.
     """
     pending: list[Attempt] = []
     written = time.monotonic()
@@ -86,11 +92,12 @@ def execute_jobs(
     def write() -> None:
         nonlocal written
         written = time.monotonic()
-        if pending:
+        refused = refusals.take() if refusals is not None else []
+        if pending or refused:
             batch = list(pending)
             pending.clear()
-            store.attempts.record(run_id, batch)
-            if observe is not None:
+            store.attempts.record(run_id, batch, refused)
+            if observe is not None and batch:
                 observe(batch)
 
     def record(batch: Sequence[Attempt]) -> None:
@@ -98,5 +105,5 @@ def execute_jobs(
         if time.monotonic() - written >= write_every:
             write()
 
-    Executor(services, limits).execute(jobs, record, stop)
+    Executor(services, limits).execute(jobs, record, stop, idle=lambda: record(()))
     write()

@@ -2,8 +2,9 @@
 
 One attempt per check, asset and location with its status; the findings of failed attempts;
 the scope guard's refusals; and what discovery found (hosts that answered, their services).
-Each batch of attempts is committed as it arrives, so a crash loses at most those in flight, and
-storing is idempotent by attempt key, so a retried job does not duplicate findings.
+Each batch of attempts is committed as it arrives, with the refusals made since the last one, so
+a crash loses at most those in flight, and storing is idempotent by attempt key, so a retried
+job does not duplicate findings.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from scanner.core.models import (
     Attempt,
@@ -88,14 +89,18 @@ class RefusalRow:
 class Attempts(Aggregate):
     """A run's attempts, findings, refusals and discovery results."""
 
-    def record(self, run_id: int, batch: Sequence[Attempt]) -> int:
-        """Store attempts and their findings in one transaction (two bulk statements).
+    def record(self, run_id: int, batch: Sequence[Attempt], refused: Sequence[Refusal] = ()) -> int:
+        """Store attempts, their findings and the scope guard's refusals ``refused`` in one
+        transaction (a bulk statement each).
 
         Idempotent by attempt key: an attempt the run already has (a job retried after its
         worker died between the commit and the acknowledgement) is skipped with its findings.
         Returns how many attempts were new.
         """
         if not batch:
+            if refused:
+                with self._store.writer.begin() as conn:
+                    _insert_refusals(conn, run_id, refused)
             return 0
         rows = [
             {
@@ -142,31 +147,24 @@ class Attempts(Aggregate):
                 # ports that both show one config file): the fingerprint is the identity, the
                 # first stays.
                 conn.execute(insert_ignoring_duplicates(conn, findings), found)
+            _insert_refusals(conn, run_id, refused)
         return len(inserted)
 
     def record_refusals(self, run_id: int, batch: Sequence[Refusal]) -> None:
-        """Store what the scope guard refused."""
-        if batch:
-            with self._store.writer.begin() as conn:
-                conn.execute(
-                    insert(refusals),
-                    [
-                        {
-                            "run_id": run_id,
-                            "target": r.target,
-                            "reason": r.reason,
-                            "check_id": r.check_id,
-                            "at": r.at,
-                        }
-                        for r in batch
-                    ],
-                )
+        """Store what the scope guard refused (those no batch carried: a run's last ones)."""
+        self.record(run_id, (), batch)
 
     def record_discovery(
-        self, run_id: int, answered: dict[str, bool], found: Iterable[Service]
+        self,
+        run_id: int,
+        answered: dict[str, bool],
+        found: Iterable[Service],
+        refused: Sequence[Refusal] = (),
     ) -> None:
-        """Store which hosts answered and what services discovery found."""
+        """Store which hosts answered, what services discovery found and what the scope guard
+        refused meanwhile, in one transaction."""
         with self._store.writer.begin() as conn:
+            _insert_refusals(conn, run_id, refused)
             if answered:
                 conn.execute(
                     insert(hosts),
@@ -284,6 +282,23 @@ class Attempts(Aggregate):
             for r in rows
             if r.key not in known
         ]
+
+
+def _insert_refusals(conn: Connection, run_id: int, batch: Sequence[Refusal]) -> None:
+    if batch:
+        conn.execute(
+            insert(refusals),
+            [
+                {
+                    "run_id": run_id,
+                    "target": r.target,
+                    "reason": r.reason,
+                    "check_id": r.check_id,
+                    "at": r.at,
+                }
+                for r in batch
+            ],
+        )
 
 
 def _unique_findings(attempt: Attempt) -> list[tuple[str, Finding]]:

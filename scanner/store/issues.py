@@ -6,7 +6,9 @@ each observation's from-states from :func:`~scanner.core.lifecycle.sources` and 
 the table, and people's decisions go through :func:`~scanner.core.lifecycle.next_state`.
 
 Reconciliation is set-based SQL (no per-issue Python loop), so a run of 100,000 findings against
-a store of 1,000,000 issues takes seconds. It runs once per run (``runs.reconciled``). Which
+a store of 1,000,000 issues takes seconds. It runs once per run: the transaction that applies a
+run first claims it (``runs.reconciled`` set where it was false), so two processes reconciling
+one run at once apply it once. Which
 attempts prove a fix (the coverage rule) is :func:`_concludes`; :mod:`scanner.tracking.issues`
 explains it.
 """
@@ -180,12 +182,18 @@ class Issues(Aggregate):
     def reconcile(self, run_id: int, now: float) -> ReconcileReport:
         """Apply run ``run_id`` to the issues, once; a second call only reports."""
         with self._store.writer.begin() as conn:
-            done = conn.execute(select(runs.c.reconciled).where(runs.c.id == run_id)).scalar()
-            if done is None:
-                raise UserError(f"there is no run {run_id} in this store. Fix: see `scanner runs`.")
-            if not done:
+            # The claim: only the transaction whose UPDATE changed the row applies the run. On
+            # PostgreSQL a second one waits on the row lock and, once the first commits, finds
+            # no row to change; SQLite's writer lock (BEGIN IMMEDIATE) serialises them anyway.
+            claimed = conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id, runs.c.reconciled.is_(False))
+                .values(reconciled=True)
+            ).rowcount
+            if claimed == 1:
                 _apply(conn, run_id, now)
-                conn.execute(update(runs).where(runs.c.id == run_id).values(reconciled=True))
+            elif conn.execute(select(runs.c.id).where(runs.c.id == run_id)).first() is None:
+                raise UserError(f"there is no run {run_id} in this store. Fix: see `scanner runs`.")
             return _report(conn, run_id)
 
     def decide(

@@ -2,11 +2,13 @@
 
 After every kill the SQLite store passes ``PRAGMA integrity_check``; an unfinished run is
 finished with ``scanner run --resume RUN`` without duplicating attempts or findings; and every
-completed run of the unchanged lab yields the same fingerprints as an uninterrupted one.
+completed run of the unchanged lab yields the same fingerprints as an uninterrupted one. A
+refusal of the scope guard survives a kill too: it is stored with the attempts, not at the end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import signal
 import sqlite3
@@ -31,6 +33,36 @@ INVENTORY = (
         "    modes: [remote]", "    families: [network, web]\n    ports: 21,22,23,80,443,1883,6379"
     )
     + "rate_limits:\n  check_timeout: 5\n"
+)
+
+#: A check that asks for an address outside the scope at once, then hangs (until killed).
+REFUSE_THEN_HANG = '''\
+"""A test check: one out-of-scope connection, refused by the scope guard, then a long hang."""
+
+import time
+
+from scanner.api import AppliesTo, AssetKind, Check, Severity
+
+
+class RefuseThenHang(Check):
+    id = "net.refuse-then-hang"
+    title = "Asks for an address outside the scope, then hangs"
+    family = "network"
+    severity = Severity.LOW
+    applies_to = AppliesTo(kinds=(AssetKind.HOST,))
+    remediation = "Nothing to remediate here."
+
+    def run(self, target, ctx):
+        try:
+            ctx.connect("127.0.99.1", 80, timeout=1.0)
+        except Exception:  # the refusal is what this check is for
+            pass
+        time.sleep(600)
+        return iter(())
+'''
+HANGING_INVENTORY = (
+    MINIMAL.replace("    modes: [remote]", '    checks: [net.refuse-then-hang]\n    ports: "22"')
+    + "checks:\n  dirs: [hang]\nrate_limits:\n  check_timeout: 300\n"
 )
 
 
@@ -103,3 +135,33 @@ def test_sigkill_resume_and_identical_fingerprints(lab_state: lab.LabState, tmp_
             assert len(attempts) == reference_attempts  # nothing run twice, nothing missing
             assert len({a.key for a in attempts}) == len(attempts)
     assert resumed >= 5, "the kill points should interrupt runs in progress"
+
+
+def test_a_refusal_survives_sigkill(lab_state: lab.LabState, tmp_path: Path) -> None:
+    (tmp_path / "hang").mkdir()
+    write(tmp_path / "hang" / "refuse_then_hang.py", REFUSE_THEN_HANG)
+    inventory = write(tmp_path / "inv.yaml", HANGING_INVENTORY)
+    db = tmp_path / "scanner.db"
+    proc = scanner(db, inventory)
+    try:
+        refused: list[str] = []
+        for _ in range(600):  # up to 30 s: discovery, then the check's refusal
+            if db.exists():
+                with (
+                    contextlib.suppress(sqlite3.OperationalError),  # no tables yet
+                    contextlib.closing(sqlite3.connect(db)) as conn,
+                ):
+                    refused = [r[0] for r in conn.execute("SELECT target FROM refusals")]
+            if refused or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+    finally:
+        proc.send_signal(signal.SIGKILL)  # our own child, by its handle
+        proc.wait(timeout=30)
+    store = Store.open(f"sqlite:///{db}")
+    [run] = store.runs.recent()
+    assert run.status == "running"  # killed in the middle: no finally block ran
+    [refusal] = store.attempts.refusals(run.id)
+    assert refusal.check_id == "net.refuse-then-hang"
+    assert "127.0.99.1" in refusal.target

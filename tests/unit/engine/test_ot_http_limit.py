@@ -19,6 +19,7 @@ from scanner.api import AppliesTo, Check, CheckContext, Finding, Severity
 from scanner.core.models import AssetKind, AttemptStatus, Exposure, UrlTarget
 from scanner.engine.context import RunServices
 from scanner.engine.jobs import run_services
+from scanner.engine.refusals import RefusalLog
 from scanner.inventory.schema import load_inventory
 from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, run_check, url_target, write
@@ -138,7 +139,7 @@ def test_checks_of_an_ot_asset_always_take_the_ot_bucket() -> None:
 def test_the_run_knows_its_ot_assets_by_address_range_and_name(tmp_path: Path) -> None:
     host = "        host: 127.0.10.1"
     text = MINIMAL.replace(host, f"{host}\n        tags: [ot]")
-    services = run_services(load_inventory(write(tmp_path / "inv.yaml", text)), {}, [])
+    services = run_services(load_inventory(write(tmp_path / "inv.yaml", text)), {}, RefusalLog())
     assert services.is_ot("127.0.10.1") and services.is_ot("::ffff:127.0.10.1")
     assert not services.is_ot("127.0.10.2")
     ranged = RunServices(

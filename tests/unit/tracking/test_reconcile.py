@@ -6,9 +6,13 @@ rescans that produce such attempts from real daemons are in tests/integration/te
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +21,7 @@ from scanner.cli.main import main
 from scanner.core.errors import UserError
 from scanner.core.models import Attempt, AttemptStatus, ErrorReason, Finding, Severity
 from scanner.store import Store
+from scanner.store import issues as store_issues
 from scanner.tracking.issues import diff, false_positive, reconcile, waive
 
 CHECK, ENTITY, ASSET = "net.redis-no-auth", "grid", "gw"
@@ -151,6 +156,32 @@ def test_reconcile_is_idempotent(db_url: str) -> None:
     first = reconcile(store, run)
     again = reconcile(store, run)
     assert (first.new, again.new) == (1, 1) and len(store.issues.find()) == 1
+
+
+def test_two_processes_reconciling_one_run_apply_it_once(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two stores (two connection pools, as two processes have) reconcile one completed run at
+    # once. Applying waits (bounded) for the other to arrive too: without a claim both read
+    # "not reconciled" and both apply; with it the second waits on the first and only reports.
+    setup = Store.open(db_url)
+    reconcile(setup, _run(setup, found(), found("6380/tcp")))  # two open issues
+    run_id = _run(setup, outcome(AttemptStatus.PASS), found("6380/tcp"))  # one fixed, one open
+    arrived = threading.Barrier(2)
+    real_apply = store_issues._apply
+
+    def rendezvous(*args: Any) -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            arrived.wait(timeout=2.0)
+        real_apply(*args)
+
+    monkeypatch.setattr(store_issues, "_apply", rendezvous)
+    stores = [Store.open(db_url) for _ in range(2)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = list(pool.map(lambda s: reconcile(s, run_id), stores))
+    events = [(e.from_state, e.to_state) for e in setup.issues.all_events() if e.run_id == run_id]
+    assert events == [("open", "fixed")]  # once
+    assert [(r.fixed, r.still_open) for r in reports] == [(1, 1), (1, 1)]  # the one application
 
 
 def test_diff_of_two_runs(db_url: str) -> None:
