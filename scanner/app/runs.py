@@ -346,6 +346,7 @@ def _discover(
         ot_rate=inv.model.rate_limits.ot_packets_per_second,
     )
     addresses = _live_addresses(run, scans)
+    scans, tarpits = _cap_services(run, scans, addresses)
     found = identify_all(
         [svc for s in scans.values() for svc in s.services],
         services,
@@ -358,7 +359,45 @@ def _discover(
     scans = {a: replace(s, services=tuple(by_address.get(a, ()))) for a, s in scans.items()}
     answered = {a: s.answered for a, s in scans.items()}
     store.attempts.record_discovery(run_id, answered, found, refusals.take())
+    if tarpits:
+        store.attempts.record(run_id, tarpits)
     return Discovered(scans, addresses)
+
+
+TARPIT_CHECK = "discovery.services"  # the attempt that records a host answering on every port
+
+
+def _cap_services(
+    run: CompiledRun,
+    scans: Mapping[str, HostScan],
+    addresses: Mapping[AssetKey, tuple[str, ...]],
+) -> tuple[dict[str, HostScan], list[Attempt]]:
+    """Hosts with more open ports than ``rate_limits.max_services_per_host`` lose their services
+    (nothing identifies or checks them one by one) and get one skipped attempt per asset that
+    says so, with the count: a tarpit would otherwise become 65,535 services."""
+    cap = run.inv.model.rate_limits.max_services_per_host
+    capped = {a: len(s.services) for a, s in scans.items() if len(s.services) > cap}
+    if not capped:
+        return dict(scans), []
+    attempts = [
+        Attempt(
+            check_id=TARPIT_CHECK,
+            entity_id=entity_id,
+            asset_id=asset_id,
+            location=address,
+            status=AttemptStatus.SKIPPED,
+            reason=(
+                f"answers on every port: {capped[address]} open ports, not inspected one by one "
+                f"(more than rate_limits.max_services_per_host = {cap})"
+            ),
+            started_at=time.time(),
+        )
+        for (entity_id, asset_id), addrs in sorted(addresses.items())
+        for address in addrs
+        if address in capped
+    ]
+    kept = {a: replace(s, services=()) if a in capped else s for a, s in scans.items()}
+    return kept, attempts
 
 
 def _live_addresses(

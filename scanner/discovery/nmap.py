@@ -22,6 +22,9 @@ from scanner.core.models import HostScan, Service
 from scanner.inventory.schema import Profile
 
 BATCH = 256
+#: nmap XML above this size is refused, not parsed: a batch of tarpits would otherwise hold
+#: hundreds of megabytes of ``<port>`` elements in memory.
+MAX_XML_BYTES = 64 * 1024 * 1024
 NMAP_SERVICES = Path("/usr/share/nmap/nmap-services")
 
 
@@ -170,7 +173,13 @@ def run_nmap(targets: list[str], args: list[str], *, timeout: float) -> list[Hos
 
 
 def parse_nmap_xml(xml: str | bytes) -> list[HostScan]:
-    """HostScans from nmap's XML output (``-oX``)."""
+    """HostScans from nmap's XML output (``-oX``); XML larger than MAX_XML_BYTES is refused."""
+    max_bytes = MAX_XML_BYTES  # looked up at call time, so a test can lower it
+    if len(xml) > max_bytes:
+        raise UserError(
+            f"nmap wrote {len(xml)} bytes of XML, more than the {max_bytes} discovery parses "
+            "(hosts that answer on every port?). Fix: scan fewer hosts or ports per run."
+        )
     root = ET.fromstring(xml)  # noqa: S314 - nmap's own output
     scans = []
     for host in root.iter("host"):

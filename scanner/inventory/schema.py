@@ -237,6 +237,13 @@ class RateLimits(Model):
     discovery_timeout: float = Field(
         600, gt=0, le=86400, description="Deadline of discovery (nmap) for one batch, seconds."
     )
+    max_services_per_host: int = Field(
+        200,
+        ge=1,
+        le=65535,
+        description="A host with more open ports (a tarpit) is recorded once, not inspected "
+        "port by port.",
+    )
 
 
 class Contact(Model):
