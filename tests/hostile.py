@@ -12,7 +12,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 MODES = ("silent", "garbage", "endless", "drip", "controls", "close")
 ENDLESS_BUDGET = 64 << 20  # never send more than 64 MiB per connection, even "endless"
@@ -46,13 +46,17 @@ def _serve(conn: socket.socket, mode: str, stop: threading.Event) -> None:
 
 
 @contextlib.contextmanager
-def hostile_server(mode: str) -> Iterator[tuple[str, int]]:
-    """Serve ``mode`` on 127.0.0.1; yields (address, port); stops on exit."""
-    assert mode in MODES
+def serve(
+    handler: Callable[[socket.socket, threading.Event], None],
+    address: str = "127.0.0.1",
+    port: int = 0,
+) -> Iterator[tuple[str, int]]:
+    """Accept connections on ``address:port`` (port 0: any) and give each to ``handler`` on a
+    thread of its own; yields (address, port); stops on exit."""
     stop = threading.Event()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
+    listener.bind((address, port))
     listener.listen(16)
     listener.settimeout(0.2)
 
@@ -64,13 +68,21 @@ def hostile_server(mode: str) -> Iterator[tuple[str, int]]:
                 continue
             except OSError:
                 return
-            threading.Thread(target=_serve, args=(conn, mode, stop), daemon=True).start()
+            threading.Thread(target=handler, args=(conn, stop), daemon=True).start()
 
     thread = threading.Thread(target=accept_loop, daemon=True)
     thread.start()
     try:
-        yield "127.0.0.1", listener.getsockname()[1]
+        yield address, listener.getsockname()[1]
     finally:
         stop.set()
         thread.join(2)
         listener.close()
+
+
+@contextlib.contextmanager
+def hostile_server(mode: str) -> Iterator[tuple[str, int]]:
+    """Serve ``mode`` on 127.0.0.1; yields (address, port); stops on exit."""
+    assert mode in MODES
+    with serve(lambda conn, stop: _serve(conn, mode, stop)) as where:
+        yield where

@@ -37,6 +37,7 @@ from scanner.engine.context import RunServices
 from scanner.inventory.schema import Credential
 from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, run_check, service_target
+from tests.hostile import serve
 
 MODES = ("huge-packet", "drip", "endless-banner")
 TIMEOUT = 3.0
@@ -73,31 +74,8 @@ def _serve(conn: socket.socket, mode: str, stop: threading.Event) -> None:
 @contextlib.contextmanager
 def hostile_ssh(mode: str, address: str = "127.0.0.1", port: int = 0) -> Iterator[int]:
     """Serve ``mode`` on ``address:port`` (port 0: any); yields the port; stops on exit."""
-    stop = threading.Event()
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((address, port))
-    listener.listen(4)
-    listener.settimeout(0.2)
-
-    def accept_loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=_serve, args=(conn, mode, stop), daemon=True).start()
-
-    thread = threading.Thread(target=accept_loop, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(2)
-        listener.close()
+    with serve(lambda conn, stop: _serve(conn, mode, stop), address, port) as (_, bound):
+        yield bound
 
 
 def own_address() -> str:

@@ -33,7 +33,8 @@ def test_restricted_keeps_only_its_checks_and_assets(tmp_path: Path) -> None:
 
 
 def test_preflight_problems_are_one_user_error(tmp_path: Path) -> None:
-    inv = load_inventory(write(tmp_path / "inv.yaml", MINIMAL.replace("127.0.10.1", "10.9.9.9")))
+    text = MINIMAL.replace("127.0.10.1", "198.51.100.9")
+    inv = load_inventory(write(tmp_path / "inv.yaml", text))
     with pytest.raises(UserError, match="problem") as info:
         compile_run(inv, "nonesuch")
     assert "there is no profile 'nonesuch'" in str(info.value)

@@ -59,9 +59,9 @@ def test_allowed_name_never_reaches_a_denied_address() -> None:
         ["portal.lab", "*.portal.lab"],
         ["127.0.10.9"],
         resolve_anywhere=["portal.lab", "bad.portal.lab"],
-        resolver=fake_dns({"portal.lab": ["10.20.0.1"], "bad.portal.lab": ["127.0.10.9"]}),
+        resolver=fake_dns({"portal.lab": ["203.0.113.1"], "bad.portal.lab": ["127.0.10.9"]}),
     )
-    assert guard.resolve("portal.lab") == ["10.20.0.1"]  # declared by name, may resolve anywhere
+    assert guard.resolve("portal.lab") == ["203.0.113.1"]  # declared by name, may resolve anywhere
     with pytest.raises(OutOfScope):
         guard.resolve("bad.portal.lab")
 

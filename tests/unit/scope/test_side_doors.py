@@ -61,11 +61,11 @@ def test_answers_of_an_allowed_name_must_lie_in_allowed_ranges() -> None:
     refusals: list[Refusal] = []
     guard = ScopeGuard(
         [*LAB, "portal.lab"],
-        resolver=fake_dns({"portal.lab": ["127.0.10.1", "10.9.9.9"]}),
+        resolver=fake_dns({"portal.lab": ["127.0.10.1", "198.51.100.9"]}),
         on_refusal=refusals.append,
     )
     with pytest.raises(
-        OutOfScope, match=r"portal\.lab resolves to 10\.9\.9\.9 is not in any allowed"
+        OutOfScope, match=r"portal\.lab resolves to 198\.51\.100\.9 is not in any allowed"
     ):
         guard.resolve("portal.lab")
     assert refusals[0].target == "portal.lab"
@@ -73,7 +73,7 @@ def test_answers_of_an_allowed_name_must_lie_in_allowed_ranges() -> None:
 
 def test_resolve_anywhere_lets_one_name_out_but_never_to_reserved_addresses() -> None:
     table = {
-        "portal.lab": ["10.9.9.9"],
+        "portal.lab": ["198.51.100.9"],
         "meta.lab": ["169.254.169.254"],
         "self.lab": ["127.0.0.1"],
         "zero.lab": ["0.0.0.0"],
@@ -81,11 +81,11 @@ def test_resolve_anywhere_lets_one_name_out_but_never_to_reserved_addresses() ->
     }
     names = list(table)
     guard = ScopeGuard([*LAB, *names], resolve_anywhere=names, resolver=fake_dns(table))
-    assert guard.resolve("portal.lab") == ["10.9.9.9"]
+    assert guard.resolve("portal.lab") == ["198.51.100.9"]
     for name in ("meta.lab", "self.lab", "zero.lab", "v6self.lab"):
         with pytest.raises(OutOfScope, match="refused unless an allowed range inside"):
             guard.resolve(name)
-    other = ScopeGuard([*LAB, "*.lab"], resolver=fake_dns({"x.lab": ["10.9.9.9"]}))
+    other = ScopeGuard([*LAB, "*.lab"], resolver=fake_dns({"x.lab": ["198.51.100.9"]}))
     with pytest.raises(OutOfScope):  # a wildcard allow is not an explicit resolve_anywhere
         other.resolve("x.lab")
 
@@ -125,8 +125,8 @@ def test_a_range_inside_a_reserved_block_allows_it_explicitly() -> None:
 
 
 def test_nmap_excludes_the_reserved_blocks_no_range_allows() -> None:
-    excluded = ScopeGuard(["0.0.0.0/0", *LAB], ["10.0.0.0/8"]).denied_networks()
-    assert {"10.0.0.0/8", "169.254.169.254/32", "0.0.0.0/8", "fe80::/10"} <= set(excluded)
+    excluded = ScopeGuard(["0.0.0.0/0", *LAB], ["198.51.100.0/24"]).denied_networks()
+    assert {"198.51.100.0/24", "169.254.169.254/32", "0.0.0.0/8", "fe80::/10"} <= set(excluded)
     assert "127.0.0.0/8" not in excluded and {"127.0.0.0/21", "127.0.11.0/24"} <= set(excluded)
     assert not any(n.startswith("127.0.10.") for n in excluded)
 
@@ -205,6 +205,6 @@ def test_a_range_wholly_inside_a_reserved_block_is_refused_before_the_run() -> N
     assert problem.startswith("range 169.254.169.254/32 is reserved: ")
     assert "link-local" in str(everything.network_problem("169.254.0.0/24"))
     assert "loopback" in str(everything.network_problem("127.0.0.0/16"))
-    assert everything.network_problem("10.0.0.0/8") is None
+    assert everything.network_problem("198.51.100.0/24") is None
     assert everything.network_problem("0.0.0.0/0") is None  # swept with reserved blocks excluded
     assert ScopeGuard(LAB).network_problem("127.0.10.0/28") is None

@@ -123,14 +123,14 @@ def test_notices_number_once_per_entity_and_run_and_keep_deadlines(db_url: str) 
 
 def test_host_key_pins_add_list_revoke(db_url: str) -> None:
     store = Store.open(db_url)
-    pin = Pin("10.0.0.1", 22, "ssh-ed25519", "AAAA", "SHA256:abc", "wang", 1000.0, "n")
+    pin = Pin("192.0.2.1", 22, "ssh-ed25519", "AAAA", "SHA256:abc", "wang", 1000.0, "n")
     store.host_keys.add(pin)
-    store.host_keys.add(dataclasses.replace(pin, host="10.0.0.2", fingerprint="SHA256:def"))
-    assert store.host_keys.pins("10.0.0.1") == [pin]
+    store.host_keys.add(dataclasses.replace(pin, host="192.0.2.2", fingerprint="SHA256:def"))
+    assert store.host_keys.pins("192.0.2.1") == [pin]
     assert len(store.host_keys.pins()) == 2
-    assert store.host_keys.revoke("10.0.0.1", fingerprint="SHA256:other") == 0
-    assert store.host_keys.revoke("10.0.0.1", fingerprint="SHA256:abc") == 1
-    assert [p.host for p in store.host_keys.pins()] == ["10.0.0.2"]
+    assert store.host_keys.revoke("192.0.2.1", fingerprint="SHA256:other") == 0
+    assert store.host_keys.revoke("192.0.2.1", fingerprint="SHA256:abc") == 1
+    assert [p.host for p in store.host_keys.pins()] == ["192.0.2.2"]
 
 
 def test_schedules_claim_each_due_time_once(db_url: str) -> None:
