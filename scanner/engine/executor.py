@@ -76,7 +76,9 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
     except NotApplicable as exc:
         status, reason = AttemptStatus.NOT_APPLICABLE, one_line(str(exc), 500)
     except Exception as raised:
-        error = translate(raised)  # a check's own use of a network library (an SSH handshake)
+        # Transports translate their libraries at their boundary; this covers a plugin check that
+        # uses a network library itself, so the engine still classifies one error family.
+        error = translate(raised)
         status, error_reason = AttemptStatus.ERROR, classify(error)
         reason = one_line(describe(error), 500)
         if error_reason == ErrorReason.CHECK_BUG:
