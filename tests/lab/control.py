@@ -1,8 +1,9 @@
 """``start`` and ``stop`` of the whole lab: prepare every daemon's files, spawn the daemons in
 order and record them, wait until every service answers; stop only what was recorded.
 
-``start`` is idempotent (a lab that is fully up is left alone; a partly down one is stopped and
-started afresh) and refuses to start when the lab's ports already answer. Both hold the state
+``start`` is idempotent (a lab that is fully up is left alone, except that daemons this code knows
+and the state does not record are started beside it; a partly down one is stopped and started
+afresh) and refuses to start when the lab's ports already answer. Both hold the state
 dir's lock. A daemon that does not come up stops the whole start, with the tail of its log.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -66,7 +68,7 @@ def _start(state_dir: Path, python: str, timeout: float) -> LabState:
     previous = load_state(state_dir)
     if previous is not None:
         if previous.all_alive():
-            return LabState(state_dir, previous.processes, previous.python, already_running=True)
+            return _extend(state_dir, previous, python, timeout)
         say("recorded lab is partly down: stopping what is left, then starting afresh")
         _stop(state_dir, STOP_TIMEOUT)
     busy = [f"{h.address}:{s.port}" for h, s in endpoints() if s.protocol == "tcp"]
@@ -93,6 +95,30 @@ def _start(state_dir: Path, python: str, timeout: float) -> LabState:
             _stop(state_dir, STOP_TIMEOUT)
         raise
     return LabState(state_dir, tuple(records), python)
+
+
+def _extend(state_dir: Path, previous: LabState, python: str, timeout: float) -> LabState:
+    """A lab that is up: start only the daemons it does not record yet (a newer checkout's
+    additions), so a lab shared by several checkouts grows without a restart."""
+    known = {r.name for r in previous.processes}
+    missing = [
+        spec
+        for names, make in _families(state_dir, python)
+        if known.isdisjoint(names)
+        for spec in make()
+    ]
+    if not missing:
+        return LabState(state_dir, previous.processes, previous.python, already_running=True)
+    records = list(previous.processes)
+    for planned in missing:
+        say(f"lab is up; starting {planned.name}, which it does not record yet")
+        spec = (
+            enter_namespace(planned, records, state_dir, timeout) if planned.enter_ns else planned
+        )
+        records.append(spawn(spec, state_dir / "logs" / f"{spec.name}.log", state_dir))
+        save_state(state_dir, records, previous.python)
+    wait_ready(state_dir, records, timeout)
+    return LabState(state_dir, tuple(records), previous.python)
 
 
 def _split(endpoint: str) -> tuple[str, int]:
@@ -134,8 +160,19 @@ def _stop(state_dir: Path, timeout: float) -> None:
     (state_dir / STATE_FILE).unlink(missing_ok=True)
 
 
+#: A family of daemons: the names it starts, and what writes its files and returns its specs.
+Family = tuple[tuple[str, ...], Callable[[], list[DaemonSpec]]]
+
+
 def _prepare(state_dir: Path, python: str) -> list[DaemonSpec]:
     """Write every config, key and secret under ``state_dir``; return the daemons to start."""
+    return [spec for _names, make in _families(state_dir, python) for spec in make()]
+
+
+def _families(state_dir: Path, python: str) -> list[Family]:
+    """Every daemon family, in start order. Shared files (logs, secrets, certificates, the audit
+    key) are made here; a family's own files only when its thunk runs, so extending a running
+    lab never rewrites the files of daemons already up (the on-site hosts' /etc is bind-mounted)."""
     make_dir(state_dir / "logs", 0o755)
     sec = make_dir(state_dir / "secrets", 0o700)
     make_host_certs(state_dir)
@@ -143,27 +180,37 @@ def _prepare(state_dir: Path, python: str) -> list[DaemonSpec]:
     mqtt_pw = read_or_make_secret(sec / "mqtt-hardened.password")
     community = read_or_make_secret(sec / "snmp-hardened.community", "hex")
     audit_pub = onsite_keys(state_dir)
+
+    def one(name: str, make: Callable[[], DaemonSpec]) -> Family:
+        return (name,), lambda: [make()]
+
     return [
-        nginx(state_dir),
-        redis(state_dir, "weak", WEAK_ADDR, None),
-        redis(state_dir, "hardened", HARDENED_ADDR, redis_pw),
-        inetd(state_dir),
-        vsftpd(state_dir, "weak", WEAK_ADDR),
-        vsftpd(state_dir, "hardened", HARDENED_ADDR),
-        mosquitto(state_dir, "weak", WEAK_ADDR, None),
-        mosquitto(state_dir, "hardened", HARDENED_ADDR, mqtt_pw),
-        snmpd(state_dir, "weak", WEAK_ADDR, WEAK_SNMP_COMMUNITY),
-        snmpd(state_dir, "hardened", HARDENED_ADDR, community),
-        sshd(state_dir, "weak", WEAK_ADDR),
-        sshd(state_dir, "hardened", HARDENED_ADDR),
-        modbus(python),
-        redis_weak_6380(state_dir),
-        postgres(state_dir),
-        xvnc(state_dir),
-        smbd(state_dir),
-        nginx_tls(state_dir),
-        *onsite_daemons(state_dir, "onsite-weak", audit_pub),
-        *onsite_daemons(state_dir, "onsite-hardened", audit_pub),
+        one("nginx", lambda: nginx(state_dir)),
+        one("redis-weak", lambda: redis(state_dir, "weak", WEAK_ADDR, None)),
+        one("redis-hardened", lambda: redis(state_dir, "hardened", HARDENED_ADDR, redis_pw)),
+        one("inetd", lambda: inetd(state_dir)),
+        one("vsftpd-weak", lambda: vsftpd(state_dir, "weak", WEAK_ADDR)),
+        one("vsftpd-hardened", lambda: vsftpd(state_dir, "hardened", HARDENED_ADDR)),
+        one("mosquitto-weak", lambda: mosquitto(state_dir, "weak", WEAK_ADDR, None)),
+        one("mosquitto-hardened", lambda: mosquitto(state_dir, "hardened", HARDENED_ADDR, mqtt_pw)),
+        one("snmpd-weak", lambda: snmpd(state_dir, "weak", WEAK_ADDR, WEAK_SNMP_COMMUNITY)),
+        one("snmpd-hardened", lambda: snmpd(state_dir, "hardened", HARDENED_ADDR, community)),
+        one("sshd-weak", lambda: sshd(state_dir, "weak", WEAK_ADDR)),
+        one("sshd-hardened", lambda: sshd(state_dir, "hardened", HARDENED_ADDR)),
+        one("modbus", lambda: modbus(python)),
+        one("redis-weak-6380", lambda: redis_weak_6380(state_dir)),
+        one("postgres-weak", lambda: postgres(state_dir)),
+        one("xvnc-weak", lambda: xvnc(state_dir)),
+        one("smbd-weak", lambda: smbd(state_dir)),
+        one("nginx-tls", lambda: nginx_tls(state_dir)),
+        (
+            ("anchor-onsite-weak", "sshd-onsite-weak", "listener-onsite-weak"),
+            lambda: onsite_daemons(state_dir, "onsite-weak", audit_pub),
+        ),
+        (
+            ("anchor-onsite-hardened", "sshd-onsite-hardened"),
+            lambda: onsite_daemons(state_dir, "onsite-hardened", audit_pub),
+        ),
     ]
 
 
