@@ -118,7 +118,8 @@ def _extend(state_dir: Path, previous: LabState, python: str, timeout: float) ->
         records.append(spawn(spec, state_dir / "logs" / f"{spec.name}.log", state_dir))
         save_state(state_dir, records, previous.python)
     wait_ready(state_dir, records, timeout)
-    return LabState(state_dir, tuple(records), previous.python)
+    # already running: whoever started the lab stops it, with what was added to it
+    return LabState(state_dir, tuple(records), previous.python, already_running=True)
 
 
 def _split(endpoint: str) -> tuple[str, int]:
