@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -140,10 +140,43 @@ def stop(state_dir: Path | str = DEFAULT_STATE_DIR, timeout: float = STOP_TIMEOU
         _stop(state_dir, timeout)
 
 
+def restart(
+    daemons: Sequence[str],
+    state_dir: Path | str = DEFAULT_STATE_DIR,
+    *,
+    timeout: float = START_TIMEOUT,
+) -> LabState:
+    """Stop the families of the named daemons (e.g. ``sshd-onsite-hardened``), rewrite their
+    files from this checkout and start them again; the rest of the lab keeps running."""
+    require_root()
+    state_dir = Path(state_dir).resolve()
+    with locked(state_dir):
+        state = load_state(state_dir)
+        if state is None or not state.all_alive():
+            raise LabError("restart needs a running lab: start it first")
+        families = _families(state_dir, state.python)
+        known = {name for names, _make in families for name in names}
+        unknown = sorted(set(daemons) - known)
+        if unknown:
+            raise LabError(f"no such lab daemon: {', '.join(unknown)} (known: {sorted(known)})")
+        chosen = {name for names, _m in families if set(names) & set(daemons) for name in names}
+        gone = LabState(state_dir, tuple(r for r in state.processes if r.name in chosen), "")
+        _signal_all(gone, timeout=STOP_TIMEOUT)
+        kept = [r for r in state.processes if r.name not in chosen]
+        save_state(state_dir, kept, state.python)
+    return start(state_dir, python=state.python, timeout=timeout)
+
+
 def _stop(state_dir: Path, timeout: float) -> None:
     state = load_state(state_dir)
     if state is None:
         return
+    _signal_all(state, timeout)
+    (state_dir / STATE_FILE).unlink(missing_ok=True)
+
+
+def _signal_all(state: LabState, timeout: float) -> None:
+    """SIGTERM the recorded leaders, then their trees; SIGKILL what is left; reap."""
     members = lab_processes(state)  # snapshot before the tree comes apart
     leaders = [(r.pid, r.starttime) for r in state.processes if r.alive()]
     for pid, st in leaders:
@@ -158,7 +191,6 @@ def _stop(state_dir: Path, timeout: float) -> None:
         reap(rec.pid)
     if left:
         raise LabError(f"processes survived SIGKILL: {left}")
-    (state_dir / STATE_FILE).unlink(missing_ok=True)
 
 
 #: A family of daemons: the names it starts, and what writes its files and returns its specs.

@@ -13,6 +13,7 @@ Usage (as root; stdlib only, Python 3.11)::
     python3 tests/lab/lab.py start            # configs, certificates, daemons; waits until ready
     python3 tests/lab/lab.py status           # hosts, services, processes; exit 0 if all up
     python3 tests/lab/lab.py stop             # stops only the processes it recorded
+    python3 tests/lab/lab.py restart modbus   # restarts one daemon family, rewriting its files
 
 Options: ``--state-dir DIR`` (default ``tests/lab/.run``), ``--python PY`` (the interpreter that
 runs the Modbus server; it must import pymodbus 3.8.6; default: the one running this script).
@@ -48,7 +49,7 @@ if not __package__:  # a script, or the top-level ``lab``: make ``tests.lab`` im
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.lab.certs import TLS_EXPIRING_DAYS, TLS_EXPIRING_MIN_DAYS, TLS_LAB_CERTS, TlsLabCert
-from tests.lab.control import START_TIMEOUT, STOP_TIMEOUT, start, stop
+from tests.lab.control import START_TIMEOUT, STOP_TIMEOUT, restart, start, stop
 from tests.lab.hosts import (
     HARDENED_ADDR,
     LAB_HOSTS,
@@ -152,6 +153,7 @@ __all__ = [
     "missing_packages",
     "onsite_namespace_ready",
     "proc_starttime",
+    "restart",
     "snmp_get",
     "start",
     "status",
@@ -162,7 +164,10 @@ __all__ = [
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("command", choices=("install", "start", "stop", "status"))
+    parser.add_argument("command", choices=("install", "start", "stop", "status", "restart"))
+    parser.add_argument(
+        "daemons", nargs="*", help="restart: daemons whose families to restart (e.g. modbus)"
+    )
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
     parser.add_argument(
         "--python",
@@ -184,6 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{sum(len(h.services) for h in LAB_HOSTS.values())} services "
                     f"in {time.monotonic() - t0:.1f} s (state: {state.state_dir})"
                 )
+        elif args.command == "restart":
+            if not args.daemons:
+                parser.error("restart needs the names of daemons (see state.json)")
+            restart(args.daemons, args.state_dir)
+            print(f"restarted the families of {', '.join(args.daemons)}")
         elif args.command == "stop":
             t0 = time.monotonic()
             stop(args.state_dir)
