@@ -34,7 +34,7 @@ from scanner.discovery.identify import identify_all
 from scanner.discovery.nmap import discover
 from scanner.engine.compiled import AssetKey, CompiledRun, Discovered, Triple
 from scanner.engine.context import RunServices
-from scanner.engine.jobs import Dispatch, execute_jobs, run_services
+from scanner.engine.jobs import Dispatch, execute_jobs, run_services, stored_resolver
 from scanner.engine.plan import Job, Plan, build_plan
 from scanner.engine.refusals import RefusalLog
 from scanner.inventory.schema import load_inventory
@@ -165,7 +165,16 @@ def _carry_out(
     whatever happens, and a completed run is reconciled."""
     observer = observer or NullObserver()
     refusals = RefusalLog()  # stored with each batch of attempts, the rest at the end
-    services = run_services(run.inv, load_pins(store), refusals)  # pins approved earlier
+    # One resolution per name per run: preflight's answers are kept with the run (a resumed
+    # run's earlier ones win), and any name resolved later is kept for its workers too.
+    resolved = store.runs.keep_resolutions(run_id, run.resolutions)
+    services = run_services(  # pins approved earlier
+        run.inv,
+        load_pins(store),
+        refusals,
+        resolved={**store.runs.resolutions(run_id), **resolved},
+        resolver=stored_resolver(store, run_id),
+    )
     result = RunResult(run_id=run_id, status=RunStatus.RUNNING)
     started = time.monotonic()
     try:
@@ -447,7 +456,9 @@ def run_inventory(
     inv = load_inventory(inventory)
     dirs = checks_dirs(extra_dirs)
     sent = dispatch(store) if dispatch is not None else None
-    run = compile_run(inv, profile, extra_dirs=dirs)
+    # A resumed run connects where it did before: its names as it resolved them.
+    resolved = store.runs.resolutions(resume) if resume is not None else None
+    run = compile_run(inv, profile, extra_dirs=dirs, resolved=resolved)
     if resume is not None:
         return resume_run(run, store, resume, observer=observer, dispatch=sent)
     return start_run(run, store, observer=observer, dispatch=sent)

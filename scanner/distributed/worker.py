@@ -32,7 +32,7 @@ from scanner.distributed.wire import Forged, Task, open_task
 from scanner.engine.compiled import CompiledRun
 from scanner.engine.context import RunServices
 from scanner.engine.executor import Limits
-from scanner.engine.jobs import Pins, execute_jobs, run_services
+from scanner.engine.jobs import Pins, execute_jobs, run_services, stored_resolver
 from scanner.engine.plan import Job, Plan
 from scanner.engine.refusals import RefusalLog
 from scanner.store import Store, StoreError
@@ -151,7 +151,13 @@ class WorkerRuns:
             for job in plan.jobs:
                 jobs.setdefault((job.target.entity_id, job.target.asset_id), {})[job.key] = job
             refusals = RefusalLog(keep=False)
-            services = run_services(run.inv, self.pins(self.store), refusals)
+            services = run_services(
+                run.inv,
+                self.pins(self.store),
+                refusals,
+                resolved=run.resolutions,
+                resolver=stored_resolver(self.store, head.id),
+            )
             ctx = RunContext(jobs, services, run.limits, refusals)
             self._runs[head.id] = ctx
             while len(self._runs) > KEEP_RUNS:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -44,6 +44,8 @@ class CompiledRun:
             services record refusals with a guard of their own).
         limits: the executor's limits from the inventory's ``rate_limits``.
         only: the triples a restricted rescan runs, or None for the whole profile.
+        resolutions: every name preflight resolved (normalized) and the addresses it kept:
+            the run keeps them, so no later stage or worker asks DNS for them again.
     """
 
     inv: LoadedInventory
@@ -54,6 +56,7 @@ class CompiledRun:
     guard: ScopeGuard
     limits: Limits
     only: frozenset[Triple] | None = None
+    resolutions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def restricted_to(self, only: Iterable[Triple]) -> CompiledRun:
         """The same run kept to ``only``: its checks and assets, nothing else."""

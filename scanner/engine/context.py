@@ -75,7 +75,7 @@ class RunServices:
     user_agent: str = f"ci-inspection-scanner/{__version__}"
     facts: Memo = field(default_factory=Memo)
     pins: Mapping[tuple[str, int], tuple[TrustedKey, ...]] = field(default_factory=dict)
-    _http: dict[str, HttpClient] = field(default_factory=dict)
+    _http: dict[tuple[str, str], HttpClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ssh: list[SshSession] = field(default_factory=list)
 
@@ -164,20 +164,24 @@ class RunServices:
         ip = _plain(address)
         return ip is not None and any(ip in network for network in networks)
 
-    def http_client(self, host: str) -> HttpClient:
-        """The one HTTP client of ``host`` for this run (its requests admitted by
-        :meth:`admit`, by where each goes)."""
+    def http_client(self, host: str, via: str = "") -> HttpClient:
+        """The one HTTP client of ``host`` reached at the target address ``via`` for this run
+        (its requests admitted by :meth:`admit`, by where each goes). A name with several
+        addresses has a client per address: pooled connections never cross them."""
         with self._lock:
-            client = self._http.get(host)
+            client = self._http.get((host, via))
             if client is None:
-                client = HttpClient(self.guard, self.user_agent, self.admit)
-                self._http[host] = client
+                client = HttpClient(self.guard, self.user_agent, self.admit, via=via)
+                self._http[(host, via)] = client
             return client
 
     def http_sent(self) -> dict[str, Counter[tuple[str, str]]]:
         """Per host: how many times each (method, URL) was requested (benchmarks, tests)."""
+        sent: dict[str, Counter[tuple[str, str]]] = {}
         with self._lock:
-            return {host: Counter(c.sent) for host, c in self._http.items()}
+            for (host, _via), client in self._http.items():
+                sent.setdefault(host, Counter()).update(client.sent)
+        return sent
 
     def http_requests_sent(self) -> int:
         """Requests sent by all HTTP clients so far (benchmarks report it)."""
@@ -237,12 +241,14 @@ class CheckContext:
         *,
         ot: bool = False,
         commands: tuple[str, ...] = (),
+        address: str = "",
     ) -> None:
         self._services = services
         self.check_id = check_id
         self.deadline = deadline
         self.ot = ot
         self.commands = commands
+        self.address = address  # the target's address: where its HTTP requests are dialled
 
     @property
     def settings(self) -> Mapping[str, Any]:
@@ -261,6 +267,12 @@ class CheckContext:
     def remaining(self) -> float:
         """Seconds left before the deadline; raises DeadlineExceeded when none are."""
         return remaining(self.deadline)
+
+    def admit(self, address: str) -> str:
+        """Scope-check and rate-limit one connection a library opens itself (sslyze's
+        handshakes): the checked IP address to connect to; TimeoutError when no slot comes
+        before the deadline. Connections through :meth:`connect` are admitted already."""
+        return self._admit(address)
 
     def _admit(self, address: str) -> str:
         """Scope-check and rate-limit a connection; the checked IP address to connect to (a
@@ -290,7 +302,7 @@ class CheckContext:
         self, url: str, *, host: str = "", max_bytes: int = BODY_LIMIT, follow: bool = True
     ) -> HttpResponse:
         """GET ``url`` through the host's shared session: once per run, redirects in scope."""
-        client = self._services.http_client(host or urlsplit(url).netloc)
+        client = self._services.http_client(host or urlsplit(url).netloc, self.address)
         return client.get(
             url, self.deadline, check_id=self.check_id, max_bytes=max_bytes, follow=follow
         )
@@ -306,7 +318,7 @@ class CheckContext:
         follow: bool = False,
     ) -> HttpResponse:
         """One request of any method (TRACE, OPTIONS...) through the host's session; not cached."""
-        client = self._services.http_client(host or urlsplit(url).netloc)
+        client = self._services.http_client(host or urlsplit(url).netloc, self.address)
         return client.fetch(
             method,
             url,

@@ -70,6 +70,16 @@ runs = Table(
     allowed("runs", "status", RunStatus),
 )
 
+# The addresses each DNS name had when the run first resolved it (first writer wins): one
+# resolution per name per run, shared by preflight, discovery, checks and workers (0009).
+run_resolutions = Table(
+    "run_resolutions",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("addresses", JSON, nullable=False),
+)
+
 hosts = Table(
     "hosts",
     metadata,

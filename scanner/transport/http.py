@@ -181,6 +181,10 @@ class HttpClient:
     the addresses the scope guard checked for it, and the request waits for its answer: True
     lets it go, False (no slot before the deadline) is a TimeoutError. The run's services decide
     which rate limits apply by where the request goes (an ot asset's limit included).
+
+    ``via`` is the address of the check's target: a request to a name that resolved to it (and
+    to others) goes to it, so a web check of a service discovered on one of a name's addresses
+    inspects that address, not the name's first one. Hops elsewhere use their first address.
     """
 
     def __init__(
@@ -188,8 +192,11 @@ class HttpClient:
         guard: ScopeGuard,
         user_agent: str,
         admit: Callable[[Sequence[str], float], bool],
+        *,
+        via: str = "",
     ) -> None:
         self._guard = guard
+        self._via = via
         self._admit = admit
         self._session = requests.Session()
         self._session.trust_env = False  # no proxies, netrc or CA bundles from the environment
@@ -265,6 +272,8 @@ class HttpClient:
         headers: Mapping[str, str] | None,
     ) -> HttpResponse:
         addresses = self._guard.check_url(url, check_id=check_id)
+        if self._via in addresses:  # the target's own address first: it is the one dialled
+            addresses = [self._via, *(a for a in addresses if a != self._via)]
         if not self._admit(addresses, deadline):
             raise TimeoutError("rate limit: no request slot before the check's deadline")
         timeout = min(10.0, remaining(deadline))

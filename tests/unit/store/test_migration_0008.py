@@ -238,7 +238,8 @@ def test_upgrade_keeps_the_rows_and_enforces_the_values(connect: Any, url: str) 
         with store.writer.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     assert _contents(connect) == rows
-    assert _schema(connect) == schema
+    # the tables 0007 had keep their columns (later migrations may add tables of their own)
+    assert {t: cols for t, cols in _schema(connect).items() if t in schema} == schema
     assert _checks_in_database(connect) == _checks_declared()
     for column, update in BAD_UPDATES.items():
         with pytest.raises(IntegrityError), connect() as conn:
@@ -311,6 +312,8 @@ def test_existing_bad_values_stop_the_upgrade_and_change_nothing(connect: Any, u
 def test_downgrade_drops_the_constraints(connect: Any, url: str) -> None:
     _store_at_0007(connect)
     Store.open(url).close()
+    with connect() as conn:
+        _alembic(conn, "downgrade", "0008")  # the head, as far as this test is concerned
     rows, schema = _contents(connect), _schema(connect)
     with connect() as conn:
         _alembic(conn, "downgrade", "0007")
