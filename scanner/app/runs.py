@@ -182,9 +182,11 @@ def _carry_out(
         plan = build_plan(run, discovered)
         if resumed:
             plan = plan.without(store.attempts.keys(run_id))
-        observer.started(run_id, len(plan.jobs) + len(plan.decided))
+        observer.started(run_id, len(plan.jobs) + len(plan.decided) + len(discovered.skipped))
 
         tally = _Tally(result, observer, stop)
+        if discovered.skipped:  # stored and counted like the plan's decided attempts
+            tally.record(store, discovered.skipped, refusals)
 
         def run_jobs(jobs: Sequence[Job]) -> None:
             if dispatch is None:
@@ -368,9 +370,7 @@ def _discover(
     scans = {a: replace(s, services=tuple(by_address.get(a, ()))) for a, s in scans.items()}
     answered = {a: s.answered for a, s in scans.items()}
     store.attempts.record_discovery(run_id, answered, found, refusals.take())
-    if tarpits:
-        store.attempts.record(run_id, tarpits)
-    return Discovered(scans, addresses)
+    return Discovered(scans, addresses, tuple(tarpits))
 
 
 TARPIT_CHECK = "discovery.services"  # the attempt that records a host answering on every port

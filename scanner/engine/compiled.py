@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from scanner.core.models import AssetKind, Exposure, HostScan, Mode
+from scanner.core.models import AssetKind, Attempt, Exposure, HostScan, Mode
 from scanner.engine.executor import Limits
 from scanner.engine.registry import LoadedCheck, Registry
 from scanner.engine.registry import discover as discover_checks
@@ -103,10 +103,13 @@ class Discovered:
     Attributes:
         scans: by address, whether the host answered and the services it offers.
         addresses: each asset's addresses, a range's replaced by its live addresses.
+        skipped: attempts discovery decided itself (a host answering on every port), stored
+            and counted with the run's others.
     """
 
     scans: Mapping[str, HostScan]
     addresses: Mapping[AssetKey, tuple[str, ...]]
+    skipped: tuple[Attempt, ...] = ()
 
 
 def load_registry(inv: LoadedInventory, extra_dirs: Iterable[Path] = ()) -> Registry:
