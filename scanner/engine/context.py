@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from scanner import __version__
+from scanner.core.errors import EndpointUnresponsive
 from scanner.core.memo import Memo
 from scanner.core.models import OnsiteTarget
 from scanner.engine.check import Inconclusive, UndeclaredCommand, declares
@@ -77,6 +78,25 @@ class RunServices:
     pins: Mapping[tuple[str, int], tuple[TrustedKey, ...]] = field(default_factory=dict)
     _http: dict[tuple[str, str], HttpClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _unresponsive: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def mark_unresponsive(self, endpoint: tuple[str, int], why: str) -> None:
+        """Remember that ``endpoint`` (address, port) stalled a check, and how (the first
+        reason is kept: it is the evidence every later check of the endpoint cites)."""
+        with self._lock:
+            self._unresponsive.setdefault(endpoint, why)
+
+    def gate(self, address: str, port: int) -> None:
+        """Raise EndpointUnresponsive for an endpoint that stalled an earlier check of this run:
+        a dead or dripping endpoint costs one deadline, not one per check."""
+        with self._lock:
+            why = self._unresponsive.get((address, port))
+        if why is not None:
+            raise EndpointUnresponsive(
+                f"endpoint unresponsive: {address} port {port} stalled an earlier check of this"
+                f" run ({why}); not tried again"
+            )
+
     _ssh: list[SshSession] = field(default_factory=list)
 
     def ssh_connection(self, ctx: CheckContext, target: OnsiteTarget) -> SshSession:
@@ -171,7 +191,9 @@ class RunServices:
         with self._lock:
             client = self._http.get((host, via))
             if client is None:
-                client = HttpClient(self.guard, self.user_agent, self.admit, via=via)
+                client = HttpClient(
+                    self.guard, self.user_agent, self.admit, via=via, gate=self.gate
+                )
                 self._http[(host, via)] = client
             return client
 
@@ -285,8 +307,11 @@ class CheckContext:
     def connect(
         self, address: str, port: int, *, timeout: float = 10.0, read_limit: int = READ_LIMIT
     ) -> Connection:
-        """A scope-checked, rate-limited TCP connection with capped reads."""
-        checked = self._admit(address)
+        """A scope-checked, rate-limited TCP connection with capped reads (none to an endpoint
+        that stalled an earlier check of the run: EndpointUnresponsive)."""
+        checked = self._services.guard.resolve(address, check_id=self.check_id)[0]
+        self._services.gate(checked, port)
+        checked = self._admit(checked)
         return Connection(
             open_tcp(checked, port, self.deadline, timeout), self.deadline, read_limit
         )

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 
-from scanner.core.errors import TransportError
+from scanner.core.errors import EndpointStalled, TransportError
 from scanner.core.models import Attempt, AttemptStatus, ErrorReason, Finding
 from scanner.core.text import one_line
 from scanner.engine.check import Inconclusive, NotApplicable
@@ -86,6 +86,9 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         error = translate(raised)
         status, error_reason = AttemptStatus.ERROR, classify(error)
         reason = one_line(describe(error), 500)
+        stalled = _stalled_endpoint(raised)
+        if stalled is not None:  # later checks of the endpoint end at once, citing this one
+            services.mark_unresponsive(stalled, f"{job.check.id}: {reason}")
         if error_reason == ErrorReason.CHECK_BUG:
             trace = traceback.format_exc(limit=20)
     if found and status == AttemptStatus.PASS:
@@ -106,6 +109,18 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         duration=time.monotonic() - start,
         findings=tuple(found),
     )
+
+
+def _stalled_endpoint(raised: BaseException) -> tuple[str, int] | None:
+    """The endpoint that stalled, when ``raised`` (or what it was raised from) says one did."""
+    seen: set[int] = set()
+    exc: BaseException | None = raised
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, EndpointStalled):
+            return exc.endpoint
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 #: Exception kinds and what they mean, first match wins (order matters: a TimeoutError is an

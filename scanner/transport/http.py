@@ -18,12 +18,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 
-from scanner.core.errors import Inconclusive
+from scanner.core.errors import EndpointStalled, Inconclusive
 from scanner.core.memo import Memo
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.errors import translated_errors
@@ -174,6 +174,10 @@ class HttpResponse:
         return self.body.decode("utf-8", "replace")
 
 
+def _never_stalled(address: str, port: int) -> None:
+    """The default gate: every endpoint may be tried."""
+
+
 class HttpClient:
     """One host's HTTP session for one run, shared by every check that talks to that host.
 
@@ -185,6 +189,10 @@ class HttpClient:
     ``via`` is the address of the check's target: a request to a name that resolved to it (and
     to others) goes to it, so a web check of a service discovered on one of a name's addresses
     inspects that address, not the name's first one. Hops elsewhere use their first address.
+
+    ``gate(address, port)`` is asked before each request: it raises for an endpoint that stalled
+    an earlier check of the run. A request that the endpoint keeps until the deadline (silence,
+    or a drip) raises EndpointStalled, which the engine remembers for that endpoint.
     """
 
     def __init__(
@@ -194,9 +202,11 @@ class HttpClient:
         admit: Callable[[Sequence[str], float], bool],
         *,
         via: str = "",
+        gate: Callable[[str, int], None] = _never_stalled,
     ) -> None:
         self._guard = guard
         self._via = via
+        self._gate = gate
         self._admit = admit
         self._session = requests.Session()
         self._session.trust_env = False  # no proxies, netrc or CA bundles from the environment
@@ -280,12 +290,19 @@ class HttpClient:
         with self._lock:
             self.requests_sent += 1
             self.sent[(method, url)] += 1
+        endpoint = (addresses[0], _port(url))
+        self._gate(*endpoint)  # an endpoint that stalled an earlier check is not waited on again
         _deadline.at, _deadline.addresses = deadline, addresses
         try:
             with translated_errors():  # requests' connection errors and timeouts
                 return self._exchange(method, url, timeout, max_bytes, deadline, headers)
         except urllib3.exceptions.ReadTimeoutError as exc:
-            raise TimeoutError(f"the server stalled: {exc}") from None
+            raise _stalled(endpoint, f"the server stalled: {exc}") from None
+        except TimeoutError as exc:
+            if time.monotonic() >= deadline:  # it kept the request until the deadline: a drip
+                what = f"the deadline passed during the exchange: {exc}"
+                raise _stalled(endpoint, what) from None
+            raise
         except urllib3.exceptions.DecodeError as exc:
             raise Inconclusive(f"the response body could not be decoded: {exc}") from None
         except urllib3.exceptions.ProtocolError as exc:
@@ -330,6 +347,17 @@ class HttpClient:
                 body=bytes(body),
                 truncated=truncated,
             )
+
+
+def _port(url: str) -> int:
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _stalled(endpoint: tuple[str, int], what: str) -> EndpointStalled:
+    return EndpointStalled(
+        f"{endpoint[0]} port {endpoint[1]} stalled: {what}", endpoint=endpoint, origin="Timeout"
+    )
 
 
 def _with(response: HttpResponse, hops: list[tuple[str, int]], refused: str = "") -> HttpResponse:
