@@ -30,7 +30,7 @@ from scanner.engine.check import Inconclusive, UndeclaredCommand, declares
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.http import BODY_LIMIT, HttpClient, HttpResponse
 from scanner.transport.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
-from scanner.transport.ratelimit import TokenBucket
+from scanner.transport.ratelimit import Bucket, HostSlots
 from scanner.transport.ssh import (
     SSH_PORT,
     CommandResult,
@@ -57,6 +57,8 @@ class RunServices:
         guard: the run's scope guard.
         bucket: the global connection/request rate limit.
         ot_bucket: the (much lower) extra limit on connections and requests to ot assets.
+        host_slots: per-host check slots shared with other processes (a distributed run's
+            workers), else None: the executor's own per-host cap is the run's.
         ot_hosts: where the ot assets are, as the inventory declares them (addresses, names,
             ranges, URLs): what :meth:`is_ot` matches destinations against.
         base_dir: the inventory's folder: relative paths in settings are relative to it.
@@ -67,8 +69,8 @@ class RunServices:
     """
 
     guard: ScopeGuard
-    bucket: TokenBucket
-    ot_bucket: TokenBucket | None = None
+    bucket: Bucket
+    ot_bucket: Bucket | None = None
     ot_hosts: tuple[str, ...] = ()
     base_dir: Path = field(default_factory=Path)
     credentials: Mapping[str, Credential] = field(default_factory=dict)
@@ -76,6 +78,7 @@ class RunServices:
     user_agent: str = f"ci-inspection-scanner/{__version__}"
     facts: Memo = field(default_factory=Memo)
     pins: Mapping[tuple[str, int], tuple[TrustedKey, ...]] = field(default_factory=dict)
+    host_slots: HostSlots | None = None
     _http: dict[tuple[str, str], HttpClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unresponsive: dict[tuple[str, int], str] = field(default_factory=dict)

@@ -173,10 +173,19 @@ class Executor:
             if item is None:
                 return
             job_id, job = item
-            with self._lock:
-                self._started[job_id] = time.monotonic()
-            attempt = run_job(job, self.services, self.limits.check_timeout)
+            slots = self.services.host_slots
+            if slots is None:
+                attempt = self._run(job_id, job)
+            else:  # the run's per-host cap across processes; the deadline starts once held
+                cap = 1 if job.target.ot else self.limits.per_host
+                with slots.hold(job.host_key, cap):
+                    attempt = self._run(job_id, job)
             self._done.put((job_id, attempt))
+
+    def _run(self, job_id: int, job: Job) -> Attempt:
+        with self._lock:
+            self._started[job_id] = time.monotonic()
+        return run_job(job, self.services, self.limits.check_timeout)
 
     def _spawn(self, count: int) -> None:
         for _ in range(count):
