@@ -30,6 +30,7 @@ from scanner.core.models import (
     Refusal,
     Service,
 )
+from scanner.core.text import one_line
 from scanner.discovery.identify import identify_all
 from scanner.discovery.nmap import discover
 from scanner.engine.compiled import AssetKey, CompiledRun, Discovered, Triple
@@ -38,7 +39,7 @@ from scanner.engine.jobs import Dispatch, execute_jobs, run_services, stored_res
 from scanner.engine.plan import Job, Plan, build_plan
 from scanner.engine.refusals import RefusalLog
 from scanner.inventory.schema import load_inventory
-from scanner.store import Store
+from scanner.store import Store, StoreError, disk_full
 from scanner.tracking.issues import ReconcileReport, reconcile, reconcile_pending
 
 #: Asked after each batch of attempts: a reason stops the run (a scan window closed, a signal).
@@ -177,6 +178,7 @@ def _carry_out(
     )
     result = RunResult(run_id=run_id, status=RunStatus.RUNNING)
     started = time.monotonic()
+    full: BaseException | None = None
     try:
         discovered = _discovery(run, store, run_id, services, refusals, resumed=resumed)
         plan = build_plan(run, discovered)
@@ -207,21 +209,49 @@ def _carry_out(
     except KeyboardInterrupt:
         result.status = RunStatus.INTERRUPTED
         raise
+    except StoreError as exc:
+        result.status = RunStatus.FAILED
+        if not disk_full(exc):
+            raise
+        full = exc
     except BaseException:
         result.status = RunStatus.FAILED
         raise
     finally:
         result.refusals = refusals.history
-        store.attempts.record_refusals(run_id, refusals.take())  # those no batch carried
         result.seconds = time.monotonic() - started
         result.http_requests = services.http_requests_sent()
         services.close()
-        store.runs.finish(run_id, result.status, result.note)
+        full = _end(store, result, refusals) or full
         observer.finished()
+    if full is not None:
+        raise _disk_full(run, run_id, full)
     if result.status != RunStatus.COMPLETED:
         return result
     result.tracking = reconcile_pending(store).get(run_id) or reconcile(store, run_id)
     return result
+
+
+def _end(store: Store, result: RunResult, refusals: RefusalLog) -> BaseException | None:
+    """Store the run's last refusals and its end; the error when the store's disk is full (the
+    run then stays "running" in the store: resumable as it is)."""
+    try:
+        store.attempts.record_refusals(result.run_id, refusals.take())  # those no batch carried
+        store.runs.finish(result.run_id, result.status, result.note)
+    except StoreError as exc:
+        if not disk_full(exc):
+            raise
+        return exc
+    return None
+
+
+def _disk_full(run: CompiledRun, run_id: int, full: BaseException) -> UserError:
+    return UserError(
+        f"the store's disk is full ({one_line(str(full.__cause__ or full), 200)}): run "
+        f"{run_id} stopped. What it stored before is intact (each batch of attempts is one "
+        "transaction). Fix: free space where the store lives, then finish the run with "
+        f"`scanner run {run.inv.path} --profile {run.profile_name} --resume {run_id}`."
+    )
 
 
 @dataclass
