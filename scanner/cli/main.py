@@ -35,7 +35,7 @@ from scanner.cli.checklist import checklist_cmd
 from scanner.cli.hostkeys import commands_cmd, hostkeys_cmd
 from scanner.cli.issues import diff_cmd, false_positive_cmd, issue_cmd, issues_cmd, waive_cmd
 from scanner.cli.jsonout import echo_json
-from scanner.cli.notices import explain_cmd, notices_cmd, summary_cmd, verify_cmd
+from scanner.cli.notices import explain_cmd, notice_cmd, notices_cmd, summary_cmd, verify_cmd
 from scanner.cli.progress import RichProgress
 from scanner.cli.schedule import schedule_cmd
 from scanner.cli.util import DB_OPTION, err, out, user_errors
@@ -318,6 +318,7 @@ for _command in (
     false_positive_cmd,
     diff_cmd,
     notices_cmd,
+    notice_cmd,
     summary_cmd,
     verify_cmd,
     explain_cmd,

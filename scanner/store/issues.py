@@ -292,6 +292,36 @@ class Issues(Aggregate):
                 for r in conn.execute(query).mappings()
             ]
 
+    def inconclusive_since_seen(self, up_to: int) -> set[int]:
+        """Ids of active issues that a run after the one that last saw them (up to run
+        ``up_to``) tried to check and could not tell: an error, skipped or not-applicable
+        attempt on the issue's target (a conclusive one would have fixed it or seen it)."""
+        a, i = attempts, issues
+        inconclusive = (AttemptStatus.ERROR, AttemptStatus.SKIPPED, AttemptStatus.NOT_APPLICABLE)
+        query = (
+            select(i.c.id)
+            .distinct()
+            .select_from(
+                a.join(
+                    i,
+                    and_(
+                        i.c.entity_id == a.c.entity_id,
+                        i.c.asset_id == a.c.asset_id,
+                        i.c.check_id == a.c.check_id,
+                        i.c.target_location == a.c.location,
+                    ),
+                )
+            )
+            .where(
+                i.c.state.in_(_values(ACTIVE)),
+                a.c.run_id > i.c.last_seen_run,
+                a.c.run_id <= up_to,
+                a.c.status.in_([s.value for s in inconclusive]),
+            )
+        )
+        with self._store.engine.connect() as conn:
+            return {int(v) for v in conn.execute(query).scalars()}
+
     def diff(self, run_a: int, run_b: int) -> RunDiff:
         """Compare the findings of two runs with the same coverage rule as reconciliation."""
         f, a = findings, attempts
