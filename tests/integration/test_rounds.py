@@ -30,7 +30,12 @@ from pathlib import Path
 from reports.render import render_summary
 from scanner.app.decisions import mark_false_positive, waive_issue
 from scanner.app.issues import diff_runs
-from scanner.app.notices import issue_run_notices, record_notice_action, verify_and_write
+from scanner.app.notices import (
+    issue_run_notices,
+    record_notice_action,
+    show_notice,
+    verify_and_write,
+)
 from scanner.app.runs import run_inventory
 from scanner.core.documents import Rectification
 from scanner.engine.registry import discover
@@ -245,6 +250,12 @@ def test_three_rounds_and_every_figure_of_the_summary(tmp_path: Path, db_url: st
         record_notice_action(
             store, "R-1-0004", kind="shutdown", reference="TCI-SD-01", recorded_by="Wang"
         )
+
+    # Grid's notice: its history has the rescans that fixed its items and the interview.
+    history = [e.what for e in show_notice(store, "R-1-0001").history]
+    assert history[0] == "issued in round 1"
+    assert sum("open -> fixed by run" in line for line in history) == 3
+    assert any(line.startswith("interview on ") and "TCI-IV-01" in line for line in history)
 
     # An item is never on two notices; each notice's status follows its items.
     notices = store.notices.of_campaign("rounds")
