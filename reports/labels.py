@@ -43,6 +43,9 @@ LABELS: dict[str, dict[str, str]] = {
         "education": N_("Education"),
         "media": N_("Media"),
         "cloud": N_("Cloud and data centres"),
+        "portal": N_("Portal websites"),
+        "datacenter": N_("Data centres"),
+        "other": N_("Other"),
         "manufacturing": N_("Manufacturing"),
     },
     "action": {

@@ -260,7 +260,10 @@ def build_summary(
             fixed_at[event.issue_id] = event.at
     unverified = store.issues.inconclusive_since_seen(run_id)
     heads = store.notices.of_campaign(campaign, up_to_run=run_id)
-    notices = {h.id: build_notice(store, h.id, registry, now=now) for h in heads}
+    inventories = {r: run_inventory(store, r) for r in {h.run_id for h in heads}}  # parsed once
+    notices = {
+        h.id: build_notice(store, h.id, registry, inv=inventories[h.run_id], now=now) for h in heads
+    }
     actions = store.notices.actions(list(notices))
     facts = _Facts(levels, fixed_at, unverified, now)
 
