@@ -241,6 +241,13 @@ class Notices(Aggregate):
         with self._store.engine.connect() as conn:
             return [RoundRow(*r) for r in conn.execute(query.order_by(rounds.c.number))]
 
+    def round_of_runs(self) -> dict[int, int]:
+        """Run id -> the number of the round it opened, for every run that opened one."""
+        with self._store.engine.connect() as conn:
+            return {
+                int(r): int(n) for r, n in conn.execute(select(rounds.c.run_id, rounds.c.number))
+            }
+
     def of_campaign(self, campaign: str, up_to_run: int | None = None) -> list[NoticeRow]:
         """The campaign's notices in the order they were issued (up to ``up_to_run``'s round)."""
         query = select(notices).where(notices.c.campaign == campaign)

@@ -257,6 +257,8 @@ def test_three_rounds_and_every_figure_of_the_summary(tmp_path: Path, db_url: st
     assert sum("open -> fixed by run" in line for line in history) == 3
     assert any(line.startswith("interview on ") and "TCI-IV-01" in line for line in history)
 
+    assert store.notices.round_of_runs() == {run1: 1, run3: 2, run4: 3}  # `scanner runs` shows it
+
     # An item is never on two notices; each notice's status follows its items.
     notices = store.notices.of_campaign("rounds")
     listed = [i.issue.id for n in notices for i in store.notices.items(n.id)]
