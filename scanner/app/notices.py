@@ -46,13 +46,15 @@ class IssuedNotices:
 
     Attributes:
         run_id: the run.
-        notices: one per entity with open items.
+        notices: the round's notices: one per entity with open items on no notice yet.
         folder: where they were written.
+        round: the number of the round the run opened.
     """
 
     run_id: int
     notices: list[Notice]
     folder: Path
+    round: int = 0
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def issue_run_notices(
     folder = _folder(out_dir)
     for notice in notices:
         write_notice(notice, folder, formats, langs)
-    return IssuedNotices(run_id, notices, folder)
+    return IssuedNotices(run_id, notices, folder, store.notices.round_of_runs().get(run_id, 0))
 
 
 def write_summary(

@@ -79,11 +79,10 @@ def notices_cmd(run_id: int | None, fmt: str, lang: str, out_dir: Path, db_url: 
             f"{notice.number} to {escape(one_line(notice.entity_name))}{cites}: "
             f"{len(notice.items)} items ({counts}); reply by {notice.reply_by}; {notice.status}"
         )
-    round_number = issued.notices[0].round if issued.notices else None
+    nothing = " (nothing new to rectify)" if not issued.notices else ""
     out.print(
-        f"{len(issued.notices)} notices for run {issued.run_id}"
-        + (f" (round {round_number})" if round_number else "")
-        + f" written to {escape(str(issued.folder))}/"
+        f"round {issued.round}: {len(issued.notices)} notices for run {issued.run_id}{nothing} "
+        f"written to {escape(str(issued.folder))}/"
     )
 
 

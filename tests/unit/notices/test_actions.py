@@ -93,3 +93,16 @@ def test_cli_notice_action_and_show(db_url: str, number: str) -> None:
     assert unknown.exit_code == 2 and "there is no notice NOPE-1" in unknown.output
     shown = runner.invoke(main, ["notice", "show", number, "--db", db_url])
     assert shown.exit_code == 0 and "round 1" in shown.output and "SD-1" in shown.output
+
+
+def test_cli_notices_names_the_round(db_url: str, number: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = ["--format", "md", "--lang", "en", "--out", str(tmp_path / "n"), "--db", db_url]
+    again = runner.invoke(main, ["notices", "--run", "1", *out])
+    assert again.exit_code == 0 and "round 1: 1 notices for run 1" in again.output
+    assert number in again.output
+    later = runner.invoke(main, ["notices", *out])  # the latest full run: run 2
+    assert later.exit_code == 0, later.output
+    assert "round 2: 0 notices for run 2 (nothing new to rectify)" in later.output
+    old = runner.invoke(main, ["notices", "--run", "1", *out])
+    assert old.exit_code == 0  # run 1 opened round 1: re-read, not refused
