@@ -19,6 +19,7 @@ paragraph in zh-CN and en.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import jsonschema  # type: ignore[import-untyped]  # ships no types
+
+import reports
 from reports.render import render_summary
 from scanner.app.decisions import mark_false_positive, waive_issue
 from scanner.app.issues import diff_runs
@@ -360,6 +364,11 @@ def test_three_rounds_and_every_figure_of_the_summary(tmp_path: Path, db_url: st
         "下发整改通知书4份，处罚单位2家。"  # noqa: RUF001
     )
     assert "<script" not in en.lower() and "<svg" in en
+    schema = json.loads((Path(reports.__file__).parent / "summary.schema.json").read_text())
+    for lang in ("en", "zh-CN"):
+        data = json.loads(render_summary(summary, "json", lang))
+        assert not list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+        assert data["rectification"]["rectified"] == 5 and len(data["rounds"]) == 3
 
 
 def figures(r: Rectification) -> dict[str, object]:
