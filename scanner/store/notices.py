@@ -14,10 +14,11 @@ number. What goes on a notice (ranking, levels, deadlines) is decided by
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 
 from scanner.core.errors import UserError
 from scanner.core.lifecycle import ACTIVE, ActionKind
@@ -129,6 +130,14 @@ class Notices(Aggregate):
         """
         active = sorted(s.value for s in ACTIVE)
         with self._store.writer.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two processes issuing notices of one campaign at once queue here (SQLite's
+                # writer lock, taken at BEGIN, does the same): one opens the round, the other
+                # then finds it open and reads it.
+                key = int.from_bytes(
+                    hashlib.sha256(campaign.encode()).digest()[:8], "big", signed=True
+                )
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
             opened = conn.execute(
                 select(rounds.c.number).where(
                     rounds.c.campaign == campaign, rounds.c.run_id == run_id
