@@ -210,6 +210,14 @@ class Runs(Aggregate):
             value = conn.execute(select(func.max(runs.c.id))).scalar()
         return int(value) if value is not None else None
 
+    def latest_full_id(self) -> int | None:
+        """The newest run that was not a verification rescan (no restriction), or None."""
+        with self._store.engine.connect() as conn:
+            value = conn.execute(
+                select(func.max(runs.c.id)).where(runs.c.restricted_to.is_(None))
+            ).scalar()
+        return int(value) if value is not None else None
+
     def head(self, run_id: int) -> RunHead | None:
         """A run's identity and state without its counts (cheap: workers ask per job batch)."""
         with self._store.engine.connect() as conn:

@@ -30,6 +30,15 @@ from scanner.store.tables import metadata
 from scanner.tracking.issues import reconcile
 from tests.pg import Postgres
 
+#: The CHECK constraints migration 0008 adds.
+CHECKS_0008 = (
+    "ck_runs_status",
+    "ck_attempts_status",
+    "ck_issues_state",
+    "ck_issue_events_from_state",
+    "ck_issue_events_to_state",
+    "ck_notice_items_level",
+)
 TABLES = ("runs", "attempts", "findings", "issues", "issue_events", "notices", "notice_items")
 
 # Every value the scanner writes, in rows as a 0007 store holds them: (statement, parameters).
@@ -232,19 +241,24 @@ def test_upgrade_keeps_the_rows_and_enforces_the_values(connect: Any, url: str) 
     rows, schema = _contents(connect), _schema(connect)
     assert not _checks_in_database(connect)
 
-    store = Store.open(url)
-    assert _revision(connect) == HEAD_REVISION
-    if store.writer.dialect.name == "sqlite":  # turned off to recreate the tables, and back on
-        with store.writer.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with connect() as conn:  # 0008 itself: the rows and schema as they were, plus the checks
+        _alembic(conn, "upgrade", "0008")
     assert _contents(connect) == rows
-    # the tables 0007 had keep their columns (later migrations may add tables of their own)
-    assert {t: cols for t, cols in _schema(connect).items() if t in schema} == schema
-    assert _checks_in_database(connect) == _checks_declared()
+    assert _schema(connect) == schema
+    assert _checks_in_database(connect) == {
+        name: allowed for name, allowed in _checks_declared().items() if name in CHECKS_0008
+    }
     for column, update in BAD_UPDATES.items():
         with pytest.raises(IntegrityError), connect() as conn:
             conn.execute(text(update))
         assert _contents(connect) == rows, column
+
+    store = Store.open(url)  # and on to the head, the way every command opens a store
+    assert _revision(connect) == HEAD_REVISION
+    if store.writer.dialect.name == "sqlite":  # turned off to recreate the tables, and back on
+        with store.writer.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert _checks_in_database(connect) == _checks_declared()
 
     # The upgraded store works as before: a run is recorded and reconciled.
     run_id = store.runs.create("c", "remote", "inv.yaml", "0" * 64, "test")
@@ -261,14 +275,7 @@ def test_upgrade_keeps_the_rows_and_enforces_the_values(connect: Any, url: str) 
 def test_a_fresh_store_has_the_declared_constraints(connect: Any, url: str) -> None:
     Store.open(url).close()
     assert _checks_in_database(connect) == _checks_declared()
-    assert set(_checks_declared()) == {
-        "ck_runs_status",
-        "ck_attempts_status",
-        "ck_issues_state",
-        "ck_issue_events_from_state",
-        "ck_issue_events_to_state",
-        "ck_notice_items_level",
-    }
+    assert set(_checks_declared()) == {*CHECKS_0008, "ck_enforcement_actions_kind"}  # + 0012
 
 
 def test_a_store_at_head_opens_without_alembic(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -311,9 +318,8 @@ def test_existing_bad_values_stop_the_upgrade_and_change_nothing(connect: Any, u
 
 def test_downgrade_drops_the_constraints(connect: Any, url: str) -> None:
     _store_at_0007(connect)
-    Store.open(url).close()
     with connect() as conn:
-        _alembic(conn, "downgrade", "0008")  # the head, as far as this test is concerned
+        _alembic(conn, "upgrade", "0008")
     rows, schema = _contents(connect), _schema(connect)
     with connect() as conn:
         _alembic(conn, "downgrade", "0007")
