@@ -100,7 +100,7 @@ class Postgres:
         """initdb, then start the server and wait until it accepts connections."""
         pg_bin = _postgres_bin()
         os.chmod(self.base, 0o755)  # noqa: S103 - postgres must enter it; nothing secret here
-        data, log = self.base / "data", self.base / "postgres.log"
+        data = self.base / "data"
         pwfile = self.base / "pw"
         pwfile.write_text(self.password + "\n")
         data.mkdir(mode=0o700)
@@ -122,7 +122,13 @@ class Postgres:
         )
         pwfile.unlink()
         self.port = free_port()
-        with log.open("wb") as out:
+        self._launch()
+        return self
+
+    def _launch(self) -> None:
+        pg_bin = _postgres_bin()
+        data, log = self.base / "data", self.base / "postgres.log"
+        with log.open("ab") as out:
             self._proc = subprocess.Popen(
                 [
                     *self._as_user(),
@@ -137,7 +143,14 @@ class Postgres:
             )
         _wait_port(self.port, self._proc, "postgres", log)
         self._wait_ready()
-        return self
+
+    def restart(self, down_for: float = 0.0) -> None:
+        """Stop the server (fast shutdown: every connection is cut), stay down ``down_for``
+        seconds, start it again on the same port with the same data."""
+        if self._proc is not None:
+            _stop(self._proc, signal.SIGINT)
+        time.sleep(down_for)
+        self._launch()
 
     def _wait_ready(self) -> None:
         import psycopg  # noqa: PLC0415 - only the PostgreSQL tests need the driver
@@ -186,10 +199,11 @@ class Postgres:
 class Redis:
     """A redis-server of its own on 127.0.0.1, in memory only; ``url`` is its broker URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, persistent: bool = False) -> None:
         self.port = 0
         self.base = Path(tempfile.mkdtemp(prefix="scanner-redis-"))
         self._proc: subprocess.Popen[bytes] | None = None
+        self.persistent = persistent  # an append-only file, as a production broker keeps
 
     @property
     def url(self) -> str:
@@ -198,15 +212,21 @@ class Redis:
 
     def start(self) -> Redis:
         """Start the server and wait until it listens."""
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         self.port = free_port()
+        self._launch()
+        return self
+
+    def _launch(self) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         log = self.base / "redis.log"
-        with log.open("wb") as out:
+        aof = ("--appendonly", "yes", "--appendfsync", "always") if self.persistent else ()
+        with log.open("ab") as out:
             self._proc = subprocess.Popen(
                 [
                     binary,
                     *("--bind", HOST, "--port", str(self.port), "--dir", str(self.base)),
                     *("--save", "", "--appendonly", "no", "--protected-mode", "yes"),
+                    *aof,
                     *("--daemonize", "no"),
                 ],
                 stdout=out,
@@ -214,7 +234,14 @@ class Redis:
                 start_new_session=True,
             )
         _wait_port(self.port, self._proc, "redis-server", log)
-        return self
+
+    def restart(self, down_for: float = 0.0) -> None:
+        """Stop the server by PID (what is not persisted is lost), stay down ``down_for``
+        seconds, start it again on the same port and folder."""
+        if self._proc is not None:
+            _stop(self._proc)
+        time.sleep(down_for)
+        self._launch()
 
     def stop(self) -> None:
         """Stop the server by PID and delete its files."""

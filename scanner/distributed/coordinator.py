@@ -19,10 +19,11 @@ from celery import Celery
 from scanner.core.errors import UserError
 from scanner.core.models import Attempt
 from scanner.core.secrets import hide_password, redact
+from scanner.core.text import one_line
 from scanner.distributed.app import TASK
 from scanner.distributed.wire import Task, seal
 from scanner.engine.plan import Job
-from scanner.store import Store
+from scanner.store import Store, StoreError
 
 #: After this long without any attempt arriving, say so once (are workers running?).
 QUIET_NOTICE = 30.0
@@ -93,7 +94,7 @@ class Coordinator:
     ) -> None:
         start = time.monotonic()
         last_arrival = start
-        quiet_told = False
+        quiet_told = store_told = False
         while not expected <= arrivals.known:
             now = time.monotonic()
             if now - start > self.timeout:
@@ -104,7 +105,17 @@ class Coordinator:
                     "this --broker and --db, then finish the run with "
                     f"`scanner run ... --resume {run_id} --broker ...` (or raise --wait-timeout)."
                 )
-            arrived = arrivals.poll()
+            try:
+                arrived = arrivals.poll()
+            except StoreError as exc:  # the store restarting: keep waiting, within the timeout
+                arrived = []
+                if not store_told:
+                    store_told = True
+                    url = self.store.engine.url.render_as_string(hide_password=False)
+                    why = one_line(redact(str(exc), url), 200)
+                    self.notify(f"run {run_id}: the store is unreachable ({why}); waiting for it")
+            else:
+                store_told = False
             if arrived:
                 last_arrival = now
                 observe(arrived)

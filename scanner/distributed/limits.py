@@ -9,10 +9,15 @@ Both are small Lua scripts run atomically by Redis, with Redis's own clock (``TI
 workers' clocks do not matter. Keys are per run (``scanner:run:ID:...``) and expire an hour after
 their last use. A lease is held for at most the check deadline plus a margin: a worker killed
 while holding one frees it when it expires.
+
+While Redis cannot be reached (the broker restarting), each worker falls back to limits of its
+own (the run's rate in this process, its per-host cap) rather than failing checks: the broker's
+outage does not become the targets' findings lost. It says so in its log, once per outage.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,6 +27,9 @@ from typing import Any
 
 from scanner.engine.context import RunServices
 from scanner.inventory.schema import LoadedInventory
+from scanner.transport.ratelimit import TokenBucket
+
+log = logging.getLogger(__name__)
 
 #: Makes a run's services (run id, its inventory, this process's services) take their limits
 #: from a store shared by every worker of the run.
@@ -70,11 +78,21 @@ class SharedBucket:
         self.burst = burst if burst is not None else max(1.0, rate / 10)
         self._key = key
         self._script = client.register_script(_BUCKET)
+        self._local = TokenBucket(rate, self.burst)  # while Redis is unreachable
+        self._down = False
 
     def acquire(self, deadline: float) -> bool:
         """Take one token, waiting no later than ``deadline`` (monotonic); False if it cannot."""
         while True:
-            wait = float(self._script(keys=[self._key], args=[self.rate, self.burst, KEY_TTL]))
+            try:
+                answer = self._script(keys=[self._key], args=[self.rate, self.burst, KEY_TTL])
+            except Exception as exc:  # redis-py's connection errors (the broker restarting)
+                if not self._down:
+                    self._down = True
+                    log.warning("shared rate limit unreachable (%s): this worker's own", exc)
+                return self._local.acquire(deadline)
+            self._down = False
+            wait = float(answer)
             if wait <= 0:
                 return True
             if time.monotonic() + wait > deadline:
@@ -97,14 +115,20 @@ class SharedSlots:
         """Wait for one of ``host``'s ``limit`` slots, hold it while the block runs."""
         key, holder = f"{self._prefix}:{host}", uuid.uuid4().hex
         give_up = time.monotonic() + MAX_SLOT_WAIT
-        while not self._take(keys=[key], args=[limit, self._lease, holder, KEY_TTL]):
-            if time.monotonic() > give_up:
-                break
-            time.sleep(0.05)
+        try:
+            while not self._take(keys=[key], args=[limit, self._lease, holder, KEY_TTL]):
+                if time.monotonic() > give_up:
+                    break
+                time.sleep(0.05)
+        except Exception as exc:  # Redis unreachable: the executor's own per-host cap holds
+            log.warning("shared per-host slots unreachable (%s): this worker's own cap", exc)
         try:
             yield
         finally:
-            self._client.zrem(key, holder)
+            try:
+                self._client.zrem(key, holder)
+            except Exception:  # unreachable still: the lease expires by itself
+                log.debug("could not free a per-host slot of %s; it expires by itself", host)
 
 
 def shared_limits(broker: str) -> Share | None:

@@ -115,7 +115,10 @@ class Store:
                     "writable. Fix: pass --db sqlite:///A/WRITABLE/PATH.db or set SCANNER_DB."
                 )
         try:
-            engine = create_engine(url, future=True)
+            # A server store may restart under a long run: a pooled connection is tested before
+            # use and replaced when the server dropped it (SQLite has no server to lose).
+            ping = not url.startswith("sqlite")
+            engine = create_engine(url, future=True, pool_pre_ping=ping)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
             raise UserError(_cannot_open(url, exc)) from None
         writer = engine
