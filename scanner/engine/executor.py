@@ -67,7 +67,12 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
     check = job.check.cls()
     target = job.target
     ctx = CheckContext(
-        services, job.check.id, start + timeout, ot=target.ot, commands=job.check.meta.commands
+        services,
+        job.check.id,
+        start + timeout,
+        ot=target.ot,
+        commands=job.check.meta.commands,
+        requests=job.check.meta.requests,
     )
     status, reason, error_reason, trace = AttemptStatus.PASS, "", None, ""
     found: list[Finding] = []

@@ -57,6 +57,8 @@ from tests.lab.hosts import (
     ONSITE_HARDENED_ADDR,
     ONSITE_WEAK_ADDR,
     OT_ADDR,
+    OT_PLANT2_ADDR,
+    OT_PLANT_ADDR,
     TLS_ADDR,
     WEAK_ADDR,
     Host,
@@ -71,6 +73,7 @@ from tests.lab.ics import (
 )
 from tests.lab.kv import WEAK_REDIS_DEFAULT_PASSWORD
 from tests.lab.mqtt import MQTT_USER
+from tests.lab.ot import OT_IDENTITIES, OT_SERVER_SCRIPT
 from tests.lab.onsite import onsite_namespace_ready
 from tests.lab.onsite_etc import (
     AUDIT_UID,
@@ -112,6 +115,10 @@ __all__ = [
     "MODBUS_SERVER_SCRIPT",
     "MODBUS_UNIT_ID",
     "MQTT_USER",
+    "OT_IDENTITIES",
+    "OT_PLANT2_ADDR",
+    "OT_PLANT_ADDR",
+    "OT_SERVER_SCRIPT",
     "ONSITE_APT_BUMP",
     "ONSITE_APT_PACKAGE",
     "ONSITE_APT_SOURCE",

@@ -1,0 +1,132 @@
+"""The ot-plant hosts' industrial servers (``ot_server.py``) and the identities they serve.
+
+``ot-plant`` (127.0.10.30) speaks six industrial protocols on their standard ports, each from a
+maintained implementation: S7comm (python-snap7), IEC 60870-5-104 (c104), DNP3 (dnp3py's
+outstation), BACnet/IP (bacpypes3), EtherNet/IP (cpppo) and OPC UA (asyncua, security mode None,
+anonymous sessions accepted). ``ot-plant-2`` (127.0.10.31) has S7comm moved to port 10102 (for the
+identification probes) and an OPC UA server that accepts user names only. Every server runs as
+``nobody`` (CAP_NET_BIND_SERVICE for port 102) and logs each request it decodes as a
+``REQUEST <protocol> <code> <name>`` line, which tests read back.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Final
+
+from tests.lab.hosts import OT_PLANT2_ADDR, OT_PLANT_ADDR
+from tests.lab.ics import _SETPRIV_NOBODY
+from tests.lab.process import DaemonSpec
+from tests.lab.system import DAEMON_ENV, LabError
+
+OT_SERVER_SCRIPT: Final = Path(__file__).resolve().with_name("ot_server.py")
+OT_MODULES: Final = ("snap7", "c104", "dnp3", "bacpypes3", "cpppo", "asyncua")
+
+#: What each server says about itself (tests assert on these).
+OT_IDENTITIES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {
+        "s7": {
+            "order_code": "6ES7 315-2EH14-0AB0",
+            "firmware": "3.2.6",
+            "system_name": "LAB-S7-PLC",
+            "module_name": "CPU 315-2 PN/DP",
+            "serial": "S C-LAB000017",
+            "copyright": "Original Siemens Equipment",
+        },
+        "iec104": {"common_address": "47"},
+        "dnp3": {"address": "10"},
+        "bacnet": {
+            "instance": "1234",
+            "object_name": "lab-ahu-1",
+            "vendor": "Inspection Lab BMS",
+            "vendor_id": "999",
+            "model": "LAB-BAC-1",
+            "firmware": "2.4.1",
+            "software_version": "lab-bms 1.0",
+        },
+        "enip": {
+            "vendor_id": "1",
+            "device_type": "14",
+            "product_code": "54",
+            "revision_raw": "788",  # 0x0314: major 20 (low byte), minor 3
+            "revision": "20.3",
+            "serial_raw": "12648430",  # 0x00c0ffee
+            "product_name": "LAB-ENIP-1",
+        },
+        "opcua": {
+            "application_name": "Lab OPC UA server",
+            "application_uri": "urn:lab:opcua:server",
+            "product_uri": "urn:lab:opcua",
+            "manufacturer": "Inspection Lab",
+            "product_name": "LAB-OPCUA-1",
+            "software_version": "1.4.2",
+            "build_number": "417",
+        },
+    }
+)
+
+
+def _runtime(python: str) -> tuple[str, dict[str, str]]:
+    """The interpreter that runs the servers as nobody, and its environment: ``python`` itself
+    when nobody can use it, else /usr/bin/python3 with ``python``'s site-packages on PYTHONPATH
+    (a venv of a pyenv Python under /root)."""
+    env = dict(DAEMON_ENV, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+    probe = f"import sys, {', '.join(OT_MODULES)}; import snap7 as m; print(m.__file__)"
+    mine = subprocess.run(
+        [python, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    if mine.returncode:
+        raise LabError(
+            f"{python} cannot import the ot-plant servers' packages ({', '.join(OT_MODULES)}):"
+            f" `{python} -m pip install -e '.[dev]'` installs them. {mine.stderr[-300:]}"
+        )
+    site = str(Path(mine.stdout.strip()).parent.parent)
+    for interpreter, extra in ((python, {}), ("/usr/bin/python3", {"PYTHONPATH": site})):
+        run_env = dict(env, **extra)
+        res = subprocess.run(
+            [*_SETPRIV_NOBODY, interpreter, "-c", probe],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env=run_env,
+        )
+        if res.returncode == 0:
+            return interpreter, run_env
+    raise LabError(f"user nobody can run neither {python} nor /usr/bin/python3 with {site}")
+
+
+def _spec(name: str, runtime: tuple[str, dict[str, str]], *args: str) -> DaemonSpec:
+    interpreter, env = runtime
+    return DaemonSpec(name, (*_SETPRIV_NOBODY, interpreter, "-s", str(OT_SERVER_SCRIPT), *args), env)
+
+
+def ot_plant(state_dir: Path, python: str) -> list[DaemonSpec]:
+    """Every ot-plant server: six protocols on ot-plant, two on ot-plant-2."""
+    runtime = _runtime(python)
+    work = state_dir / "ot-plant"
+    work.mkdir(mode=0o755, exist_ok=True)
+    subprocess.run(["chown", "nobody:nogroup", str(work)], check=True, timeout=10)
+    plant = ("--host", OT_PLANT_ADDR, "--state-dir", str(work))
+    return [
+        _spec("ot-s7", runtime, "s7", *plant, "--port", "102"),
+        _spec("ot-iec104", runtime, "iec104", *plant, "--port", "2404"),
+        _spec("ot-dnp3", runtime, "dnp3", *plant, "--port", "20000"),
+        _spec("ot-bacnet", runtime, "bacnet", *plant, "--port", "47808"),
+        _spec("ot-enip", runtime, "enip", *plant, "--port", "44818"),
+        _spec("ot-opcua", runtime, "opcua", *plant, "--port", "4840"),
+        _spec("ot-s7-moved", runtime, "s7", "--host", OT_PLANT2_ADDR, "--port", "10102"),
+        _spec(
+            "ot-opcua-users",
+            runtime,
+            "opcua",
+            "--host",
+            OT_PLANT2_ADDR,
+            "--port",
+            "4840",
+            "--no-anonymous",
+        ),
+    ]
