@@ -14,7 +14,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scanner.api import NotApplicable, one_line
+from scanner.api import CheckContext, Inconclusive, NotApplicable, one_line
 
 REQUESTS = {
     "bacnet.who-is": "unconfirmed request, service 8 Who-Is, unicast to the device (asked "
@@ -119,7 +119,7 @@ class Device:
     error: str = ""
 
 
-def parse(datagram: bytes, invoke_id: int) -> Device:
+def parse(datagram: bytes, invoke_id: int) -> Device:  # noqa: PLR0912 (one branch per tag)
     """The device of a ReadPropertyMultiple answer; NotApplicable when it is not one."""
     try:
         apdu = _apdu(datagram)
@@ -160,3 +160,26 @@ def parse(datagram: bytes, invoke_id: int) -> Device:
     except IndexError:
         pass  # a truncated list: keep what was read
     return Device(instance, found)
+
+
+def exchange(ctx: CheckContext, address: str, port: int, payload: bytes, wait: float) -> bytes:
+    """Have ``payload`` declared (its kind read from its bytes), send it, return the reply."""
+    ctx.request(kind(payload), address)
+    try:
+        return ctx.udp_exchange(address, port, payload, timeout=wait)
+    except TimeoutError as exc:
+        raise Inconclusive(f"no BACnet/IP answer within {wait:.0f} s") from exc
+
+
+def read_identity(ctx: CheckContext, address: str, port: int, wait: float = 3.0) -> Device:
+    """ReadPropertyMultiple of the wildcard device; when the device refuses the wildcard, a
+    unicast Who-Is for its instance and the same read of that instance."""
+    invoke = 1
+    found = parse(exchange(ctx, address, port, read_device(invoke), wait), invoke)
+    if not found.error:
+        return found
+    instance = i_am(exchange(ctx, address, port, WHO_IS, wait))
+    if instance is None:
+        return found  # a BACnet device, which refused the read and did not say who it is
+    invoke = 2
+    return parse(exchange(ctx, address, port, read_device(invoke, instance), wait), invoke)

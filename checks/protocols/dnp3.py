@@ -43,9 +43,7 @@ def crc(data: bytes) -> bytes:
 def frame(control: int, dest: int, src: int, data: bytes = b"") -> bytes:
     """A link frame: header with CRC, then ``data`` in 16-byte blocks, each with its CRC."""
     head = b"\x05\x64" + bytes([5 + len(data), control]) + struct.pack("<HH", dest, src)
-    blocks = b"".join(
-        data[i : i + 16] + crc(data[i : i + 16]) for i in range(0, len(data), 16)
-    )
+    blocks = b"".join(data[i : i + 16] + crc(data[i : i + 16]) for i in range(0, len(data), 16))
     return head + crc(head) + blocks
 
 

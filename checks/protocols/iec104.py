@@ -38,8 +38,11 @@ TYPE_NAMES = {1: "M_SP_NA_1", 3: "M_DP_NA_1", 5: "M_ST_NA_1", 7: "M_BO_NA_1", 9:
 
 def interrogation(common_address: int) -> bytes:
     """The APCI control field (send and receive sequence 0) and a C_IC_NA_1 activation."""
-    return b"\x00\x00\x00\x00" + bytes([100, 1, 6, 0]) + struct.pack("<H", common_address) + (
-        b"\x00\x00\x00\x14"
+    return (
+        b"\x00\x00\x00\x00"
+        + bytes([100, 1, 6, 0])
+        + struct.pack("<H", common_address)
+        + (b"\x00\x00\x00\x14")
     )
 
 

@@ -32,8 +32,13 @@ REQUESTS_ANONYMOUS = {
     "opcua.read": "MSG Read (631) of the Value of Server.ServerStatus.BuildInfo's variables",
     "opcua.close-session": "MSG CloseSession (473)",
 }
-SERVICES = {428: "opcua.get-endpoints", 461: "opcua.create-session",
-            467: "opcua.activate-session", 631: "opcua.read", 473: "opcua.close-session"}  # fmt: skip
+SERVICES = {
+    428: "opcua.get-endpoints",
+    461: "opcua.create-session",
+    467: "opcua.activate-session",
+    631: "opcua.read",
+    473: "opcua.close-session",
+}
 
 Declare = Callable[[str, str], None]
 NONE_POLICY = "http://opcfoundation.org/UA/SecurityPolicy#None"
@@ -298,9 +303,7 @@ class Channel:
                 r.string(), r.string(), r.string()
                 tokens.append((token, policy_id))
             r.string(), r.u8()
-            found.append(
-                Endpoint(url, mode, policy, tuple(tokens), app_uri, product_uri, app_name)
-            )
+            found.append(Endpoint(url, mode, policy, tuple(tokens), app_uri, product_uri, app_name))
         return found
 
     def anonymous_session(self, policy_id: str) -> dict[str, str]:

@@ -22,8 +22,8 @@ from tests.lab.hosts import HARDENED_ADDR, WEAK_ADDR, endpoints
 from tests.lab.ics import modbus
 from tests.lab.kv import redis, redis_weak_6380
 from tests.lab.mqtt import mosquitto
-from tests.lab.ot import ot_plant
 from tests.lab.onsite import enter_namespace, onsite_daemons, onsite_keys
+from tests.lab.ot import OT_PLANT_DAEMONS, ot_plant
 from tests.lab.postgres import postgres
 from tests.lab.process import (
     DaemonSpec,
@@ -237,11 +237,7 @@ def _families(state_dir: Path, python: str) -> list[Family]:
         one("xvnc-weak", lambda: xvnc(state_dir)),
         one("smbd-weak", lambda: smbd(state_dir)),
         one("nginx-tls", lambda: nginx_tls(state_dir)),
-        (
-            ("ot-s7", "ot-iec104", "ot-dnp3", "ot-bacnet", "ot-enip", "ot-opcua",
-             "ot-s7-moved", "ot-opcua-users"),
-            lambda: ot_plant(state_dir, python),
-        ),  # fmt: skip
+        (OT_PLANT_DAEMONS, lambda: ot_plant(state_dir, python)),
         (
             ("anchor-onsite-weak", "sshd-onsite-weak", "listener-onsite-weak"),
             lambda: onsite_daemons(state_dir, "onsite-weak", audit_pub),

@@ -178,9 +178,7 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
                 Service("dnp3", 20000, "tcp", "ot-dnp3", "DNP3 outstation 10 (dnp3py)"),
                 Service("bacnet", 47808, "udp", "ot-bacnet", "BACnet/IP device 1234 (bacpypes3)"),
                 Service("enip", 44818, "tcp", "ot-enip", "EtherNet/IP (cpppo): List Identity"),
-                Service(
-                    "opcua", 4840, "tcp", "ot-opcua", "OPC UA (asyncua): mode None, anonymous"
-                ),
+                Service("opcua", 4840, "tcp", "ot-opcua", "OPC UA (asyncua): mode None, anonymous"),
             ),
         ),
         "ot-plant-2": Host(
@@ -190,8 +188,11 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
             services=(
                 Service("s7", 10102, "tcp", "ot-s7-moved", "S7comm (python-snap7) moved"),
                 Service(
-                    "opcua", 4840, "tcp", "ot-opcua-users", "OPC UA (asyncua): mode None, "
-                    "user name tokens only (no anonymous)"
+                    "opcua",
+                    4840,
+                    "tcp",
+                    "ot-opcua-users",
+                    "OPC UA (asyncua): mode None, user name tokens only (no anonymous)",
                 ),
             ),
         ),

@@ -73,7 +73,6 @@ from tests.lab.ics import (
 )
 from tests.lab.kv import WEAK_REDIS_DEFAULT_PASSWORD
 from tests.lab.mqtt import MQTT_USER
-from tests.lab.ot import OT_IDENTITIES, OT_SERVER_SCRIPT
 from tests.lab.onsite import onsite_namespace_ready
 from tests.lab.onsite_etc import (
     AUDIT_UID,
@@ -90,6 +89,7 @@ from tests.lab.onsite_etc import (
     ONSITE_MARKER,
     ONSITE_SSHD,
 )
+from tests.lab.ot import OT_IDENTITIES, OT_SERVER_SCRIPT, served_requests, unsafe_served
 from tests.lab.packages import DEBIAN_PACKAGES, install, missing_packages
 from tests.lab.process import DaemonSpec, ProcessRecord, lab_processes, proc_starttime
 from tests.lab.ready import tcp_accepts
@@ -115,10 +115,6 @@ __all__ = [
     "MODBUS_SERVER_SCRIPT",
     "MODBUS_UNIT_ID",
     "MQTT_USER",
-    "OT_IDENTITIES",
-    "OT_PLANT2_ADDR",
-    "OT_PLANT_ADDR",
-    "OT_SERVER_SCRIPT",
     "ONSITE_APT_BUMP",
     "ONSITE_APT_PACKAGE",
     "ONSITE_APT_SOURCE",
@@ -130,6 +126,10 @@ __all__ = [
     "ONSITE_SSHD",
     "ONSITE_WEAK_ADDR",
     "OT_ADDR",
+    "OT_IDENTITIES",
+    "OT_PLANT2_ADDR",
+    "OT_PLANT_ADDR",
+    "OT_SERVER_SCRIPT",
     "PYMODBUS_VERSION",
     "REPO_ROOT",
     "START_TIMEOUT",
@@ -161,11 +161,13 @@ __all__ = [
     "onsite_namespace_ready",
     "proc_starttime",
     "restart",
+    "served_requests",
     "snmp_get",
     "start",
     "status",
     "stop",
     "tcp_accepts",
+    "unsafe_served",
 ]
 
 

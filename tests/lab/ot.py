@@ -23,6 +23,9 @@ from tests.lab.process import DaemonSpec
 from tests.lab.system import DAEMON_ENV, LabError
 
 OT_SERVER_SCRIPT: Final = Path(__file__).resolve().with_name("ot_server.py")
+#: The daemons of the ot-plant family, in start order.
+OT_PLANT_DAEMONS: Final = ("ot-s7", "ot-iec104", "ot-dnp3", "ot-bacnet", "ot-enip", "ot-opcua",
+                           "ot-s7-moved", "ot-opcua-users")  # fmt: skip
 OT_MODULES: Final = ("snap7", "c104", "dnp3", "bacpypes3", "cpppo", "asyncua")
 
 #: What each server says about itself (tests assert on these).
@@ -101,7 +104,9 @@ def _runtime(python: str) -> tuple[str, dict[str, str]]:
 
 def _spec(name: str, runtime: tuple[str, dict[str, str]], *args: str) -> DaemonSpec:
     interpreter, env = runtime
-    return DaemonSpec(name, (*_SETPRIV_NOBODY, interpreter, "-s", str(OT_SERVER_SCRIPT), *args), env)
+    return DaemonSpec(
+        name, (*_SETPRIV_NOBODY, interpreter, "-s", str(OT_SERVER_SCRIPT), *args), env
+    )
 
 
 def ot_plant(state_dir: Path, python: str) -> list[DaemonSpec]:
@@ -129,4 +134,40 @@ def ot_plant(state_dir: Path, python: str) -> list[DaemonSpec]:
             "4840",
             "--no-anonymous",
         ),
+    ]
+
+
+#: What each protocol's server may log receiving from the scanner (its own decoding of the
+#: request): read-only and session set-up only. Anything else in a log means a write or
+#: control request reached the server.
+READ_ONLY_SERVED: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        "s7": frozenset({"0xf0", "userdata-0x44-0x01"}),  # setup communication, read SZL
+        "iec104": frozenset({"0x07", "100", "0x01", "0x13"}),  # STARTDT, C_IC_NA_1, S, STOPDT
+        "dnp3": frozenset({"1"}),  # READ
+        "bacnet": frozenset({"14", "8"}),  # ReadPropertyMultiple, Who-Is
+        "enip": frozenset({"99"}),  # List Identity
+        "opcua": frozenset({"428", "461", "467", "631", "473"}),  # endpoints, session, Read
+    }
+)
+
+
+def served_requests(state_dir: Path, daemon: str) -> list[tuple[str, str]]:
+    """Every (protocol, code) the daemon's log says it received, in order."""
+    log = state_dir / "logs" / f"{daemon}.log"
+    found = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("REQUEST "):
+            parts = line.split()
+            if len(parts) >= 3:
+                found.append((parts[1], parts[2]))
+    return found
+
+
+def unsafe_served(state_dir: Path, daemon: str) -> list[tuple[str, str]]:
+    """What the daemon received beyond the read-only requests (empty when all is well)."""
+    return [
+        (p, c)
+        for p, c in served_requests(state_dir, daemon)
+        if c not in READ_ONLY_SERVED.get(p, frozenset())
     ]

@@ -70,7 +70,9 @@ def serve_s7(host: str, port: int) -> None:
             if szl_id == 0x001C:
                 texts = {1: ident["system_name"], 2: ident["module_name"], 4: ident["copyright"],
                          5: ident["serial"], 7: ident["module_name"]}  # fmt: skip
-                records = [struct.pack(">H", i) + t.encode().ljust(32, b"\x00") for i, t in texts.items()]
+                records = [
+                    struct.pack(">H", i) + t.encode().ljust(32, b"\x00") for i, t in texts.items()
+                ]
                 return struct.pack(">HH", 34, len(records)) + b"".join(records)
             return super()._get_szl_data(szl_id, szl_index)
 
@@ -237,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("protocol", choices=("s7", "iec104", "dnp3", "bacnet", "enip", "opcua"))
     parser.add_argument("--host", required=True, help="explicit address to bind (never 0.0.0.0)")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--state-dir", default="/tmp")
+    parser.add_argument("--state-dir", default=".", help="enip: where its config goes")
     parser.add_argument("--no-anonymous", action="store_true", help="opcua: username only")
     args = parser.parse_args(argv)
     if args.host in ("", "0.0.0.0", "::"):
