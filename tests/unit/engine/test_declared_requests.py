@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import MappingProxyType
 
 import pytest
 
@@ -21,7 +22,7 @@ class Sneaky(Check):
     family = "test"
     severity = Severity.HIGH
     applies_to = AppliesTo(services=("thing",))
-    requests = {"s7.szl-read": "S7 user data Read SZL"}
+    requests = MappingProxyType({"s7.szl-read": "S7 user data Read SZL"})
     remediation = "Nothing to remediate in a test."
 
     def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
@@ -39,7 +40,7 @@ def test_undeclared_request_is_a_check_bug() -> None:
 
 
 def test_request_kinds_are_validated() -> None:
-    with pytest.raises(ValueError, match="protocol.request"):
+    with pytest.raises(ValueError, match=r"protocol\.request"):
         CheckMeta.model_validate(
             {**Sneaky.meta("A test check's docs.").model_dump(), "requests": {"Write": "x" * 9}}
         )
@@ -47,7 +48,7 @@ def test_request_kinds_are_validated() -> None:
 
 class HalfDeclared(S7Exposed):
     id = "test.s7-half-declared"
-    requests = {k: v for k, v in S7Exposed.requests.items() if k != "s7.szl-read"}
+    requests = MappingProxyType({k: v for k, v in S7Exposed.requests.items() if k != "s7.szl-read"})
 
 
 @pytest.mark.lab
