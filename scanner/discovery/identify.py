@@ -84,10 +84,57 @@ PROBES: dict[str, Probe] = {
             b"\x13\x37\x00\x00\x00\x05\x01\x2b\x0e\x01\x00",
             lambda b: bool(_MBAP.match(b)),
         ),
+        # The industrial protocols' first, read-only step (the same bytes the checks send, see
+        # docs/ot-safety.md): S7comm's COTP connection request (answered by a COTP Connection
+        # Confirm), IEC 104's STARTDT act (STARTDT con), EtherNet/IP's List Identity, OPC UA's
+        # Hello (Acknowledge) and DNP3's Request Link Status to address 1 (Link Status).
+        Probe(
+            "s7",
+            b"\x03\x00\x00\x16\x11\xe0\x00\x00\x00\x01\x00\xc0\x01\x0a\xc1\x02\x01\x00"
+            b"\xc2\x02\x01\x02",
+            lambda b: len(b) >= 6 and b[:2] == b"\x03\x00" and b[5] == 0xD0,
+        ),
+        Probe("iec104", b"\x68\x04\x07\x00\x00\x00", lambda b: b[:3] == b"\x68\x04\x0b"),
+        Probe(
+            "enip",
+            b"\x63\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00scanner\x00\x00\x00\x00\x00",
+            lambda b: b[:2] == b"\x63\x00" and b[12:20] == b"scanner\x00",
+        ),
+        Probe(
+            "opcua",
+            b"HELF\x2c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00"
+            b"\x00\x00\x01\x00\x01\x00\x00\x00\x0c\x00\x00\x00opc.tcp://x/",
+            lambda b: b[:4] in (b"ACKF", b"ERRF"),
+        ),
+        Probe(
+            "dnp3",
+            b"\x05\x64\x05\xc9\x01\x00\x03\x00\x75\x3e",
+            lambda b: b[:2] == b"\x05\x64" and len(b) >= 4 and b[3] & 0x0F == 0x0B,
+        ),
     )
 }
+#: The probes that speak an industrial protocol, by the request kind the checks declare for
+#: the same bytes (docs/ot-safety.md lists them; a test holds the two together).
+OT_PROBES = {
+    "modbus": "modbus.read-device-id",
+    "s7": "s7.cotp-connect",
+    "iec104": "iec104.startdt",
+    "enip": "enip.list-identity",
+    "opcua": "opcua.hello",
+    "dnp3": "dnp3.link-status",
+}
 #: nmap's port-table names that mean one of our probes' services.
-ALIASES = {"http-alt": "http", "http-proxy": "http", "mbap": "modbus", "postgres": "postgresql"}
+ALIASES = {
+    "http-alt": "http",
+    "http-proxy": "http",
+    "mbap": "modbus",
+    "postgres": "postgresql",
+    "iso-tsap": "s7",
+    "iec-104": "iec104",
+    "EtherNetIP-2": "enip",
+    "opcua-tcp": "opcua",
+    "dnp": "dnp3",
+}
 TLS_NAMES = ("https", "https-alt", "ssl/http")
 
 
