@@ -17,6 +17,7 @@ from pathlib import Path
 
 from scanner.core.documents import (
     Contact,
+    Device,
     EntityLine,
     HistoryPoint,
     Notice,
@@ -184,11 +185,41 @@ def build_notice(
         window_end=datetime.fromtimestamp(run.finished_at or run.started_at, UTC),
         run_id=head.run_id,
         reply_by=max((i.deadline for i in items), default=None),
+        devices=_devices(store, head.run_id, entity.id, assets),
         translations=question_translations(
             registry.checks[i.check_id].cls for i in items if i.check_id in registry.checks
         ),
     )
     return replace(notice, status=notice_status(notice.items))
+
+
+def _devices(
+    store: Store, run_id: int, entity_id: str, assets: dict[str, str]
+) -> tuple[Device, ...]:
+    """The devices the run's findings identified on the entity's assets, one per asset and
+    service (the checks put them in ``detail["device"]``)."""
+    found: dict[tuple[str, str, str], Device] = {}
+    for f in store.attempts.findings(run_id):
+        record = f.detail.get("device") if isinstance(f.detail, dict) else None
+        if f.entity_id != entity_id or not isinstance(record, dict):
+            continue
+        fields = {k: str(record.get(k, ""))[:200] for k in ("vendor", "product", "version")}
+        key = (f.asset_id, f.location, str(record.get("protocol", "")))
+        best = found.get(key)
+        # Two checks on one OPC UA port: keep the record that says the most.
+        if best is None or sum(map(bool, fields.values())) > sum(
+            map(bool, (best.vendor, best.product, best.version))
+        ):
+            found[key] = Device(
+                asset_id=f.asset_id,
+                asset=assets.get(f.asset_id, f.asset_id),
+                location=f.location,
+                protocol=key[2][:40],
+                serial=str(record.get("serial", ""))[:200],
+                cpe=str(record.get("cpe", ""))[:300],
+                **fields,
+            )
+    return tuple(found[k] for k in sorted(found))
 
 
 def notice_status(items: tuple[NoticeItem, ...]) -> NoticeStatus:
