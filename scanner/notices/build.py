@@ -9,6 +9,7 @@ with the run, so a notice always describes the campaign as it was inspected.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from dataclasses import replace
@@ -219,7 +220,11 @@ def _devices(
                 cpe=str(record.get("cpe", ""))[:300],
                 **fields,
             )
-    return tuple(found[k] for k in sorted(found))
+    def order(key: tuple[str, str, str]) -> tuple[str, int, str]:
+        port = re.search(r"(\d+)/\w+$", key[1])
+        return key[0], int(port.group(1)) if port else 0, key[1]
+
+    return tuple(found[k] for k in sorted(found, key=order))
 
 
 def notice_status(items: tuple[NoticeItem, ...]) -> NoticeStatus:
