@@ -24,7 +24,7 @@ REQUESTS = {
 
 Declare = Callable[[str, str], None]
 MASTER = 3  # our (master) link address
-WAIT = 1.5
+WAIT = 1.0  # per link-status answer: an outstation answers in milliseconds
 #: Device attribute variations of group 0 worth reporting.
 ATTRIBUTES = {252: "vendor", 250: "product", 242: "software_version", 243: "hardware_version",
               248: "serial", 246: "user_id", 247: "name", 249: "model"}  # fmt: skip

@@ -37,6 +37,7 @@ OT_IDENTITIES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             "system_name": "LAB-S7-PLC",
             "module_name": "CPU 315-2 PN/DP",
             "serial": "S C-LAB000017",
+            "plant_id": "LAB-PLANT-17",
             "copyright": "Original Siemens Equipment",
         },
         "iec104": {"common_address": "47"},
