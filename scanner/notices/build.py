@@ -220,6 +220,7 @@ def _devices(
                 cpe=str(record.get("cpe", ""))[:300],
                 **fields,
             )
+
     def order(key: tuple[str, str, str]) -> tuple[str, int, str]:
         port = re.search(r"(\d+)/\w+$", key[1])
         return key[0], int(port.group(1)) if port else 0, key[1]
