@@ -13,15 +13,19 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from scanner.api import CheckContext, Inconclusive, NotApplicable, one_line
 
-REQUESTS = {
-    "bacnet.who-is": "unconfirmed request, service 8 Who-Is, unicast to the device (asked "
-    "only when the device refuses the wildcard instance)",
-    "bacnet.read-property-multiple": "confirmed request, service 14 ReadPropertyMultiple of the "
-    "device object (wildcard instance 4194303): name, vendor, model, firmware, software version",
-}
+REQUESTS = MappingProxyType(
+    {
+        "bacnet.who-is": "unconfirmed request, service 8 Who-Is, unicast to the device (asked "
+        "only when the device refuses the wildcard instance)",
+        "bacnet.read-property-multiple": "confirmed request, service 14 ReadPropertyMultiple of "
+        "the device object (wildcard instance 4194303): name, vendor, model, firmware, software "
+        "version",
+    }
+)
 
 Declare = Callable[[str, str], None]
 #: Property identifiers read from the device object, and the names reported.

@@ -12,15 +12,18 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from checks.protocols.wire import read_answer, read_exact
 from scanner.api import Connection, Inconclusive, NotApplicable, one_line
 
-REQUESTS = {
-    "dnp3.link-status": "link layer, primary function 9 Request Link Status",
-    "dnp3.read-attributes": "application function 0x01 READ of group 0 variation 254 "
-    "(all device attributes), qualifier 0x06, unconfirmed user data",
-}
+REQUESTS = MappingProxyType(
+    {
+        "dnp3.link-status": "link layer, primary function 9 Request Link Status",
+        "dnp3.read-attributes": "application function 0x01 READ of group 0 variation 254 "
+        "(all device attributes), qualifier 0x06, unconfirmed user data",
+    }
+)
 
 Declare = Callable[[str, str], None]
 MASTER = 3  # our (master) link address

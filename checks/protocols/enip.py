@@ -13,13 +13,16 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from checks.protocols.wire import read_answer, read_exact
 from scanner.api import Connection, Inconclusive, NotApplicable, one_line
 
-REQUESTS = {
-    "enip.list-identity": "encapsulation command 0x0063 List Identity (no session, no CIP)",
-}
+REQUESTS = MappingProxyType(
+    {
+        "enip.list-identity": "encapsulation command 0x0063 List Identity (no session, no CIP)",
+    }
+)
 
 Declare = Callable[[str, str], None]
 WAIT = 3.0

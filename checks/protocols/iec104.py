@@ -13,16 +13,19 @@ import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from checks.protocols.wire import read_answer, read_exact
 from scanner.api import Connection, Inconclusive, NotApplicable, one_line
 
-REQUESTS = {
-    "iec104.startdt": "U-frame STARTDT act (0x07): start data transfer",
-    "iec104.interrogation": "I-frame C_IC_NA_1 (type 100) station interrogation, QOI 20, COT 6",
-    "iec104.ack": "S-frame (0x01): acknowledge the received I-frames",
-    "iec104.stopdt": "U-frame STOPDT act (0x13): stop data transfer before closing",
-}
+REQUESTS = MappingProxyType(
+    {
+        "iec104.startdt": "U-frame STARTDT act (0x07): start data transfer",
+        "iec104.interrogation": "I-frame C_IC_NA_1 (type 100) station interrogation, QOI 20, COT 6",
+        "iec104.ack": "S-frame (0x01): acknowledge the received I-frames",
+        "iec104.stopdt": "U-frame STOPDT act (0x13): stop data transfer before closing",
+    }
+)
 
 Declare = Callable[[str, str], None]
 MAX_FRAMES = 200

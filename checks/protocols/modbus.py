@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import struct
 from collections.abc import Callable
+from types import MappingProxyType
 
 from scanner.api import Connection, Inconclusive, NotApplicable, one_line
 
@@ -19,10 +20,12 @@ from scanner.api import Connection, Inconclusive, NotApplicable, one_line
 # change a live industrial process.
 READ_DEVICE_ID = bytes([0x2B, 0x0E, 0x01, 0x00])  # MEI 0x0E, basic device id, from object 0
 READ_HOLDING = bytes([0x03]) + struct.pack(">HH", 0, 1)  # one register at address 0
-REQUESTS = {
-    "modbus.read-device-id": "function 0x2B / MEI 0x0E Read Device Identification (basic)",
-    "modbus.read-holding": "function 0x03 Read Holding Registers (one register at address 0)",
-}
+REQUESTS = MappingProxyType(
+    {
+        "modbus.read-device-id": "function 0x2B / MEI 0x0E Read Device Identification (basic)",
+        "modbus.read-holding": "function 0x03 Read Holding Registers (one register at address 0)",
+    }
+)
 KINDS = {READ_DEVICE_ID: "modbus.read-device-id", READ_HOLDING: "modbus.read-holding"}
 Declare = Callable[[str, str], None]
 

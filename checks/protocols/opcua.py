@@ -15,23 +15,28 @@ import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from checks.protocols.wire import read_answer, read_exact
 from scanner.api import Connection, Inconclusive, NotApplicable, one_line
 
-REQUESTS_EXPOSED = {
-    "opcua.hello": "HEL message: protocol version, buffer sizes, endpoint URL",
-    "opcua.open-secure-channel": "OPN OpenSecureChannel (446), security policy None, mode None",
-    "opcua.get-endpoints": "MSG GetEndpoints (428): the server's endpoints and token policies",
-    "opcua.close-secure-channel": "CLO CloseSecureChannel (452)",
-}
-REQUESTS_ANONYMOUS = {
-    **REQUESTS_EXPOSED,
-    "opcua.create-session": "MSG CreateSession (461), no client certificate",
-    "opcua.activate-session": "MSG ActivateSession (467) with an AnonymousIdentityToken",
-    "opcua.read": "MSG Read (631) of the Value of Server.ServerStatus.BuildInfo's variables",
-    "opcua.close-session": "MSG CloseSession (473)",
-}
+REQUESTS_EXPOSED = MappingProxyType(
+    {
+        "opcua.hello": "HEL message: protocol version, buffer sizes, endpoint URL",
+        "opcua.open-secure-channel": "OPN OpenSecureChannel (446), security policy None, mode None",
+        "opcua.get-endpoints": "MSG GetEndpoints (428): the server's endpoints and token policies",
+        "opcua.close-secure-channel": "CLO CloseSecureChannel (452)",
+    }
+)
+REQUESTS_ANONYMOUS = MappingProxyType(
+    {
+        **REQUESTS_EXPOSED,
+        "opcua.create-session": "MSG CreateSession (461), no client certificate",
+        "opcua.activate-session": "MSG ActivateSession (467) with an AnonymousIdentityToken",
+        "opcua.read": "MSG Read (631) of the Value of Server.ServerStatus.BuildInfo's variables",
+        "opcua.close-session": "MSG CloseSession (473)",
+    }
+)
 SERVICES = {
     428: "opcua.get-endpoints",
     461: "opcua.create-session",

@@ -13,16 +13,20 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from checks.protocols.wire import read_answer, read_exact
 from scanner.api import Connection, Inconclusive, NotApplicable, one_line
 
 #: What the S7 client may send, by kind: every entry is read-only or session set-up.
-REQUESTS = {
-    "s7.cotp-connect": "COTP Connection Request (TPDU 0xE0) to TSAP 0x0102 (rack 0, slot 2)",
-    "s7.setup-communication": "S7 job, function 0xF0 Setup Communication (PDU size)",
-    "s7.szl-read": "S7 user data, CPU functions group 4, subfunction 1 Read SZL (0x0011, 0x001C)",
-}
+REQUESTS = MappingProxyType(
+    {
+        "s7.cotp-connect": "COTP Connection Request (TPDU 0xE0) to TSAP 0x0102 (rack 0, slot 2)",
+        "s7.setup-communication": "S7 job, function 0xF0 Setup Communication (PDU size)",
+        "s7.szl-read": "S7 user data, CPU functions group 4, subfunction 1 Read SZL "
+        "(0x0011, 0x001C)",
+    }
+)
 
 Declare = Callable[[str, str], None]
 MAX_TPKT = 1024

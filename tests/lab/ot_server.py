@@ -69,8 +69,14 @@ def serve_s7(host: str, port: int) -> None:
                 return struct.pack(">HH", 28, len(records)) + b"".join(records)
             if szl_id == 0x001C:
                 # records 1-5 and 7, in order, as an S7-300 sends them
-                texts = {1: ident["system_name"], 2: ident["module_name"], 3: ident["plant_id"],
-                         4: ident["copyright"], 5: ident["serial"], 7: ident["module_name"]}  # fmt: skip
+                texts = {
+                    1: ident["system_name"],
+                    2: ident["module_name"],
+                    3: ident["plant_id"],
+                    4: ident["copyright"],
+                    5: ident["serial"],
+                    7: ident["module_name"],
+                }
                 records = [
                     struct.pack(">H", i) + t.encode().ljust(32, b"\x00") for i, t in texts.items()
                 ]
