@@ -138,15 +138,17 @@ def ot_plant(state_dir: Path, python: str) -> list[DaemonSpec]:
     ]
 
 
-#: What each protocol's server may log receiving from the scanner (its own decoding of the
-#: request): read-only and session set-up only. Anything else in a log means a write or
-#: control request reached the server.
+#: What each protocol's server may log receiving: the read-only and session set-up requests of
+#: the checks and of nmap's identification scripts (bench/ics_vs_nmap.py runs them on the same
+#: servers). Anything else in a log means a write or control request reached the server.
 READ_ONLY_SERVED: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
     {
         "s7": frozenset({"0xf0", "userdata-0x44-0x01"}),  # setup communication, read SZL
-        "iec104": frozenset({"0x07", "100", "0x01", "0x13"}),  # STARTDT, C_IC_NA_1, S, STOPDT
+        # STARTDT, C_IC_NA_1, S-frame, STOPDT; TESTFR act (nmap's iec-identify)
+        "iec104": frozenset({"0x07", "100", "0x01", "0x13", "0x43"}),
         "dnp3": frozenset({"1"}),  # READ
-        "bacnet": frozenset({"14", "8"}),  # ReadPropertyMultiple, Who-Is
+        # ReadPropertyMultiple, Who-Is; ReadProperty (nmap's bacnet-info)
+        "bacnet": frozenset({"14", "8", "12"}),
         "enip": frozenset({"99"}),  # List Identity
         "opcua": frozenset({"428", "461", "467", "631", "473"}),  # endpoints, session, Read
     }
