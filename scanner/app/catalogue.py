@@ -58,6 +58,12 @@ def catalogue_markdown(registry: Registry) -> str:
             lines += ["", "**References.** " + ", ".join(m.references)]
         if m.mode == Mode.ONSITE:
             lines += ["", "**Commands run on the host.** " + _commands_sentence(m.commands)]
+        if m.requests:
+            sent = "; ".join(f"`{k}` ({w})" for k, w in sorted(m.requests.items()))
+            lines += [
+                "",
+                f"**Requests sent to the device** (read-only, [ot-safety](ot-safety.md)): {sent}.",
+            ]
     return "\n".join(lines) + "\n"
 
 
