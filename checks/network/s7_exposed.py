@@ -4,7 +4,8 @@ S7comm is how engineering software programs and operates Siemens S7 PLCs: whoeve
 102 can read and write process memory, download logic, and stop the CPU, unless the CPU's
 protection level forbids it (most do not). The check sends each service discovery names ``s7``
 or ``iso-tsap`` only *read-only* requests: a COTP connection request (TSAP 0x0102, rack 0 slot
-2), S7 Setup Communication, and two SZL reads (0x0011 module identification: order code and
+2, then 0x0200 as S7-1200/1500 CPUs expect, each on its own connection), S7 Setup
+Communication, and two SZL reads (0x0011 module identification: order code and
 firmware; 0x001C component identification: system name, module, serial number). A CPU that
 answers them is a finding, critical on the internet and high elsewhere, with the identity in
 the evidence and in ``detail["device"]``. The requests are declared below and listed in
@@ -19,6 +20,7 @@ Sample evidence::
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 from checks.network._ot import describe, device, exposed_severity
@@ -42,8 +44,7 @@ class S7Exposed(Check):
     )
 
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
-        with ctx.connect(target.address, target.service.port, timeout=5.0, read_limit=8192) as c:
-            ident = s7.identify(c, ctx.request, target.address)
+        ident = self._identify(target, ctx)
         parts = ident.components
         record = device(
             "s7",
@@ -63,3 +64,16 @@ class S7Exposed(Check):
         )
         detail = {"device": record, "components": parts}
         yield self.finding(target, evidence, severity=exposed_severity(target), detail=detail)
+
+    @staticmethod
+    def _identify(target: ServiceTarget, ctx: CheckContext) -> s7.S7Identity:
+        """The identity over the first TSAP the CPU confirms (one connection per TSAP)."""
+        where, port = target.address, target.service.port
+        for tsap in s7.TSAPS[:-1]:
+            with (
+                ctx.connect(where, port, timeout=5.0, read_limit=8192) as conn,
+                contextlib.suppress(s7.NotConfirmed),
+            ):
+                return s7.identify(conn, ctx.request, where, tsap)
+        with ctx.connect(where, port, timeout=5.0, read_limit=8192) as conn:
+            return s7.identify(conn, ctx.request, where, s7.TSAPS[-1])

@@ -21,7 +21,8 @@ from scanner.api import Connection, Inconclusive, NotApplicable, one_line
 #: What the S7 client may send, by kind: every entry is read-only or session set-up.
 REQUESTS = MappingProxyType(
     {
-        "s7.cotp-connect": "COTP Connection Request (TPDU 0xE0) to TSAP 0x0102 (rack 0, slot 2)",
+        "s7.cotp-connect": "COTP Connection Request (TPDU 0xE0) to TSAP 0x0102 (rack 0, slot 2), "
+        "then 0x0200 (S7-1200/1500)",
         "s7.setup-communication": "S7 job, function 0xF0 Setup Communication (PDU size)",
         "s7.szl-read": "S7 user data, CPU functions group 4, subfunction 1 Read SZL "
         "(0x0011, 0x001C)",
@@ -32,7 +33,16 @@ Declare = Callable[[str, str], None]
 MAX_TPKT = 1024
 WAIT = 3.0
 
-COTP_CR = bytes.fromhex("11e00000000100c0010ac1020100c2020102")
+#: Destination TSAPs tried in order: rack 0 slot 2 (S7-300/400), then 0x0200 (S7-1200/1500).
+TSAPS = (0x0102, 0x0200)
+
+
+def cotp_connect(tsap: int = 0x0102) -> bytes:
+    """A COTP Connection Request from TSAP 0x0100 to ``tsap``."""
+    return bytes.fromhex("11e00000000100c0010ac1020100c202") + struct.pack(">H", tsap)
+
+
+COTP_CR = cotp_connect()
 SETUP = bytes.fromhex("32010000000000080000f0000001000101e0")
 DT = b"\x02\xf0\x80"  # COTP data TPDU, last unit
 
@@ -122,13 +132,19 @@ def _szl_records(pdu: bytes) -> list[bytes]:
     return [body[i * size : (i + 1) * size] for i in range(min(count, len(body) // size))]
 
 
-def identify(conn: Connection, declare: Declare, address: str) -> S7Identity:
-    """Connect, set up communication and read SZL 0x0011 and 0x001C; NotApplicable when the
-    port is not S7comm."""
-    send(conn, declare, address, COTP_CR)
+class NotConfirmed(NotApplicable):
+    """The COTP connection request to this TSAP was not confirmed (another TSAP may be)."""
+
+
+def identify(conn: Connection, declare: Declare, address: str, tsap: int = 0x0102) -> S7Identity:
+    """Connect to ``tsap``, set up communication and read SZL 0x0011 and 0x001C;
+    NotConfirmed when the COTP connection is refused, NotApplicable when it is not S7comm."""
+    send(conn, declare, address, cotp_connect(tsap))
     cc = receive(conn, "the COTP connection request")
     if len(cc) < 2 or cc[1] != 0xD0:
-        raise NotApplicable(f"COTP connection not confirmed (TPDU {cc[1:2].hex() or 'none'})")
+        raise NotConfirmed(
+            f"COTP connection to TSAP {tsap:#06x} not confirmed (TPDU {cc[1:2].hex() or 'none'})"
+        )
     send(conn, declare, address, DT + SETUP)
     setup = receive(conn, "Setup Communication")
     if len(setup) < 5 or setup[3] != 0x32:

@@ -4,7 +4,8 @@ The integration tests (and anyone demonstrating the scanner) need real targets: 
 **weak** host, a **hardened** host that gets the same services right, an **ot** host speaking
 Modbus/TCP, two **ot-plant** hosts speaking S7comm, IEC 104, DNP3, BACnet/IP, EtherNet/IP and
 OPC UA (``tests/lab/ot.py``), a **tls** host with one TLS weakness per port, and two **on-site**
-hosts (weak and hardened) to audit over SSH. ``status`` prints this table; tests take addresses and ports from it.
+hosts (weak and hardened) to audit over SSH. ``status`` prints this table; tests take addresses
+and ports from it.
 
 Each host is its own loopback address: 127.x.y.z is routed to ``lo`` without any setup, and every
 daemon binds that address only, never a wildcard (check with ``ss -ltnup``). This machine may run

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+
 import pytest
 
 from checks.network.s7_exposed import S7Exposed
@@ -14,12 +17,13 @@ from tests.checks.network.ot_helpers import (
     run_ot,
 )
 from tests.helpers import service_target
+from tests.hostile import serve
 from tests.lab import lab
 
-pytestmark = pytest.mark.lab
 IDENT = lab.OT_IDENTITIES["s7"]
 
 
+@pytest.mark.lab
 def test_s7_identity_in_evidence_and_detail(lab_state: lab.LabState) -> None:
     attempt, sent = run_ot(S7Exposed, service_target(lab.OT_PLANT_ADDR, 102, "iso-tsap"))
     assert attempt.status == AttemptStatus.FAIL, attempt.reason
@@ -42,6 +46,7 @@ def test_s7_identity_in_evidence_and_detail(lab_state: lab.LabState) -> None:
     assert_nothing_unsafe_served(lab_state.state_dir, "ot-s7")
 
 
+@pytest.mark.lab
 def test_s7_on_another_port_in_the_ot_zone_is_high(lab_state: lab.LabState) -> None:
     target = service_target(lab.OT_PLANT2_ADDR, 10102, "s7", exposure=OT)
     attempt, _ = run_ot(S7Exposed, target)
@@ -50,6 +55,7 @@ def test_s7_on_another_port_in_the_ot_zone_is_high(lab_state: lab.LabState) -> N
     assert_nothing_unsafe_served(lab_state.state_dir, "ot-s7-moved")
 
 
+@pytest.mark.lab
 def test_http_named_s7_is_not_applicable(lab_state: lab.LabState) -> None:
     attempt, _ = run_ot(S7Exposed, service_target(lab.WEAK_ADDR, 80, "s7"))
     assert attempt.status == AttemptStatus.NOT_APPLICABLE, attempt.reason
@@ -62,3 +68,26 @@ def test_the_client_names_write_and_stop_requests_as_unknown() -> None:
     for payload in (write_var, stop):
         frame = b"\x03\x00" + len(payload + b"1234").to_bytes(2, "big") + payload
         assert s7.kind(frame) == "s7.unknown"
+
+
+def test_a_cpu_refusing_tsap_0102_is_asked_at_0200() -> None:
+    # A scripted S7-1200: it disconnects (COTP DR) a connection request to 0x0102 and closes;
+    # to 0x0200 it confirms, then refuses the setup with garbage (enough to see the retry).
+    asked: list[bytes] = []
+
+    def cpu(conn: socket.socket, stop: threading.Event) -> None:
+        with conn:
+            request = conn.recv(64)
+            asked.append(request[-2:])
+            if request[-2:] == b"\x02\x00":
+                conn.sendall(bytes.fromhex("0300000b06d00001000100"))
+                conn.recv(64)
+                conn.sendall(b"\x03\x00\x00\x08HTTP")
+            else:
+                conn.sendall(bytes.fromhex("0300000b06800001000100"))
+
+    with serve(cpu) as (address, port):
+        attempt, sent = run_ot(S7Exposed, service_target(address, port, "s7"))
+    assert asked == [b"\x01\x02", b"\x02\x00"]
+    assert sent == ["s7.cotp-connect", "s7.cotp-connect", "s7.setup-communication"]
+    assert attempt.status == AttemptStatus.NOT_APPLICABLE, attempt.reason
