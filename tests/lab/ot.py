@@ -7,6 +7,14 @@ anonymous sessions accepted). ``ot-plant-2`` (127.0.10.31) has S7comm moved to p
 identification probes) and an OPC UA server that accepts user names only. Every server runs as
 ``nobody`` (CAP_NET_BIND_SERVICE for port 102) and logs each request it decodes as a
 ``REQUEST <protocol> <code> <name>`` line, which tests read back.
+
+Facts measured here: bacpypes3 0.0.110 refuses the wildcard device instance 4194303 (it compares
+an ObjectIdentifier with a plain tuple), so nmap's bacnet-info gets an error and our check falls
+back to Who-Is; dnp3py's outstation has no device attributes (group 0: IIN2 object unknown);
+opendnp3's binding (``dnp3-python``) has no wheel for Python 3.11; python-snap7's and c104's
+listen queues are 5 and 2 connections, which a dozen simultaneous identification guesses
+overflow (hence identify's batches); the S7 server's SZL 0x001C needs records 1-5 and 7 in
+order for nmap's s7-info, which reads fixed offsets.
 """
 
 from __future__ import annotations
