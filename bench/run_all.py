@@ -13,6 +13,9 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
   target <= 0.05; installs testssl.sh with apt if missing; takes minutes);
 - ``remote_vs_nmap.py``: the remote profile over the lab vs ``nmap -sV -sC`` on the same ports
   (target < 10 s and a ratio <= 0.1; nmap takes minutes);
+- ``ics_vs_nmap.py``: the industrial-protocol checks vs nmap's ``s7-info``, ``iec-identify``,
+  ``bacnet-info``, ``enip-info`` and ``modbus-discover`` on the lab's ot hosts: both times, their
+  ratio, and whether both found the same device identities;
 - ``onsite_vs_lynis.py``: the on-site audit of one lab host vs ``lynis audit system --quick`` in
   the same host (ratio target <= 0.05, one SSH login; Lynis takes about a minute);
 - ``schedule_jitter.py``: start delay of ``scanner schedule run`` over 20 due times (3 s apart);
@@ -41,6 +44,7 @@ BENCHMARKS = (
     "tls_vs_testssl",
     "web_requests",
     "remote_vs_nmap",
+    "ics_vs_nmap",
     "onsite_vs_lynis",
     "schedule_jitter",
     "scaleout",

@@ -4,10 +4,11 @@ Modbus has no authentication at all: whoever reaches port 502 can read a control
 values and, with the write function codes, change setpoints or switch outputs. The check sends
 each service discovery names ``modbus`` or ``mbap`` one *read-only* request, Read Device
 Identification (function 0x2B, MEI type 0x0E, basic objects), and parses vendor, product code and
-revision; if the device answers that with a Modbus exception it falls back to Read Holding
-Registers (function 0x03) of one register at address 0. A valid Modbus/TCP answer (same
-transaction id, protocol id 0) is a finding: critical when the asset is exposed to the internet,
-high otherwise. The unit id asked is the ``unit_id`` setting (default 1). The check never sends a
+revision (also in ``detail["device"]``); if the device answers that with a Modbus exception it
+falls back to Read Holding Registers (function 0x03) of one register at address 0. A valid
+Modbus/TCP answer (same transaction id, protocol id 0) is a finding: critical when the asset is
+exposed to the internet, high otherwise. The unit id asked is the ``unit_id`` setting (default
+1). Both requests are declared below and listed in docs/ot-safety.md; the check never sends a
 write function code. A port answering something else is not applicable; silence is inconclusive.
 
 Sample evidence::
@@ -21,7 +22,14 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 
-from checks.protocols.modbus import READ_DEVICE_ID, READ_HOLDING, exchange, parse_device_id
+from checks.network._ot import device
+from checks.protocols.modbus import (
+    READ_DEVICE_ID,
+    READ_HOLDING,
+    REQUESTS,
+    exchange,
+    parse_device_id,
+)
 from scanner.api import (
     AppliesTo,
     Check,
@@ -41,6 +49,7 @@ class ModbusExposed(Check):
     severity = Severity.HIGH
     applies_to = AppliesTo(services=("modbus", "mbap"))
     references = ("CWE-306", "MLPS-8.5.3.1", "CSL-31")
+    requests = REQUESTS
     remediation = (
         "Keep Modbus/TCP off the internet and corporate networks: put controllers in an isolated "
         "control zone, allow port 502 only from the engineering stations and SCADA servers that "
@@ -52,9 +61,10 @@ class ModbusExposed(Check):
         unit = int(ctx.setting("unit_id", 1))
         wait = min(5.0, ctx.remaining())
         with ctx.connect(target.address, target.service.port, read_limit=4096) as conn:
-            pdu = exchange(conn, unit, READ_DEVICE_ID, wait)
+            where = target.address
+            pdu = exchange(conn, unit, READ_DEVICE_ID, wait, declare=ctx.request, address=where)
             if pdu[0] == 0x2B | 0x80:  # exception: device identification not supported
-                pdu = exchange(conn, unit, READ_HOLDING, wait)
+                pdu = exchange(conn, unit, READ_HOLDING, wait, declare=ctx.request, address=where)
         if pdu[0] == 0x2B:
             try:
                 objects = parse_device_id(pdu)
@@ -63,6 +73,13 @@ class ModbusExposed(Check):
             what = "Read Device Identification"
             facts = ", ".join(f"{k}={v!r}" for k, v in objects.items()) or "no objects"
             detail: dict[str, object] = {"unit_id": unit, "identification": objects}
+            detail["device"] = device(
+                "modbus",
+                vendor=objects.get("VendorName", ""),
+                product=objects.get("ProductCode", "") or objects.get("ModelName", ""),
+                version=objects.get("MajorMinorRevision", ""),
+                model=objects.get("ModelName", ""),
+            )
         elif pdu[0] == 0x03 and len(pdu) >= 4:
             what = "Read Holding Registers"
             value = struct.unpack_from(">H", pdu, 2)[0]

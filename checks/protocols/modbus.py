@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import secrets
 import struct
+from collections.abc import Callable
+from types import MappingProxyType
 
 from scanner.api import Connection, Inconclusive, NotApplicable, one_line
 
@@ -18,6 +20,27 @@ from scanner.api import Connection, Inconclusive, NotApplicable, one_line
 # change a live industrial process.
 READ_DEVICE_ID = bytes([0x2B, 0x0E, 0x01, 0x00])  # MEI 0x0E, basic device id, from object 0
 READ_HOLDING = bytes([0x03]) + struct.pack(">HH", 0, 1)  # one register at address 0
+REQUESTS = MappingProxyType(
+    {
+        "modbus.read-device-id": "function 0x2B / MEI 0x0E Read Device Identification (basic)",
+        "modbus.read-holding": "function 0x03 Read Holding Registers (one register at address 0)",
+    }
+)
+KINDS = {READ_DEVICE_ID: "modbus.read-device-id", READ_HOLDING: "modbus.read-holding"}
+Declare = Callable[[str, str], None]
+
+
+def kind(adu: bytes) -> str:
+    """The request kind a Modbus/TCP ADU is, from its bytes (``modbus.unknown`` otherwise)."""
+    if (
+        len(adu) < 8
+        or adu[2:4] != b"\x00\x00"
+        or struct.unpack_from(">H", adu, 4)[0] != len(adu) - 6
+    ):
+        return "modbus.unknown"
+    return KINDS.get(adu[7:], "modbus.unknown")
+
+
 OBJECTS = {
     0: "VendorName",
     1: "ProductCode",
@@ -29,10 +52,23 @@ OBJECTS = {
 }
 
 
-def exchange(conn: Connection, unit: int, pdu: bytes, wait: float) -> bytes:
-    """Send one Modbus/TCP request and return the response PDU (function code first)."""
+def exchange(
+    conn: Connection,
+    unit: int,
+    pdu: bytes,
+    wait: float,
+    *,
+    declare: Declare | None = None,
+    address: str = "",
+) -> bytes:
+    """Send one Modbus/TCP request and return the response PDU (function code first); the
+    request is first named from its bytes and passed to ``declare`` (a check's
+    ``ctx.request``), which refuses what the check does not declare."""
     tid = secrets.randbelow(0xFFFF) + 1
-    conn.send(struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu)
+    adu = struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu
+    if declare is not None:
+        declare(kind(adu), address)
+    conn.send(adu)
     data = b""
     try:
         while len(data) < 7:

@@ -62,6 +62,20 @@ def notice_data(notice: Notice, lang: str) -> dict[str, Any]:
             ],
         },
         "scope": list(notice.scope),
+        "devices": [
+            {
+                "asset_id": d.asset_id,
+                "asset": d.asset,
+                "location": d.location,
+                "protocol": d.protocol,
+                "vendor": d.vendor,
+                "product": d.product,
+                "version": d.version,
+                "serial": d.serial,
+                "cpe": d.cpe,
+            }
+            for d in notice.devices
+        ],
         "modes": list(notice.modes),
         "window": {"start": _iso(notice.window_start), "end": _iso(notice.window_end)},
         "run_id": notice.run_id,

@@ -1,7 +1,8 @@
 """The generated references: the check catalogue (docs/checks.md), the commands the on-site
-audit runs (docs/onsite-commands.md) and the inventory reference (docs/inventory.md).
+audit runs (docs/onsite-commands.md), the industrial-protocol requests the checks and the
+identification probes send (docs/ot-safety.md) and the inventory reference (docs/inventory.md).
 
-All three are derived data: ``make docs`` regenerates them and a test fails when the copies in
+All four are derived data: ``make docs`` regenerates them and a test fails when the copies in
 docs/ are stale, so the docs cannot drift from the checks' metadata or the inventory models.
 """
 
@@ -10,11 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from scanner.core.models import Mode
+from scanner.discovery.identify import OT_PROBES, PROBES
 from scanner.engine.check import ARGS_SUFFIX, ROOT_PREFIX
 from scanner.engine.registry import LoadedCheck, Registry
 from scanner.inventory.schema import Inventory
@@ -55,6 +58,12 @@ def catalogue_markdown(registry: Registry) -> str:
             lines += ["", "**References.** " + ", ".join(m.references)]
         if m.mode == Mode.ONSITE:
             lines += ["", "**Commands run on the host.** " + _commands_sentence(m.commands)]
+        if m.requests:
+            sent = "; ".join(f"`{k}` ({w})" for k, w in sorted(m.requests.items()))
+            lines += [
+                "",
+                f"**Requests sent to the device** (read-only, [ot-safety](ot-safety.md)): {sent}.",
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -141,6 +150,44 @@ def onsite_commands_markdown(checks: Iterable[LoadedCheck], logins: Iterable[str
     if silent:
         names = ", ".join(f"`{i}`" for i in silent)
         lines += ["", f"On-site checks that run no command (the SSH handshake only): {names}."]
+    return "\n".join(lines) + "\n"
+
+
+def ot_requests(checks: Iterable[LoadedCheck]) -> list[tuple[str, str, str]]:
+    """Every (check id, request kind, what it is) the checks declare, by check."""
+    return [(c.id, k, what) for c in checks for k, what in sorted(c.meta.requests.items())]
+
+
+#: The prose of docs/ot-safety.md (Markdown tables do not wrap, so it is a file of its own).
+OT_SAFETY_HEAD = Path(__file__).with_name("ot_safety_head.md")
+
+
+def ot_safety_markdown(checks: Iterable[LoadedCheck]) -> str:
+    """docs/ot-safety.md (and ``scanner ot-requests --format markdown``): how ot assets are
+    treated, and what the scanner sends to industrial devices, request by request."""
+    lines = [
+        OT_SAFETY_HEAD.read_text(encoding="utf-8").rstrip("\n"),
+        "",
+        "## Requests by check",
+        "",
+        "| check | request | what it is |",
+        "|---|---|---|",
+    ]
+    for check_id, kind, what in ot_requests(checks):
+        lines.append(f"| `{check_id}` | `{kind}` | {what.replace('|', chr(92) + '|')} |")
+    lines += [
+        "",
+        "## Identification probes",
+        "",
+        "Discovery names a port by the first step of its protocol: the same bytes as the",
+        "request kind a check declares for it. On an ot asset only the probe of the port's",
+        "usual service is sent.",
+        "",
+        "| service | request | bytes (hex) |",
+        "|---|---|---|",
+    ]
+    for name, kind in OT_PROBES.items():
+        lines.append(f"| {name} | `{kind}` | `{PROBES[name].payload.hex()}` |")
     return "\n".join(lines) + "\n"
 
 

@@ -25,6 +25,8 @@ from scanner.app.catalogue import (
     catalogue_json,
     catalogue_markdown,
     inventory_markdown,
+    ot_requests,
+    ot_safety_markdown,
     schema_json,
 )
 from scanner.app.compile import checks_dirs
@@ -122,6 +124,30 @@ def checks_cmd(fmt: str, as_json: bool, checks_dir: tuple[Path, ...]) -> None:
         err.print(f"[bold red]problem:[/] {escape(problem)}")
     if registry.problems:
         sys.exit(1)
+
+
+@main.command(name="ot-requests")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "markdown", "json"]),
+    default="table",
+    show_default=True,
+)
+@user_errors
+def ot_requests_cmd(fmt: str) -> None:
+    """Print every industrial-protocol request the checks may send (all read-only), by check,
+    and the identification probes (docs/ot-safety.md)."""
+    checks = discover(entry_points=False).sorted()
+    if fmt == "markdown":
+        click.echo(ot_safety_markdown(checks), nl=False)
+    elif fmt == "json":
+        echo_json([{"check": c, "request": k, "what": w} for c, k, w in ot_requests(checks)])
+    else:
+        table = Table("check", "request", "what it is")
+        for check_id, kind, what in ot_requests(checks):
+            table.add_row(check_id, kind, escape(what))
+        out.print(table)
 
 
 @main.command()

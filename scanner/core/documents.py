@@ -94,6 +94,30 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Device:
+    """A device the run identified on one of the entity's assets (from a finding's
+    ``detail["device"]``): the notice's device inventory.
+
+    Attributes:
+        asset_id / asset: the asset, by id and as declared.
+        location: the service it answered on (``102/tcp``).
+        protocol: s7, modbus, iec104, dnp3, bacnet, enip, opcua.
+        vendor / product / version / serial: what the device said about itself ("" if not).
+        cpe: a CPE 2.3-like name for matching vulnerability feeds ("" when unknown).
+    """
+
+    asset_id: str
+    asset: str
+    location: str
+    protocol: str
+    vendor: str = ""
+    product: str = ""
+    version: str = ""
+    serial: str = ""
+    cpe: str = ""
+
+
+@dataclass(frozen=True)
 class Notice:
     """A rectification notice to one entity, from one run.
 
@@ -113,6 +137,8 @@ class Notice:
         run_id: the run the notice comes from.
         status: issued, partially_rectified, rectified or overdue (derived from the items).
         reply_by: the day the entity's rectification report is due (the latest deadline).
+        devices: the industrial devices the run identified on the entity's assets (vendor,
+            product, firmware), one per asset and service.
         translations: per language, English texts of the items mapped to their text in that
             language, for texts that carry their own translations instead of being in the
             report catalogs (the management checklist's questions, translated in their YAML).
@@ -143,6 +169,7 @@ class Notice:
     run_id: int
     status: str = "issued"
     reply_by: date | None = None
+    devices: tuple[Device, ...] = ()
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
     round: int = 1
     supplements: str = ""

@@ -4,8 +4,10 @@ nmap without ``-sV`` names a port by its number (6379 is "redis", 8080 "http-pro
 moved to port 8080 would escape the Redis checks. After discovery, each open TCP port is
 identified by what it says unasked (a banner) or, if it stays silent, by the first of a few
 read-only probes that it answers in its own protocol. The probe for the port's usual service goes
-first, so a well-behaved service costs one connection. Assets tagged ``ot`` get the banner read
-and the usual-service probe only: no guessing with other protocols' bytes at a PLC.
+first, so a well-behaved service costs one connection; on an industrial port (S7comm, Modbus,
+IEC 104, DNP3, EtherNet/IP, OPC UA by nmap's name) that probe runs alone, before any other.
+Assets tagged ``ot`` get the banner read and the usual-service probe only: no guessing with
+other protocols' bytes at a PLC.
 
 Every probe is scope-checked and rate-limited through :class:`~scanner.engine.context.CheckContext`,
 reads are bounded, and each port has a deadline. A port nothing recognises keeps nmap's name.
@@ -84,10 +86,57 @@ PROBES: dict[str, Probe] = {
             b"\x13\x37\x00\x00\x00\x05\x01\x2b\x0e\x01\x00",
             lambda b: bool(_MBAP.match(b)),
         ),
+        # The industrial protocols' first, read-only step (the same bytes the checks send, see
+        # docs/ot-safety.md): S7comm's COTP connection request (answered by a COTP Connection
+        # Confirm), IEC 104's STARTDT act (STARTDT con), EtherNet/IP's List Identity, OPC UA's
+        # Hello (Acknowledge) and DNP3's Request Link Status to address 1 (Link Status).
+        Probe(
+            "s7",
+            b"\x03\x00\x00\x16\x11\xe0\x00\x00\x00\x01\x00\xc0\x01\x0a\xc1\x02\x01\x00"
+            b"\xc2\x02\x01\x02",
+            lambda b: len(b) >= 6 and b[:2] == b"\x03\x00" and b[5] == 0xD0,
+        ),
+        Probe("iec104", b"\x68\x04\x07\x00\x00\x00", lambda b: b[:3] == b"\x68\x04\x0b"),
+        Probe(
+            "enip",
+            b"\x63\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00scanner\x00\x00\x00\x00\x00",
+            lambda b: b[:2] == b"\x63\x00" and b[12:20] == b"scanner\x00",
+        ),
+        Probe(
+            "opcua",
+            b"HELF\x2c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00"
+            b"\x00\x00\x01\x00\x01\x00\x00\x00\x0c\x00\x00\x00opc.tcp://x/",
+            lambda b: b[:4] in (b"ACKF", b"ERRF"),
+        ),
+        Probe(
+            "dnp3",
+            b"\x05\x64\x05\xc9\x01\x00\x03\x00\x75\x3e",
+            lambda b: b[:2] == b"\x05\x64" and len(b) >= 4 and b[3] & 0x0F == 0x0B,
+        ),
     )
 }
+#: The probes that speak an industrial protocol, by the request kind the checks declare for
+#: the same bytes (docs/ot-safety.md lists them; a test holds the two together).
+OT_PROBES = {
+    "modbus": "modbus.read-device-id",
+    "s7": "s7.cotp-connect",
+    "iec104": "iec104.startdt",
+    "enip": "enip.list-identity",
+    "opcua": "opcua.hello",
+    "dnp3": "dnp3.link-status",
+}
 #: nmap's port-table names that mean one of our probes' services.
-ALIASES = {"http-alt": "http", "http-proxy": "http", "mbap": "modbus", "postgres": "postgresql"}
+ALIASES = {
+    "http-alt": "http",
+    "http-proxy": "http",
+    "mbap": "modbus",
+    "postgres": "postgresql",
+    "iso-tsap": "s7",
+    "iec-104": "iec104",
+    "EtherNetIP-2": "enip",
+    "opcua-tcp": "opcua",
+    "dnp": "dnp3",
+}
 TLS_NAMES = ("https", "https-alt", "ssl/http")
 
 
@@ -119,6 +168,12 @@ def _identify(service: Service, ctx: CheckContext, ot: bool) -> str | None:
     if banner:
         return next((name for name, says in BANNERS if says(banner)), None)
     hinted = ALIASES.get(service.name, service.name)
+    if hinted in OT_PROBES:
+        # An industrial port gets its own protocol's probe alone first: a controller that
+        # answers it never sees another protocol's bytes, even on an asset not marked ot.
+        named = _answers(ctx, address, port, hinted)
+        if named or ot:
+            return named
     order = ["tls"] if hinted in TLS_NAMES else [hinted] if hinted in PROBES else []
     if not ot:
         # TLS before anything else: a TLS port answers plain HTTP too (with an error page).
@@ -126,11 +181,22 @@ def _identify(service: Service, ctx: CheckContext, ot: bool) -> str | None:
         order = list(dict.fromkeys(order))
     if len(order) <= 1:
         return _answers(ctx, address, port, order[0]) if order else None
-    # Each probe on its own connection, all at once: a port that swallows every guess costs
-    # one probe's wait, not the sum of them. The first match in priority order names it.
-    with ThreadPoolExecutor(max_workers=len(order), thread_name_prefix="probe") as pool:
-        answered = list(pool.map(lambda n: _answers(ctx, address, port, n), order))
-    return next((a for a in answered if a), None)
+    # Each probe on its own connection, the generic ones all at once: a port that swallows
+    # every guess costs one probe's wait, not the sum of them. The industrial ones come after,
+    # three at a time: controllers keep short listen queues (python-snap7 5, c104 2) that a
+    # dozen simultaneous connections overflow, and a port a generic probe names never sees
+    # them. The first match in priority order names the port.
+    generic = [n for n in order if n not in OT_PROBES]
+    industrial = [n for n in order if n in OT_PROBES and n != hinted]
+    for batch in (generic, industrial[:3], industrial[3:]):
+        if not batch:
+            continue
+        with ThreadPoolExecutor(max_workers=len(batch), thread_name_prefix="probe") as pool:
+            answered = list(pool.map(lambda n: _answers(ctx, address, port, n), batch))
+        found = next((a for a in answered if a), None)
+        if found:
+            return found
+    return None
 
 
 def _answers(ctx: CheckContext, address: str, port: int, name: str) -> str | None:

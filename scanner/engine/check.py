@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -39,6 +39,7 @@ __all__ = [
     "Inconclusive",
     "NotApplicable",
     "UndeclaredCommand",
+    "UndeclaredRequest",
     "declares",
 ]
 
@@ -85,6 +86,24 @@ class UndeclaredCommand(Exception):
             f"{ARGS_SUFFIX!r} for arguments)."
         )
         self.check_id, self.command, self.root = check_id, command, root
+
+
+class UndeclaredRequest(Exception):
+    """A check was about to send an industrial-protocol request its ``requests`` do not declare:
+    a defect in the check (recorded as a ``check_bug`` error attempt), refused before the request
+    leaves. ``kind`` is what the protocol client read from the bytes it was about to send."""
+
+    def __init__(self, check_id: str, kind: str) -> None:
+        super().__init__(
+            f"check {check_id} was about to send the request {kind!r}, which its `requests` do "
+            "not declare; nothing was sent. Fix: declare it in the check's `requests` (and only "
+            "if it is read-only: see docs/ot-safety.md)."
+        )
+        self.check_id, self.kind = check_id, kind
+
+
+#: A request kind: ``protocol.request`` (``s7.szl-read``, ``opcua.get-endpoints``).
+REQUEST_KIND = re.compile(r"^[a-z0-9]+\.[a-z0-9][a-z0-9-]*$")
 
 
 def declares(commands: Iterable[str], command: str, *, root: bool) -> str | None:
@@ -167,6 +186,17 @@ class CheckMeta(BaseModel):
     remediation: str = Field(min_length=10)
     description: str = Field(min_length=10)
     commands: tuple[str, ...] = ()
+    requests: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("requests")
+    @classmethod
+    def _request_kinds(cls, value: dict[str, str]) -> dict[str, str]:
+        for kind, what in value.items():
+            if not REQUEST_KIND.match(kind) or len(what.strip()) < 5:
+                raise ValueError(
+                    f"request {kind!r} must be named protocol.request and say what it is"
+                )
+        return value
 
     @field_validator("references")
     @classmethod
@@ -217,6 +247,11 @@ class Check:
     #: ``ctx.ssh_run``; a root command (``root=True``) starts with ``"sudo "``, and an entry
     #: ending in ``" ..."`` takes arguments. ``ctx.ssh_run`` refuses anything else.
     commands: ClassVar[tuple[str, ...]] = ()
+    #: Every industrial-protocol request the check sends, by kind (``"s7.szl-read"``) with what
+    #: it is (function code, service). The protocol clients name each request from the bytes
+    #: they are about to send and ``ctx.request`` refuses any kind not declared here;
+    #: docs/ot-safety.md lists them (``scanner ot-requests``).
+    requests: ClassVar[Mapping[str, str]] = {}
 
     # ``target: Any`` here so that each check can annotate the record it gets (ServiceTarget,
     # UrlTarget...): the plan guarantees it from ``applies_to``, which a parameter type of the
@@ -265,4 +300,5 @@ class Check:
             remediation=getattr(cls, "remediation", ""),
             description=description,
             commands=tuple(cls.commands),
+            requests=dict(cls.requests),
         )

@@ -16,7 +16,7 @@ import ipaddress
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,7 +26,7 @@ from scanner import __version__
 from scanner.core.errors import EndpointUnresponsive
 from scanner.core.memo import Memo
 from scanner.core.models import OnsiteTarget
-from scanner.engine.check import Inconclusive, UndeclaredCommand, declares
+from scanner.engine.check import Inconclusive, UndeclaredCommand, UndeclaredRequest, declares
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.http import BODY_LIMIT, HttpClient, HttpResponse
 from scanner.transport.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
@@ -66,6 +66,8 @@ class RunServices:
         settings: per check id, the inventory's settings for it.
         user_agent: what HTTP requests identify themselves as.
         pins: SSH host keys pinned in the store, by (host, port), read when the run starts.
+        sent_requests: every industrial-protocol request sent in the run, in order, as
+            (check id, address, kind): what a test or an audit compares with the declarations.
     """
 
     guard: ScopeGuard
@@ -79,6 +81,7 @@ class RunServices:
     facts: Memo = field(default_factory=Memo)
     pins: Mapping[tuple[str, int], tuple[TrustedKey, ...]] = field(default_factory=dict)
     host_slots: HostSlots | None = None
+    sent_requests: list[tuple[str, str, str]] = field(default_factory=list)
     _http: dict[tuple[str, str], HttpClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unresponsive: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -267,8 +270,10 @@ class CheckContext:
         ot: bool = False,
         commands: tuple[str, ...] = (),
         address: str = "",
+        requests: Collection[str] = (),
     ) -> None:
         self._services = services
+        self.requests = frozenset(requests)
         self.check_id = check_id
         self.deadline = deadline
         self.ot = ot
@@ -318,6 +323,15 @@ class CheckContext:
         return Connection(
             open_tcp(checked, port, self.deadline, timeout), self.deadline, read_limit
         )
+
+    def request(self, kind: str, address: str) -> None:
+        """Say that the check is about to send one industrial-protocol request of ``kind`` (named
+        by the protocol client from the bytes themselves) to ``address``: UndeclaredRequest, and
+        nothing sent, unless the check's ``requests`` declare it; recorded in the run."""
+        if kind not in self.requests:
+            raise UndeclaredRequest(self.check_id, kind)
+        with self._services._lock:
+            self._services.sent_requests.append((self.check_id, address, kind))
 
     def udp_exchange(
         self, address: str, port: int, payload: bytes, *, timeout: float = 3.0

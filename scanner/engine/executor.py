@@ -73,6 +73,7 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         ot=target.ot,
         commands=job.check.meta.commands,
         address=getattr(target, "address", ""),
+        requests=job.check.meta.requests,
     )
     status, reason, error_reason, trace = AttemptStatus.PASS, "", None, ""
     found: list[Finding] = []

@@ -12,6 +12,7 @@ with the run, so a notice always describes the campaign as it was inspected.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from pathlib import Path
 from scanner.core.documents import (
     Action,
     Contact,
+    Device,
     EntityLine,
     HistoryPoint,
     Notice,
@@ -204,6 +206,7 @@ def build_notice(
         window_end=datetime.fromtimestamp(run.finished_at or run.started_at, UTC),
         run_id=head.run_id,
         reply_by=max((i.deadline for i in items), default=None),
+        devices=_devices(store, head.run_id, entity.id, assets),
         translations=question_translations(
             registry.checks[i.check_id].cls for i in items if i.check_id in registry.checks
         ),
@@ -223,6 +226,40 @@ def _action(row: ActionRow) -> Action:
         recorded_by=row.recorded_by,
         note=row.note,
     )
+
+
+def _devices(
+    store: Store, run_id: int, entity_id: str, assets: dict[str, str]
+) -> tuple[Device, ...]:
+    """The devices the run's findings identified on the entity's assets, one per asset and
+    service (the checks put them in ``detail["device"]``)."""
+    found: dict[tuple[str, str, str], Device] = {}
+    for f in store.attempts.findings(run_id):
+        record = f.detail.get("device") if isinstance(f.detail, dict) else None
+        if f.entity_id != entity_id or not isinstance(record, dict):
+            continue
+        fields = {k: str(record.get(k, ""))[:200] for k in ("vendor", "product", "version")}
+        key = (f.asset_id, f.location, str(record.get("protocol", "")))
+        best = found.get(key)
+        # Two checks on one OPC UA port: keep the record that says the most.
+        if best is None or sum(map(bool, fields.values())) > sum(
+            map(bool, (best.vendor, best.product, best.version))
+        ):
+            found[key] = Device(
+                asset_id=f.asset_id,
+                asset=assets.get(f.asset_id, f.asset_id),
+                location=f.location,
+                protocol=key[2][:40],
+                serial=str(record.get("serial", ""))[:200],
+                cpe=str(record.get("cpe", ""))[:300],
+                **fields,
+            )
+
+    def order(key: tuple[str, str, str]) -> tuple[str, int, str]:
+        port = re.search(r"(\d+)/\w+$", key[1])
+        return key[0], int(port.group(1)) if port else 0, key[1]
+
+    return tuple(found[k] for k in sorted(found, key=order))
 
 
 def notice_status(items: tuple[NoticeItem, ...]) -> NoticeStatus:

@@ -49,3 +49,34 @@ def test_unrecognised_or_hostile_ports_keep_nmap_name() -> None:
     for mode in ("garbage", "silent", "controls"):
         with hostile_server(mode) as (address, port):
             assert _named(address, port, "blackjack") == "blackjack"
+
+
+@pytest.mark.parametrize(
+    ("port", "nmap_name", "expected", "guessed"),
+    [
+        (102, "iso-tsap", "s7", True),
+        # c104 answers STARTDT on one connection at a time within the probe's second, not
+        # amid eleven guesses at once: on its own port it is found by its own probe
+        (2404, "iec-104", "iec104", False),
+        # the probe asks link address 1; the lab's outstation is 10, so nmap's name stays
+        # (net.dnp3-exposed applies to it and tries addresses 1, 10 and 1024)
+        (20000, "dnp", "dnp", False),
+        (44818, "EtherNetIP-2", "enip", True),
+        (4840, "opcua-tcp", "opcua", True),
+    ],
+)
+def test_industrial_services_on_standard_ports(
+    lab_state: lab.LabState, port: int, nmap_name: str, expected: str, guessed: bool
+) -> None:
+    # On an ot asset only the port's own protocol is asked; elsewhere the guesses find it too.
+    assert _named(lab.OT_PLANT_ADDR, port, nmap_name, ot=True) == expected
+    assert _named(lab.OT_PLANT_ADDR, port, nmap_name) == expected
+    if guessed:
+        assert _named(lab.OT_PLANT_ADDR, port, "unknown") == expected
+
+
+def test_industrial_service_on_another_port_is_named_by_its_answer(
+    lab_state: lab.LabState,
+) -> None:
+    assert _named(lab.OT_PLANT2_ADDR, 10102, "unknown") == "s7"
+    assert _named(lab.OT_PLANT2_ADDR, 10102, "unknown", ot=True) == "unknown"  # no guessing

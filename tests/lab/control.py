@@ -23,6 +23,7 @@ from tests.lab.ics import modbus
 from tests.lab.kv import redis, redis_weak_6380
 from tests.lab.mqtt import mosquitto
 from tests.lab.onsite import enter_namespace, onsite_daemons, onsite_keys
+from tests.lab.ot import OT_PLANT_DAEMONS, ot_plant
 from tests.lab.postgres import postgres
 from tests.lab.process import (
     DaemonSpec,
@@ -236,6 +237,7 @@ def _families(state_dir: Path, python: str) -> list[Family]:
         one("xvnc-weak", lambda: xvnc(state_dir)),
         one("smbd-weak", lambda: smbd(state_dir)),
         one("nginx-tls", lambda: nginx_tls(state_dir)),
+        (OT_PLANT_DAEMONS, lambda: ot_plant(state_dir, python)),
         (
             ("anchor-onsite-weak", "sshd-onsite-weak", "listener-onsite-weak"),
             lambda: onsite_daemons(state_dir, "onsite-weak", audit_pub),

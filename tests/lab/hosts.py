@@ -2,8 +2,10 @@
 
 The integration tests (and anyone demonstrating the scanner) need real targets: a deliberately
 **weak** host, a **hardened** host that gets the same services right, an **ot** host speaking
-Modbus/TCP, a **tls** host with one TLS weakness per port, and two **on-site** hosts (weak and
-hardened) to audit over SSH. ``status`` prints this table; tests take addresses and ports from it.
+Modbus/TCP, two **ot-plant** hosts speaking S7comm, IEC 104, DNP3, BACnet/IP, EtherNet/IP and
+OPC UA (``tests/lab/ot.py``), a **tls** host with one TLS weakness per port, and two **on-site**
+hosts (weak and hardened) to audit over SSH. ``status`` prints this table; tests take addresses
+and ports from it.
 
 Each host is its own loopback address: 127.x.y.z is routed to ``lo`` without any setup, and every
 daemon binds that address only, never a wildcard (check with ``ss -ltnup``). This machine may run
@@ -26,6 +28,8 @@ from typing import Final, Literal
 WEAK_ADDR: Final = "127.0.10.1"
 HARDENED_ADDR: Final = "127.0.10.2"
 OT_ADDR: Final = "127.0.10.3"
+OT_PLANT_ADDR: Final = "127.0.10.30"
+OT_PLANT2_ADDR: Final = "127.0.10.31"
 TLS_ADDR: Final = "127.0.10.4"
 ONSITE_WEAK_ADDR: Final = "127.0.10.5"
 ONSITE_HARDENED_ADDR: Final = "127.0.10.6"
@@ -163,6 +167,34 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
                     "modbus",
                     "Modbus/TCP (pymodbus): holding registers and device identification, "
                     "no authentication (as the protocol)",
+                ),
+            ),
+        ),
+        "ot-plant": Host(
+            name="ot-plant",
+            address=OT_PLANT_ADDR,
+            role="a plant's controllers: six industrial protocols, no authentication",
+            services=(
+                Service("s7", 102, "tcp", "ot-s7", "S7comm (python-snap7): SZL identification"),
+                Service("iec104", 2404, "tcp", "ot-iec104", "IEC 104 (c104): station 47"),
+                Service("dnp3", 20000, "tcp", "ot-dnp3", "DNP3 outstation 10 (dnp3py)"),
+                Service("bacnet", 47808, "udp", "ot-bacnet", "BACnet/IP device 1234 (bacpypes3)"),
+                Service("enip", 44818, "tcp", "ot-enip", "EtherNet/IP (cpppo): List Identity"),
+                Service("opcua", 4840, "tcp", "ot-opcua", "OPC UA (asyncua): mode None, anonymous"),
+            ),
+        ),
+        "ot-plant-2": Host(
+            name="ot-plant-2",
+            address=OT_PLANT2_ADDR,
+            role="S7comm on a non-standard port; OPC UA accepting user names only",
+            services=(
+                Service("s7", 10102, "tcp", "ot-s7-moved", "S7comm (python-snap7) moved"),
+                Service(
+                    "opcua",
+                    4840,
+                    "tcp",
+                    "ot-opcua-users",
+                    "OPC UA (asyncua): mode None, user name tokens only (no anonymous)",
                 ),
             ),
         ),

@@ -57,6 +57,8 @@ from tests.lab.hosts import (
     ONSITE_HARDENED_ADDR,
     ONSITE_WEAK_ADDR,
     OT_ADDR,
+    OT_PLANT2_ADDR,
+    OT_PLANT_ADDR,
     TLS_ADDR,
     WEAK_ADDR,
     Host,
@@ -87,6 +89,7 @@ from tests.lab.onsite_etc import (
     ONSITE_MARKER,
     ONSITE_SSHD,
 )
+from tests.lab.ot import OT_IDENTITIES, OT_SERVER_SCRIPT, served_requests, unsafe_served
 from tests.lab.packages import DEBIAN_PACKAGES, install, missing_packages
 from tests.lab.process import DaemonSpec, ProcessRecord, lab_processes, proc_starttime
 from tests.lab.ready import tcp_accepts
@@ -123,6 +126,10 @@ __all__ = [
     "ONSITE_SSHD",
     "ONSITE_WEAK_ADDR",
     "OT_ADDR",
+    "OT_IDENTITIES",
+    "OT_PLANT2_ADDR",
+    "OT_PLANT_ADDR",
+    "OT_SERVER_SCRIPT",
     "PYMODBUS_VERSION",
     "REPO_ROOT",
     "START_TIMEOUT",
@@ -154,11 +161,13 @@ __all__ = [
     "onsite_namespace_ready",
     "proc_starttime",
     "restart",
+    "served_requests",
     "snmp_get",
     "start",
     "status",
     "stop",
     "tcp_accepts",
+    "unsafe_served",
 ]
 
 

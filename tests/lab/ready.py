@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from checks.protocols.bacnet import read_device
 from tests.lab.hosts import Host, Service, endpoints
 from tests.lab.process import ProcessRecord
 from tests.lab.snmp import WEAK_SNMP_COMMUNITY, snmp_get
@@ -26,10 +27,23 @@ def tcp_accepts(address: str, port: int, timeout: float = 0.3) -> bool:
         return False
 
 
+def bacnet_answers(address: str, port: int, timeout: float = 0.3) -> bool:
+    """True if a BACnet/IP device answers a ReadPropertyMultiple of its device object."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.sendto(read_device(1), (address, port))
+            return sock.recv(1500)[:1] == b"\x81"
+        except OSError:
+            return False
+
+
 def endpoint_ready(host: Host, svc: Service, state_dir: Path) -> bool:
     """True if the service answers: a TCP connect, or for SNMP a GET with its community."""
     if svc.protocol == "tcp":
         return tcp_accepts(host.address, svc.port)
+    if svc.name == "bacnet":
+        return bacnet_answers(host.address, svc.port)
     community = (
         WEAK_SNMP_COMMUNITY
         if host.name == "weak"

@@ -3,7 +3,12 @@ inventory reference."""
 
 from __future__ import annotations
 
-from scanner.app.catalogue import catalogue_markdown, inventory_markdown, onsite_commands_markdown
+from scanner.app.catalogue import (
+    catalogue_markdown,
+    inventory_markdown,
+    onsite_commands_markdown,
+    ot_safety_markdown,
+)
 from scanner.engine.registry import discover
 from tests.conftest import REPO
 
@@ -24,3 +29,9 @@ def test_onsite_commands_list_is_current() -> None:
     current = (REPO / "docs" / "onsite-commands.md").read_text(encoding="utf-8")
     expected = onsite_commands_markdown(discover(entry_points=False).sorted())
     assert current == expected, "docs/onsite-commands.md is stale: run `make docs`"
+
+
+def test_ot_safety_list_is_current() -> None:
+    current = (REPO / "docs" / "ot-safety.md").read_text(encoding="utf-8")
+    expected = ot_safety_markdown(discover(entry_points=False).sorted())
+    assert current == expected, "docs/ot-safety.md is stale: run `make docs`"

@@ -1,0 +1,63 @@
+"""EtherNet/IP (CIP, port 44818) adapter answers List Identity without authentication.
+
+EtherNet/IP carries CIP, the object protocol of Rockwell/Allen-Bradley, Omron and many other
+controllers, drives and I/O: whoever reaches port 44818 can read and write tags, change
+configuration and reset the device through CIP services (CIP Security adds TLS; few devices
+enable it). The check sends each service discovery names ``enip`` or ``EtherNetIP-2`` only the
+encapsulation command List Identity (no session, no CIP request). An adapter that answers is a
+finding, critical on the internet and high elsewhere, with its identity object (vendor, product
+name, revision, serial number, device type, product code) in the evidence and in
+``detail["device"]``. The request is declared below and listed in docs/ot-safety.md; the check
+never registers a session or sends a CIP service.
+
+Sample evidence::
+
+    EtherNet/IP answered List Identity without authentication:
+    vendor='Rockwell Automation/Allen-Bradley', product='LAB-ENIP-1', version='20.3',
+    serial='00c0ffee' (device type 14, product code 54)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks.network._ot import describe, device, exposed_severity
+from checks.protocols import enip
+from scanner.api import AppliesTo, Check, CheckContext, Finding, ServiceTarget, Severity
+
+
+class EnipExposed(Check):
+    id = "net.enip-exposed"
+    title = "EtherNet/IP adapter answers without authentication"
+    family = "network"
+    severity = Severity.HIGH
+    applies_to = AppliesTo(services=("enip", "EtherNetIP-2", "ethernet-ip"))
+    references = ("CWE-306", "MLPS-8.5.3.1", "CSL-31")
+    requests = enip.REQUESTS
+    remediation = (
+        "Allow port 44818 (and UDP 2222 for I/O) only inside the cell/area zone and from the "
+        "engineering stations that need it; put controllers' key switches in RUN, enable CIP "
+        "Security where the devices support it, and reach the plant remotely only through a VPN."
+    )
+
+    def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
+        with ctx.connect(target.address, target.service.port, timeout=5.0, read_limit=4096) as c:
+            ident = enip.list_identity(c, ctx.request, target.address)
+        record = device(
+            "enip",
+            vendor=ident.vendor or f"vendor {ident.vendor_id}",
+            product=ident.product_name,
+            version=ident.revision,
+            serial=ident.serial,
+            vendor_id=str(ident.vendor_id),
+            device_type=str(ident.device_type),
+            product_code=str(ident.product_code),
+        )
+        evidence = (
+            "EtherNet/IP answered List Identity without authentication: "
+            + describe(record)
+            + f" (device type {ident.device_type}, product code {ident.product_code})"
+        )
+        yield self.finding(
+            target, evidence, severity=exposed_severity(target), detail={"device": record}
+        )
