@@ -63,7 +63,9 @@ def _lines(text: str) -> list[str]:
     return out
 
 
-SPEC = re.compile(r"^(\S+(?:\s*,\s*\S+)*)\s+(\S+)\s*=\s*(?:\(([^)]*)\))?\s*(.*)$")
+SPEC = re.compile(
+    r"^([^\s,]+(?:[^\S\n]*,[^\S\n]*[^\s,]+)*)\s+([^\s=]+)\s*=\s*(?:\(([^)]*)\))?\s*(.*)$"
+)
 TAG = re.compile(r"^((?:[A-Z_]+\s*:\s*)+)")
 
 

@@ -42,10 +42,11 @@ ALLOW, DENY = "/etc/hosts.allow", "/etc/hosts.deny"
 FIREWALLS = ("/etc/nftables.conf", "/etc/iptables/rules.v4", "/etc/sysconfig/iptables")
 ZONES = "/etc/firewalld/zones/"
 COMMAND = cat_command((ALLOW, DENY, *FIREWALLS, ZONES + "*.xml"), root=True)
-NFT = re.compile(r"\bsaddr\b[^\n]*\bdport\s+(?:\{[^}]*\b(?:22|ssh)\b[^}]*\}|(?:22|ssh)\b)")
-IPT = re.compile(r"^-A\s+\S+.*\s-s\s+\S+.*--dport\s+(?:22|ssh)\b", re.M)
-WRAP_ALLOW = re.compile(r"^\s*sshd\s*:\s*(?!\s*ALL\s*$)\S", re.M)
-WRAP_DENY = re.compile(r"^\s*(?:ALL|sshd)\s*:\s*ALL\b", re.M)
+NFT = re.compile(r"\bsaddr\b[^\n]{0,300}?\bdport\s+(?:\{[^}\n]{0,300}\b(?:22|ssh)\b|(?:22|ssh)\b)")
+IPT = re.compile(r"^-A\s+\S+[^\n]{0,300}?\s-s\s+\S+[^\n]{0,300}?--dport\s+(?:22|ssh)\b", re.M)
+# [^\S\n]*, not \s*, after ^: \s* would run on over every following blank line
+WRAP_ALLOW = re.compile(r"^[^\S\n]*sshd[^\S\n]*:[^\S\n]*(?!ALL[^\S\n]*$)\S", re.M)
+WRAP_DENY = re.compile(r"^[^\S\n]*(?:ALL|sshd)[^\S\n]*:[^\S\n]*ALL\b", re.M)
 
 
 def _active(text: str) -> str:

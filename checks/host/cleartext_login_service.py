@@ -89,8 +89,8 @@ class CleartextLoginService(Check):
             )
         for path in files.existing(XINETD):
             text = files.texts[path]
-            service = re.search(r"^\s*service\s+(\S+)", text, re.M)
-            disabled = re.search(r"^\s*disable\s*=\s*yes\b", text, re.M | re.I)
+            service = re.search(r"^[^\S\n]*service[^\S\n]+(\S+)", text, re.M)
+            disabled = re.search(r"^[^\S\n]*disable[^\S\n]*=[^\S\n]*yes\b", text, re.M | re.I)
             if service and service.group(1) in CLEAR and not disabled:
                 yield self.finding(
                     target,
@@ -98,7 +98,9 @@ class CleartextLoginService(Check):
                     location=f"xinetd {service.group(1)}",
                 )
         for path in files.existing(*VSFTPD):
-            if not re.search(r"^\s*ssl_enable\s*=\s*YES\b", files.texts[path], re.M | re.I):
+            if not re.search(
+                r"^[^\S\n]*ssl_enable[^\S\n]*=[^\S\n]*YES\b", files.texts[path], re.M | re.I
+            ):
                 yield self.finding(
                     target,
                     f"{path}: vsftpd without ssl_enable=YES (FTP logins in clear text)",

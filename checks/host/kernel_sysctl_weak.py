@@ -71,7 +71,7 @@ COMMAND = cat_command(
         for k in EXPECTED
     ).rstrip(";"),
 )
-SETTING = re.compile(r"^\s*-?\s*([\w./*-]+)\s*=\s*(.*?)\s*$")
+SETTING = re.compile(r"^[^\S\n]*-?[^\S\n]*([\w./*-]+)[^\S\n]*=[^\S\n]*([^\n]*)$")
 
 
 def boot_values(texts: dict[str, str]) -> dict[str, tuple[str, str]]:
@@ -92,7 +92,7 @@ def boot_values(texts: dict[str, str]) -> dict[str, tuple[str, str]]:
             if line.lstrip().startswith(("#", ";")):
                 continue
             if m := SETTING.match(line):
-                values[m.group(1).replace("/", ".")] = (one_line(m.group(2), 40), path)
+                values[m.group(1).replace("/", ".")] = (one_line(m.group(2).strip(), 40), path)
     return values
 
 

@@ -52,7 +52,7 @@ COMMAND = cat_command((*SYSLOG, *SYSLOG_NG, UPLOAD, *REMOTE), root=True)
 LEGACY = re.compile(r"^[^\S\n]*[^#\s$][^\n]*\s@{1,2}\(?[\w\[.:-]", re.MULTILINE)
 ACTION = re.compile(r"type\s*=\s*\"(?:omfwd|omrelp)\"", re.IGNORECASE)
 NG = re.compile(r"destination\s+[\w-]+\s*\{[^}]*\b(?:network|syslog|tcp|udp|tcp6|udp6)\(")
-KEY = re.compile(r"^[^\S\n]*([\w-]+)\s*=\s*(\S.*?)\s*$", re.MULTILINE)
+KEY = re.compile(r"^[^\S\n]*([\w-]+)[^\S\n]*=[^\S\n]*(\S[^\n]*)$", re.MULTILINE)
 
 
 def _active(text: str) -> str:
@@ -60,7 +60,7 @@ def _active(text: str) -> str:
 
 
 def _keys(text: str) -> dict[str, str]:
-    return {m.group(1).lower(): m.group(2) for m in KEY.finditer(_active(text))}
+    return {m.group(1).lower(): m.group(2).strip() for m in KEY.finditer(_active(text))}
 
 
 class LogForwardingMissing(Check):
