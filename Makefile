@@ -46,6 +46,7 @@ docs: setup
 	$(SCAN) checks --format markdown > docs/checks.md
 	$(SCAN) schema --format markdown > docs/inventory.md
 	$(SCAN) commands --format markdown > docs/onsite-commands.md
+	$(SCAN) coverage --format markdown > docs/mlps-coverage.md
 
 bench: lab-start
 	$(PY) bench/run_all.py

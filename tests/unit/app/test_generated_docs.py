@@ -1,9 +1,10 @@
 """Generated docs must match the code: the check catalogue, the on-site commands list and the
-inventory reference."""
+inventory reference, and the MLPS coverage table."""
 
 from __future__ import annotations
 
 from scanner.app.catalogue import catalogue_markdown, inventory_markdown, onsite_commands_markdown
+from scanner.app.mlps import coverage_markdown
 from scanner.engine.registry import discover
 from tests.conftest import REPO
 
@@ -24,3 +25,9 @@ def test_onsite_commands_list_is_current() -> None:
     current = (REPO / "docs" / "onsite-commands.md").read_text(encoding="utf-8")
     expected = onsite_commands_markdown(discover(entry_points=False).sorted())
     assert current == expected, "docs/onsite-commands.md is stale: run `make docs`"
+
+
+def test_mlps_coverage_is_current() -> None:
+    current = (REPO / "docs" / "mlps-coverage.md").read_text(encoding="utf-8")
+    expected = coverage_markdown(discover(entry_points=False).sorted())
+    assert current == expected, "docs/mlps-coverage.md is stale: run `make docs`"
