@@ -19,8 +19,8 @@ configured for sshd's PAM stack, which key logins never run, and need not be ins
 here), audit rules that are read from files (no ``auditctl``), AppArmor and fail2ban and
 journal-upload enabled by their links only, a ClamAV signature database that is a header with
 today's build time, an AIDE database of fixture bytes, the package database (a copy of the
-machine's dpkg status without the clear-text servers and inetd), and sysctl files (the live
-values are the machine's).
+machine's dpkg folder, made at start, whose status leaves out the clear-text servers and
+inetd), and sysctl files (the live values are the machine's).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from tests.lab.system import LabError, make_dir, write_file
+from tests.lab.system import LabError, make_dir, run_tool, write_file
 
 GAMES_HASH: Final = "$6$labsalt$" + "x" * 86  # a SHA-512-shaped hash nobody can match
 OLDUSER: Final = "olduser"
@@ -277,16 +277,22 @@ def _security(etc: Path, base: Path, weak: bool) -> dict[str, Path]:
     write_file(clamav / "daily.cld", header + "\n")
     aide = make_dir(base / "aide", 0o700)
     write_file(aide / "aide.db", "# lab fixture: an AIDE baseline\n", mode=0o600)
-    status = Path("/var/lib/dpkg/status").read_text(encoding="utf-8")
+    # A copy of the whole dpkg folder, not a file mounted over status: dpkg replaces status by
+    # renaming a new file over it, and that detaches a file mount in every other namespace.
+    dpkg = base / "dpkg"
+    if dpkg.exists():
+        run_tool(["rm", "-rf", "--one-file-system", "--", str(dpkg)], f"rm -rf {dpkg}")
+    run_tool(["cp", "-a", "--", "/var/lib/dpkg", str(dpkg)], "cp -a /var/lib/dpkg")
+    status = (dpkg / "status").read_text(encoding="utf-8")
     stanzas = [s for s in status.split("\n\n") if s.strip()]
     kept = [s for s in stanzas if not re.match(rf"Package: (?:{'|'.join(HARDENED_REMOVED)})\n", s)]
     if len(kept) == len(stanzas):
         raise LabError("the machine's dpkg status has none of the lab's clear-text servers")
-    write_file(base / "dpkg-status", "\n\n".join(kept) + "\n")
+    write_file(dpkg / "status", "\n\n".join(kept) + "\n")
     return {
         "/var/lib/clamav": clamav,
         "/var/lib/aide": aide,
-        "/var/lib/dpkg/status": base / "dpkg-status",
+        "/var/lib/dpkg": dpkg,
     }
 
 
