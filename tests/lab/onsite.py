@@ -3,8 +3,10 @@
 
 An anchor process started under ``unshare --mount --uts --propagation private`` bind-mounts the
 host's copies (see ``onsite_etc``) over /etc, /home, /root, /var/log and /var/lib/apt/lists (the
-weak host also /usr/local/sbin) and sets the hostname; the host's sshd (and the weak host's
-extra listener on port 9099) runs inside via ``nsenter -t ANCHOR -m -u``, so a user who logs in
+weak host also /usr/local/sbin; the hardened host /var/lib/dpkg, /var/lib/clamav and
+/var/lib/aide, see ``onsite_mlps``) and sets the hostname; the host's sshd (and the weak host's
+extra listener on port 9099, the hardened host's auditd stand-in) runs inside via
+``nsenter -t ANCHOR -m -u``, so a user who logs in
 sees that host's files. The hosts share this machine's network namespace, so its live firewall
 ruleset and listening sockets are theirs too. The anchors are recorded and stopped like every
 other daemon; the namespaces and their mounts vanish with their last process. Log in as

@@ -1,6 +1,6 @@
 """host.cleartext-login-service on the on-site lab hosts: the machine's inetutils-telnetd and plain
 vsftpd packages and a telnet line in the weak host's inetd.conf; the hardened host's dpkg status
-(a fixture copy of the machine's, mounted over /var/lib/dpkg/status) leaves them out and it has
+(in a copy of the machine's /var/lib/dpkg mounted over it) leaves them out and it has
 no inetd.conf or vsftpd.conf."""
 
 from __future__ import annotations
