@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from checks.host._files import Files, cat_command, parse_files
-from scanner.api import CheckContext, Inconclusive, OnsiteTarget, one_line
+from scanner.api import CheckContext, Inconclusive, NotApplicable, OnsiteTarget, one_line
 
 SUDOERS, SUDOERS_D = "/etc/sudoers", "/etc/sudoers.d/"
 STAT = "#=scanner-stat=# "
@@ -115,10 +115,12 @@ class Sudoers:
 
 
 def sudoers(target: OnsiteTarget, ctx: CheckContext) -> Sudoers:
-    """The sudoers files (``NotApplicable``-free: no /etc/sudoers means no sudo rules)."""
+    """The sudoers files; ``NotApplicable`` without /etc/sudoers (no sudo on the host)."""
     files, tail = parse_files(ctx.ssh_run(target, COMMAND, root=True), "the sudoers files")
     if files.unreadable:
         raise Inconclusive(f"cannot read {', '.join(files.unreadable)} (root or sudo needed)")
+    if SUDOERS not in files.texts:
+        raise NotApplicable(f"{SUDOERS} does not exist (no sudo on this host)")
     modes = {}
     for line in tail.splitlines():
         parts = line.removeprefix(STAT).split(" ", 3)
