@@ -47,6 +47,7 @@ docs: setup
 	$(SCAN) schema --format markdown > docs/inventory.md
 	$(SCAN) commands --format markdown > docs/onsite-commands.md
 	$(SCAN) ot-requests --format markdown > docs/ot-safety.md
+	$(SCAN) coverage --format markdown > docs/mlps-coverage.md
 
 bench: lab-start
 	$(PY) bench/run_all.py

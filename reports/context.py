@@ -15,9 +15,9 @@ from scanner.notices import regimes
 
 
 @functools.lru_cache(maxsize=8192)  # the same few dozen references recur on every notice
-def cite(regime: str, ref: str, lang: str) -> str:
-    """How ``regime`` cites reference ``ref`` in ``lang``."""
-    return regimes.load(regime).cite(ref, lang)
+def cite(regime: str, ref: str, lang: str, on: date | None = None) -> str:
+    """How ``regime`` cites reference ``ref`` in ``lang`` (the law as in force on ``on``)."""
+    return regimes.load(regime).cite(ref, lang, on)
 
 
 def other_references(item: NoticeItem) -> tuple[str, ...]:
@@ -36,7 +36,7 @@ def notice_context(notice: Notice, lang: str) -> dict[str, Any]:
     separator = "；" if lang == "zh-CN" else "; "  # noqa: RUF001 (the Chinese semicolon)
 
     def cite_ref(ref: str) -> str:
-        return cite(notice.legal_regime, ref, lang)
+        return cite(notice.legal_regime, ref, lang, notice.issued)  # the law on that day
 
     def cites(refs: Iterable[str]) -> str:
         return separator.join(cite_ref(ref) for ref in refs)
@@ -47,6 +47,7 @@ def notice_context(notice: Notice, lang: str) -> dict[str, Any]:
     return {
         "notice": notice,
         "regime": regime,
+        "basis": regime.basis_on(notice.issued),
         "cite": cite_ref,
         "cites": cites,
         "translate": notice_translator(notice, lang),

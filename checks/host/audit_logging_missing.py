@@ -66,7 +66,7 @@ class AuditLoggingMissing(Check):
     mode = Mode.ONSITE
     severity = Severity.MEDIUM
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
-    references = ("CWE-778", "CSL-21", "MLPS-8.1.4.3")
+    references = ("CWE-778", "CSL-21", "MLPS-8.1.4.3a")
     remediation = (
         "Keep an audit trail on disk: install and enable auditd with rules for logins, "
         "accounts and privileged commands (/etc/audit/rules.d), and set Storage=persistent in "

@@ -37,7 +37,7 @@ class EmptyPassword(Check):
     severity = Severity.CRITICAL
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
     commands = ("sudo cat /etc/shadow",)
-    references = ("CWE-258", "MLPS-8.1.4.1", "CSL-21")
+    references = ("CWE-258", "MLPS-8.1.4.1a", "CSL-21")
     remediation = (
         "Lock the account (passwd -l) or set a strong password (passwd), and check how it came "
         "to have none."

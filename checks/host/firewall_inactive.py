@@ -64,7 +64,7 @@ class FirewallInactive(Check):
     mode = Mode.ONSITE
     severity = Severity.MEDIUM
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
-    references = ("CWE-284", "MLPS-8.1.4.2", "MLPS-8.1.4.4")
+    references = ("CWE-284", "MLPS-8.1.4.4c")
     remediation = (
         "Enable a host firewall that drops unsolicited incoming traffic and loads at boot: "
         "nftables (an input chain with policy drop in /etc/nftables.conf, then systemctl "

@@ -85,7 +85,7 @@ class LogRetentionShort(Check):
     severity = Severity.HIGH
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
     commands = (COMMAND,)
-    references = ("CWE-778", "CSL-21", "MLPS-8.1.4.3")
+    references = ("CWE-778", "CSL-21", "MLPS-8.1.4.3c")
     remediation = (
         "Keep logs at least 180 days: in /etc/logrotate.conf and each file of /etc/logrotate.d "
         "use e.g. 'weekly' with 'rotate 26' (or 'monthly' with 'rotate 6'), or ship the logs to "

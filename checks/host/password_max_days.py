@@ -41,7 +41,7 @@ class PasswordMaxDays(Check):
     severity = Severity.MEDIUM
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
     commands = ("cat /etc/login.defs",)
-    references = ("CWE-262", "MLPS-8.1.4.1")
+    references = ("CWE-262", "MLPS-8.1.4.1a")
     remediation = (
         "Set PASS_MAX_DAYS 90 in /etc/login.defs and apply it to existing accounts with "
         "chage --maxdays 90 USER."

@@ -57,7 +57,7 @@ class PasswordQuality(Check):
     mode = Mode.ONSITE
     severity = Severity.MEDIUM
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
-    references = ("CWE-521", "MLPS-8.1.4.1")
+    references = ("CWE-521", "MLPS-8.1.4.1a")
     remediation = (
         "Install pam_pwquality (Debian: libpam-pwquality; Red Hat: libpwquality), load it on the "
         "password stack (password requisite pam_pwquality.so retry=3) and set minlen = 8 or "

@@ -65,7 +65,7 @@ class PendingSecurityUpdates(Check):
     mode = Mode.ONSITE
     severity = Severity.HIGH
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
-    references = ("CWE-1104", "MLPS-8.1.4.4", "CSL-21")
+    references = ("CWE-1104", "MLPS-8.1.4.4e", "CSL-21")
     remediation = (
         "Install the pending security updates (Debian/Ubuntu: apt-get update && apt-get "
         "upgrade; RPM: dnf upgrade --security), restart the services they touch, and turn on "

@@ -37,7 +37,7 @@ class SshEmptyPasswords(Check):
     severity = Severity.HIGH
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
     commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config")  # via checks/host/_sshd.py
-    references = ("CWE-258", "MLPS-8.1.4.1")
+    references = ("CWE-258", "MLPS-8.1.4.1a")
     remediation = (
         "Set 'PermitEmptyPasswords no' in /etc/ssh/sshd_config (the default), reload sshd, and "
         "give every account a password or lock it."

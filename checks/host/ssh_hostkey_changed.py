@@ -39,7 +39,7 @@ class SshHostkeyChanged(Check):
     mode = Mode.ONSITE
     severity = Severity.HIGH
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
-    references = ("CWE-322", "MLPS-8.1.4.1", "CSL-21")
+    references = ("CWE-322", "CSL-21")
     remediation = (
         "Ask the entity whether the host's SSH keys were replaced, and compare the fingerprint "
         "on the host's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) with the "

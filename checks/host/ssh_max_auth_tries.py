@@ -38,7 +38,7 @@ class SshMaxAuthTries(Check):
     severity = Severity.LOW
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
     commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config")  # via checks/host/_sshd.py
-    references = ("CWE-307", "MLPS-8.1.4.1")
+    references = ("CWE-307", "MLPS-8.1.4.1b")
     remediation = (
         "Set 'MaxAuthTries 3' (at most 4) in /etc/ssh/sshd_config and reload sshd; rate-limit "
         "failed logins (fail2ban or the firewall)."

@@ -37,7 +37,7 @@ class SshPasswordAuth(Check):
     severity = Severity.MEDIUM
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
     commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config")  # via checks/host/_sshd.py
-    references = ("CWE-307", "MLPS-8.1.4.1")
+    references = ("CWE-307", "MLPS-8.1.4.1d")
     remediation = (
         "Set 'PasswordAuthentication no' and 'KbdInteractiveAuthentication no' in "
         "/etc/ssh/sshd_config, distribute SSH keys (or certificates) to administrators, and "

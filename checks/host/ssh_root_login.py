@@ -38,7 +38,7 @@ class SshRootLogin(Check):
     severity = Severity.HIGH
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
     commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config")  # via checks/host/_sshd.py
-    references = ("CWE-250", "MLPS-8.1.4.1", "CSL-21")
+    references = ("CWE-250", "MLPS-8.1.4.2b", "CSL-21")
     remediation = (
         "Set 'PermitRootLogin no' (or 'prohibit-password' where key-based root automation is "
         "required) in /etc/ssh/sshd_config, reload sshd, and administer through named accounts "

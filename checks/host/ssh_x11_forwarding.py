@@ -38,7 +38,7 @@ class SshX11Forwarding(Check):
     severity = Severity.LOW
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
     commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config")  # via checks/host/_sshd.py
-    references = ("CWE-16", "MLPS-8.1.4.4")
+    references = ("CWE-16", "MLPS-8.1.4.4b")
     remediation = (
         "Set 'X11Forwarding no' in /etc/ssh/sshd_config and reload sshd, unless administrators "
         "need graphical programs from this server."

@@ -98,7 +98,7 @@ class TimeSyncMissing(Check):
     mode = Mode.ONSITE
     severity = Severity.LOW
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
-    references = ("CWE-778", "MLPS-8.1.4.3")
+    references = ("CWE-778", "MLPS-8.1.4.3b")
     remediation = (
         "Synchronise the clock with the organisation's time source: enable chrony (server "
         "ADDRESS iburst in /etc/chrony/chrony.conf; systemctl enable --now chrony) or "

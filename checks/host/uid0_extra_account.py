@@ -36,7 +36,7 @@ class Uid0ExtraAccount(Check):
     severity = Severity.CRITICAL
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
     commands = ("cat /etc/passwd",)
-    references = ("CWE-250", "MLPS-8.1.4.2", "CSL-21")
+    references = ("CWE-250", "MLPS-8.1.4.2b", "MLPS-8.1.4.2d", "CSL-21")
     remediation = (
         "Find out who created the account and why; remove it (userdel) or give it its own "
         "non-zero UID, and review what it was used for in the logs."

@@ -66,7 +66,7 @@ class UnexpectedListeningService(Check):
     mode = Mode.ONSITE
     severity = Severity.LOW
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
-    references = ("CWE-1125", "MLPS-8.1.4.4", "CSL-21")
+    references = ("CWE-1125", "MLPS-8.1.4.4b", "CSL-21")
     remediation = (
         "Stop and disable services the host does not need (systemctl disable --now UNIT, or "
         "uninstall them), bind local-only services to 127.0.0.1; if the service is meant to be "

@@ -79,7 +79,7 @@ class UnusualSuid(Check):
     mode = Mode.ONSITE
     severity = Severity.MEDIUM
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
-    references = ("CWE-250", "CWE-732", "MLPS-8.1.4.2")
+    references = ("CWE-250", "CWE-732", "MLPS-8.1.4.2d")
     remediation = (
         "Find out who installed each listed program and why; remove it or clear its "
         "set-user-ID and set-group-ID bits (chmod u-s,g-s FILE), and install the software "

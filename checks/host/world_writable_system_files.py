@@ -45,7 +45,7 @@ class WorldWritableSystemFiles(Check):
     severity = Severity.HIGH
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
     commands = (f"sudo {FIND}",)
-    references = ("CWE-732", "MLPS-8.1.4.2")
+    references = ("CWE-732", "MLPS-8.1.4.2f")
     remediation = (
         "Remove the other-write permission (chmod o-w FILE), restore the file from the package "
         "(dpkg --verify / rpm -V) and find out who changed it."

@@ -36,7 +36,7 @@ class FtpAnonymous(Check):
     family = "network"
     severity = Severity.HIGH
     applies_to = AppliesTo(services=("ftp",))
-    references = ("CWE-287", "CWE-306", "MLPS-8.1.4.1", "CSL-21")
+    references = ("CWE-287", "CWE-306", "MLPS-8.1.4.1a", "CSL-21")
     remediation = (
         "Disable anonymous access (anonymous_enable=NO in vsftpd, or the equivalent setting), "
         "serve public files over HTTPS instead, and restrict the FTP port to the clients that "

@@ -38,7 +38,7 @@ class FtpCleartext(Check):
     family = "network"
     severity = Severity.MEDIUM
     applies_to = AppliesTo(services=("ftp",))
-    references = ("CWE-319", "MLPS-8.1.4.2", "CSL-21")
+    references = ("CWE-319", "MLPS-8.1.4.1c", "CSL-21")
     remediation = (
         "Enable FTPS (ssl_enable=YES with force_local_logins_ssl and force_local_data_ssl in "
         "vsftpd, or the equivalent), or replace FTP with SFTP or HTTPS."

@@ -46,7 +46,7 @@ class MqttAnonymous(Check):
     family = "network"
     severity = Severity.HIGH
     applies_to = AppliesTo(services=("mqtt",))
-    references = ("CWE-306", "MLPS-8.1.4.1", "CSL-21")
+    references = ("CWE-306", "MLPS-8.1.4.1a", "CSL-21")
     remediation = (
         "Disable anonymous access (allow_anonymous false and a password_file in mosquitto, or "
         "the broker's equivalent), add ACLs per client, enable TLS on port 8883, and firewall "

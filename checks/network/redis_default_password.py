@@ -66,7 +66,7 @@ class RedisDefaultPassword(Check):
     severity = Severity.HIGH
     applies_to = AppliesTo(services=("redis",))
     intrusive = True
-    references = ("CWE-1392", "CWE-521", "MLPS-8.1.4.1", "CSL-21")
+    references = ("CWE-1392", "CWE-521", "MLPS-8.1.4.2b", "CSL-21")
     remediation = (
         "Set a long random requirepass (or ACL users with strong passwords), rotate it on every "
         "client, bind Redis to the addresses of its clients only, and firewall its port from "

@@ -37,7 +37,7 @@ class RedisNoAuth(Check):
     family = "network"
     severity = Severity.CRITICAL
     applies_to = AppliesTo(services=("redis",))
-    references = ("CWE-306", "MLPS-8.1.4.1", "CSL-21")
+    references = ("CWE-306", "MLPS-8.1.4.1a", "CSL-21")
     remediation = (
         "Require authentication (requirepass, or ACL users with passwords), bind Redis to the "
         "addresses of its clients only, keep protected-mode on, and firewall port 6379 from "

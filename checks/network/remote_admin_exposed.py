@@ -126,7 +126,7 @@ class RemoteAdminExposed(Check):
     family = "network"
     severity = Severity.MEDIUM
     applies_to = AppliesTo(services=tuple(PROBES))
-    references = ("CWE-668", "CVE-2019-0708", "CVE-2017-0144", "MLPS-8.1.4.4", "CSL-21")
+    references = ("CWE-668", "CVE-2019-0708", "CVE-2017-0144", "MLPS-8.1.4.4c", "CSL-21")
     remediation = (
         "Do not expose RDP, VNC or SMB to the internet: close ports 3389, 5900 and 139/445 at "
         "the perimeter, reach remote desktops through a VPN or remote-desktop gateway with "

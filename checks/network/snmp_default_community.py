@@ -40,7 +40,7 @@ class SnmpDefaultCommunity(Check):
     family = "network"
     severity = Severity.HIGH
     applies_to = AppliesTo(services=("snmp",))
-    references = ("CWE-1392", "CWE-798", "MLPS-8.1.4.1", "CSL-21")
+    references = ("CWE-1392", "CWE-798", "MLPS-8.1.4.2b", "CSL-21")
     remediation = (
         "Remove the public and private communities; use SNMPv3 with authPriv users, or at least "
         "a long random read-only community restricted to the management stations' addresses, "

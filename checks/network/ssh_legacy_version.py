@@ -77,7 +77,7 @@ class SshLegacyVersion(Check):
     family = "network"
     severity = Severity.MEDIUM
     applies_to = AppliesTo(services=("ssh",))
-    references = ("CWE-1104", "CWE-327", "MLPS-8.1.4.2", "CSL-21")
+    references = ("CWE-1104", "CWE-327", "MLPS-8.1.4.4e", "CSL-21")
     remediation = (
         "Disable SSH protocol 1 and upgrade the SSH server to a supported release (OpenSSH 8.0 "
         "or later, Dropbear 2020.79 or later, or the vendor's current firmware); keep it patched "

@@ -38,7 +38,7 @@ class SshPasswordAuth(Check):
     family = "network"
     severity = Severity.MEDIUM
     applies_to = AppliesTo(services=("ssh",))
-    references = ("CWE-307", "CWE-521", "MLPS-8.1.4.1", "CSL-21")
+    references = ("CWE-307", "CWE-521", "MLPS-8.1.4.1d", "CSL-21")
     remediation = (
         "Set PasswordAuthentication no and KbdInteractiveAuthentication no in sshd_config (and "
         "PermitRootLogin prohibit-password or no), log in with keys or certificates only, and "

@@ -92,7 +92,7 @@ class SshWeakAlgorithms(Check):
     family = "network"
     severity = Severity.MEDIUM
     applies_to = AppliesTo(services=("ssh",))
-    references = ("CWE-327", "CWE-326", "CVE-2008-5161", "MLPS-8.1.4.2", "CSL-21")
+    references = ("CWE-327", "CWE-326", "CVE-2008-5161", "MLPS-8.1.4.8a", "CSL-21")
     remediation = (
         "Restrict sshd_config's KexAlgorithms, HostKeyAlgorithms, Ciphers and MACs to modern "
         "algorithms (curve25519/sntrup, ed25519 or RSA of at least 3072 bits, AES-GCM/CTR or "

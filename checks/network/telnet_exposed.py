@@ -83,7 +83,7 @@ class TelnetExposed(Check):
     family = "network"
     severity = Severity.HIGH
     applies_to = AppliesTo(services=("telnet",))
-    references = ("CWE-319", "MLPS-8.1.4.2", "CSL-21")
+    references = ("CWE-319", "MLPS-8.1.4.1c", "CSL-21")
     remediation = (
         "Disable the telnet service (remove it from inetd or stop telnetd) and use SSH for remote "
         "administration; if a device only offers telnet, reach it only through a management "

@@ -41,7 +41,7 @@ class UnexpectedService(Check):
     family = "network"
     severity = Severity.LOW
     applies_to = AppliesTo(kinds=(AssetKind.HOST, AssetKind.ONSITE))
-    references = ("CWE-1125", "MLPS-8.1.4.4", "CSL-21")
+    references = ("CWE-1125", "MLPS-8.1.4.4b", "CSL-21")
     remediation = (
         "Stop or uninstall services the host does not need, bind the ones it needs internally "
         "to internal addresses or block them at the firewall; if the service is meant to be "

@@ -36,7 +36,7 @@ class LegacyProtocol(Check):
         "CWE-757",
         "CVE-2014-3566",
         "CVE-2016-0800",
-        "MLPS-8.1.4.3",
+        "MLPS-8.1.4.8a",
         "https://www.rfc-editor.org/rfc/rfc8996",
     )
     remediation = (

@@ -59,7 +59,7 @@ class WeakCipher(Check):
         "CVE-2016-2183",
         "CVE-2015-2808",
         "CVE-2011-3389",
-        "MLPS-8.1.4.3",
+        "MLPS-8.1.4.8a",
         "https://www.rfc-editor.org/rfc/rfc7465",
     )
     remediation = (

@@ -67,7 +67,7 @@ class AdminInterfaceExposed(Check):
     family = "web"
     severity = Severity.MEDIUM
     applies_to = AppliesTo(kinds=(AssetKind.URL,))
-    references = ("CWE-284", "CWE-1220", "MLPS-8.1.4.4")
+    references = ("CWE-284", "CWE-1220", "MLPS-8.1.4.4c")
     remediation = (
         "Serve administration interfaces only to the management network or VPN (allow/deny by "
         "address, or a separate internal virtual host), require multi-factor authentication, "

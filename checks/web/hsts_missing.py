@@ -38,7 +38,7 @@ class HstsMissing(Check):
     family = "web"
     severity = Severity.MEDIUM
     applies_to = AppliesTo(kinds=(AssetKind.URL,))
-    references = ("CWE-319", "MLPS-8.1.4.3")
+    references = ("CWE-319", "MLPS-8.1.4.8a")
     remediation = (
         "Send 'Strict-Transport-Security: max-age=31536000; includeSubDomains' on every HTTPS "
         "response (nginx: add_header ... always;), after making sure every subdomain serves HTTPS."

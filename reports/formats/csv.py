@@ -71,8 +71,12 @@ def notice_csv(notice: Notice, lang: str) -> bytes:
             "location": i.location,
             "evidence": i.evidence,
             "remediation": t(i.remediation),
-            "legal_basis": "; ".join(regime.cite(ref, lang) for ref in i.legal_basis),
-            "references": "; ".join(regime.cite(ref, lang) for ref in other_references(i)),
+            "legal_basis": "; ".join(
+                regime.cite(ref, lang, notice.issued) for ref in i.legal_basis
+            ),
+            "references": "; ".join(
+                regime.cite(ref, lang, notice.issued) for ref in other_references(i)
+            ),
             "deadline": i.deadline.isoformat(),
             "first_seen": i.first_seen.isoformat(),
             "status": label(t, i.status, "status"),

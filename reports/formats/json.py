@@ -45,10 +45,10 @@ def notice_data(notice: Notice, lang: str) -> dict[str, Any]:
         "legal_basis": [
             {
                 "ref": clause.ref,
-                "citation": regime.cite(clause.ref, lang),
+                "citation": regime.cite(clause.ref, lang, notice.issued),
                 "requirement": clause.requirement.get(lang, ""),
             }
-            for clause in regime.basis
+            for clause in regime.basis_on(notice.issued)
         ],
         "entity": {
             "id": notice.entity_id,
@@ -110,7 +110,8 @@ def notice_data(notice: Notice, lang: str) -> dict[str, Any]:
                 "evidence": i.evidence,
                 "remediation": t(i.remediation),
                 "references": [
-                    {"ref": ref, "citation": regime.cite(ref, lang)} for ref in i.references
+                    {"ref": ref, "citation": regime.cite(ref, lang, notice.issued)}
+                    for ref in i.references
                 ],
                 "legal_basis": list(i.legal_basis),
                 "deadline": i.deadline.isoformat(),

@@ -9,7 +9,7 @@ docs/ are stale, so the docs cannot drift from the checks' metadata or the inven
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,9 @@ from scanner.engine.registry import LoadedCheck, Registry
 from scanner.inventory.schema import Inventory
 
 
-def catalogue_markdown(registry: Registry) -> str:
-    """docs/checks.md: a table of every check, then each check's own documentation."""
+def catalogue_markdown(registry: Registry, chosen: Sequence[LoadedCheck] | None = None) -> str:
+    """docs/checks.md: a table of every check (or of ``chosen``), then each check's own
+    documentation."""
     lines = [
         "# Check catalogue",
         "",
@@ -34,7 +35,7 @@ def catalogue_markdown(registry: Registry) -> str:
         "| id | title | family | mode | severity | applies to | intrusive |",
         "|---|---|---|---|---|---|---|",
     ]
-    checks = registry.sorted()
+    checks = registry.sorted() if chosen is None else list(chosen)
     for c in checks:
         m = c.meta
         applies = ", ".join([k.value for k in m.kinds] + [f"service {s}" for s in m.services])
@@ -198,9 +199,12 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def catalogue_json(registry: Registry) -> list[dict[str, Any]]:
-    """The catalogue as JSON-ready dicts (``scanner checks --format json``)."""
-    return [{**c.meta.model_dump(mode="json"), "origin": c.origin} for c in registry.sorted()]
+def catalogue_json(
+    registry: Registry, chosen: Sequence[LoadedCheck] | None = None
+) -> list[dict[str, Any]]:
+    """The catalogue (or ``chosen``) as JSON-ready dicts (``scanner checks --format json``)."""
+    checks = registry.sorted() if chosen is None else list(chosen)
+    return [{**c.meta.model_dump(mode="json"), "origin": c.origin} for c in checks]
 
 
 def _anchor(check_id: str) -> str:

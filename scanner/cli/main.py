@@ -30,6 +30,7 @@ from scanner.app.catalogue import (
     schema_json,
 )
 from scanner.app.compile import checks_dirs
+from scanner.app.mlps import cites, clause_key, coverage, coverage_markdown
 from scanner.app.results import resolve_run, run_results
 from scanner.app.runs import counts_line, run_inventory
 from scanner.app.validate import validate_inventory
@@ -104,18 +105,32 @@ def schema(fmt: str) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Extra folder of check modules.",
 )
+@click.option(
+    "--clause",
+    "clauses",
+    multiple=True,
+    help="Only checks citing this MLPS clause or item (8.1.4.1, 8.1.4.1b); repeatable.",
+)
 @user_errors
-def checks_cmd(fmt: str, as_json: bool, checks_dir: tuple[Path, ...]) -> None:
+def checks_cmd(
+    fmt: str, as_json: bool, checks_dir: tuple[Path, ...], clauses: tuple[str, ...]
+) -> None:
     """Print the check catalogue. Exits 1 when a check failed to load or an id is duplicated."""
     registry = discover(checks_dirs(checks_dir))
+    for clause in clauses:
+        try:
+            clause_key(clause)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--clause") from exc
+    chosen = [c for c in registry.sorted() if not clauses or any(cites(c, k) for k in clauses)]
     fmt = "json" if as_json else fmt
     if fmt == "json":
-        echo_json(catalogue_json(registry))
+        echo_json(catalogue_json(registry, chosen))
     elif fmt == "markdown":
-        click.echo(catalogue_markdown(registry), nl=False)
+        click.echo(catalogue_markdown(registry, chosen), nl=False)
     else:
         table = Table("id", "severity", "mode", "applies to", "title")
-        for c in registry.sorted():
+        for c in chosen:
             m = c.meta
             applies = ", ".join([k.value for k in m.kinds] + list(m.services))
             table.add_row(m.id, m.severity.value, m.mode.value, applies, escape(m.title))
@@ -147,6 +162,36 @@ def ot_requests_cmd(fmt: str) -> None:
         table = Table("check", "request", "what it is")
         for check_id, kind, what in ot_requests(checks):
             table.add_row(check_id, kind, escape(what))
+        out.print(table)
+
+
+@main.command(name="coverage")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--checks-dir",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Extra folder of check modules.",
+)
+@user_errors
+def coverage_cmd(fmt: str, checks_dir: tuple[Path, ...]) -> None:
+    """Print which checks evidence each MLPS level-3 item of 8.1.4 (secure computing
+    environment), or that a checklist question asks it, or that nothing covers it."""
+    registry = discover(checks_dirs(checks_dir))
+    if fmt == "markdown":
+        click.echo(coverage_markdown(registry.sorted()), nl=False)
+    elif fmt == "json":
+        echo_json([asdict(r) | {"status": r.status} for r in coverage(registry.sorted())])
+    else:
+        table = Table("item", "evidence", "checks")
+        for r in coverage(registry.sorted()):
+            table.add_row(r.item, r.status, ", ".join(r.checks + r.clause_checks + r.questions))
         out.print(table)
 
 

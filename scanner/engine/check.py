@@ -49,9 +49,10 @@ if TYPE_CHECKING:
 #: Check ids are namespaced and stable: ``net.redis-no-auth``.
 CHECK_ID = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9][a-z0-9-]*[a-z0-9]$")
 
-#: Reference kinds a check may cite; the notice maps them to a legal regime.
+#: Reference kinds a check may cite; the notice maps them to a legal regime. An MLPS clause may
+#: name its item by letter: ``MLPS-8.1.4.1b`` is GB/T 22239-2019 8.1.4.1 b).
 REFERENCE = re.compile(
-    r"^(CWE-\d+|CVE-\d{4}-\d{4,}|CSL-\d+|MLPS-[0-9.]+|DSL-\d+|PIPL-\d+|https://\S+)$"
+    r"^(CWE-\d+|CVE-\d{4}-\d{4,}|CSL-\d+|MLPS-\d+(?:\.\d+)*[a-g]?|DSL-\d+|PIPL-\d+|https://\S+)$"
 )
 
 
@@ -60,8 +61,8 @@ def known_references(value: tuple[str, ...]) -> tuple[str, ...]:
     for ref in value:
         if not REFERENCE.match(ref):
             raise ValueError(
-                f"reference {ref!r} is not one of CWE-n, CVE-y-n, CSL-n, MLPS-x.y, DSL-n, "
-                "PIPL-n or an https URL"
+                f"reference {ref!r} is not one of CWE-n, CVE-y-n, CSL-n, MLPS-x.y (item letter "
+                "allowed: MLPS-x.yb), DSL-n, PIPL-n or an https URL"
             )
     return value
 

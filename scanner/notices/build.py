@@ -214,6 +214,15 @@ def build_notice(
         supplements=supplements,
         actions=actions,
     )
+    cited = [ref for i in items for ref in i.references]
+    cited += [c.ref for c in regime.basis] + ([regime.penalty] if regime.penalty else [])
+    if problems := regime.problems(cited, notice.issued):
+        # the regime's data cannot say which article is in force on the notice's date
+        raise UserError(
+            f"notice {head.number} (issued {notice.issued.isoformat()}): "
+            + "; ".join(problems)
+            + f". Fix: map the articles in scanner/notices/regimes/{regime.name}.yaml (laws)."
+        )
     return replace(notice, status=notice_status(notice.items))
 
 

@@ -243,7 +243,7 @@ def _families(state_dir: Path, python: str) -> list[Family]:
             lambda: onsite_daemons(state_dir, "onsite-weak", audit_pub),
         ),
         (
-            ("anchor-onsite-hardened", "sshd-onsite-hardened"),
+            ("anchor-onsite-hardened", "sshd-onsite-hardened", "auditd-onsite-hardened"),
             lambda: onsite_daemons(state_dir, "onsite-hardened", audit_pub),
         ),
     ]

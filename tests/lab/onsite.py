@@ -3,8 +3,10 @@
 
 An anchor process started under ``unshare --mount --uts --propagation private`` bind-mounts the
 host's copies (see ``onsite_etc``) over /etc, /home, /root, /var/log and /var/lib/apt/lists (the
-weak host also /usr/local/sbin) and sets the hostname; the host's sshd (and the weak host's
-extra listener on port 9099) runs inside via ``nsenter -t ANCHOR -m -u``, so a user who logs in
+weak host also /usr/local/sbin; the hardened host /var/lib/dpkg, /var/lib/clamav and
+/var/lib/aide, see ``onsite_mlps``) and sets the hostname; the host's sshd (and the weak host's
+extra listener on port 9099, the hardened host's auditd stand-in) runs inside via
+``nsenter -t ANCHOR -m -u``, so a user who logs in
 sees that host's files. The hosts share this machine's network namespace, so its live firewall
 ruleset and listening sockets are theirs too. The anchors are recorded and stopped like every
 other daemon; the namespaces and their mounts vanish with their last process. Log in as
@@ -17,6 +19,7 @@ Lynis run inside a host needs ``refresh-repositories=no`` in a custom profile, o
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
 import time
 from collections.abc import Sequence
@@ -79,7 +82,7 @@ def onsite_daemons(state_dir: Path, name: str, audit_pub: str) -> list[DaemonSpe
         f"sshd-{name}", ("/usr/sbin/sshd", "-D", "-e", "-f", str(cfg)), enter_ns=anchor.name
     )
     if name != "onsite-weak":
-        return [anchor, sshd]
+        return [anchor, sshd, auditd_stand_in(state_dir, name, anchor.name)]
     uid, gid = user_ids("nobody", "nogroup")
     addr, port = LAB_HOSTS[name].address, str(ONSITE_EXTRA_PORT)
     listener = DaemonSpec(
@@ -88,6 +91,16 @@ def onsite_daemons(state_dir: Path, name: str, audit_pub: str) -> list[DaemonSpe
         enter_ns=anchor.name,
     )
     return [anchor, sshd, listener]
+
+
+def auditd_stand_in(state_dir: Path, name: str, anchor: str) -> DaemonSpec:
+    """A stand-in for the hardened host's auditd: a copy of ``sleep`` named ``auditd``, run in
+    the host's namespaces (host.auditd-not-running looks for a process named auditd in the
+    host's own mount namespace). A real auditd cannot run here: the lab's namespaces give it no
+    access to the kernel's audit system."""
+    folder = make_dir(state_dir / "hosts" / name / "stand-in", 0o700)
+    shutil.copy2("/usr/bin/sleep", folder / "auditd")
+    return DaemonSpec(f"auditd-{name}", (str(folder / "auditd"), "infinity"), enter_ns=anchor)
 
 
 def onsite_namespace_ready(anchor: ProcessRecord) -> bool:

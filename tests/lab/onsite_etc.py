@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import Final
 
 from tests.lab.hosts import LAB_HOSTS
+from tests.lab.onsite_mlps import onsite_mlps
 from tests.lab.system import LabError, make_dir, run_tool, write_file
 
 #: The lab audit user on both on-site hosts (key STATE/keys/audit_ed25519, password locked "!").
@@ -509,6 +510,7 @@ def onsite_etc(state_dir: Path, name: str, audit_pub: str) -> dict[str, Path]:
     _onsite_syslog(etc, weak)
     mounts = {"/home": home, "/root": root, "/var/log": varlog}
     mounts["/var/lib/apt/lists"] = _onsite_apt(base, etc, weak)
+    mounts.update(onsite_mlps(etc, base, varlog, name))  # the MLPS host checks' fixtures
     if weak:
         write_file(
             etc / "lab-world-writable.conf",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from scanner.engine.registry import discover
 from scanner.notices import regimes
 
 
@@ -77,3 +80,63 @@ def test_unknown_regime_names_the_choices() -> None:
 )
 def test_zh_number(n: int, zh: str) -> None:
     assert regimes.zh_number(n) == zh
+
+
+def test_cybersecurity_law_versions_name_their_dates() -> None:
+    [v2016, v2025] = regimes.load("prc").laws["CSL"]
+    assert (v2016.version, v2016.adopted, v2016.effective) == (
+        "2016",
+        date(2016, 11, 7),
+        date(2017, 6, 1),
+    )
+    assert (v2025.version, v2025.adopted, v2025.effective) == (
+        "2025",
+        date(2025, 10, 28),
+        date(2026, 1, 1),
+    )
+    assert v2025.articles is not None and v2025.confirmed <= set(v2025.articles)
+    # the decision's own numbers: old 21 and 25 are cited as 23 and 27 by the new Article 61
+    assert {n: v2025.articles[n] for n in (21, 25, 40, 59)} == {21: 23, 25: 27, 40: 42, 59: 61}
+
+
+def test_notices_cite_the_text_in_force_on_their_date() -> None:
+    prc = regimes.load("prc")
+    before, after = date(2025, 12, 31), date(2026, 1, 1)
+    assert prc.cite("CSL-21", "zh-CN", before) == "《中华人民共和国网络安全法》第二十一条"
+    assert (
+        prc.cite("CSL-21", "zh-CN", after) == "《中华人民共和国网络安全法》（2025年修正）第二十三条"  # noqa: RUF001 (the Chinese parentheses)
+    )
+    assert prc.cite("CSL-59", "en", after) == "PRC Cybersecurity Law (as amended 2025), Article 61"
+    assert prc.cite("DSL-27", "en", after) == "PRC Data Security Law, Article 27"  # one version
+    penalty = {c.ref: c for c in prc.basis_on(after)}["CSL-59"]
+    assert "第二十三条、第二十七条" in penalty.requirement["zh-CN"]
+    assert (
+        "第二十一条、第二十五条"
+        in {c.ref: c for c in prc.basis_on(before)}["CSL-59"].requirement["zh-CN"]
+    )
+
+
+def test_every_cited_article_has_its_number_in_every_version() -> None:
+    """The check of the article numbers: every law article a check, a checklist question or the
+    notice basis cites must be numbered by each version of its law, so that a notice of any date
+    cites the text in force then (building a notice refuses otherwise)."""
+    registry = discover(entry_points=False)
+    for name in regimes.names():
+        regime = regimes.load(name)
+        cited = [r for c in registry.sorted() for r in c.meta.references]
+        cited += [c.ref for c in regime.basis] + ([regime.penalty] if regime.penalty else [])
+        for versions in regime.laws.values():
+            for version in versions:
+                assert regime.problems(cited, version.effective) == [], (name, version.version)
+
+
+def test_an_unmapped_article_is_a_problem() -> None:
+    prc = regimes.load("prc")
+    assert prc.problems(["CSL-60", "CSL-21", "CWE-1"], date(2026, 3, 1)) == [
+        "CSL-60: the CSL 2025 text (in force from 2026-01-01) has no known number for this "
+        "article; add it to the prc regime's laws"
+    ]
+    assert prc.problems(["CSL-60"], date(2025, 3, 1)) == []  # the 2016 text numbers it
+    assert prc.problems(["CSL-21"], date(2017, 1, 1)) == [
+        "CSL-21: no version of CSL was in force on 2017-01-01"
+    ]

@@ -290,7 +290,7 @@ def test_zh_pdf_text_has_title_and_item_titles(pdfs: dict[str, bytes], tmp_path:
     assert ZH_TITLE in text
     for title in ZH_ITEM_TITLES:
         assert _squeeze(title) in text
-    assert "《中华人民共和国网络安全法》第二十一条" in text
+    assert "《中华人民共和国网络安全法》（2025年修正）第二十三条" in text  # noqa: RUF001 (issued 2026)
     assert "\ufffd" not in text  # no replacement characters: every glyph came out
 
 

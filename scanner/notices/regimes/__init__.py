@@ -5,14 +5,23 @@ A regime is a YAML file beside this module (``prc.yaml``, ``generic.yaml``). It 
 patterns, and lists the provisions the notice itself rests on. Keeping this as data lets a
 campaign cite another legal system without touching templates or code. An id the regime does not
 know is cited verbatim.
+
+Laws change and renumber their articles. A regime's ``laws`` name, for each law it cites, every
+version with its adoption and effective dates; checks and basis entries cite articles by their
+number in the law's first listed version (``CSL-21``: Article 21 of the 2016 Cybersecurity
+Law), and each later version maps those numbers to its own (``21: 23``). A notice cites the
+text in force on its date (:meth:`Regime.cite` with ``on``), and :meth:`Regime.problems` names
+every cited article the version in force does not account for, so renumbering is checked
+rather than assumed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +83,43 @@ class Pattern:
 
 @dataclass(frozen=True)
 class BasisClause:
-    """One provision the notice itself rests on, with what it requires, per language."""
+    """One provision the notice itself rests on, with what it requires, per language (and, by
+    law version, where a later version changed the text)."""
 
     ref: str
     requirement: Mapping[str, str]
+    versions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LawVersion:
+    """One version of a law the regime cites.
+
+    Attributes:
+        law: the reference prefix (``CSL``).
+        version: its name (``2016``, ``2025``).
+        adopted: the day it was adopted or amended.
+        effective: the day it came into force.
+        label: per language, how a citation names it (`` (as amended 2025)``).
+        articles: the reference version's article numbers -> this version's; ``None`` in the
+            reference version itself (its numbers are the references').
+        confirmed: the entries of ``articles`` read from the amending text itself (the others
+            derived from it; see the data file's notes).
+        source: where the data comes from.
+    """
+
+    law: str
+    version: str
+    adopted: dt.date
+    effective: dt.date
+    label: Mapping[str, str]
+    articles: Mapping[int, int] | None
+    confirmed: frozenset[int]
+    source: str
+
+    def number(self, article: int) -> int | None:
+        """This version's number of the reference version's ``article`` (None: unknown)."""
+        return article if self.articles is None else self.articles.get(article)
 
 
 @dataclass(frozen=True)
@@ -99,26 +141,83 @@ class Regime:
     references: Mapping[str, Citation]
     patterns: tuple[Pattern, ...]
     penalty: str | None = None
+    laws: Mapping[str, tuple[LawVersion, ...]] = field(default_factory=dict)
 
-    def citation(self, ref: str) -> Citation:
+    def version_on(self, law: str, day: dt.date) -> LawVersion | None:
+        """The version of ``law`` in force on ``day`` (None: no versions known, or none yet)."""
+        found = None
+        for version in self.laws.get(law, ()):
+            if version.effective <= day:
+                found = version
+        return found
+
+    def article_on(self, ref: str, day: dt.date) -> tuple[LawVersion, int | None] | None:
+        """For an article reference of a versioned law (``CSL-21``): the version in force on
+        ``day`` and its number for that article (None: the data does not know it)."""
+        m = re.fullmatch(r"([A-Z]+)-(\d+)", ref)
+        if m is None or m.group(1) not in self.laws:
+            return None
+        version = self.version_on(m.group(1), day)
+        return None if version is None else (version, version.number(int(m.group(2))))
+
+    def problems(self, refs: Iterable[str], day: dt.date) -> list[str]:
+        """What cannot be cited correctly on ``day``: each article of a versioned law that the
+        version then in force does not number, or a law not yet in force."""
+        out = []
+        for ref in dict.fromkeys(refs):
+            law = ref.split("-", 1)[0]
+            if law in self.laws and re.fullmatch(r"[A-Z]+-\d+", ref):
+                found = self.article_on(ref, day)
+                if found is None:
+                    out.append(f"{ref}: no version of {law} was in force on {day.isoformat()}")
+                elif found[1] is None:
+                    out.append(
+                        f"{ref}: the {law} {found[0].version} text (in force from "
+                        f"{found[0].effective.isoformat()}) has no known number for this "
+                        f"article; add it to the {self.name} regime's laws"
+                    )
+        return out
+
+    def citation(self, ref: str, on: dt.date | None = None) -> Citation:
         """How this regime cites ``ref``: exact entry, then the first matching pattern, else
-        the id verbatim (not legal)."""
+        the id verbatim (not legal). ``on``: cite the text in force that day (a versioned law's
+        article by that version's number, with the version's label)."""
         exact = self.references.get(ref)
         if exact is not None:
             return exact
+        cited: str = ref
+        label: Mapping[str, str] = {}
+        if on is not None and (found := self.article_on(ref, on)) is not None:
+            version, number = found
+            if number is not None:
+                cited, label = f"{version.law}-{number}", version.label
         for pattern in self.patterns:
-            m = pattern.match.match(ref)
+            m = pattern.match.match(cited)
             if m is None:
                 continue
             fields = {k: v for k, v in m.groupdict().items() if v is not None}
             fields.update({f"{k}_zh": zh_number(int(v)) for k, v in fields.items() if v.isdigit()})
-            text = {lang: t.format(**fields) for lang, t in pattern.text.items()}
+            text = {
+                lang: t.format(**fields, version=label.get(lang, ""))
+                for lang, t in pattern.text.items()
+            }
             return Citation(ref, text, pattern.legal)
         return Citation(ref, {}, legal=False)
 
-    def cite(self, ref: str, lang: str) -> str:
-        """The citation text of ``ref`` in ``lang``."""
-        return self.citation(ref)(lang)
+    def cite(self, ref: str, lang: str, on: dt.date | None = None) -> str:
+        """The citation text of ``ref`` in ``lang`` (as in force on ``on``, when given)."""
+        return self.citation(ref, on)(lang)
+
+    def basis_on(self, day: dt.date) -> tuple[BasisClause, ...]:
+        """The notice's basis with each requirement as worded in the version in force on
+        ``day``."""
+        out = []
+        for clause in self.basis:
+            law = clause.ref.split("-", 1)[0]
+            version = self.version_on(law, day)
+            text = clause.versions.get(version.version) if version else None
+            out.append(BasisClause(clause.ref, text or clause.requirement, clause.versions))
+        return tuple(out)
 
     def legal_basis(self, references: Iterable[str]) -> tuple[str, ...]:
         """The ids among ``references`` that this regime cites as law, in their order."""
@@ -126,7 +225,7 @@ class Regime:
 
 
 def _texts(raw: Mapping[str, Any], where: str) -> dict[str, str]:
-    texts = {k: v for k, v in raw.items() if k not in {"ref", "match", "legal"}}
+    texts = {k: v for k, v in raw.items() if k not in {"ref", "match", "legal", "versions"}}
     for lang, text in texts.items():
         if not isinstance(text, str):
             raise ValueError(f"{where}: {lang} must be a string, not {type(text).__name__}")
@@ -158,9 +257,17 @@ def load(name: str) -> Regime:
         for raw in data.get("patterns") or ()
     )
     basis = tuple(
-        BasisClause(raw["ref"], _texts(raw, f"{path}: basis {raw['ref']}"))
+        BasisClause(
+            raw["ref"],
+            _texts(raw, f"{path}: basis {raw['ref']}"),
+            {
+                str(v): _texts(t, f"{path}: basis {raw['ref']} version {v}")
+                for v, t in (raw.get("versions") or {}).items()
+            },
+        )
         for raw in data.get("basis") or ()
     )
+    laws = {law: _versions(path, law, raw) for law, raw in (data.get("laws") or {}).items()}
     return Regime(
         name=str(data["name"]),
         title=_texts(data["title"], f"{path}: title"),
@@ -168,4 +275,41 @@ def load(name: str) -> Regime:
         references=references,
         patterns=patterns,
         penalty=data.get("penalty"),
+        laws=laws,
     )
+
+
+def _versions(path: Path, law: str, raw: Any) -> tuple[LawVersion, ...]:
+    """A law's versions from the data file, oldest first; ValueError naming the field."""
+    out = []
+    for i, v in enumerate(raw.get("versions") or ()):
+        where = f"{path}: laws.{law}.versions[{i}]"
+        try:
+            adopted, effective = v["adopted"], v["effective"]
+            articles = v.get("articles")
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{where}: missing {exc} (adopted and effective dates)") from None
+        if not isinstance(adopted, dt.date) or not isinstance(effective, dt.date):
+            raise ValueError(f"{where}: adopted and effective must be dates (YYYY-MM-DD)")
+        if (articles is None) != (i == 0):
+            raise ValueError(
+                f"{where}: the first version has no articles map (its numbers are the "
+                "references'); every later one maps them to its own"
+            )
+        out.append(
+            LawVersion(
+                law=law,
+                version=str(v["version"]),
+                adopted=adopted,
+                effective=effective,
+                label=_texts(v.get("label") or {}, f"{where}.label"),
+                articles=None
+                if articles is None
+                else {int(k): int(n) for k, n in articles.items()},
+                confirmed=frozenset(int(n) for n in v.get("confirmed") or ()),
+                source=str(v.get("source", "")),
+            )
+        )
+    if [o.effective for o in out] != sorted(o.effective for o in out):
+        raise ValueError(f"{path}: laws.{law}.versions must be listed oldest first")
+    return tuple(out)

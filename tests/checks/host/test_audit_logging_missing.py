@@ -1,5 +1,5 @@
-"""host.audit-logging-missing on the on-site lab hosts: neither auditd, a persistent journal nor
-syslog files on the weak host; an audit trail on the hardened host."""
+"""host.audit-logging-missing on the on-site lab hosts: on the weak host an auditd configured to
+write no logs, a volatile journal and no syslog files; an audit trail on the hardened host."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ def test_weak_host_keeps_no_audit_trail(onsite_audit: Audit) -> None:
         (
             "audit logging",
             "medium",
-            "no audit trail: auditd not configured (/etc/audit/auditd.conf missing); journald "
-            "Storage=volatile (/etc/systemd/journald.conf); no rsyslog or syslog-ng configuration",
+            "no audit trail: auditd writes no logs (/etc/audit/auditd.conf: write_logs = no); "
+            "journald Storage=volatile (/etc/systemd/journald.conf); no rsyslog or syslog-ng "
+            "configuration",
         )
     }
 

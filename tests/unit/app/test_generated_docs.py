@@ -1,5 +1,5 @@
 """Generated docs must match the code: the check catalogue, the on-site commands list and the
-inventory reference."""
+inventory reference, and the MLPS coverage table."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from scanner.app.catalogue import (
     onsite_commands_markdown,
     ot_safety_markdown,
 )
+from scanner.app.mlps import coverage_markdown
 from scanner.engine.registry import discover
 from tests.conftest import REPO
 
@@ -35,3 +36,9 @@ def test_ot_safety_list_is_current() -> None:
     current = (REPO / "docs" / "ot-safety.md").read_text(encoding="utf-8")
     expected = ot_safety_markdown(discover(entry_points=False).sorted())
     assert current == expected, "docs/ot-safety.md is stale: run `make docs`"
+
+
+def test_mlps_coverage_is_current() -> None:
+    current = (REPO / "docs" / "mlps-coverage.md").read_text(encoding="utf-8")
+    expected = coverage_markdown(discover(entry_points=False).sorted())
+    assert current == expected, "docs/mlps-coverage.md is stale: run `make docs`"

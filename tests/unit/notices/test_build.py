@@ -59,7 +59,7 @@ def test_notice_numbers_ranking_and_deadlines(db_url: str) -> None:
     today = datetime.fromtimestamp(now, UTC).date()
     assert notice.items[0].deadline == today + timedelta(days=7)
     assert notice.items[1].deadline == today + timedelta(days=30)
-    assert notice.items[0].legal_basis == ("MLPS-8.1.4.1", "CSL-21")  # prc regime citations
+    assert notice.items[0].legal_basis == ("MLPS-8.1.4.1a", "CSL-21")  # prc regime citations
     assert notice.counts() == {"high": 1, "medium": 1, "low": 0}
     # Issuing again is stable. A later round holds only what is on no notice yet: nothing here.
     assert [n.number for n in issue_notices(store, r1, REGISTRY)] == ["T-1-0001"]
