@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from scanner.core.evidence import Exchange
 from scanner.core.text import clean, inert
 
 
@@ -368,6 +369,8 @@ class Attempt:
         started_at: wall-clock start, seconds since the epoch.
         duration: seconds the check ran.
         findings: what a ``fail`` observed.
+        check_sha256: the code hash of the check that ran (its version, for evidence).
+        exchanges: what the check sent and received (bounded, secrets replaced).
     """
 
     check_id: str
@@ -381,6 +384,8 @@ class Attempt:
     started_at: float = 0.0
     duration: float = 0.0
     findings: tuple[Finding, ...] = ()
+    check_sha256: str = ""
+    exchanges: tuple[Exchange, ...] = ()
 
     @property
     def key(self) -> str:

@@ -5,16 +5,31 @@ the scope guard's refusals; and what discovery found (hosts that answered, their
 Each batch of attempts is committed as it arrives, with the refusals made since the last one, so
 a crash loses at most those in flight, and storing is idempotent by attempt key, so a retried
 job does not duplicate findings.
+
+Each attempt is stored with its raw exchanges and chained (:mod:`scanner.core.evidence`): in the
+batch's transaction, under a lock on the run's row (``SELECT ... FOR UPDATE`` on PostgreSQL;
+SQLite's writers already queue at ``BEGIN IMMEDIATE``), the new attempts' canonical records are
+read back as stored and appended to the run's chain in attempt id order. Several workers
+writing one run therefore append one after the other, each to the head the previous one left:
+the chain's order is the order of commits, and its ids rise with it because the lock is taken
+before the attempts are inserted.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
+from scanner.core.evidence import (
+    Exchange,
+    attempt_digest,
+    chain_genesis,
+    chain_link,
+)
 from scanner.core.models import (
     Attempt,
     AttemptStatus,
@@ -26,7 +41,16 @@ from scanner.core.models import (
     Severity,
 )
 from scanner.store.sql import Aggregate, insert_ignoring_duplicates
-from scanner.store.tables import attempts, findings, hosts, refusals, services
+from scanner.store.tables import (
+    attempt_chain,
+    attempts,
+    exchanges,
+    findings,
+    hosts,
+    refusals,
+    runs,
+    services,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +64,7 @@ class AttemptRow:
         error_reason: for an error, its class (connectivity, timeout, bug...), else None.
         traceback: for a bug in a check, else empty.
         started_at / duration: when it started (epoch seconds) and how long it took.
+        check_sha256: the code hash of the check that ran (empty before migration 0011).
     """
 
     id: int
@@ -55,6 +80,26 @@ class AttemptRow:
     traceback: str
     started_at: float
     duration: float
+    check_sha256: str = ""
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One link of a run's attempt chain.
+
+    Attributes:
+        seq: its place in the chain, from 1.
+        attempt_id: the attempt it stands for.
+        digest: the SHA-256 of the attempt's canonical record when it was stored.
+        head: the chain's head after it.
+        at: when it was appended (the storing machine's clock).
+    """
+
+    seq: int
+    attempt_id: int
+    digest: str
+    head: str
+    at: float
 
 
 @dataclass(frozen=True)
@@ -116,10 +161,14 @@ class Attempts(Aggregate):
                 "traceback": a.traceback,
                 "started_at": a.started_at,
                 "duration": a.duration,
+                "check_sha256": a.check_sha256,
             }
             for a in batch
         ]
         with self._store.writer.begin() as conn:
+            # The chain's order is the order of commits: take the run's row first (see the
+            # module docstring), so ids assigned below rise with it.
+            conn.execute(select(runs.c.id).where(runs.c.id == run_id).with_for_update())
             # One executemany; RETURNING gives the rows actually inserted (none for a key the
             # run already has), each with its key to pair it with its attempt.
             statement = insert_ignoring_duplicates(conn, attempts)
@@ -147,8 +196,79 @@ class Attempts(Aggregate):
                 # ports that both show one config file): the fingerprint is the identity, the
                 # first stays.
                 conn.execute(insert_ignoring_duplicates(conn, findings), found)
+            kept = [
+                {
+                    "run_id": run_id,
+                    "attempt_id": inserted[attempt.key],
+                    "seq": seq,
+                    "kind": x.kind,
+                    "source": x.source[:80],
+                    "destination": x.destination[:80],
+                    "started_at": x.started_at,
+                    "ended_at": x.ended_at,
+                    "label": x.label,
+                    "sent": x.sent,
+                    "received": x.received,
+                    "sent_total": x.sent_total,
+                    "received_total": x.received_total,
+                    "turns": [list(t) for t in x.turns],
+                }
+                for attempt in batch
+                if attempt.key in inserted
+                for seq, x in enumerate(attempt.exchanges, 1)
+            ]
+            if kept:
+                conn.execute(insert(exchanges), kept)
+            _append_to_chain(conn, run_id, sorted(inserted.values()))
             _insert_refusals(conn, run_id, refused)
         return len(inserted)
+
+    def chain(self, run_id: int) -> list[ChainLink]:
+        """Run ``run_id``'s attempt chain, in order."""
+        with self._store.engine.connect() as conn:
+            rows = conn.execute(
+                select(attempt_chain)
+                .where(attempt_chain.c.run_id == run_id)
+                .order_by(attempt_chain.c.seq)
+            ).mappings()
+            return [
+                ChainLink(r["seq"], r["attempt_id"], r["digest"], r["head"], r["at"]) for r in rows
+            ]
+
+    def records(self, run_id: int, ids: Collection[int] | None = None) -> dict[int, dict[str, Any]]:
+        """The canonical records of run ``run_id``'s attempts (all, or those of ``ids``) as
+        stored now: what their chain digests are computed over."""
+        with self._store.engine.connect() as conn:
+            return _records(conn, run_id, ids)
+
+    def exchanges(self, attempt_ids: Collection[int]) -> dict[int, list[Exchange]]:
+        """The exchanges of the attempts ``attempt_ids``, each attempt's in order."""
+        found: dict[int, list[Exchange]] = {i: [] for i in attempt_ids}
+        if not attempt_ids:
+            return found
+        with self._store.engine.connect() as conn:
+            rows = conn.execute(
+                select(exchanges)
+                .where(exchanges.c.attempt_id.in_(list(attempt_ids)))
+                .order_by(exchanges.c.attempt_id, exchanges.c.seq)
+            ).mappings()
+            for r in rows:
+                found[r["attempt_id"]].append(_exchange(r))
+        return found
+
+    def finding(self, run_id: int, fingerprint: str) -> FindingRow | None:
+        """Run ``run_id``'s finding with ``fingerprint``, or None."""
+        with self._store.engine.connect() as conn:
+            r = (
+                conn.execute(
+                    select(findings).where(
+                        findings.c.run_id == run_id, findings.c.fingerprint == fingerprint
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return None if r is None else FindingRow(**{**r, "severity": Severity(r["severity"])})
 
     def record_refusals(self, run_id: int, batch: Sequence[Refusal]) -> None:
         """Store what the scope guard refused (those no batch carried: a run's last ones)."""
@@ -282,6 +402,112 @@ class Attempts(Aggregate):
             for r in rows
             if r.key not in known
         ]
+
+
+def _append_to_chain(conn: Connection, run_id: int, ids: Sequence[int]) -> None:
+    """Append the attempts ``ids`` (just inserted, in id order) to the run's chain; the caller
+    holds the run's row lock."""
+    if not ids:
+        return
+    last = conn.execute(
+        select(attempt_chain.c.seq, attempt_chain.c.head)
+        .where(attempt_chain.c.run_id == run_id)
+        .order_by(attempt_chain.c.seq.desc())
+        .limit(1)
+    ).first()
+    seq, head = (int(last[0]), str(last[1])) if last is not None else (0, chain_genesis(run_id))
+    records = _records(conn, run_id, ids)
+    now = time.time()
+    links = []
+    for attempt_id in ids:
+        digest = attempt_digest(records[attempt_id])
+        seq, head = seq + 1, chain_link(head, digest)
+        links.append(
+            {
+                "run_id": run_id,
+                "seq": seq,
+                "attempt_id": attempt_id,
+                "digest": digest,
+                "head": head,
+                "at": now,
+            }
+        )
+    conn.execute(insert(attempt_chain), links)
+
+
+#: The attempt columns of a canonical record.
+_RECORD_COLUMNS = (
+    "id",
+    "run_id",
+    "key",
+    "check_id",
+    "entity_id",
+    "asset_id",
+    "location",
+    "status",
+    "reason",
+    "error_reason",
+    "traceback",
+    "started_at",
+    "duration",
+    "check_sha256",
+)
+_FINDING_COLUMNS = (
+    "fingerprint",
+    "check_id",
+    "entity_id",
+    "asset_id",
+    "location",
+    "severity",
+    "evidence",
+    "detail",
+)
+
+
+def _records(
+    conn: Connection, run_id: int, ids: Collection[int] | None
+) -> dict[int, dict[str, Any]]:
+    """Canonical records (:func:`scanner.core.evidence.attempt_digest` hashes them) of a
+    run's attempts: their columns, findings by fingerprint, exchanges by seq with the digests
+    of their bytes."""
+    query = select(attempts).where(attempts.c.run_id == run_id)
+    found_q = select(findings).where(findings.c.run_id == run_id)
+    kept_q = select(exchanges).where(exchanges.c.run_id == run_id)
+    if ids is not None:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        query = query.where(attempts.c.id.in_(wanted))
+        found_q = found_q.where(findings.c.attempt_id.in_(wanted))
+        kept_q = kept_q.where(exchanges.c.attempt_id.in_(wanted))
+    records: dict[int, dict[str, Any]] = {}
+    for r in conn.execute(query).mappings():
+        record = {c: r[c] for c in _RECORD_COLUMNS}
+        record.update(findings=[], exchanges=[])
+        records[int(r["id"])] = record
+    for r in conn.execute(found_q.order_by(findings.c.fingerprint)).mappings():
+        if r["attempt_id"] in records:
+            records[r["attempt_id"]]["findings"].append({c: r[c] for c in _FINDING_COLUMNS})
+    for r in conn.execute(kept_q.order_by(exchanges.c.attempt_id, exchanges.c.seq)).mappings():
+        if r["attempt_id"] in records:
+            records[r["attempt_id"]]["exchanges"].append(_exchange(r).record(r["seq"]))
+    return records
+
+
+def _exchange(r: Any) -> Exchange:
+    return Exchange(
+        kind=r["kind"],
+        source=r["source"],
+        destination=r["destination"],
+        started_at=r["started_at"],
+        ended_at=r["ended_at"],
+        label=r["label"],
+        sent=bytes(r["sent"]),
+        received=bytes(r["received"]),
+        sent_total=r["sent_total"],
+        received_total=r["received_total"],
+        turns=tuple((str(d), int(n)) for d, n in r["turns"]),
+    )
 
 
 def _insert_refusals(conn: Connection, run_id: int, batch: Sequence[Refusal]) -> None:

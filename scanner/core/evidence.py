@@ -1,0 +1,330 @@
+"""Evidence as data: the raw exchanges behind an attempt, and the hash chain over a run's attempts.
+
+A check's transports (TCP and UDP sockets, HTTP requests, SSH commands) write what they send and
+receive into the :class:`ExchangeLog` of the attempt they serve. The log keeps at most
+:data:`EXCHANGE_LIMIT` bytes per attempt, all exchanges together, and says where it cut
+(``sent_total`` and ``received_total`` count what really passed). When the attempt ends the log
+is frozen into :class:`Exchange` records, with every secret the run knows of and every secret a
+pattern recognises replaced by ``***`` (:func:`scanner.core.secrets.scrub`), so the store and
+evidence bundles never hold a credential.
+
+The chain: each stored attempt has a canonical record (its columns, its findings, the digests
+of its exchanges' bytes) and the SHA-256 of that record, its *digest*. A run's attempts are
+chained in the order they are stored, ``head_n = SHA-256(head_(n-1) || digest_n)`` from a
+genesis value naming the run, so editing, removing or reordering a stored attempt changes every
+head after it. The functions here are pure: the store chains as it writes, the evidence service
+recomputes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.core.secrets import scrub
+
+#: Bytes kept per attempt, all its exchanges and both directions together.
+EXCHANGE_LIMIT = 64 << 10
+#: Exchanges kept per attempt (a check opening a thousand connections keeps the first ones).
+MAX_EXCHANGES = 256
+#: What the digests of a canonical attempt record and the chain's genesis begin with.
+ATTEMPT_DOMAIN = b"scanner-attempt-v1\n"
+CHAIN_DOMAIN = b"scanner-evidence-chain-v1\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One exchange with a target, as kept for evidence (bounded, secrets replaced).
+
+    Attributes:
+        kind: ``tcp``, ``udp``, ``http`` or ``ssh``.
+        source: the scanning machine's address and port (``127.0.0.1:40312``).
+        destination: the target's address and port.
+        started_at / ended_at: wall-clock seconds since the epoch (the scanning machine's clock).
+        label: what it was: ``GET https://host/.env``, the command run; empty for a socket.
+        sent / received: the bytes kept of each direction (HTTP: the request and the response
+            as parsed, the body decoded; SSH: the command, then its stdout and stderr).
+        sent_total / received_total: how many bytes passed in each direction; more than kept
+            means the log cut the exchange there.
+        turns: the order of the conversation: (``>`` sent or ``<`` received, bytes kept), so
+            the two streams can be interleaved again.
+    """
+
+    kind: str
+    source: str
+    destination: str
+    started_at: float
+    ended_at: float
+    label: str
+    sent: bytes
+    received: bytes
+    sent_total: int
+    received_total: int
+    turns: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def truncated(self) -> bool:
+        """True when the log kept less than passed (the cut is at the end of what is kept)."""
+        return self.sent_total > len(self.sent) or self.received_total > len(self.received)
+
+    def record(self, seq: int) -> dict[str, Any]:
+        """This exchange in an attempt's canonical record: metadata and the bytes' digests."""
+        return {
+            "seq": seq,
+            "kind": self.kind,
+            "source": self.source,
+            "destination": self.destination,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "label": self.label,
+            "sent_sha256": sha256_hex(self.sent),
+            "received_sha256": sha256_hex(self.received),
+            "sent_total": self.sent_total,
+            "received_total": self.received_total,
+            "turns": [list(t) for t in self.turns],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Wire:
+    """A whole exchange as a transport saw it, before any log kept it (raw, not yet scrubbed):
+    what an HTTP response or an SSH command result carries, so that every check handed the
+    same shared response records it in its own attempt's log.
+
+    Attributes:
+        kind / source / destination / label: as in :class:`Exchange`.
+        sent / received: the raw bytes (bounded by the transport's own caps).
+        started_at / ended_at: wall-clock seconds since the epoch.
+    """
+
+    kind: str
+    source: str
+    destination: str
+    label: str
+    sent: bytes
+    received: bytes
+    started_at: float
+    ended_at: float
+
+
+def endpoint(address: object) -> str:
+    """A socket address as ``host:port`` (``[v6]:port``); anything else as text."""
+    if isinstance(address, tuple) and len(address) >= 2:
+        host, port = str(address[0]), address[1]
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return str(address)
+
+
+class OpenExchange:
+    """An exchange being recorded (a handle of :class:`ExchangeLog`)."""
+
+    __slots__ = (
+        "destination",
+        "ended",
+        "kind",
+        "label",
+        "received",
+        "rtotal",
+        "sent",
+        "source",
+        "started",
+        "stotal",
+        "turns",
+    )
+
+    def __init__(self, kind: str, source: str, destination: str, label: str) -> None:
+        self.kind, self.source, self.destination, self.label = kind, source, destination, label
+        self.started = self.ended = time.time()
+        self.sent, self.received = bytearray(), bytearray()
+        self.stotal = self.rtotal = 0
+        self.turns: list[list[Any]] = []
+
+
+class ExchangeLog:
+    """What one attempt sent and received, bounded; shared by the threads of its transports.
+
+    Handles returned by :meth:`open` are written with :meth:`sent` and :meth:`received`; a
+    whole exchange (an HTTP request and response, an SSH command) is added with :meth:`add`.
+    Past :data:`EXCHANGE_LIMIT` bytes only the totals grow.
+    """
+
+    def __init__(self, limit: int = EXCHANGE_LIMIT, max_exchanges: int = MAX_EXCHANGES) -> None:
+        self._limit = limit
+        self._left = limit
+        self._max = max_exchanges
+        self._open: list[OpenExchange] = []
+        self._dropped = 0
+        self._lock = threading.Lock()
+
+    @property
+    def dropped(self) -> int:
+        """Exchanges not kept at all (past :data:`MAX_EXCHANGES`)."""
+        return self._dropped
+
+    def open(
+        self, kind: str, source: str, destination: str, label: str = ""
+    ) -> OpenExchange | None:
+        """Start recording an exchange; None when the log keeps no more exchanges."""
+        with self._lock:
+            if len(self._open) >= self._max:
+                self._dropped += 1
+                return None
+            handle = OpenExchange(kind, source, destination, label)
+            self._open.append(handle)
+            return handle
+
+    def sent(self, handle: OpenExchange | None, data: bytes) -> None:
+        """``data`` went to the target on ``handle``."""
+        self._write(handle, ">", data)
+
+    def received(self, handle: OpenExchange | None, data: bytes) -> None:
+        """``data`` came from the target on ``handle``."""
+        self._write(handle, "<", data)
+
+    def _write(self, handle: OpenExchange | None, direction: str, data: bytes) -> None:
+        if handle is None or not data:
+            return
+        with self._lock:
+            keep = data[: self._left]
+            self._left -= len(keep)
+            if direction == ">":
+                handle.sent += keep
+                handle.stotal += len(data)
+            else:
+                handle.received += keep
+                handle.rtotal += len(data)
+            if keep:
+                if handle.turns and handle.turns[-1][0] == direction:
+                    handle.turns[-1][1] += len(keep)
+                else:
+                    handle.turns.append([direction, len(keep)])
+            handle.ended = time.time()
+
+    def add(
+        self,
+        kind: str,
+        source: str,
+        destination: str,
+        label: str,
+        sent: bytes,
+        received: bytes,
+        *,
+        started_at: float | None = None,
+        ended_at: float | None = None,
+    ) -> None:
+        """Record a whole exchange: ``sent``, then ``received``."""
+        handle = self.open(kind, source, destination, label)
+        if handle is None:
+            return
+        if started_at is not None:
+            handle.started = started_at
+        self.sent(handle, sent)
+        self.received(handle, received)
+        handle.ended = ended_at if ended_at is not None else time.time()
+
+    def add_wire(self, wire: Wire) -> None:
+        """Record an exchange a transport handed over whole."""
+        self.add(
+            wire.kind,
+            wire.source,
+            wire.destination,
+            wire.label,
+            wire.sent,
+            wire.received,
+            started_at=wire.started_at,
+            ended_at=wire.ended_at,
+        )
+
+    def exchanges(self, known: Iterable[str] = ()) -> tuple[Exchange, ...]:
+        """The exchanges recorded so far, secrets replaced (``known``: the run's own)."""
+        secrets = tuple(known)
+        with self._lock:
+            handles = list(self._open)
+            return tuple(_frozen(h, secrets) for h in handles)
+
+
+def _frozen(handle: OpenExchange, known: Sequence[str]) -> Exchange:
+    sent = _scrubbed(bytes(handle.sent), known, cut=handle.stotal > len(handle.sent))
+    received = _scrubbed(bytes(handle.received), known, cut=handle.rtotal > len(handle.received))
+    turns = [(str(d), int(n)) for d, n in handle.turns]
+    if len(sent) != len(handle.sent) or len(received) != len(handle.received):
+        turns = _rescaled(turns, len(sent), len(received))  # masks change lengths
+    return Exchange(
+        kind=handle.kind,
+        source=handle.source,
+        destination=handle.destination,
+        started_at=handle.started,
+        ended_at=handle.ended,
+        label=scrub(handle.label.encode(), known).decode("utf-8", "replace"),
+        sent=sent,
+        received=received,
+        sent_total=handle.stotal,
+        received_total=handle.rtotal,
+        turns=tuple(turns),
+    )
+
+
+def _scrubbed(data: bytes, known: Sequence[str], *, cut: bool) -> bytes:
+    """``data`` scrubbed; when the log cut it, a known secret's beginning at the very end (the
+    rest fell past the cut) is replaced too."""
+    data = scrub(data, known)
+    if cut:
+        for secret in known:
+            raw = secret.encode()
+            for size in range(min(len(raw) - 1, len(data)), 0, -1):
+                if data.endswith(raw[:size]):
+                    data = data[:-size] + b"***"
+                    break
+    return data
+
+
+def _rescaled(turns: list[tuple[str, int]], sent: int, received: int) -> list[tuple[str, int]]:
+    """Turn lengths adjusted so each direction's turns add up to its scrubbed length (the last
+    turn of a direction absorbs the difference)."""
+    out = [list(t) for t in turns]
+    for direction, total in ((">", sent), ("<", received)):
+        mine = [t for t in out if t[0] == direction]
+        if mine:
+            mine[-1][1] = max(0, int(mine[-1][1]) + total - sum(int(t[1]) for t in mine))
+    return [(str(d), int(n)) for d, n in out]
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of ``data``, in hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical(value: Any) -> bytes:
+    """``value`` as canonical JSON: sorted keys, no whitespace, UTF-8 (what is hashed)."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
+
+
+def attempt_digest(record: Mapping[str, Any]) -> str:
+    """The digest of an attempt's canonical record (see the module docstring)."""
+    return hashlib.sha256(ATTEMPT_DOMAIN + canonical(dict(record))).hexdigest()
+
+
+def chain_genesis(run_id: int) -> str:
+    """The head of run ``run_id``'s chain before its first attempt."""
+    return hashlib.sha256(CHAIN_DOMAIN + str(run_id).encode()).hexdigest()
+
+
+def chain_link(previous: str, digest: str) -> str:
+    """The head after ``digest`` is appended to a chain whose head is ``previous``."""
+    return hashlib.sha256(bytes.fromhex(previous) + bytes.fromhex(digest)).hexdigest()
+
+
+def chain_heads(run_id: int, digests: Iterable[str]) -> list[str]:
+    """Every head of run ``run_id``'s chain over ``digests`` in order."""
+    head, heads = chain_genesis(run_id), []
+    for digest in digests:
+        head = chain_link(head, digest)
+        heads.append(head)
+    return heads
