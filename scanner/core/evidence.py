@@ -49,8 +49,9 @@ class Exchange:
         label: what it was: ``GET https://host/.env``, the command run; empty for a socket.
         sent / received: the bytes kept of each direction (HTTP: the request and the response
             as parsed, the body decoded; SSH: the command, then its stdout and stderr).
-        sent_total / received_total: how many bytes passed in each direction; more than kept
-            means the log cut the exchange there.
+        sent_total / received_total: how many bytes passed in each direction.
+        cut: True when the log kept less than passed (the cut is at the end of what is kept;
+            replaced secrets also change the lengths, so compare with this, not the totals).
         turns: the order of the conversation: (``>`` sent or ``<`` received, bytes kept), so
             the two streams can be interleaved again.
     """
@@ -66,11 +67,7 @@ class Exchange:
     sent_total: int
     received_total: int
     turns: tuple[tuple[str, int], ...] = ()
-
-    @property
-    def truncated(self) -> bool:
-        """True when the log kept less than passed (the cut is at the end of what is kept)."""
-        return self.sent_total > len(self.sent) or self.received_total > len(self.received)
+    cut: bool = False
 
     def record(self, seq: int) -> dict[str, Any]:
         """This exchange in an attempt's canonical record: metadata and the bytes' digests."""
@@ -86,6 +83,7 @@ class Exchange:
             "received_sha256": sha256_hex(self.received),
             "sent_total": self.sent_total,
             "received_total": self.received_total,
+            "cut": self.cut,
             "turns": [list(t) for t in self.turns],
         }
 
@@ -249,8 +247,9 @@ class ExchangeLog:
 
 
 def _frozen(handle: OpenExchange, known: Sequence[str]) -> Exchange:
-    sent = _scrubbed(bytes(handle.sent), known, cut=handle.stotal > len(handle.sent))
-    received = _scrubbed(bytes(handle.received), known, cut=handle.rtotal > len(handle.received))
+    sent_cut, received_cut = handle.stotal > len(handle.sent), handle.rtotal > len(handle.received)
+    sent = _scrubbed(bytes(handle.sent), known, cut=sent_cut)
+    received = _scrubbed(bytes(handle.received), known, cut=received_cut)
     turns = [(str(d), int(n)) for d, n in handle.turns]
     if len(sent) != len(handle.sent) or len(received) != len(handle.received):
         turns = _rescaled(turns, len(sent), len(received))  # masks change lengths
@@ -266,6 +265,7 @@ def _frozen(handle: OpenExchange, known: Sequence[str]) -> Exchange:
         sent_total=handle.stotal,
         received_total=handle.rtotal,
         turns=tuple(turns),
+        cut=sent_cut or received_cut,
     )
 
 
@@ -286,12 +286,13 @@ def _scrubbed(data: bytes, known: Sequence[str], *, cut: bool) -> bytes:
 def _rescaled(turns: list[tuple[str, int]], sent: int, received: int) -> list[tuple[str, int]]:
     """Turn lengths adjusted so each direction's turns add up to its scrubbed length (the last
     turn of a direction absorbs the difference)."""
-    out = [list(t) for t in turns]
+    sizes = [n for _, n in turns]
     for direction, total in ((">", sent), ("<", received)):
-        mine = [t for t in out if t[0] == direction]
+        mine = [i for i, (d, _) in enumerate(turns) if d == direction]
         if mine:
-            mine[-1][1] = max(0, int(mine[-1][1]) + total - sum(int(t[1]) for t in mine))
-    return [(str(d), int(n)) for d, n in out]
+            last = mine[-1]
+            sizes[last] = max(0, sizes[last] + total - sum(sizes[i] for i in mine))
+    return [(d, n) for (d, _), n in zip(turns, sizes, strict=True)]
 
 
 def sha256_hex(data: bytes) -> str:

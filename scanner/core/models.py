@@ -12,7 +12,8 @@ from enum import StrEnum
 from typing import Any
 
 from scanner.core.evidence import Exchange
-from scanner.core.text import clean, inert
+from scanner.core.secrets import scrub, scrub_text
+from scanner.core.text import EVIDENCE_LIMIT, clean, inert
 
 
 class Severity(StrEnum):
@@ -293,9 +294,10 @@ class ChecklistTarget(Target):
 
 
 def _clean_detail(value: Any, depth: int = 0) -> Any:
-    """Detail values cleaned like evidence: strings bounded and inert, containers capped."""
+    """Detail values cleaned like evidence: strings bounded, inert and scrubbed of secrets,
+    containers capped."""
     if isinstance(value, str | bytes):
-        return clean(value, 500)
+        return clean(_scrubbed(value, 500), 500)
     if depth > 4:
         return clean(repr(value), 200)
     if isinstance(value, dict):
@@ -307,6 +309,15 @@ def _clean_detail(value: Any, depth: int = 0) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     return clean(repr(value), 200)
+
+
+def _scrubbed(value: str | bytes, limit: int) -> str | bytes:
+    """The first ``4 * limit`` characters of ``value`` (all :func:`clean` would look at) with
+    the secrets :func:`~scanner.core.secrets.scrub` recognises as ``***``: the one redaction of
+    findings and of the raw exchanges kept as evidence."""
+    if isinstance(value, bytes):
+        return scrub(value[: 4 * limit])
+    return scrub_text(value[: 4 * limit])
 
 
 def fingerprint(entity_id: str, asset_id: str, check_id: str, location: str) -> str:
@@ -344,7 +355,7 @@ class Finding:
         # location without control characters (a file named with escapes gets the fingerprint
         # of its escaped spelling, the one stored, printed and shown on notices).
         object.__setattr__(self, "location", inert(self.location))
-        object.__setattr__(self, "evidence", clean(self.evidence))
+        object.__setattr__(self, "evidence", clean(_scrubbed(self.evidence, EVIDENCE_LIMIT)))
         object.__setattr__(self, "detail", _clean_detail(self.detail))
 
     @property

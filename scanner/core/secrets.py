@@ -79,7 +79,7 @@ def redact(text: str, url: str) -> str:
 #: ``"api_token": ``, ``?secret=``); matched case-insensitively anywhere in the name.
 SECRET_NAME = (
     rb"[A-Za-z0-9_.\-]*(?:pass(?:wd|word)?|pwd|secret|token|api[_\-]?key|app[_\-]?key"
-    rb"|private[_\-]?key|credential|auth[_\-]?key|session[_\-]?id|sessid)[A-Za-z0-9_.\-]*"
+    rb"|private[_\-]?key|auth[_\-]?key|session[_\-]?id|sessid)[A-Za-z0-9_.\-]*"
 )
 _BYTES_MASK = MASK.encode()
 #: Each pattern and the groups of it that are secret (replaced by ``***``).
@@ -98,25 +98,30 @@ _PATTERNS: tuple[tuple[re.Pattern[bytes], tuple[int, ...]], ...] = (
     (re.compile(rb"(?im)^(cookie:[ \t]*)([^\r\n]*)"), (2,)),
     (re.compile(rb"(?im)^(set-cookie:[ \t]*[^=\r\n;]*=)([^;\r\n]*)"), (2,)),
     (re.compile(rb"(?im)^(x-(?:api-key|auth-token|csrf-token)[ \t]*:[ \t]*)([^\r\n]*)"), (2,)),
-    # NAME=value, NAME: value, "NAME": "value" in configuration files, forms and JSON
+    # NAME=value, NAME: value, "NAME": "value" in configuration files, forms and JSON; the name
+    # whole (not the end of a path: "/etc/passwd: ..." names a file)
     (
         re.compile(
-            rb"(?i)([\"']?" + SECRET_NAME + rb"[\"']?[ \t]*[:=][ \t]*[\"']?)([^\"'\s&;,<>]+)"
+            rb"(?i)(?<![A-Za-z0-9_.\-/])([\"']?"
+            + SECRET_NAME
+            + rb"[\"']?[ \t]*[:=][ \t]*[\"']?)([^\"'\s&;,<>]+)"
         ),
         (2,),
     ),
-    # shadow(5) and passwd(5) hashes: user:$id$salt$hash: (and DES-style 13-character hashes)
-    (re.compile(rb"(?m)^([^:\s]{1,64}:)(\$[0-9a-z]+\$[^:\s]+|[./0-9A-Za-z]{13})(?=:)"), (2,)),
+    # shadow(5) hashes: user:$id$salt$hash:lastchg: (and DES-style 13-character hashes)
+    (
+        re.compile(rb"(?m)^([^:\s]{1,64}:)(\$[0-9a-z]+\$[^:\s]+|[./0-9A-Za-z]{13})(?=:\d*:)"),
+        (2,),
+    ),
     # line protocols: FTP/POP3 PASS, IMAP LOGIN user pass, SMTP AUTH PLAIN blob
     (re.compile(rb"(?im)^(PASS[ \t]+)([^\r\n]*)"), (2,)),
-    (re.compile(rb"(?im)^(\S+[ \t]+LOGIN[ \t]+\S+[ \t]+)([^\r\n]*)"), (2,)),
+    (re.compile(rb"(?m)^([A-Za-z0-9]{1,12} LOGIN \S+ )([^\r\n]*)"), (2,)),
     (re.compile(rb"(?im)^(AUTH[ \t]+(?:PLAIN|LOGIN)[ \t]+)([^\r\n]*)"), (2,)),
-    # Redis RESP: AUTH [user] password as bulk strings, and the inline AUTH password
+    # Redis RESP: AUTH [user] password as bulk strings
     (
         re.compile(rb"(?i)(\$4\r\nAUTH\r\n\$\d+\r\n)([^\r\n]*)(?:(\r\n\$\d+\r\n)([^\r\n]*))?"),
         (2, 4),
     ),
-    (re.compile(rb"(?im)^(AUTH[ \t]+)(?!PLAIN|LOGIN)([^\r\n]*)"), (2,)),
 )
 
 

@@ -211,6 +211,7 @@ class Attempts(Aggregate):
                     "received": x.received,
                     "sent_total": x.sent_total,
                     "received_total": x.received_total,
+                    "cut": x.cut,
                     "turns": [list(t) for t in x.turns],
                 }
                 for attempt in batch
@@ -507,6 +508,7 @@ def _exchange(r: Any) -> Exchange:
         sent_total=r["sent_total"],
         received_total=r["received_total"],
         turns=tuple((str(d), int(n)) for d, n in r["turns"]),
+        cut=bool(r["cut"]),
     )
 
 

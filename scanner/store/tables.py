@@ -149,6 +149,7 @@ exchanges = Table(
     Column("received", LargeBinary, nullable=False),
     Column("sent_total", Integer, nullable=False),
     Column("received_total", Integer, nullable=False),
+    Column("cut", Boolean, nullable=False),
     Column("turns", JSON, nullable=False),
     UniqueConstraint("attempt_id", "seq", name="uq_exchanges_attempt_seq"),
 )

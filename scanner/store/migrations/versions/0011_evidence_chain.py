@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("received", sa.LargeBinary, nullable=False),
         sa.Column("sent_total", sa.Integer, nullable=False),
         sa.Column("received_total", sa.Integer, nullable=False),
+        sa.Column("cut", sa.Boolean, nullable=False),
         sa.Column("turns", sa.JSON, nullable=False),
         sa.UniqueConstraint("attempt_id", "seq", name="uq_exchanges_attempt_seq"),
     )
