@@ -583,14 +583,20 @@ def _check_members(members: Mapping[str, bytes], listed: Mapping[str, Any]) -> N
 
 
 def _check_signature(members: Mapping[str, bytes], given: Ed25519PublicKey | None) -> str:
+    # Both envelope members must be exactly as export writes them: the manifest covers neither,
+    # so a byte that a lenient parser would skip must still count as a change.
     try:
-        signature = base64.b64decode(members[SIGNATURE].strip(), validate=True)
+        signature = base64.b64decode(members[SIGNATURE].removesuffix(b"\n"), validate=True)
     except (binascii.Error, ValueError):
         raise _Mismatch(f"{SIGNATURE} is not a base64 signature") from None
+    if members[SIGNATURE] != base64.b64encode(signature) + b"\n":
+        raise _Mismatch(f"{SIGNATURE} is not in the form export writes (base64, one line)")
     try:
         embedded = load_public(members[SIGNER], SIGNER)
     except UserError:
         raise _Mismatch(f"{SIGNER} is not an Ed25519 public key") from None
+    if members[SIGNER] != public_pem(embedded):
+        raise _Mismatch(f"{SIGNER} is not in the form export writes (one PEM public key)")
     key = given or embedded
     try:
         key.verify(signature, members[MANIFEST])
