@@ -85,6 +85,7 @@ class RunServices:
     _http: dict[str, HttpClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ssh: list[SshSession] = field(default_factory=list)
+    _secrets: tuple[str, ...] | None = None
 
     def ssh_connection(self, ctx: CheckContext, target: OnsiteTarget) -> SshSession:
         """The run's one SSH connection to ``target``'s host, its host key verified (known_hosts
@@ -176,16 +177,16 @@ class RunServices:
         the inventory's credentials (from their environment variables) and the values of
         check settings whose name says password, secret, token or key (the passwords a check
         tries, for one)."""
-        return self.facts.get(("known-secrets",), self._known_secrets)
-
-    def _known_secrets(self) -> tuple[str, ...]:
-        found: list[str] = []
-        for credential in self.credentials.values():
-            if credential.password_env and os.environ.get(credential.password_env):
-                found.append(os.environ[credential.password_env])
-        for values in self.settings.values():
-            found += _secret_values(values)
-        return tuple(dict.fromkeys(found))
+        with self._lock:  # not among the facts: those are what checks collected
+            if self._secrets is None:
+                found: list[str] = []
+                for credential in self.credentials.values():
+                    if credential.password_env and os.environ.get(credential.password_env):
+                        found.append(os.environ[credential.password_env])
+                for values in self.settings.values():
+                    found += _secret_values(values)
+                self._secrets = tuple(dict.fromkeys(found))
+            return self._secrets
 
     def http_client(self, host: str) -> HttpClient:
         """The one HTTP client of ``host`` for this run (its requests admitted by
