@@ -301,10 +301,9 @@ def sha256_hex(data: bytes) -> str:
 
 
 def canonical(value: Any) -> bytes:
-    """``value`` as canonical JSON: sorted keys, no whitespace, UTF-8 (what is hashed)."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode()
+    """``value`` as canonical JSON: sorted keys, no whitespace, UTF-8 (what is hashed; a NaN
+    a check put in a detail is written ``NaN``, as the store's JSON columns write it)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def attempt_digest(record: Mapping[str, Any]) -> str:

@@ -191,11 +191,15 @@ class Attempts(Aggregate):
                 if attempt.key in inserted
                 for key, f in _unique_findings(attempt)
             ]
+            stored: set[tuple[int, str]] = set()
             if found:
                 # Two targets of one asset may report the same location (a check reading two
                 # ports that both show one config file): the fingerprint is the identity, the
-                # first stays.
-                conn.execute(insert_ignoring_duplicates(conn, findings), found)
+                # first stays. RETURNING says which were stored, for the chain.
+                statement = insert_ignoring_duplicates(conn, findings).returning(
+                    findings.c.attempt_id, findings.c.fingerprint
+                )
+                stored = {(r[0], r[1]) for r in conn.execute(statement, found)}
             kept = [
                 {
                     "run_id": run_id,
@@ -220,7 +224,19 @@ class Attempts(Aggregate):
             ]
             if kept:
                 conn.execute(insert(exchanges), kept)
-            _append_to_chain(conn, run_id, sorted(inserted.values()))
+            # The chain is computed from the rows as written (the same canonical records
+            # `records` reads back later), not read back: a batch costs one more INSERT.
+            by_id: dict[int, tuple[dict[str, Any], list[Any], list[Any]]] = {
+                inserted[row["key"]]: ({**row, "id": inserted[row["key"]]}, [], [])
+                for row in rows
+                if row["key"] in inserted
+            }
+            for f in found:
+                if (f["attempt_id"], f["fingerprint"]) in stored:
+                    by_id[int(str(f["attempt_id"]))][1].append(f)
+            for x in kept:
+                by_id[int(str(x["attempt_id"]))][2].append(x)
+            _append_to_chain(conn, run_id, [(i, _canonical(*by_id[i])) for i in sorted(by_id)])
             _insert_refusals(conn, run_id, refused)
         return len(inserted)
 
@@ -405,10 +421,12 @@ class Attempts(Aggregate):
         ]
 
 
-def _append_to_chain(conn: Connection, run_id: int, ids: Sequence[int]) -> None:
-    """Append the attempts ``ids`` (just inserted, in id order) to the run's chain; the caller
-    holds the run's row lock."""
-    if not ids:
+def _append_to_chain(
+    conn: Connection, run_id: int, records: Sequence[tuple[int, dict[str, Any]]]
+) -> None:
+    """Append the attempts just inserted (id and canonical record, in id order) to the run's
+    chain; the caller holds the run's row lock."""
+    if not records:
         return
     last = conn.execute(
         select(attempt_chain.c.seq, attempt_chain.c.head)
@@ -417,11 +435,10 @@ def _append_to_chain(conn: Connection, run_id: int, ids: Sequence[int]) -> None:
         .limit(1)
     ).first()
     seq, head = (int(last[0]), str(last[1])) if last is not None else (0, chain_genesis(run_id))
-    records = _records(conn, run_id, ids)
     now = time.time()
     links = []
-    for attempt_id in ids:
-        digest = attempt_digest(records[attempt_id])
+    for attempt_id, record in records:
+        digest = attempt_digest(record)
         seq, head = seq + 1, chain_link(head, digest)
         links.append(
             {
@@ -481,18 +498,39 @@ def _records(
         query = query.where(attempts.c.id.in_(wanted))
         found_q = found_q.where(findings.c.attempt_id.in_(wanted))
         kept_q = kept_q.where(exchanges.c.attempt_id.in_(wanted))
-    records: dict[int, dict[str, Any]] = {}
-    for r in conn.execute(query).mappings():
-        record = {c: r[c] for c in _RECORD_COLUMNS}
-        record.update(findings=[], exchanges=[])
-        records[int(r["id"])] = record
-    for r in conn.execute(found_q.order_by(findings.c.fingerprint)).mappings():
-        if r["attempt_id"] in records:
-            records[r["attempt_id"]]["findings"].append({c: r[c] for c in _FINDING_COLUMNS})
-    for r in conn.execute(kept_q.order_by(exchanges.c.attempt_id, exchanges.c.seq)).mappings():
-        if r["attempt_id"] in records:
-            records[r["attempt_id"]]["exchanges"].append(_exchange(r).record(r["seq"]))
-    return records
+    parts: dict[int, tuple[Any, list[Any], list[Any]]] = {
+        int(r["id"]): (r, [], []) for r in conn.execute(query).mappings()
+    }
+    for r in conn.execute(found_q).mappings():
+        if r["attempt_id"] in parts:
+            parts[r["attempt_id"]][1].append(r)
+    for r in conn.execute(kept_q).mappings():
+        if r["attempt_id"] in parts:
+            parts[r["attempt_id"]][2].append(r)
+    return {i: _canonical(*p) for i, p in parts.items()}
+
+
+def _canonical(attempt: Any, found: Sequence[Any], kept: Sequence[Any]) -> dict[str, Any]:
+    """The canonical record of one attempt from its rows (as written, or as read back: the
+    same values either way): its columns, findings by fingerprint, exchanges by seq with the
+    digests of their bytes."""
+    record = {c: attempt[c] for c in _RECORD_COLUMNS}
+    record.update(
+        id=int(record["id"]),
+        run_id=int(record["run_id"]),
+        started_at=float(record["started_at"]),
+        duration=float(record["duration"]),
+    )
+    # A finding's detail is already plain JSON (dicts with text keys, lists, text, numbers:
+    # core.models cleans it so), so as written it equals what the JSON column reads back.
+    record["findings"] = [
+        {c: f[c] for c in _FINDING_COLUMNS}
+        for f in sorted(found, key=lambda f: str(f["fingerprint"]))
+    ]
+    record["exchanges"] = [
+        _exchange(x).record(int(x["seq"])) for x in sorted(kept, key=lambda x: int(x["seq"]))
+    ]
+    return record
 
 
 def _exchange(r: Any) -> Exchange:
@@ -500,8 +538,8 @@ def _exchange(r: Any) -> Exchange:
         kind=r["kind"],
         source=r["source"],
         destination=r["destination"],
-        started_at=r["started_at"],
-        ended_at=r["ended_at"],
+        started_at=float(r["started_at"]),
+        ended_at=float(r["ended_at"]),
         label=r["label"],
         sent=bytes(r["sent"]),
         received=bytes(r["received"]),
