@@ -21,6 +21,7 @@ from scanner.core.models import Attempt, AttemptStatus, Finding, Severity
 from scanner.engine.registry import discover
 from scanner.notices.build import issue_notices
 from scanner.store import Store
+from scanner.tracking.issues import reconcile
 from tests.unit.app import stored
 
 SECRET_ENV = "EV18_UNIT_PASSWORD"
@@ -55,7 +56,7 @@ def _exported(tmp_path: Path, evidence: str = "+PONG without AUTH") -> tuple[Sto
     )
     store.attempts.record(run_id, [_attempt(evidence), stored.passed(stored.HSTS, "https://x/")])
     store.runs.finish(run_id, "completed")
-    stored.reconcile(store, run_id, now=time.time())
+    reconcile(store, run_id, now=time.time())
     [notice] = issue_notices(store, run_id, discover())
     generate(tmp_path / "key")
     return store, notice.number, tmp_path / "key"
