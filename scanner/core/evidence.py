@@ -96,8 +96,11 @@ class Wire:
 
     Attributes:
         kind / source / destination / label: as in :class:`Exchange`.
-        sent / received: the raw bytes (bounded by the transport's own caps).
+        sent / received: the raw bytes, at most :data:`EXCHANGE_LIMIT` of each (no log keeps
+            more; a cached response need not hold a second copy of its whole body).
         started_at / ended_at: wall-clock seconds since the epoch.
+        sent_total / received_total: the bytes that passed, when more than ``sent`` and
+            ``received`` hold (else their lengths).
     """
 
     kind: str
@@ -108,6 +111,35 @@ class Wire:
     received: bytes
     started_at: float
     ended_at: float
+    sent_total: int = 0
+    received_total: int = 0
+
+    @classmethod
+    def bounded(
+        cls,
+        kind: str,
+        source: str,
+        destination: str,
+        label: str,
+        sent: bytes,
+        received: bytes,
+        started_at: float,
+        ended_at: float,
+    ) -> Wire:
+        """A wire keeping at most :data:`EXCHANGE_LIMIT` bytes of each direction, with the
+        totals of what passed."""
+        return cls(
+            kind,
+            source,
+            destination,
+            label,
+            sent[:EXCHANGE_LIMIT],
+            received[:EXCHANGE_LIMIT],
+            started_at,
+            ended_at,
+            len(sent),
+            len(received),
+        )
 
 
 def endpoint(address: object) -> str:
@@ -184,18 +216,23 @@ class ExchangeLog:
         """``data`` came from the target on ``handle``."""
         self._write(handle, "<", data)
 
-    def _write(self, handle: OpenExchange | None, direction: str, data: bytes) -> None:
-        if handle is None or not data:
+    def _write(
+        self, handle: OpenExchange | None, direction: str, data: bytes, total: int = 0
+    ) -> None:
+        """Keep what the budget allows of ``data``; ``total``: the bytes that passed, when
+        more than ``data`` holds (a wire cut by its transport)."""
+        if handle is None or not (data or total):
             return
         with self._lock:
             keep = data[: self._left]
             self._left -= len(keep)
+            passed = max(total, len(data))
             if direction == ">":
                 handle.sent += keep
-                handle.stotal += len(data)
+                handle.stotal += passed
             else:
                 handle.received += keep
-                handle.rtotal += len(data)
+                handle.rtotal += passed
             if keep:
                 if handle.turns and handle.turns[-1][0] == direction:
                     handle.turns[-1][1] += len(keep)
@@ -227,16 +264,13 @@ class ExchangeLog:
 
     def add_wire(self, wire: Wire) -> None:
         """Record an exchange a transport handed over whole."""
-        self.add(
-            wire.kind,
-            wire.source,
-            wire.destination,
-            wire.label,
-            wire.sent,
-            wire.received,
-            started_at=wire.started_at,
-            ended_at=wire.ended_at,
-        )
+        handle = self.open(wire.kind, wire.source, wire.destination, wire.label)
+        if handle is None:
+            return
+        handle.started = wire.started_at
+        self._write(handle, ">", wire.sent, wire.sent_total)
+        self._write(handle, "<", wire.received, wire.received_total)
+        handle.ended = wire.ended_at
 
     def exchanges(self, known: Iterable[str] = ()) -> tuple[Exchange, ...]:
         """The exchanges recorded so far, secrets replaced (``known``: the run's own)."""

@@ -397,7 +397,7 @@ class CheckContext:
         )
         output = result.stdout + (b"\n[stderr]\n" + result.stderr if result.stderr else b"")
         self.log.add_wire(
-            Wire(
+            Wire.bounded(
                 "ssh",
                 session.endpoints[0],
                 session.endpoints[1],
@@ -426,7 +426,7 @@ class CheckContext:
         key = session.host_key
         now = time.time()
         self.log.add_wire(
-            Wire(
+            Wire.bounded(
                 "ssh",
                 session.endpoints[0],
                 session.endpoints[1],

@@ -363,7 +363,7 @@ def _wire(
     lines += [f"{k}: {v}" for k, v in received]
     got = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body
     ends = getattr(_deadline, "endpoints", None) or (("", 0), ("", 0))
-    return Wire(
+    return Wire.bounded(
         "http",
         endpoint(ends[0]),
         endpoint(ends[1]),

@@ -7,6 +7,7 @@ import pytest
 from scanner.core.evidence import (
     EXCHANGE_LIMIT,
     ExchangeLog,
+    Wire,
     attempt_digest,
     chain_genesis,
     chain_heads,
@@ -122,3 +123,15 @@ def test_the_chain_changes_with_any_edit_or_reorder() -> None:
     assert chain_heads(7, [*digests[:2], edited, digests[3]])[-1] != heads[-1]
     # canonical: the order of keys does not matter, their values do
     assert attempt_digest({"b": 1, "a": [1.5, "x"]}) == attempt_digest({"a": [1.5, "x"], "b": 1})
+
+
+def test_a_wire_keeps_no_more_than_a_log_would_and_says_what_passed() -> None:
+    body = b"z" * (3 * EXCHANGE_LIMIT)
+    wire = Wire.bounded("http", "a", "b", "GET /", b"GET / HTTP/1.1\r\n\r\n", body, 1.0, 2.0)
+    assert len(wire.received) == EXCHANGE_LIMIT and wire.received_total == len(body)
+    log = ExchangeLog()
+    log.add_wire(wire)
+    [x] = log.exchanges()
+    assert x.cut and x.received_total == len(body) and x.sent_total == 18
+    assert len(x.sent) + len(x.received) == EXCHANGE_LIMIT
+    assert (x.started_at, x.ended_at) == (1.0, 2.0)
