@@ -34,6 +34,7 @@ from reports.render import FORMATS, LANGUAGES, render_notice
 from scanner import __version__
 from scanner.app.keys import fingerprint, load_private, load_public, public_pem, read_public
 from scanner.app.notices import SUFFIX, document_path
+from scanner.app.timestamp import request_token, token_problem, token_time
 from scanner.core.documents import Notice
 from scanner.core.errors import UserError
 from scanner.core.evidence import (
@@ -53,8 +54,11 @@ from scanner.store import Store
 
 BUNDLE_FORMAT = "scanner-evidence-bundle/1"
 MANIFEST, SIGNATURE, SIGNER = "manifest.json", "manifest.sig", "signer.pub"
-#: The members the manifest does not list: itself, its signature and the signer's public key.
-ENVELOPE = frozenset({MANIFEST, SIGNATURE, SIGNER})
+#: The RFC 3161 time-stamp token of the manifest, when a timestamp authority was asked.
+TIMESTAMP = "manifest.tsr"
+#: The members the manifest does not list: itself, its signature, the signer's public key, and
+#: the optional timestamp of the manifest.
+ENVELOPE = frozenset({MANIFEST, SIGNATURE, SIGNER, TIMESTAMP})
 #: Bounds on a bundle being verified: it may come from anyone.
 MAX_MEMBERS = 20_000
 MAX_MEMBER_BYTES = 64 << 20
@@ -80,6 +84,7 @@ class ExportedBundle:
         attempts: how many attempts it carries in full.
         chain_head / chain_length: the run's chain when exported.
         signer: the fingerprint of the key that signed it.
+        timestamp: the time a timestamp authority countersigned, else empty.
     """
 
     path: Path
@@ -90,6 +95,7 @@ class ExportedBundle:
     chain_head: str
     chain_length: int
     signer: str
+    timestamp: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,8 @@ class Verification:
         signer: the fingerprint of the key the signature was checked with.
         key_given: True when the key came from ``--key`` (else the bundle's own ``signer.pub``,
             which proves integrity but not who signed).
+        timestamp: the time the bundle's RFC 3161 token states, else empty.
+        timestamp_checked: True when that token was checked against ``--tsa-ca``.
     """
 
     ok: bool
@@ -116,6 +124,8 @@ class Verification:
     members: int = 0
     signer: str = ""
     key_given: bool = False
+    timestamp: str = ""
+    timestamp_checked: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,12 +207,14 @@ def export_notice(
     key_path: Path,
     *,
     passphrase_env: str | None = None,
+    tsa: str | None = None,
     registry: Registry | None = None,
     now: float | None = None,
 ) -> ExportedBundle:
     """Write the evidence bundle of notice ``number`` to ``out``, signed with the private key
-    in ``key_path``. Refuses (UserError) when the run's chain in the store does not match its
-    attempts, or when a secret the run knows of would end up in the bundle."""
+    in ``key_path`` and, with ``tsa`` (an RFC 3161 authority's URL), timestamped. Refuses
+    (UserError) when the run's chain in the store does not match its attempts, or when a
+    secret the run knows of would end up in the bundle."""
     key = load_private(key_path, passphrase_env=passphrase_env)
     now = time.time() if now is None else now
     registry = registry or discover()
@@ -263,7 +275,7 @@ def export_notice(
             "created_at": now,
             "created_at_utc": datetime.fromtimestamp(now, UTC).isoformat(),
             "clock": _CLOCK,
-            "timestamp_authority": None,
+            "timestamp_authority": tsa,
             "chain_head": chain[-1].head,
             "chain_length": len(chain),
             "members": {
@@ -274,18 +286,20 @@ def export_notice(
     )
     signature = base64.b64encode(key.sign(manifest)) + b"\n"
     public = key.public_key()
-    _write_zip(
-        out, {**members, MANIFEST: manifest, SIGNATURE: signature, SIGNER: public_pem(public)}
-    )
+    envelope = {MANIFEST: manifest, SIGNATURE: signature, SIGNER: public_pem(public)}
+    if tsa:
+        envelope[TIMESTAMP] = request_token(sha256_hex(manifest), tsa)
+    _write_zip(out, {**members, **envelope})
     return ExportedBundle(
         out,
         number,
         run_id,
-        len(members) + len(ENVELOPE),
+        len(members) + len(envelope),
         len(attempt_ids),
         chain[-1].head,
         len(chain),
         fingerprint(public),
+        token_time(envelope[TIMESTAMP]) if tsa else "",
     )
 
 
@@ -464,7 +478,8 @@ def _write_zip(out: Path, members: Mapping[str, bytes]) -> None:
         raise UserError(f"--out {out}: cannot write there ({exc.strerror}).") from None
     try:
         with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
-            order = [MANIFEST, SIGNATURE, SIGNER, *sorted(set(members) - ENVELOPE)]
+            first = [n for n in (MANIFEST, SIGNATURE, SIGNER, TIMESTAMP) if n in members]
+            order = [*first, *sorted(set(members) - ENVELOPE)]
             for name in order:
                 info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
@@ -477,11 +492,14 @@ def _write_zip(out: Path, members: Mapping[str, bytes]) -> None:
         raise
 
 
-def verify_bundle(path: Path, key: Path | None = None) -> Verification:
+def verify_bundle(
+    path: Path, key: Path | None = None, *, tsa_ca: Path | None = None
+) -> Verification:
     """Check bundle ``path``: its members against the manifest, the manifest's signature (by
-    ``key``, a public key file, else by the bundle's own ``signer.pub``), the chain, and every
-    attempt against its link. Returns the first mismatch; a UserError only when ``key`` itself
-    cannot be read."""
+    ``key``, a public key file, else by the bundle's own ``signer.pub``), its timestamp (against
+    the authority's CA certificate ``tsa_ca``, when given), the chain, and every attempt
+    against its link. Returns the first mismatch; a UserError only when ``key`` or ``tsa_ca``
+    itself cannot be used."""
     given = read_public(key) if key is not None else None
     found: dict[str, Any] = {"key_given": given is not None}
     step = "the archive"
@@ -500,6 +518,7 @@ def verify_bundle(path: Path, key: Path | None = None) -> Verification:
         )
         _check_members(members, manifest["members"])
         found["signer"] = _check_signature(members, given)
+        found.update(_check_timestamp(members, manifest, tsa_ca))
         step = "the chain or an attempt"
         _check_chain(members, manifest)
     except _Mismatch as exc:
@@ -620,6 +639,27 @@ def _check_signature(members: Mapping[str, bytes], given: Ed25519PublicKey | Non
     if given is not None and fingerprint(given) != fingerprint(embedded):
         raise _Mismatch(f"{SIGNER} is not the key given, though the signature verifies")
     return fingerprint(key)
+
+
+def _check_timestamp(
+    members: Mapping[str, bytes], manifest: Mapping[str, Any], tsa_ca: Path | None
+) -> dict[str, Any]:
+    """The bundle's timestamp: present exactly when the manifest names an authority, and with
+    ``tsa_ca`` a token for the manifest's digest under that CA."""
+    token = members.get(TIMESTAMP)
+    if manifest.get("timestamp_authority") and token is None:
+        raise _Mismatch(f"{TIMESTAMP} is missing, though the manifest names a timestamp authority")
+    if token is None:
+        if tsa_ca is not None:
+            raise _Mismatch("the bundle has no trusted timestamp (--tsa-ca was given)")
+        return {}
+    if not manifest.get("timestamp_authority"):
+        raise _Mismatch(f"{TIMESTAMP} is there, though the manifest names no timestamp authority")
+    if tsa_ca is not None:
+        problem = token_problem(token, sha256_hex(members[MANIFEST]), tsa_ca)
+        if problem:
+            raise _Mismatch(problem)
+    return {"timestamp": token_time(token), "timestamp_checked": tsa_ca is not None}
 
 
 def _check_chain(members: Mapping[str, bytes], manifest: Mapping[str, Any]) -> None:

@@ -65,18 +65,32 @@ def evidence_cmd() -> None:
     help="The authority's private key (`scanner keys generate`).",
 )
 @PASSPHRASE_OPTION
+@click.option(
+    "--tsa",
+    default=None,
+    metavar="URL",
+    help="An RFC 3161 timestamp authority to countersign the manifest (optional).",
+)
 @DB_OPTION
 @user_errors
 def export_cmd(
-    number: str, out_path: Path, key_path: Path, passphrase_env: str | None, db_url: str | None
+    number: str,
+    out_path: Path,
+    key_path: Path,
+    passphrase_env: str | None,
+    tsa: str | None,
+    db_url: str | None,
 ) -> None:
     """Write NOTICE's evidence bundle (a zip archive) to FILE, signed with PRIVATE."""
     store = Store.open(db_url, create=False)
-    bundle = export_notice(store, number, out_path, key_path, passphrase_env=passphrase_env)
+    bundle = export_notice(
+        store, number, out_path, key_path, passphrase_env=passphrase_env, tsa=tsa
+    )
+    stamped = f"; timestamped {bundle.timestamp}" if bundle.timestamp else ""
     out.print(
         f"{escape(str(bundle.path))}: notice {escape(bundle.number)} (run {bundle.run_id}), "
         f"{bundle.members} members, {bundle.attempts} attempts; chain head {bundle.chain_head} "
-        f"after {bundle.chain_length} attempts; signed by {bundle.signer}"
+        f"after {bundle.chain_length} attempts; signed by {bundle.signer}{stamped}"
     )
 
 
@@ -90,10 +104,18 @@ def export_cmd(
     metavar="PUBLIC",
     help="The authority's public key (PATH.pub); without it, the bundle's own key is used.",
 )
+@click.option(
+    "--tsa-ca",
+    "tsa_ca",
+    default=None,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="The timestamp authority's CA certificate (PEM): check the bundle's timestamp.",
+)
 @user_errors
-def verify_cmd(path: Path, key_path: Path | None) -> None:
+def verify_cmd(path: Path, key_path: Path | None, tsa_ca: Path | None) -> None:
     """Check FILE's manifest, chain and signature; name the first mismatch (exit 1)."""
-    found = verify_bundle(path, key_path)
+    found = verify_bundle(path, key_path, tsa_ca=tsa_ca)
     if not found.ok:
         out.print(f"{escape(str(path))}: NOT VERIFIED: {escape(one_line(found.problem, 500))}")
         sys.exit(1)
@@ -103,10 +125,16 @@ def verify_cmd(path: Path, key_path: Path | None) -> None:
         else f"signed by the bundle's own key {found.signer}: pass --key AUTHORITY.pub to check "
         "whose key that is"
     )
+    if found.timestamp_checked:
+        when = f" Timestamped {found.timestamp} by the authority whose CA was given."
+    elif found.timestamp:
+        when = f" It states a timestamp of {found.timestamp}: pass --tsa-ca to check it."
+    else:
+        when = " No trusted timestamp: its times are the scanning machine's clock."
     out.print(
         f"{escape(str(path))}: verified. Notice {escape(one_line(found.number))} (run "
         f"{found.run_id}), {found.members} members match the manifest, chain of "
-        f"{found.chain_length} attempts ends at {found.chain_head}, {whose}."
+        f"{found.chain_length} attempts ends at {found.chain_head}, {whose}.{escape(when)}"
     )
 
 
