@@ -7,7 +7,7 @@ a crash loses at most those in flight, and storing is idempotent by attempt key,
 job does not duplicate findings.
 
 Each attempt is stored with its raw exchanges and chained (:mod:`scanner.core.evidence`): in the
-batch's transaction, under a lock on the run's row (``SELECT ... FOR UPDATE`` on PostgreSQL;
+batch's transaction, under a lock on the run's row (``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL;
 SQLite's writers already queue at ``BEGIN IMMEDIATE``), the new attempts' canonical records are
 read back as stored and appended to the run's chain in attempt id order. Several workers
 writing one run therefore append one after the other, each to the head the previous one left:
@@ -167,8 +167,12 @@ class Attempts(Aggregate):
         ]
         with self._store.writer.begin() as conn:
             # The chain's order is the order of commits: take the run's row first (see the
-            # module docstring), so ids assigned below rise with it.
-            conn.execute(select(runs.c.id).where(runs.c.id == run_id).with_for_update())
+            # module docstring), so ids assigned below rise with it. FOR NO KEY UPDATE: other
+            # writers of the run queue here, while rows that merely refer to the run (hosts,
+            # refusals of another process) are not held up.
+            conn.execute(
+                select(runs.c.id).where(runs.c.id == run_id).with_for_update(key_share=True)
+            )
             # One executemany; RETURNING gives the rows actually inserted (none for a key the
             # run already has), each with its key to pair it with its attempt.
             statement = insert_ignoring_duplicates(conn, attempts)
