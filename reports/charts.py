@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from scanner.core.documents import HistoryPoint
+from scanner.core.documents import HistoryPoint, RoundPoint
 from scanner.core.lifecycle import LEVELS, RiskLevel
 
 #: Chart colours per risk level (the same as the badges in _style.css).
 LEVEL_COLORS = {RiskLevel.HIGH: "#b3261e", RiskLevel.MEDIUM: "#b86e00", RiskLevel.LOW: "#3a6ea5"}
+#: The rounds chart's colours: issues rectified, issues still open.
+ROUND_COLORS = {"rectified": "#2e7d32", "still_open": "#b3261e"}
 
 
 def px(value: float) -> str:
@@ -116,6 +118,41 @@ def history_chart(
             f"{point.day.month}/{point.day.day}" if lang == "zh-CN" else point.day.strftime("%d %b")
         )
         total = sum(point.counts.get(lvl, 0) for lvl in LEVELS)
+        columns.append(Column(x, slot * 0.6, point.run_id, label, total, base, tuple(bars)))
+    return Chart(
+        width,
+        height,
+        left,
+        top,
+        plot_w,
+        plot_h,
+        _ticks(top, plot_h, maximum),
+        columns=tuple(columns),
+    )
+
+
+def rounds_chart(
+    points: Sequence[RoundPoint], lang: str, width: float = 420, height: float = 170
+) -> Chart:
+    """Stacked columns per rectification round: issues rectified (bottom) and still open (top)
+    after the round's last run, oldest round first (the last 12)."""
+    points = points[-12:]
+    left, top, bottom = 40.0, 10.0, 30.0
+    plot_w, plot_h = width - left - 10, height - top - bottom
+    maximum = _nice_max(max((p.rectified + p.still_open for p in points), default=0))
+    slot = plot_w / max(len(points), 1)
+    columns = []
+    for k, point in enumerate(points):
+        x = left + slot * k + slot * 0.2
+        base = top + plot_h
+        bars = []
+        for key, value in (("rectified", point.rectified), ("still_open", point.still_open)):
+            h = plot_h * value / maximum
+            base -= h
+            if value:
+                bars.append(Bar(x, base, slot * 0.6, h, key, value))
+        label = f"第{point.number}轮" if lang == "zh-CN" else f"Round {point.number}"
+        total = point.rectified + point.still_open
         columns.append(Column(x, slot * 0.6, point.run_id, label, total, base, tuple(bars)))
     return Chart(
         width,

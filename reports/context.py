@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from reports.catalogs import translator
-from reports.charts import history_chart, level_chart
+from reports.charts import ROUND_COLORS, history_chart, level_chart, rounds_chart
 from scanner.core.documents import Notice, NoticeItem, Summary
 from scanner.core.lifecycle import LEVELS
 from scanner.notices import regimes
@@ -63,6 +63,8 @@ def summary_context(summary: Summary, lang: str) -> dict[str, Any]:
         "summary": summary,
         "names": {e.entity_id: e.name for e in summary.entities},
         "level_chart": level_chart(summary.issues),
+        "rounds_chart": rounds_chart(summary.rounds, lang),
+        "ROUND_COLORS": ROUND_COLORS,
         "history": {
             entity: history_chart(points, lang) for entity, points in summary.history.items()
         },

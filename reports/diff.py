@@ -15,6 +15,8 @@ DIFF_GROUPS = (
     ("reopened", N_("Reopened")),
     ("still_open", N_("Still open")),
     ("could_not_verify", N_("Could not verify")),
+    ("not_checked_in_a", N_("Not checked in run {run}")),
+    ("not_checked_in_b", N_("Not checked in run {run}")),
 )
 
 
@@ -23,5 +25,8 @@ def render_diff(diff: Mapping[str, Any], lang: str) -> bytes:
     ``counts`` and one list of item dicts per category of :data:`DIFF_GROUPS`."""
     env = environment(lang)
     catalog = translations(lang)
-    groups = [(key, catalog.gettext(label)) for key, label in DIFF_GROUPS]
+    runs = {"not_checked_in_a": diff["a"], "not_checked_in_b": diff["b"]}
+    groups = [
+        (key, catalog.gettext(label).format(run=runs.get(key, ""))) for key, label in DIFF_GROUPS
+    ]
     return env.get_template("diff.html").render(diff=diff, groups=groups).encode("utf-8")

@@ -1,4 +1,4 @@
-"""The English labels of the codes the documents carry (levels, statuses, sectors, modes),
+"""The English labels of the codes the documents carry (levels, statuses, sectors, actions, modes),
 marked for the catalogs; every format translates them through :func:`label`."""
 
 from __future__ import annotations
@@ -43,7 +43,19 @@ LABELS: dict[str, dict[str, str]] = {
         "education": N_("Education"),
         "media": N_("Media"),
         "cloud": N_("Cloud and data centres"),
+        "portal": N_("Portal websites"),
+        "datacenter": N_("Data centres"),
+        "other": N_("Other"),
         "manufacturing": N_("Manufacturing"),
+    },
+    "action": {
+        "interview": N_("Interview"),
+        "warning": N_("Warning"),
+        "fine": N_("Fine"),
+        "suspend_order": N_("Order to suspend"),
+        "rectify_order": N_("Order to rectify"),
+        "shutdown": N_("Website or service shut down"),
+        "referral": N_("Case referral"),
     },
     "mode": {
         "remote": N_("Remote inspection"),

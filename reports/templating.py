@@ -104,6 +104,18 @@ def format_moment(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def format_number(value: float | int) -> str:
+    """A count or amount as both languages write it in a report: ``1,206``, ``12,500.5``."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{int(value):,}"
+
+
+def format_rate(value: float | None) -> str:
+    """A rate as a whole percentage (``62%``); ``—`` when there is none."""
+    return "—" if value is None else f"{value:.0%}"
+
+
 def join_list(values: Iterable[object], lang: str) -> str:
     """Join items as running text does in ``lang``: ``甲、乙`` / ``a, b``."""
     return ("、" if lang == "zh-CN" else ", ").join(str(v) for v in values)
@@ -142,6 +154,8 @@ def environment(lang: str) -> Environment:
         day=functools.partial(format_day, lang=lang),
         moment=format_moment,
         px=px,
+        num=format_number,
+        rate=format_rate,
         join_list=functools.partial(join_list, lang=lang),
     )
     # Sentences run together in Chinese and take a space in English.

@@ -14,10 +14,13 @@ is not HTTP) or that nmap names by an implicit-TLS port (``imaps``, ``pop3s``, `
 Scope: before sslyze opens anything, the endpoint passes the engine's guard through
 ``ctx.connect`` (scope check, rate limit, and the address actually reached); on that connection
 one permissive handshake tells a silent tarpit from a TLS server quickly. sslyze then connects
-to that same IP address with its own DNS lookup disabled. sslyze's own connections (about 540
-per endpoint, one handshake per cipher suite and version tried, at most ``CONNECTIONS`` at a
-time) are not counted one by one by the run's rate limit. The scan runs in a worker thread and
-the check gives up at its deadline (the thread ends by sslyze's own socket timeouts).
+to that same IP address with its own DNS lookup disabled. Each of sslyze's own connections
+(about 540 per endpoint, one handshake per cipher suite and version tried, at most
+``CONNECTIONS`` at a time) is admitted like any other: sslyze's socket opener is wrapped once
+(:func:`_counted_open`) so that it asks the scanning check's ``ctx.admit`` first, which checks
+the address and takes a token from the run's rate limit (waiting for one); sslyze opens
+nothing for an endpoint no check is scanning. The scan runs in a worker thread and the check
+gives up at its deadline (the thread ends by sslyze's own socket timeouts).
 
 Trust is decided in ``checks/tls/_trust.py``, not by sslyze's path validation (which mixes in
 time and hostname): a chain is *trusted* when each link's signature verifies up to a root of the
@@ -28,10 +31,14 @@ of sslyze's result in ``_reduce.py``, certificate parsing in ``_certs.py``.
 
 from __future__ import annotations
 
+import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
+from sslyze.connection_helpers import tls_connection
 from sslyze.plugins.scan_commands import ScanCommand
 from sslyze.scanner.models import ServerScanRequest, ServerScanResult
 from sslyze.scanner.scanner import Scanner
@@ -75,6 +82,44 @@ COMMANDS = frozenset(
 )
 
 
+#: The scans running now: (ip, port, server name) -> the admission of each scanning check.
+_SCANNING: dict[tuple[str, int, str], list[Callable[[], object]]] = {}
+_SCANNING_LOCK = threading.Lock()
+_direct_open = tls_connection._open_socket_for_direct_connection
+
+
+def _counted_open(server_location: ServerNetworkLocation, network_timeout: int) -> socket.socket:
+    """sslyze's direct socket opener, each connection admitted by the check scanning it."""
+    key = (str(server_location.ip_address), server_location.port, server_location.hostname)
+    with _SCANNING_LOCK:
+        admits = list(_SCANNING.get(key, ()))
+    if not admits:
+        raise ConnectionRefusedError(f"no TLS check is scanning {key[0]}:{key[1]}")
+    admits[0]()  # scope check and rate limit: waits for a token, TimeoutError past the deadline
+    return _direct_open(server_location, network_timeout)
+
+
+tls_connection._open_socket_for_direct_connection = _counted_open  # looked up at each call
+
+
+@contextmanager
+def _admitting(ep: Endpoint, ip: str, ctx: CheckContext) -> Iterator[None]:
+    key = (ip, ep.port, ep.name)
+
+    def admit() -> object:
+        return ctx.admit(ip)
+
+    with _SCANNING_LOCK:
+        _SCANNING.setdefault(key, []).append(admit)
+    try:
+        yield
+    finally:
+        with _SCANNING_LOCK:
+            _SCANNING[key].remove(admit)
+            if not _SCANNING[key]:
+                del _SCANNING[key]
+
+
 def tls_facts(target: UrlTarget | ServiceTarget, ctx: CheckContext) -> TlsFacts:
     """The run's one TLS scan of ``target``'s endpoint (made now if no check made it yet)."""
     if target.ot:
@@ -91,7 +136,8 @@ def collect(ep: Endpoint, ctx: CheckContext) -> TlsFacts:
         ip = str(conn.peer[0])
         answers_tls(conn, ep, min(float(NETWORK_TIMEOUT), ctx.remaining()))
     mozilla_roots()  # load sslyze's trust stores once, quietly, before its threads do
-    result = run_sslyze(ep, ip, ctx.deadline)
+    with _admitting(ep, ip, ctx):
+        result = run_sslyze(ep, ip, ctx.deadline)
     return reduce(ep, ip, result, time.monotonic() - started)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from reports.context import notice_translator
 from reports.format import SummaryFormat
-from scanner.core.documents import EntityLine, Notice, Summary
+from scanner.core.documents import EntityLine, Notice, Rectification, Summary
 from scanner.core.lifecycle import LEVELS
 from scanner.notices import regimes
 
@@ -65,6 +65,19 @@ def notice_data(notice: Notice, lang: str) -> dict[str, Any]:
         "modes": list(notice.modes),
         "window": {"start": _iso(notice.window_start), "end": _iso(notice.window_end)},
         "run_id": notice.run_id,
+        "round": notice.round,
+        "supplements": notice.supplements or None,
+        "actions": [
+            {
+                "kind": a.kind,
+                "day": a.day.isoformat(),
+                "amount": a.amount,
+                "reference": a.reference,
+                "recorded_by": a.recorded_by,
+                "note": a.note,
+            }
+            for a in notice.actions
+        ],
         "status": notice.status,
         "reply_by": notice.reply_by.isoformat() if notice.reply_by else None,
         "counts": notice.counts(),
@@ -106,6 +119,32 @@ def _line(e: EntityLine) -> dict[str, Any]:
         "notice_number": e.notice_number,
         "notice_status": e.notice_status,
         "overdue_high": e.overdue_high,
+        "rectification": _rectification(e.rectification),
+    }
+
+
+def _rectification(r: Rectification) -> dict[str, Any]:
+    return {
+        "found": r.found,
+        "rectified": r.rectified,
+        "rectified_high": r.rectified_high,
+        "still_open": r.still_open,
+        "overdue": r.overdue,
+        "overdue_days": r.overdue_days,
+        "accepted": r.accepted,
+        "false_positive": r.false_positive,
+        "could_not_verify": r.could_not_verify,
+        "rate": None if r.rate is None else round(r.rate, 4),
+        "median_days": r.median_days,
+        "notices": {
+            "served": r.notices,
+            "rectified": r.notices_rectified,
+            "partially_rectified": r.notices_partial,
+            "overdue": r.notices_overdue,
+        },
+        "actions": dict(r.actions),
+        "penalised": r.penalised,
+        "fines": r.fines,
     }
 
 
@@ -122,6 +161,22 @@ def summary_data(summary: Summary, lang: str) -> dict[str, Any]:
         "issues": {lvl: summary.issues.get(lvl, 0) for lvl in LEVELS},
         "total": summary.total,
         "notices_served": summary.notices_served,
+        "rectification": _rectification(summary.rectification),
+        "rounds": [
+            {
+                "number": p.number,
+                "run_id": p.run_id,
+                "day": p.day.isoformat(),
+                "notices": p.notices,
+                "found": p.found,
+                "rectified": p.rectified,
+                "still_open": p.still_open,
+            }
+            for p in summary.rounds
+        ],
+        "sector_rectification": [
+            {"sector": sector, **_rectification(r)} for sector, r in summary.sector_rectification
+        ],
         "entities": [_line(e) for e in summary.entities],
         "sectors": [
             {"sector": s, "entities": n, "issues": issues, "high": high}

@@ -9,7 +9,7 @@ inventory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,11 +32,14 @@ def compile_run(
     extra_dirs: Iterable[Path] = (),
     registry: Registry | None = None,
     now: datetime | None = None,
+    resolved: Mapping[str, Sequence[str]] | None = None,
 ) -> CompiledRun:
     """Preflight ``inv`` for ``profile_name`` and compile it (checks of ``registry``, else of
-    the inventory's folders and ``extra_dirs``); a UserError listing every problem."""
+    the inventory's folders and ``extra_dirs``); a UserError listing every problem.
+    ``resolved``: the names a stored run resolved already (a resumed run, a worker), reused
+    instead of asking DNS again."""
     registry = registry if registry is not None else load_registry(inv, extra_dirs)
-    guard, addresses = preflight(inv, registry, profile=profile_name, now=now)
+    guard, addresses = preflight(inv, registry, profile=profile_name, now=now, resolved=resolved)
     return CompiledRun(
         inv=inv,
         profile_name=profile_name,
@@ -45,6 +48,7 @@ def compile_run(
         addresses={key: tuple(addrs) for key, addrs in addresses.items()},
         guard=guard,
         limits=limits_of(inv),
+        resolutions=guard.resolutions(),
     )
 
 
@@ -54,6 +58,7 @@ def preflight(
     *,
     profile: str | None,
     now: datetime | None = None,
+    resolved: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[ScopeGuard, dict[AssetKey, list[str]]]:
     """Every problem found before a packet is sent, as one UserError; else the scope guard and
     each asset's scope-checked addresses (a range maps to itself, expanded by discovery)."""
@@ -79,7 +84,9 @@ def preflight(
         for name in inv.model.profiles:
             problems += profile_problems(inv, registry, name)
     scope = inv.model.scope
-    guard = ScopeGuard(scope.allow, scope.deny, resolve_anywhere=scope.resolve_anywhere)
+    guard = ScopeGuard(
+        scope.allow, scope.deny, resolve_anywhere=scope.resolve_anywhere, resolved=resolved
+    )
     addresses = _asset_addresses(inv, guard, problems)
     if problems:
         count = len(problems)

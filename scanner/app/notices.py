@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from reports.formats import REGISTRY
@@ -21,7 +22,15 @@ from scanner.core.errors import UserError
 from scanner.core.lifecycle import NoticeStatus
 from scanner.core.text import inert
 from scanner.engine.registry import discover
-from scanner.notices.build import build_summary, issue_notices, issue_risk, run_inventory
+from scanner.notices.actions import HistoryEntry, notice_history, record_action
+from scanner.notices.build import (
+    build_notice,
+    build_summary,
+    issue_notices,
+    issue_risk,
+    notice_id,
+    run_inventory,
+)
 from scanner.notices.risk import Risk
 from scanner.store import Store
 from scanner.store.issues import IssueRow
@@ -37,13 +46,15 @@ class IssuedNotices:
 
     Attributes:
         run_id: the run.
-        notices: one per entity with open items.
+        notices: the round's notices: one per entity with open items on no notice yet.
         folder: where they were written.
+        round: the number of the round the run opened.
     """
 
     run_id: int
     notices: list[Notice]
     folder: Path
+    round: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,19 @@ class Explanation:
     risk: Risk
 
 
+@dataclass(frozen=True)
+class NoticeDetail:
+    """One notice as it stands now, and its history.
+
+    Attributes:
+        notice: the notice (its items in their current state, its actions).
+        history: its issue, its items' changes since, the enforcement actions, oldest first.
+    """
+
+    notice: Notice
+    history: list[HistoryEntry]
+
+
 def choices(value: str, allowed: Sequence[str], option: str) -> list[str]:
     """The comma-separated ``value`` of ``option`` as a list, each one of ``allowed``."""
     chosen = [v.strip() for v in value.split(",") if v.strip()]
@@ -118,13 +142,14 @@ def issue_run_notices(
     formats: Sequence[str],
     langs: Sequence[str],
 ) -> IssuedNotices:
-    """Issue the notices of run ``run_id`` (the latest when None) and write them."""
-    run_id = resolve_run(store, run_id)
+    """Issue the notices of the round of run ``run_id`` (the latest full run when None: a
+    verification rescan opens no round) and write them."""
+    run_id = resolve_run(store, run_id if run_id is not None else store.runs.latest_full_id())
     notices = issue_notices(store, run_id, discover())
     folder = _folder(out_dir)
     for notice in notices:
         write_notice(notice, folder, formats, langs)
-    return IssuedNotices(run_id, notices, folder)
+    return IssuedNotices(run_id, notices, folder, store.notices.round_of_runs().get(run_id, 0))
 
 
 def write_summary(
@@ -166,6 +191,38 @@ def verify_and_write(
             path = document_path(folder, f"{notice.number}.closure.{lang}.html")
             path.write_bytes(closure_letter(notice, lang))
     return VerifiedNotice(notice, found.run, folder)
+
+
+def show_notice(store: Store, number: str) -> NoticeDetail:
+    """Notice ``number`` as it stands now, with its history."""
+    nid = notice_id(store, number)
+    return NoticeDetail(build_notice(store, nid, discover()), notice_history(store, nid))
+
+
+def record_notice_action(
+    store: Store,
+    number: str,
+    *,
+    kind: str,
+    reference: str,
+    recorded_by: str,
+    day: date | None = None,
+    amount: float | None = None,
+    note: str = "",
+) -> NoticeDetail:
+    """Record an enforcement action against notice ``number``; the notice with its history."""
+    nid = notice_id(store, number)
+    record_action(
+        store,
+        nid,
+        kind=kind,
+        reference=reference,
+        recorded_by=recorded_by,
+        day=day,
+        amount=amount,
+        note=note,
+    )
+    return show_notice(store, number)
 
 
 def explain_issue(store: Store, issue_id: int) -> Explanation:

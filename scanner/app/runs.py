@@ -30,15 +30,16 @@ from scanner.core.models import (
     Refusal,
     Service,
 )
+from scanner.core.text import one_line
 from scanner.discovery.identify import identify_all
 from scanner.discovery.nmap import discover
 from scanner.engine.compiled import AssetKey, CompiledRun, Discovered, Triple
 from scanner.engine.context import RunServices
-from scanner.engine.jobs import Dispatch, execute_jobs, run_services
+from scanner.engine.jobs import Dispatch, execute_jobs, run_services, stored_resolver
 from scanner.engine.plan import Job, Plan, build_plan
 from scanner.engine.refusals import RefusalLog
 from scanner.inventory.schema import load_inventory
-from scanner.store import Store
+from scanner.store import Store, StoreError, disk_full
 from scanner.tracking.issues import ReconcileReport, reconcile, reconcile_pending
 
 #: Asked after each batch of attempts: a reason stops the run (a scan window closed, a signal).
@@ -165,17 +166,29 @@ def _carry_out(
     whatever happens, and a completed run is reconciled."""
     observer = observer or NullObserver()
     refusals = RefusalLog()  # stored with each batch of attempts, the rest at the end
-    services = run_services(run.inv, load_pins(store), refusals)  # pins approved earlier
+    # One resolution per name per run: preflight's answers are kept with the run (a resumed
+    # run's earlier ones win), and any name resolved later is kept for its workers too.
+    resolved = store.runs.keep_resolutions(run_id, run.resolutions)
+    services = run_services(  # pins approved earlier
+        run.inv,
+        load_pins(store),
+        refusals,
+        resolved={**store.runs.resolutions(run_id), **resolved},
+        resolver=stored_resolver(store, run_id),
+    )
     result = RunResult(run_id=run_id, status=RunStatus.RUNNING)
     started = time.monotonic()
+    full: BaseException | None = None
     try:
         discovered = _discovery(run, store, run_id, services, refusals, resumed=resumed)
         plan = build_plan(run, discovered)
         if resumed:
             plan = plan.without(store.attempts.keys(run_id))
-        observer.started(run_id, len(plan.jobs) + len(plan.decided))
+        observer.started(run_id, len(plan.jobs) + len(plan.decided) + len(discovered.skipped))
 
         tally = _Tally(result, observer, stop)
+        if discovered.skipped:  # stored and counted like the plan's decided attempts
+            tally.record(store, discovered.skipped, refusals)
 
         def run_jobs(jobs: Sequence[Job]) -> None:
             if dispatch is None:
@@ -196,21 +209,49 @@ def _carry_out(
     except KeyboardInterrupt:
         result.status = RunStatus.INTERRUPTED
         raise
+    except StoreError as exc:
+        result.status = RunStatus.FAILED
+        if not disk_full(exc):
+            raise
+        full = exc
     except BaseException:
         result.status = RunStatus.FAILED
         raise
     finally:
         result.refusals = refusals.history
-        store.attempts.record_refusals(run_id, refusals.take())  # those no batch carried
         result.seconds = time.monotonic() - started
         result.http_requests = services.http_requests_sent()
         services.close()
-        store.runs.finish(run_id, result.status, result.note)
+        full = _end(store, result, refusals) or full
         observer.finished()
+    if full is not None:
+        raise _disk_full(run, run_id, full)
     if result.status != RunStatus.COMPLETED:
         return result
     result.tracking = reconcile_pending(store).get(run_id) or reconcile(store, run_id)
     return result
+
+
+def _end(store: Store, result: RunResult, refusals: RefusalLog) -> BaseException | None:
+    """Store the run's last refusals and its end; the error when the store's disk is full (the
+    run then stays "running" in the store: resumable as it is)."""
+    try:
+        store.attempts.record_refusals(result.run_id, refusals.take())  # those no batch carried
+        store.runs.finish(result.run_id, result.status, result.note)
+    except StoreError as exc:
+        if not disk_full(exc):
+            raise
+        return exc
+    return None
+
+
+def _disk_full(run: CompiledRun, run_id: int, full: BaseException) -> UserError:
+    return UserError(
+        f"the store's disk is full ({one_line(str(full.__cause__ or full), 200)}): run "
+        f"{run_id} stopped. What it stored before is intact (each batch of attempts is one "
+        "transaction). Fix: free space where the store lives, then finish the run with "
+        f"`scanner run {run.inv.path} --profile {run.profile_name} --resume {run_id}`."
+    )
 
 
 @dataclass
@@ -359,9 +400,7 @@ def _discover(
     scans = {a: replace(s, services=tuple(by_address.get(a, ()))) for a, s in scans.items()}
     answered = {a: s.answered for a, s in scans.items()}
     store.attempts.record_discovery(run_id, answered, found, refusals.take())
-    if tarpits:
-        store.attempts.record(run_id, tarpits)
-    return Discovered(scans, addresses)
+    return Discovered(scans, addresses, tuple(tarpits))
 
 
 TARPIT_CHECK = "discovery.services"  # the attempt that records a host answering on every port
@@ -447,7 +486,9 @@ def run_inventory(
     inv = load_inventory(inventory)
     dirs = checks_dirs(extra_dirs)
     sent = dispatch(store) if dispatch is not None else None
-    run = compile_run(inv, profile, extra_dirs=dirs)
+    # A resumed run connects where it did before: its names as it resolved them.
+    resolved = store.runs.resolutions(resume) if resume is not None else None
+    run = compile_run(inv, profile, extra_dirs=dirs, resolved=resolved)
     if resume is not None:
         return resume_run(run, store, resume, observer=observer, dispatch=sent)
     return start_run(run, store, observer=observer, dispatch=sent)

@@ -381,14 +381,13 @@ class Scheduler:
 def notice_deadlines(
     store: Store, inv: LoadedInventory, profile: str, now: float
 ) -> list[tuple[str, list[float]]]:
-    """Per notice (the newest of each entity, from runs of ``profile`` in this campaign): the
-    deadlines of its open items that have passed by ``now``."""
-    newest: dict[str, int] = {}
+    """Per notice (of runs of ``profile`` in this campaign): the deadlines of its open items
+    that have passed by ``now``. An issue is on one notice only (a later round's notice holds
+    only new items), so each such notice is verified, oldest first."""
     passed: dict[int, tuple[str, list[float]]] = {}
     for item in store.notices.passed_deadlines(inv.model.campaign.name, profile, now):
-        newest[item.entity_id] = max(newest.get(item.entity_id, 0), item.notice_id)
         passed.setdefault(item.notice_id, (item.number, []))[1].append(item.deadline)
-    return [passed[notice_id] for notice_id in sorted(newest.values())]
+    return [passed[notice_id] for notice_id in sorted(passed)]
 
 
 def _utc(moment: float) -> str:

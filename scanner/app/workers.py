@@ -58,7 +58,13 @@ def planner(checks_dirs: Iterable[Path]) -> Planner:
         inv = inventory_from_text(store.runs.inventory_text(head.id), Path(head.inventory))
         # Preflight as the coordinator did, at the run's start (its authorization window).
         started = datetime.fromtimestamp(store.runs.get(head.id).started_at, UTC)
-        run = compile_run(inv, head.profile, registry=registry, now=started)
+        run = compile_run(
+            inv,
+            head.profile,
+            registry=registry,
+            now=started,
+            resolved=store.runs.resolutions(head.id),  # the coordinator's, never a new lookup
+        )
         only = store.runs.restricted_to(head.id)
         if only is not None:
             run = run.restricted_to(only)

@@ -156,19 +156,25 @@ def false_positive_cmd(issue_id: int, reason: str, actor: str, db_url: str | Non
 def diff_cmd(
     run_a: int, run_b: int, as_json: bool, html_out: Path | None, lang: str, db_url: str | None
 ) -> None:
-    """What changed from RUN_A to RUN_B: new, fixed, reopened, still open, could not verify."""
+    """What changed from RUN_A to RUN_B: new, fixed, reopened, still open, could not verify,
+    and what one of them did not check (never new or fixed)."""
     result = diff_runs(Store.open(db_url, create=False), run_a, run_b, html=html_out, lang=lang)
     if as_json:
         echo_json(result.data())
         return
+    names = {
+        **{g: g.replace("_", " ") for g in DIFF_GROUPS},
+        "not_checked_in_a": f"not checked in run {run_a}",
+        "not_checked_in_b": f"not checked in run {run_b}",
+    }
     out.print(
         f"run {run_a} -> run {run_b}: "
-        + ", ".join(f"{n} {g.replace('_', ' ')}" for g, n in result.counts.items())
+        + ", ".join(f"{n} {names[g]}" for g, n in result.counts.items())
     )
     for group in DIFF_GROUPS:
         for item in result.groups[group]:
             out.print(
-                f"  {group.replace('_', ' '):16} {item.severity:8} {item.check_id} "
+                f"  {names[group]:16} {item.severity:8} {item.check_id} "
                 f"{escape(item.entity_id)}/{escape(item.asset_id)} "
                 f"{escape(one_line(item.location, 80))}"
             )

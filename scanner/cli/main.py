@@ -36,7 +36,7 @@ from scanner.cli.evidence import evidence_cmd, keys_cmd
 from scanner.cli.hostkeys import commands_cmd, hostkeys_cmd
 from scanner.cli.issues import diff_cmd, false_positive_cmd, issue_cmd, issues_cmd, waive_cmd
 from scanner.cli.jsonout import echo_json
-from scanner.cli.notices import explain_cmd, notices_cmd, summary_cmd, verify_cmd
+from scanner.cli.notices import explain_cmd, notice_cmd, notices_cmd, summary_cmd, verify_cmd
 from scanner.cli.progress import RichProgress
 from scanner.cli.schedule import schedule_cmd
 from scanner.cli.util import DB_OPTION, err, out, user_errors
@@ -219,12 +219,13 @@ def run(
 @DB_OPTION
 @user_errors
 def runs(db_url: str | None) -> None:
-    """List runs with their attempt and finding counts."""
+    """List runs with their attempt and finding counts, and the round each opened."""
     store = Store.open(db_url, create=False)
     table = Table(
         "run",
         "campaign",
         "profile",
+        "round",
         "status",
         "started (UTC)",
         "seconds",
@@ -235,6 +236,7 @@ def runs(db_url: str | None) -> None:
         "n/a",
         "findings",
     )
+    opened = store.notices.round_of_runs()
     for r in store.runs.recent():
         seconds = f"{r.finished_at - r.started_at:.1f}" if r.finished_at else ""
         c = r.counts
@@ -242,6 +244,7 @@ def runs(db_url: str | None) -> None:
             str(r.id),
             escape(r.campaign),
             escape(r.profile),
+            str(opened[r.id]) if r.id in opened else "",
             r.status,
             datetime.fromtimestamp(r.started_at, UTC).strftime("%Y-%m-%d %H:%M:%S"),
             seconds,
@@ -319,6 +322,7 @@ for _command in (
     false_positive_cmd,
     diff_cmd,
     notices_cmd,
+    notice_cmd,
     summary_cmd,
     verify_cmd,
     explain_cmd,

@@ -1,10 +1,14 @@
-"""Commands about the documents the scanner issues: notices, summary, verify, explain.
+"""Commands about the documents the scanner issues: notices, notice (show, action), summary,
+verify, explain.
 
 What came from a target (locations) is printed through :func:`~scanner.core.text.one_line`.
 """
 
 from __future__ import annotations
 
+import getpass
+import os
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -13,15 +17,19 @@ from rich.markup import escape
 from reports.render import FORMATS, LANGUAGES
 from scanner.app.notices import (
     SUMMARY_FORMATS,
+    NoticeDetail,
     choices,
     explain_issue,
     issue_run_notices,
+    record_notice_action,
+    show_notice,
     verify_and_write,
     write_summary,
 )
 from scanner.cli.progress import RichProgress
 from scanner.cli.util import DB_OPTION, err, out, user_errors
-from scanner.core.lifecycle import NoticeStatus
+from scanner.core.errors import UserError
+from scanner.core.lifecycle import ActionKind, NoticeStatus
 from scanner.core.text import one_line
 from scanner.store import Store
 
@@ -50,26 +58,31 @@ OUT_OPTION = click.option(
 
 
 @click.command(name="notices")
-@click.option("--run", "run_id", type=int, default=None, help="Run id (default: the latest).")
+@click.option(
+    "--run", "run_id", type=int, default=None, help="Run id (default: the latest full run)."
+)
 @FORMAT_OPTION
 @LANG_OPTION
 @OUT_OPTION
 @DB_OPTION
 @user_errors
 def notices_cmd(run_id: int | None, fmt: str, lang: str, out_dir: Path, db_url: str | None) -> None:
-    """Issue the rectification notices of a run (one per entity with open items)."""
+    """Issue the notices of a rectification round: after a full run, one per entity with open
+    items on no notice yet (a supplementary notice after its first)."""
     formats, langs = choices(fmt, FORMATS, "--format"), choices(lang, LANGUAGES, "--lang")
     store = Store.open(db_url, create=False)
     issued = issue_run_notices(store, run_id, out_dir, formats, langs)
     for notice in issued.notices:
         counts = ", ".join(f"{n} {level}" for level, n in notice.counts().items())
+        cites = f" (supplements {escape(notice.supplements)})" if notice.supplements else ""
         out.print(
-            f"{notice.number} to {escape(one_line(notice.entity_name))}: {len(notice.items)} items "
-            f"({counts}); reply by {notice.reply_by}; {notice.status}"
+            f"{notice.number} to {escape(one_line(notice.entity_name))}{cites}: "
+            f"{len(notice.items)} items ({counts}); reply by {notice.reply_by}; {notice.status}"
         )
+    nothing = " (nothing new to rectify)" if not issued.notices else ""
     out.print(
-        f"{len(issued.notices)} notices for run {issued.run_id} written to "
-        f"{escape(str(issued.folder))}/"
+        f"round {issued.round}: {len(issued.notices)} notices for run {issued.run_id}{nothing} "
+        f"written to {escape(str(issued.folder))}/"
     )
 
 
@@ -93,9 +106,13 @@ def summary_cmd(run_id: int | None, fmt: str, lang: str, out_dir: Path, db_url: 
     store = Store.open(db_url, create=False)
     written = write_summary(store, run_id, out_dir, formats, langs)
     summary = written.summary
+    r = summary.rectification
+    rate = f"{r.rate:.0%}" if r.rate is not None else "-"
     out.print(
-        f"run {written.run_id}: {summary.total} issues ({summary.issues['high']} high risk), "
-        f"{summary.notices_served} notices served; summary in {escape(str(written.folder))}/"
+        f"run {written.run_id}: {r.found} issues found, {r.rectified} rectified "
+        f"({r.rectified_high} high risk, rate {rate}), {r.still_open} still open "
+        f"({summary.issues['high']} high risk, {r.overdue} overdue); {summary.notices_served} "
+        f"notices served; summary in {escape(str(written.folder))}/"
     )
 
 
@@ -148,3 +165,86 @@ def explain_cmd(issue_id: int, db_url: str | None) -> None:
     )
     for step in risk.steps:
         out.print(f"  {escape(step)}")
+
+
+@click.group(name="notice")
+def notice_cmd() -> None:
+    """One notice: show it with its history, record an enforcement action."""
+
+
+@notice_cmd.command(name="show")
+@click.argument("number")
+@DB_OPTION
+@user_errors
+def notice_show_cmd(number: str, db_url: str | None) -> None:
+    """Show notice NUMBER: its items as they stand now, and its history."""
+    _print_notice(show_notice(Store.open(db_url, create=False), number))
+
+
+@notice_cmd.command(name="action")
+@click.argument("number")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice([k.value for k in ActionKind]),
+    help="What the authority did.",
+)
+@click.option("--amount", type=float, default=None, help="A fine's amount, in yuan.")
+@click.option("--reference", required=True, help="The decision's document reference.")
+@click.option("--date", "day", default=None, help="The day of the action (default: today).")
+@click.option("--by", "recorded_by", default=None, help="Who records it (default: your login).")
+@click.option("--note", default="", help="A remark.")
+@DB_OPTION
+@user_errors
+def notice_action_cmd(
+    number: str,
+    kind: str,
+    amount: float | None,
+    reference: str,
+    day: str | None,
+    recorded_by: str | None,
+    note: str,
+    db_url: str | None,
+) -> None:
+    """Record an enforcement action taken after notice NUMBER."""
+    try:
+        when = date.fromisoformat(day) if day else None
+    except ValueError:
+        raise UserError(f"--date {day!r} is not a date. Fix: write YYYY-MM-DD.") from None
+    detail = record_notice_action(
+        Store.open(db_url, create=False),
+        number,
+        kind=kind,
+        reference=reference,
+        recorded_by=recorded_by or _login(),
+        day=when,
+        amount=amount,
+        note=note,
+    )
+    out.print(f"recorded {kind} against notice {escape(number)}")
+    _print_notice(detail)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER", "inspector")
+
+
+def _print_notice(detail: NoticeDetail) -> None:
+    notice = detail.notice
+    cites = f", supplements {escape(notice.supplements)}" if notice.supplements else ""
+    out.print(
+        f"notice {escape(notice.number)} to {escape(one_line(notice.entity_name))}: round "
+        f"{notice.round}{cites}; {len(notice.items)} items; {notice.status}"
+    )
+    for item in notice.items:
+        out.print(
+            f"  {item.status:17} {item.level:6} {item.check_id} {escape(one_line(item.asset_id))} "
+            f"{escape(one_line(item.location))}" + (" overdue" if item.overdue else "")
+        )
+    out.print("history:")
+    for entry in detail.history:
+        stamp = datetime.fromtimestamp(entry.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        out.print(f"  {stamp} {escape(one_line(entry.what, 300))}")

@@ -73,6 +73,27 @@ class NoticeItem:
 
 
 @dataclass(frozen=True)
+class Action:
+    """An enforcement action the authority recorded after a notice.
+
+    Attributes:
+        kind: an :class:`~scanner.core.lifecycle.ActionKind` value (interview, warning, fine...).
+        day: the day of the action (the decision's date).
+        amount: a fine's amount in yuan, else None.
+        reference: the decision's document reference.
+        recorded_by: who recorded it.
+        note: free text, may be empty.
+    """
+
+    kind: str
+    day: date
+    amount: float | None
+    reference: str
+    recorded_by: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Notice:
     """A rectification notice to one entity, from one run.
 
@@ -96,6 +117,10 @@ class Notice:
             language, for texts that carry their own translations instead of being in the
             report catalogs (the management checklist's questions, translated in their YAML).
             The renderers look a text up in the catalogs first, then here.
+        round: the campaign's rectification round the notice was issued in (1, 2, ...).
+        supplements: the number of the entity's earlier notice that this supplementary notice
+            cites ("" for an entity's first notice).
+        actions: the enforcement actions recorded after the notice, oldest first.
     """
 
     number: str
@@ -119,6 +144,9 @@ class Notice:
     status: str = "issued"
     reply_by: date | None = None
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
+    round: int = 1
+    supplements: str = ""
+    actions: tuple[Action, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """Items per risk level, every level present."""
@@ -126,8 +154,83 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Rectification:
+    """What a campaign (or one sector, or one entity) rectified: the figures it is judged by.
+
+    Attributes:
+        found: issues found (every state), up to the summary's run.
+        rectified: issues the scanner saw fixed (state fixed).
+        rectified_high: of those, high risk.
+        still_open: issues open or reopened.
+        overdue: of those, past their deadline.
+        overdue_days: the longest time an overdue issue is past its deadline, in whole days.
+        accepted: issues accepted with a waiver.
+        false_positive: issues marked false positives.
+        could_not_verify: open issues a later run tried to check and could not tell (an error,
+            a timeout, an unreachable host).
+        notices: notices served.
+        notices_rectified / notices_partial / notices_overdue: notices fully rectified,
+            partially rectified, overdue.
+        median_days: the median days from first seen to seen fixed, of the rectified issues
+            (None when none is).
+        actions: enforcement actions by kind (every kind present).
+        penalised: entities with at least one penalty (warning, fine, suspension order,
+            shutdown).
+        fines: the sum of the fines, in yuan.
+    """
+
+    found: int = 0
+    rectified: int = 0
+    rectified_high: int = 0
+    still_open: int = 0
+    overdue: int = 0
+    overdue_days: int = 0
+    accepted: int = 0
+    false_positive: int = 0
+    could_not_verify: int = 0
+    notices: int = 0
+    notices_rectified: int = 0
+    notices_partial: int = 0
+    notices_overdue: int = 0
+    median_days: float | None = None
+    actions: dict[str, int] = field(default_factory=dict)
+    penalised: int = 0
+    fines: float = 0.0
+
+    @property
+    def rate(self) -> float | None:
+        """Rectified over the issues that need rectification (found, less accepted and false
+        positives); None when there are none."""
+        needing = self.found - self.accepted - self.false_positive
+        return self.rectified / needing if needing > 0 else None
+
+
+@dataclass(frozen=True)
+class RoundPoint:
+    """The campaign at the end of one rectification round (for the chart over rounds).
+
+    Attributes:
+        number: the round (1 for the first inspection).
+        run_id: the run the round was opened after (its notices' run).
+        day: the day the round was opened.
+        notices: notices served in the round.
+        found / rectified / still_open: issues found so far, seen fixed, and open, after the
+            last run of the round.
+    """
+
+    number: int
+    run_id: int
+    day: date
+    notices: int
+    found: int
+    rectified: int
+    still_open: int
+
+
+@dataclass(frozen=True)
 class EntityLine:
-    """One entity's line in the campaign summary."""
+    """One entity's line in the campaign summary (``notice_number``: its latest notice;
+    ``notice_status``: over all its notices' items)."""
 
     entity_id: str
     name: str
@@ -137,6 +240,7 @@ class EntityLine:
     notice_number: str
     notice_status: str
     overdue_high: int = 0
+    rectification: Rectification = field(default_factory=Rectification)
 
 
 @dataclass(frozen=True)
@@ -155,12 +259,15 @@ class Summary:
     Attributes:
         campaign / authority / run_id / generated: what and when.
         issues: active issues by level, every level present.
-        notices_served: how many notices the run produced.
+        notices_served: how many notices the campaign served, in every round up to the run.
         entities: one line per entity inspected.
         sectors: per sector: entities, issues and high-risk issues.
         worst_assets: (entity id, asset id, high, total), worst first, at most ten.
         escalation: entities with overdue high-risk items, worst first.
         history: per entity id, open issues by level over runs, oldest first.
+        rectification: what the campaign rectified (:class:`Rectification`).
+        sector_rectification: per sector, what it rectified.
+        rounds: the campaign at the end of each rectification round, oldest first.
     """
 
     campaign: str
@@ -174,6 +281,9 @@ class Summary:
     worst_assets: tuple[tuple[str, str, int, int], ...]
     escalation: tuple[EntityLine, ...] = ()
     history: dict[str, tuple[HistoryPoint, ...]] = field(default_factory=dict)
+    rectification: Rectification = field(default_factory=Rectification)
+    sector_rectification: tuple[tuple[str, Rectification], ...] = ()
+    rounds: tuple[RoundPoint, ...] = ()
 
     @property
     def total(self) -> int:

@@ -65,5 +65,23 @@ class TransportTimeout(TransportError, TimeoutError):
     """The peer did not answer in time (recorded as a ``timeout`` error)."""
 
 
+class EndpointStalled(TransportTimeout):
+    """The endpoint took the connection, then kept the check waiting until its deadline (it
+    sent nothing, or dripped): the run treats it as unresponsive from then on.
+
+    Attributes:
+        endpoint: the (address, port) that stalled.
+    """
+
+    def __init__(self, message: str, *, endpoint: tuple[str, int], origin: str = "") -> None:
+        super().__init__(message, origin=origin)
+        self.endpoint = endpoint
+
+
+class EndpointUnresponsive(TimeoutError):
+    """Not tried: the endpoint stalled an earlier check of this run (its reason says which and
+    how), so this check ends at once as could-not-verify instead of waiting a deadline too."""
+
+
 class AuthRefused(TransportError, PermissionError):
     """The peer refused the credentials offered (recorded as an ``auth_failed`` error)."""

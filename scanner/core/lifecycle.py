@@ -1,5 +1,5 @@
 """The lifecycles, in one place: issue states and the events that move them, notice status,
-notice item status, run status, and risk levels.
+notice item status, enforcement action kinds, run status, and risk levels.
 
 Every value the store keeps in a ``state`` or ``status`` column is one of these enums (the
 database enforces the same sets, migration 0008). An issue moves only along
@@ -126,6 +126,25 @@ ITEM_CLOSED: frozenset[str] = frozenset(
         ItemStatus.ACCEPTED,
         ItemStatus.FALSE_POSITIVE,
     }
+)
+
+
+class ActionKind(StrEnum):
+    """What an authority did after a notice (an enforcement action recorded against it)."""
+
+    INTERVIEW = "interview"  # the entity's officers were summoned for an interview
+    WARNING = "warning"  # a written warning
+    FINE = "fine"  # a fine, with its amount
+    SUSPEND_ORDER = "suspend_order"  # an order to suspend the service or operations
+    RECTIFY_ORDER = "rectify_order"  # an order to rectify within a time limit
+    SHUTDOWN = "shutdown"  # a website or service shut down
+    REFERRAL = "referral"  # the case referred to another authority
+
+
+#: Actions that penalise an entity (the summary's "entities penalised"): an interview, an order to
+#: rectify and a referral are not penalties in themselves.
+PENALTIES: frozenset[ActionKind] = frozenset(
+    {ActionKind.WARNING, ActionKind.FINE, ActionKind.SUSPEND_ORDER, ActionKind.SHUTDOWN}
 )
 
 

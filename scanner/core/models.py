@@ -197,10 +197,18 @@ class AddressedTarget(Target):
         address: the IP address to connect to (resolved and scope-checked); empty for a URL
             whose name did not resolve.
         hostname: the DNS name when the asset was declared by name, else empty.
+        several: the asset's name has several addresses, so each location names its address
+            (as inside a range): one attempt per address, none hiding another.
     """
 
     address: str = ""
     hostname: str = ""
+    several: bool = False
+
+    @property
+    def per_address(self) -> bool:
+        """Whether locations name the address: inside a range, or of a many-address name."""
+        return self.kind == AssetKind.NETWORK or self.several
 
     @property
     def host(self) -> str:
@@ -208,9 +216,10 @@ class AddressedTarget(Target):
         return self.hostname or self.address
 
 
-def _service_location(kind: AssetKind, service: Service) -> str:
-    """``6379/tcp``; inside a range, which host too: ``127.0.10.1:6379/tcp``."""
-    if kind == AssetKind.NETWORK:
+def _service_location(per_address: bool, service: Service) -> str:
+    """``6379/tcp``; inside a range (or a name with several addresses), which host too:
+    ``127.0.10.1:6379/tcp``."""
+    if per_address:
         return f"{service.address}:{service.location}"
     return service.location
 
@@ -228,7 +237,7 @@ class ServiceTarget(AddressedTarget):
     @property
     def location(self) -> str:
         """``6379/tcp``, or ``127.0.10.1:6379/tcp`` inside a range."""
-        return _service_location(self.kind, self.service)
+        return _service_location(self.per_address, self.service)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -247,7 +256,7 @@ class UrlTarget(AddressedTarget):
     def location(self) -> str:
         """The service's location for a URL made from a discovered service, else the URL."""
         if self.service is not None:
-            return _service_location(self.kind, self.service)
+            return _service_location(self.per_address, self.service)
         return self.url
 
 
@@ -265,8 +274,9 @@ class HostTarget(AddressedTarget):
 
     @property
     def location(self) -> str:
-        """The address inside a range (which host of it), else the kind (``host``)."""
-        if self.kind == AssetKind.NETWORK:
+        """The address inside a range (which host of it) or of a name with several addresses,
+        else the kind (``host``)."""
+        if self.per_address:
             return self.address
         return self.kind.value
 

@@ -28,11 +28,12 @@ from celery import Celery
 from scanner.core.errors import UserError
 from scanner.core.lifecycle import RunStatus
 from scanner.distributed.app import TASK, make_app
+from scanner.distributed.limits import Share, shared_limits
 from scanner.distributed.wire import Forged, Task, open_task
 from scanner.engine.compiled import CompiledRun
 from scanner.engine.context import RunServices
 from scanner.engine.executor import Limits
-from scanner.engine.jobs import Pins, execute_jobs, run_services
+from scanner.engine.jobs import Pins, execute_jobs, run_services, stored_resolver
 from scanner.engine.plan import Job, Plan
 from scanner.engine.refusals import RefusalLog
 from scanner.store import Store, StoreError
@@ -68,9 +69,15 @@ class WorkerRuns:
     """Executes signed asset tasks against one store, keeping the contexts of recent runs."""
 
     def __init__(
-        self, store: Store, pins: Callable[[Store], Pins], planner: Planner, key: bytes
+        self,
+        store: Store,
+        pins: Callable[[Store], Pins],
+        planner: Planner,
+        key: bytes,
+        share: Share | None = None,
     ) -> None:
         self.store = store
+        self.share = share  # the run's limits shared with the other workers (Redis), if any
         self.pins = pins  # reads the host keys pinned in the store, once per run
         self.planner = planner
         self.key = key
@@ -151,7 +158,15 @@ class WorkerRuns:
             for job in plan.jobs:
                 jobs.setdefault((job.target.entity_id, job.target.asset_id), {})[job.key] = job
             refusals = RefusalLog(keep=False)
-            services = run_services(run.inv, self.pins(self.store), refusals)
+            services = run_services(
+                run.inv,
+                self.pins(self.store),
+                refusals,
+                resolved=run.resolutions,
+                resolver=stored_resolver(self.store, head.id),
+            )
+            if self.share is not None:
+                services = self.share(head.id, run.inv, services)
             ctx = RunContext(jobs, services, run.limits, refusals)
             self._runs[head.id] = ctx
             while len(self._runs) > KEEP_RUNS:
@@ -199,7 +214,7 @@ def run_worker(
     whose jobs ``planner`` plans, reading each run's pinned host keys with ``pins``. Returns the
     exit code."""
     app = make_app(broker, redelivery_after=redelivery_after)
-    runs = WorkerRuns(store, pins, planner, key)
+    runs = WorkerRuns(store, pins, planner, key, shared_limits(broker))
     register_task(app, runs)
     # One process with a thread per concurrent task: checks are network-bound threads already,
     # and a killed worker takes all its tasks with it (nothing is left half-alive).

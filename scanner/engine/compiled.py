@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from scanner.core.models import AssetKind, Exposure, HostScan, Mode
+from scanner.core.models import AssetKind, Attempt, Exposure, HostScan, Mode
 from scanner.engine.executor import Limits
 from scanner.engine.registry import LoadedCheck, Registry
 from scanner.engine.registry import discover as discover_checks
@@ -44,6 +44,8 @@ class CompiledRun:
             services record refusals with a guard of their own).
         limits: the executor's limits from the inventory's ``rate_limits``.
         only: the triples a restricted rescan runs, or None for the whole profile.
+        resolutions: every name preflight resolved (normalized) and the addresses it kept:
+            the run keeps them, so no later stage or worker asks DNS for them again.
     """
 
     inv: LoadedInventory
@@ -54,6 +56,7 @@ class CompiledRun:
     guard: ScopeGuard
     limits: Limits
     only: frozenset[Triple] | None = None
+    resolutions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def restricted_to(self, only: Iterable[Triple]) -> CompiledRun:
         """The same run kept to ``only``: its checks and assets, nothing else."""
@@ -100,10 +103,13 @@ class Discovered:
     Attributes:
         scans: by address, whether the host answered and the services it offers.
         addresses: each asset's addresses, a range's replaced by its live addresses.
+        skipped: attempts discovery decided itself (a host answering on every port), stored
+            and counted with the run's others.
     """
 
     scans: Mapping[str, HostScan]
     addresses: Mapping[AssetKey, tuple[str, ...]]
+    skipped: tuple[Attempt, ...] = ()
 
 
 def load_registry(inv: LoadedInventory, extra_dirs: Iterable[Path] = ()) -> Registry:

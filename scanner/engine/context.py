@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from scanner import __version__
+from scanner.core.errors import EndpointUnresponsive
 from scanner.core.evidence import ExchangeLog, Wire
 from scanner.core.memo import Memo
 from scanner.core.models import OnsiteTarget
@@ -36,7 +37,7 @@ from scanner.engine.check import Inconclusive, UndeclaredCommand, declares
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.http import BODY_LIMIT, HttpClient, HttpResponse
 from scanner.transport.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
-from scanner.transport.ratelimit import TokenBucket
+from scanner.transport.ratelimit import Bucket, HostSlots
 from scanner.transport.ssh import (
     SSH_PORT,
     CommandResult,
@@ -63,6 +64,8 @@ class RunServices:
         guard: the run's scope guard.
         bucket: the global connection/request rate limit.
         ot_bucket: the (much lower) extra limit on connections and requests to ot assets.
+        host_slots: per-host check slots shared with other processes (a distributed run's
+            workers), else None: the executor's own per-host cap is the run's.
         ot_hosts: where the ot assets are, as the inventory declares them (addresses, names,
             ranges, URLs): what :meth:`is_ot` matches destinations against.
         base_dir: the inventory's folder: relative paths in settings are relative to it.
@@ -73,8 +76,8 @@ class RunServices:
     """
 
     guard: ScopeGuard
-    bucket: TokenBucket
-    ot_bucket: TokenBucket | None = None
+    bucket: Bucket
+    ot_bucket: Bucket | None = None
     ot_hosts: tuple[str, ...] = ()
     base_dir: Path = field(default_factory=Path)
     credentials: Mapping[str, Credential] = field(default_factory=dict)
@@ -82,8 +85,28 @@ class RunServices:
     user_agent: str = f"ci-inspection-scanner/{__version__}"
     facts: Memo = field(default_factory=Memo)
     pins: Mapping[tuple[str, int], tuple[TrustedKey, ...]] = field(default_factory=dict)
-    _http: dict[str, HttpClient] = field(default_factory=dict)
+    host_slots: HostSlots | None = None
+    _http: dict[tuple[str, str], HttpClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _unresponsive: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def mark_unresponsive(self, endpoint: tuple[str, int], why: str) -> None:
+        """Remember that ``endpoint`` (address, port) stalled a check, and how (the first
+        reason is kept: it is the evidence every later check of the endpoint cites)."""
+        with self._lock:
+            self._unresponsive.setdefault(endpoint, why)
+
+    def gate(self, address: str, port: int) -> None:
+        """Raise EndpointUnresponsive for an endpoint that stalled an earlier check of this run:
+        a dead or dripping endpoint costs one deadline, not one per check."""
+        with self._lock:
+            why = self._unresponsive.get((address, port))
+        if why is not None:
+            raise EndpointUnresponsive(
+                f"endpoint unresponsive: {address} port {port} stalled an earlier check of this"
+                f" run ({why}); not tried again"
+            )
+
     _ssh: list[SshSession] = field(default_factory=list)
     _secrets: tuple[str, ...] | None = None
 
@@ -188,20 +211,26 @@ class RunServices:
                 self._secrets = tuple(dict.fromkeys(found))
             return self._secrets
 
-    def http_client(self, host: str) -> HttpClient:
-        """The one HTTP client of ``host`` for this run (its requests admitted by
-        :meth:`admit`, by where each goes)."""
+    def http_client(self, host: str, via: str = "") -> HttpClient:
+        """The one HTTP client of ``host`` reached at the target address ``via`` for this run
+        (its requests admitted by :meth:`admit`, by where each goes). A name with several
+        addresses has a client per address: pooled connections never cross them."""
         with self._lock:
-            client = self._http.get(host)
+            client = self._http.get((host, via))
             if client is None:
-                client = HttpClient(self.guard, self.user_agent, self.admit)
-                self._http[host] = client
+                client = HttpClient(
+                    self.guard, self.user_agent, self.admit, via=via, gate=self.gate
+                )
+                self._http[(host, via)] = client
             return client
 
     def http_sent(self) -> dict[str, Counter[tuple[str, str]]]:
         """Per host: how many times each (method, URL) was requested (benchmarks, tests)."""
+        sent: dict[str, Counter[tuple[str, str]]] = {}
         with self._lock:
-            return {host: Counter(c.sent) for host, c in self._http.items()}
+            for (host, _via), client in self._http.items():
+                sent.setdefault(host, Counter()).update(client.sent)
+        return sent
 
     def http_requests_sent(self) -> int:
         """Requests sent by all HTTP clients so far (benchmarks report it)."""
@@ -285,12 +314,14 @@ class CheckContext:
         *,
         ot: bool = False,
         commands: tuple[str, ...] = (),
+        address: str = "",
     ) -> None:
         self._services = services
         self.check_id = check_id
         self.deadline = deadline
         self.ot = ot
         self.commands = commands
+        self.address = address  # the target's address: where its HTTP requests are dialled
         self.log = ExchangeLog()
 
     @property
@@ -311,6 +342,12 @@ class CheckContext:
         """Seconds left before the deadline; raises DeadlineExceeded when none are."""
         return remaining(self.deadline)
 
+    def admit(self, address: str) -> str:
+        """Scope-check and rate-limit one connection a library opens itself (sslyze's
+        handshakes): the checked IP address to connect to; TimeoutError when no slot comes
+        before the deadline. Connections through :meth:`connect` are admitted already."""
+        return self._admit(address)
+
     def _admit(self, address: str) -> str:
         """Scope-check and rate-limit a connection; the checked IP address to connect to (a
         name is never resolved a second time, so DNS cannot point the socket elsewhere)."""
@@ -322,8 +359,11 @@ class CheckContext:
     def connect(
         self, address: str, port: int, *, timeout: float = 10.0, read_limit: int = READ_LIMIT
     ) -> Connection:
-        """A scope-checked, rate-limited TCP connection with capped reads."""
-        checked = self._admit(address)
+        """A scope-checked, rate-limited TCP connection with capped reads (none to an endpoint
+        that stalled an earlier check of the run: EndpointUnresponsive)."""
+        checked = self._services.guard.resolve(address, check_id=self.check_id)[0]
+        self._services.gate(checked, port)
+        checked = self._admit(checked)
         return Connection(
             open_tcp(checked, port, self.deadline, timeout), self.deadline, read_limit, self.log
         )
@@ -339,7 +379,7 @@ class CheckContext:
         self, url: str, *, host: str = "", max_bytes: int = BODY_LIMIT, follow: bool = True
     ) -> HttpResponse:
         """GET ``url`` through the host's shared session: once per run, redirects in scope."""
-        client = self._services.http_client(host or urlsplit(url).netloc)
+        client = self._services.http_client(host or urlsplit(url).netloc, self.address)
         response = client.get(
             url, self.deadline, check_id=self.check_id, max_bytes=max_bytes, follow=follow
         )
@@ -363,7 +403,7 @@ class CheckContext:
         follow: bool = False,
     ) -> HttpResponse:
         """One request of any method (TRACE, OPTIONS...) through the host's session; not cached."""
-        client = self._services.http_client(host or urlsplit(url).netloc)
+        client = self._services.http_client(host or urlsplit(url).netloc, self.address)
         response = client.fetch(
             method,
             url,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 
-from scanner.core.errors import TransportError
+from scanner.core.errors import EndpointStalled, TransportError
 from scanner.core.models import Attempt, AttemptStatus, ErrorReason, Finding
 from scanner.core.text import one_line
 from scanner.engine.check import Inconclusive, NotApplicable
@@ -67,7 +67,12 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
     check = job.check.cls()
     target = job.target
     ctx = CheckContext(
-        services, job.check.id, start + timeout, ot=target.ot, commands=job.check.meta.commands
+        services,
+        job.check.id,
+        start + timeout,
+        ot=target.ot,
+        commands=job.check.meta.commands,
+        address=getattr(target, "address", ""),
     )
     status, reason, error_reason, trace = AttemptStatus.PASS, "", None, ""
     found: list[Finding] = []
@@ -81,6 +86,9 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         error = translate(raised)
         status, error_reason = AttemptStatus.ERROR, classify(error)
         reason = one_line(describe(error), 500)
+        stalled = _stalled_endpoint(raised)
+        if stalled is not None:  # later checks of the endpoint end at once, citing this one
+            services.mark_unresponsive(stalled, f"{job.check.id}: {reason}")
         if error_reason == ErrorReason.CHECK_BUG:
             trace = traceback.format_exc(limit=20)
     if found and status == AttemptStatus.PASS:
@@ -103,6 +111,18 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         check_sha256=job.check.code_sha256,
         exchanges=ctx.log.exchanges(services.known_secrets()),
     )
+
+
+def _stalled_endpoint(raised: BaseException) -> tuple[str, int] | None:
+    """The endpoint that stalled, when ``raised`` (or what it was raised from) says one did."""
+    seen: set[int] = set()
+    exc: BaseException | None = raised
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, EndpointStalled):
+            return exc.endpoint
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 #: Exception kinds and what they mean, first match wins (order matters: a TimeoutError is an
@@ -155,10 +175,19 @@ class Executor:
             if item is None:
                 return
             job_id, job = item
-            with self._lock:
-                self._started[job_id] = time.monotonic()
-            attempt = run_job(job, self.services, self.limits.check_timeout)
+            slots = self.services.host_slots
+            if slots is None:
+                attempt = self._run(job_id, job)
+            else:  # the run's per-host cap across processes; the deadline starts once held
+                cap = 1 if job.target.ot else self.limits.per_host
+                with slots.hold(job.host_key, cap):
+                    attempt = self._run(job_id, job)
             self._done.put((job_id, attempt))
+
+    def _run(self, job_id: int, job: Job) -> Attempt:
+        with self._lock:
+            self._started[job_id] = time.monotonic()
+        return run_job(job, self.services, self.limits.check_timeout)
 
     def _spawn(self, count: int) -> None:
         for _ in range(count):

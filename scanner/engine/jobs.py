@@ -18,7 +18,8 @@ from scanner.engine.executor import Executor, Limits
 from scanner.engine.plan import Job
 from scanner.engine.refusals import RefusalLog
 from scanner.inventory.schema import LoadedInventory
-from scanner.scope.guard import ScopeGuard
+from scanner.scope import guard as scope_guard
+from scanner.scope.guard import Resolver, ScopeGuard
 from scanner.store import Store
 from scanner.transport.ratelimit import TokenBucket
 from scanner.transport.ssh import TrustedKey
@@ -31,9 +32,17 @@ Pins = Mapping[tuple[str, int], tuple[TrustedKey, ...]]
 Dispatch = Callable[[int, Sequence[Job], Callable[[Sequence[Attempt]], None]], None]
 
 
-def run_services(inv: LoadedInventory, pins: Pins, refusals: RefusalLog) -> RunServices:
+def run_services(
+    inv: LoadedInventory,
+    pins: Pins,
+    refusals: RefusalLog,
+    *,
+    resolved: Mapping[str, Sequence[str]] | None = None,
+    resolver: Resolver | None = None,
+) -> RunServices:
     """The shared state of one run: its scope guard (appending what it refuses to
-    ``refusals``), rate limits, settings, credentials and the host keys ``pins``."""
+    ``refusals``, knowing the names the run ``resolved`` already and asking ``resolver`` for
+    others), rate limits, settings, credentials and the host keys ``pins``."""
     scope, limits, campaign = inv.model.scope, inv.model.rate_limits, inv.model.campaign
     return RunServices(
         guard=ScopeGuard(
@@ -41,6 +50,8 @@ def run_services(inv: LoadedInventory, pins: Pins, refusals: RefusalLog) -> RunS
             scope.deny,
             resolve_anywhere=scope.resolve_anywhere,
             on_refusal=refusals.append,
+            resolved=resolved,
+            resolver=resolver,
         ),
         bucket=TokenBucket(limits.connections_per_second),
         ot_bucket=TokenBucket(limits.ot_connections_per_second, burst=1),
@@ -59,6 +70,21 @@ def run_services(inv: LoadedInventory, pins: Pins, refusals: RefusalLog) -> RunS
         ),
         pins=pins,
     )
+
+
+def stored_resolver(store: Store, run_id: int, resolve: Resolver | None = None) -> Resolver:
+    """A resolver that asks DNS only for a name run ``run_id`` has never resolved, and keeps
+    the answer in the store, where the first process to keep one decides it for the run (a
+    coordinator and its workers, a resumed run: one resolution per name per run)."""
+
+    def lookup(name: str) -> list[str]:
+        kept = store.runs.resolution(run_id, name)
+        if kept is None:
+            found = (resolve or scope_guard.system_resolver)(name)
+            kept = store.runs.keep_resolutions(run_id, {name: found})[name]
+        return list(kept)
+
+    return lookup
 
 
 def execute_jobs(

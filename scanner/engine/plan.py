@@ -315,6 +315,9 @@ class _AssetPlanner:
             if asset.kind in (AssetKind.NETWORK, AssetKind.URL) or is_ip(asset.value)
             else asset.value
         )
+        # A name with several addresses: each address is its own place, so every location
+        # names it (else the attempts of all but one address would share one key).
+        self.several = bool(self.hostname) and len(addrs) > 1
 
     def plan(self, check: LoadedCheck, opted_in: set[str]) -> None:
         meta = check.meta
@@ -389,7 +392,11 @@ class _AssetPlanner:
                 self.job(
                     check,
                     ServiceTarget(
-                        **self.common, address=address, hostname=self.hostname, service=service
+                        **self.common,
+                        address=address,
+                        hostname=self.hostname,
+                        several=self.several,
+                        service=service,
                     ),
                 )
                 matched = True
@@ -401,7 +408,12 @@ class _AssetPlanner:
                     continue  # the inventory declares this site as a URL asset: checked there
                 url = f"{scheme}://{url_host(host)}:{service.port}/"
                 target = UrlTarget(
-                    **self.common, address=address, hostname=self.hostname, url=url, service=service
+                    **self.common,
+                    address=address,
+                    hostname=self.hostname,
+                    several=self.several,
+                    url=url,
+                    service=service,
                 )
                 self.job(check, target)
         if not matched:
@@ -421,6 +433,7 @@ class _AssetPlanner:
                 **self.common,
                 address=address,
                 hostname=self.hostname,
+                several=self.several,
                 services=found,
                 expected_services=tuple(self.asset.expected_services),
                 credentials=self.asset.credentials or "",
@@ -429,6 +442,7 @@ class _AssetPlanner:
             **self.common,
             address=address,
             hostname=self.hostname,
+            several=self.several,
             services=found,
             expected_services=tuple(self.asset.expected_services),
         )

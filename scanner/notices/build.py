@@ -1,8 +1,11 @@
 """Rectification notices and the campaign summary, built from the store.
 
-After a run, each entity with active issues seen in that run gets one notice (one per entity and
-run): a stable number in the campaign's sequence, its items ranked by risk, and a deadline per
-item fixed the first time the item appears on a notice. Rendering is :mod:`reports.render`'s job;
+Issuing notices after a full run opens a rectification **round** of the campaign: each entity
+with active issues that are on no notice yet gets one notice (at most one per entity and round;
+after its first, a *supplementary* notice citing its previous one), with a stable number in the
+campaign's sequence, its items ranked by risk, and a deadline per item fixed the first time the
+item appears on a notice. An issue is on one notice only: later runs change its status there.
+Building the summary reads the store and changes nothing. Rendering is :mod:`reports.render`'s job;
 this module only makes :mod:`scanner.core.documents` objects. The inventory used is the copy stored
 with the run, so a notice always describes the campaign as it was inspected.
 """
@@ -11,16 +14,20 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from scanner.core.documents import (
+    Action,
     Contact,
     EntityLine,
     HistoryPoint,
     Notice,
     NoticeItem,
+    Rectification,
+    RoundPoint,
     Summary,
 )
 from scanner.core.errors import UserError
@@ -28,6 +35,8 @@ from scanner.core.lifecycle import (
     ACTIVE,
     ITEM_CLOSED,
     LEVELS,
+    PENALTIES,
+    ActionKind,
     IssueState,
     ItemStatus,
     NoticeStatus,
@@ -40,8 +49,10 @@ from scanner.inventory.schema import Entity, LoadedInventory, inventory_from_tex
 from scanner.notices import regimes
 from scanner.notices.risk import Risk, assess
 from scanner.store import Store
-from scanner.store.issues import IssueRow
-from scanner.store.notices import PlannedItem
+from scanner.store.issues import IssueEventRow, IssueRow
+from scanner.store.notices import ActionRow, NoticeRow, PlannedItem
+
+DAY = 86400.0
 
 
 def run_inventory(store: Store, run_id: int) -> LoadedInventory:
@@ -69,8 +80,15 @@ def issue_risk(inv: LoadedInventory, issue: IssueRow) -> Risk:
 def issue_notices(
     store: Store, run_id: int, registry: Registry, now: float | None = None
 ) -> list[Notice]:
-    """Notices for a run, created on first call (numbers, items, deadlines), then re-read."""
+    """The notices of the round opened after run ``run_id``: created on the first call (the
+    round, numbers, items, deadlines), then re-read. A verification rescan opens no round."""
     now = time.time() if now is None else now
+    if store.runs.restricted_to(run_id) is not None:
+        raise UserError(
+            f"run {run_id} is a verification rescan: it updates the items of the notice it "
+            "verified and opens no round. Fix: issue notices after a full run (`scanner notices` "
+            "picks the latest one)."
+        )
     inv = run_inventory(store, run_id)
     campaign = inv.model.campaign
     ids = store.notices.issue(
@@ -119,6 +137,8 @@ def build_notice(
     run = store.runs.get(head.run_id)
     rows = store.notices.items(notice_id)
     entity = _entity(inv, head.entity_id)
+    supplements = store.notices.get(head.supplements).number if head.supplements else ""
+    actions = tuple(_action(a) for a in store.notices.actions([notice_id]))
     if entity is None:
         raise UserError(
             f"notice {head.number}: entity {head.entity_id} is not in the run's inventory."
@@ -187,8 +207,22 @@ def build_notice(
         translations=question_translations(
             registry.checks[i.check_id].cls for i in items if i.check_id in registry.checks
         ),
+        round=head.round,
+        supplements=supplements,
+        actions=actions,
     )
     return replace(notice, status=notice_status(notice.items))
+
+
+def _action(row: ActionRow) -> Action:
+    return Action(
+        kind=row.kind.value,
+        day=date.fromisoformat(row.day),
+        amount=row.amount,
+        reference=row.reference,
+        recorded_by=row.recorded_by,
+        note=row.note,
+    )
 
 
 def notice_status(items: tuple[NoticeItem, ...]) -> NoticeStatus:
@@ -209,17 +243,43 @@ def notice_id(store: Store, number: str) -> int:
 def build_summary(
     store: Store, run_id: int, registry: Registry, now: float | None = None
 ) -> Summary:
-    """The campaign summary after run ``run_id``."""
+    """The campaign summary after run ``run_id``: the issues found and the notices served up
+    to it, each in its state now. It only reads the store."""
     now = time.time() if now is None else now
     inv = run_inventory(store, run_id)
-    served = {n.entity_id: n for n in issue_notices(store, run_id, registry, now=now)}
-    active = store.issues.find(states=sorted(ACTIVE))
-    history = _history(store, inv, run_id)
+    campaign = inv.model.campaign.name
+    entity_ids = {e.id for e in inv.model.entities}
+    found = [
+        i for i in store.issues.find() if i.entity_id in entity_ids and i.first_seen_run <= run_id
+    ]
+    levels = {i.id: issue_risk(inv, i).level for i in found}
+    events = store.issues.all_events()
+    fixed_at: dict[int, float] = {}
+    for event in events:
+        if event.to_state == IssueState.FIXED:
+            fixed_at[event.issue_id] = event.at
+    unverified = store.issues.inconclusive_since_seen(run_id)
+    heads = store.notices.of_campaign(campaign, up_to_run=run_id)
+    inventories = {r: run_inventory(store, r) for r in {h.run_id for h in heads}}  # parsed once
+    notices = {
+        h.id: build_notice(store, h.id, registry, inv=inventories[h.run_id], now=now) for h in heads
+    }
+    actions = store.notices.actions(list(notices))
+    facts = _Facts(levels, fixed_at, unverified, now)
+
+    def figures(entities: set[str]) -> Rectification:
+        return facts.figures(
+            [i for i in found if i.entity_id in entities],
+            [notices[h.id] for h in heads if h.entity_id in entities],
+            [a for a in actions if notices[a.notice_id].entity_id in entities],
+        )
+
+    active = [i for i in found if i.state in ACTIVE]
     by_entity: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
     by_asset: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     overdue_high: dict[str, int] = defaultdict(int)
     for issue in active:
-        level = issue_risk(inv, issue).level
+        level = levels[issue.id]
         by_entity[issue.entity_id][level] += 1
         by_asset[(issue.entity_id, issue.asset_id)][0] += level == RiskLevel.HIGH
         by_asset[(issue.entity_id, issue.asset_id)][1] += 1
@@ -227,7 +287,7 @@ def build_summary(
             overdue_high[issue.entity_id] += 1
     lines = []
     for entity in inv.model.entities:
-        notice = served.get(entity.id)
+        own = [notices[h.id] for h in heads if h.entity_id == entity.id]
         lines.append(
             EntityLine(
                 entity_id=entity.id,
@@ -235,9 +295,10 @@ def build_summary(
                 sector=entity.sector,
                 cii_operator=entity.cii_operator,
                 counts=dict(by_entity[entity.id]),
-                notice_number=notice.number if notice else "",
-                notice_status=notice.status if notice else "",
+                notice_number=own[-1].number if own else "",
+                notice_status=notice_status(tuple(i for n in own for i in n.items)) if own else "",
                 overdue_high=overdue_high[entity.id],
+                rectification=figures({entity.id}),
             )
         )
     sectors: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -250,13 +311,14 @@ def build_summary(
         ((e, a, h, t) for (e, a), (h, t) in by_asset.items()),
         key=lambda w: (-w[2], -w[3], w[0], w[1]),
     )[:10]
+    history, snapshots = _history(store, inv, run_id, levels, events)
     return Summary(
-        campaign=inv.model.campaign.name,
+        campaign=campaign,
         authority=inv.model.campaign.authority,
         run_id=run_id,
         generated=datetime.fromtimestamp(now, UTC),
         issues=totals,
-        notices_served=len(served),
+        notices_served=len(notices),
         entities=tuple(lines),
         sectors=tuple((s, *v) for s, v in sorted(sectors.items())),  # type: ignore[misc]
         worst_assets=tuple(worst),
@@ -266,17 +328,130 @@ def build_summary(
             )
         ),
         history=history,
+        rectification=figures(entity_ids),
+        sector_rectification=tuple(
+            (sector, figures({e.id for e in inv.model.entities if e.sector == sector}))
+            for sector in sorted(sectors)
+        ),
+        rounds=_rounds(store, campaign, run_id, heads, snapshots),
     )
 
 
-def _history(store: Store, inv: LoadedInventory, up_to: int) -> dict[str, tuple[HistoryPoint, ...]]:
-    """Open issues per entity and level after each completed run, replayed from the events."""
+class _Facts:
+    """What the summary's figures are computed from, for any set of entities."""
+
+    def __init__(
+        self,
+        levels: Mapping[int, str],
+        fixed_at: Mapping[int, float],
+        unverified: set[int],
+        now: float,
+    ) -> None:
+        self.levels, self.fixed_at, self.unverified, self.now = levels, fixed_at, unverified, now
+
+    def figures(
+        self, found: list[IssueRow], notices: list[Notice], actions: list[ActionRow]
+    ) -> Rectification:
+        fixed = [i for i in found if i.state == IssueState.FIXED]
+        active = [i for i in found if i.state in ACTIVE]
+        late = [
+            self.now - i.deadline
+            for i in active
+            if i.deadline is not None and i.deadline < self.now
+        ]
+        days = sorted(
+            (self.fixed_at[i.id] - i.first_seen_at) / DAY for i in fixed if i.id in self.fixed_at
+        )
+        by_kind = dict.fromkeys((k.value for k in ActionKind), 0)
+        for action in actions:
+            by_kind[action.kind.value] += 1
+        statuses = [n.status for n in notices]
+        by_notice = {n.number: n.entity_id for n in notices}
+        penalised = {
+            by_notice[n.number]
+            for n in notices
+            for a in n.actions
+            if ActionKind(a.kind) in PENALTIES
+        }
+        return Rectification(
+            found=len(found),
+            rectified=len(fixed),
+            rectified_high=sum(self.levels[i.id] == RiskLevel.HIGH for i in fixed),
+            still_open=len(active),
+            overdue=len(late),
+            overdue_days=int(max(late, default=0) // DAY),
+            accepted=sum(i.state == IssueState.ACCEPTED for i in found),
+            false_positive=sum(i.state == IssueState.FALSE_POSITIVE for i in found),
+            could_not_verify=sum(i.id in self.unverified for i in active),
+            notices=len(notices),
+            notices_rectified=statuses.count(NoticeStatus.RECTIFIED),
+            notices_partial=statuses.count(NoticeStatus.PARTIALLY_RECTIFIED),
+            notices_overdue=statuses.count(NoticeStatus.OVERDUE),
+            median_days=_median(days),
+            actions=by_kind,
+            penalised=len(penalised),
+            fines=sum(a.amount or 0.0 for a in actions if a.kind == ActionKind.FINE),
+        )
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    middle = len(values) // 2
+    value = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+    return round(value, 1)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The campaign's issues after one completed run: found so far, fixed, active."""
+
+    run_id: int
+    found: int
+    rectified: int
+    still_open: int
+
+
+def _rounds(
+    store: Store, campaign: str, up_to: int, heads: list[NoticeRow], snapshots: list[_Snapshot]
+) -> tuple[RoundPoint, ...]:
+    """Each round as it stood after its last run: the last completed run before the next
+    round's run (or up to the summary's run)."""
+    opened = store.notices.rounds_of(campaign, up_to_run=up_to)
+    points = []
+    for k, row in enumerate(opened):
+        ends = opened[k + 1].run_id if k + 1 < len(opened) else up_to + 1
+        inside = [s for s in snapshots if row.run_id <= s.run_id < ends]
+        last = inside[-1] if inside else _Snapshot(row.run_id, 0, 0, 0)
+        points.append(
+            RoundPoint(
+                number=row.number,
+                run_id=row.run_id,
+                day=datetime.fromtimestamp(row.opened_at, UTC).date(),
+                notices=sum(h.round == row.number for h in heads),
+                found=last.found,
+                rectified=last.rectified,
+                still_open=last.still_open,
+            )
+        )
+    return tuple(points)
+
+
+def _history(
+    store: Store,
+    inv: LoadedInventory,
+    up_to: int,
+    levels: Mapping[int, str],
+    events: list[IssueEventRow],
+) -> tuple[dict[str, tuple[HistoryPoint, ...]], list[_Snapshot]]:
+    """Open issues per entity and level after each completed run, replayed from the events;
+    and the campaign's totals after each."""
     done = store.runs.completed(up_to)
-    info = {issue.id: issue for issue in store.issues.find()}
-    events = store.issues.all_events()
-    levels = {i: issue_risk(inv, issue).level for i, issue in info.items()}
+    owner = {issue.id: issue.entity_id for issue in store.issues.find()}
+    entity_ids = {e.id for e in inv.model.entities}
     state: dict[int, IssueState] = {}
     points: dict[str, list[HistoryPoint]] = defaultdict(list)
+    snapshots = []
     cursor = 0
     for run in done:
         finished = run.finished_at
@@ -288,13 +463,20 @@ def _history(store: Store, inv: LoadedInventory, up_to: int) -> dict[str, tuple[
             state[events[cursor].issue_id] = events[cursor].to_state
             cursor += 1
         counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
+        found = rectified = still_open = 0
         for issue_id, current in state.items():
+            if owner.get(issue_id) not in entity_ids or issue_id not in levels:
+                continue
+            found += 1
+            rectified += current == IssueState.FIXED
             if current in ACTIVE:
-                counts[info[issue_id].entity_id][levels[issue_id]] += 1
+                still_open += 1
+                counts[owner[issue_id]][levels[issue_id]] += 1
+        snapshots.append(_Snapshot(run.id, found, rectified, still_open))
         day = datetime.fromtimestamp(finished or 0, UTC).date()
         for entity in inv.model.entities:
             points[entity.id].append(HistoryPoint(run.id, day, dict(counts[entity.id])))
-    return {k: tuple(v) for k, v in points.items()}
+    return {k: tuple(v) for k, v in points.items()}, snapshots
 
 
 def _entity(inv: LoadedInventory, entity_id: str) -> Entity | None:

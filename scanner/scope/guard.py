@@ -21,7 +21,7 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from scanner.core.models import Refusal, is_ip
@@ -57,6 +57,10 @@ def system_resolver(name: str) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def _system_lookup(name: str) -> list[str]:
+    return system_resolver(name)  # looked up at each call: tests replace the system resolver
+
+
 class ScopeGuard:
     """Decides, records and enforces what is in scope for one run."""
 
@@ -66,16 +70,27 @@ class ScopeGuard:
         deny: Iterable[str] = (),
         *,
         resolve_anywhere: Iterable[str] = (),
-        resolver: Resolver = system_resolver,
+        resolver: Resolver | None = None,
         on_refusal: Callable[[Refusal], None] | None = None,
+        resolved: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self._allow_nets, self._allow_names = _split(allow)
         self._deny_nets, self._deny_names = _split(deny)
         self._anywhere = {normalized_pattern(name) for name in resolve_anywhere}
-        self._resolver = resolver
+        self._resolver = resolver or _system_lookup
         self._on_refusal = on_refusal
-        self._cache: dict[str, list[str]] = {}
+        # Each name is resolved once per run: ``resolved`` carries what the run resolved
+        # before (preflight, the coordinator, the store), and is checked like a fresh answer.
+        self._cache: dict[str, list[str]] = {
+            normalized(name): list(addrs) for name, addrs in (resolved or {}).items() if addrs
+        }
         self._lock = threading.Lock()
+
+    def resolutions(self) -> dict[str, tuple[str, ...]]:
+        """Every name resolved so far (in its normalized spelling) with its addresses, for the
+        next stage of the run to reuse instead of asking DNS again."""
+        with self._lock:
+            return {name: tuple(addrs) for name, addrs in self._cache.items()}
 
     # -- verdicts -------------------------------------------------------------------------
     def address_problem(self, address: str) -> str | None:

@@ -5,6 +5,6 @@ it: ``store.runs``, ``store.attempts``, ``store.issues``, ``store.notices``, ``s
 ``store.schedules`` and ``store.locks``. They return frozen dataclasses, never dicts.
 """
 
-from scanner.store.store import Store, StoreError, default_url
+from scanner.store.store import Store, StoreError, default_url, disk_full
 
-__all__ = ["Store", "StoreError", "default_url"]
+__all__ = ["Store", "StoreError", "default_url", "disk_full"]

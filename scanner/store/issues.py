@@ -156,12 +156,29 @@ class ReconcileReport:
         )
 
 
-DIFF_GROUPS = ("new", "fixed", "reopened", "still_open", "could_not_verify")
+DIFF_GROUPS = (
+    "new",
+    "fixed",
+    "reopened",
+    "still_open",
+    "could_not_verify",
+    "not_checked_in_a",
+    "not_checked_in_b",
+)
 
 
 @dataclass
 class RunDiff:
-    """What changed from run ``a`` to run ``b``, item by item."""
+    """What changed from run ``a`` to run ``b``, item by item.
+
+    A run *checked* a finding's asset with its check when one of its attempts of that check on
+    that asset concluded (pass, fail, not applicable): not when the asset was outside a
+    verification rescan's restriction, the check outside the run's profile, or the host did not
+    answer (skipped) or every attempt ended in error. A finding of ``b`` that ``a`` did not have
+    is *new* only when ``a`` checked there, else *not checked in a*. A finding of ``a`` missing
+    from ``b`` is *fixed* when ``b`` concluded on its very target, *could not verify* when ``b``
+    checked the asset but not that target, else *not checked in b*.
+    """
 
     a: int
     b: int
@@ -170,6 +187,8 @@ class RunDiff:
     reopened: list[FindingChange] = field(default_factory=list)
     still_open: list[FindingChange] = field(default_factory=list)
     could_not_verify: list[FindingChange] = field(default_factory=list)
+    not_checked_in_a: list[FindingChange] = field(default_factory=list)
+    not_checked_in_b: list[FindingChange] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Items per category."""
@@ -292,6 +311,36 @@ class Issues(Aggregate):
                 for r in conn.execute(query).mappings()
             ]
 
+    def inconclusive_since_seen(self, up_to: int) -> set[int]:
+        """Ids of active issues that a run after the one that last saw them (up to run
+        ``up_to``) tried to check and could not tell: an error, skipped or not-applicable
+        attempt on the issue's target (a conclusive one would have fixed it or seen it)."""
+        a, i = attempts, issues
+        inconclusive = (AttemptStatus.ERROR, AttemptStatus.SKIPPED, AttemptStatus.NOT_APPLICABLE)
+        query = (
+            select(i.c.id)
+            .distinct()
+            .select_from(
+                a.join(
+                    i,
+                    and_(
+                        i.c.entity_id == a.c.entity_id,
+                        i.c.asset_id == a.c.asset_id,
+                        i.c.check_id == a.c.check_id,
+                        i.c.target_location == a.c.location,
+                    ),
+                )
+            )
+            .where(
+                i.c.state.in_(_values(ACTIVE)),
+                a.c.run_id > i.c.last_seen_run,
+                a.c.run_id <= up_to,
+                a.c.status.in_([s.value for s in inconclusive]),
+            )
+        )
+        with self._store.engine.connect() as conn:
+            return {int(v) for v in conn.execute(query).scalars()}
+
     def diff(self, run_a: int, run_b: int) -> RunDiff:
         """Compare the findings of two runs with the same coverage rule as reconciliation."""
         f, a = findings, attempts
@@ -323,13 +372,14 @@ class Issues(Aggregate):
                     for r in conn.execute(query.order_by(f.c.fingerprint)).mappings()
                 ]
 
-            result.new = rows(
-                select(*cols).where(
-                    f.c.run_id == run_b,
-                    f.c.fingerprint.not_in(in_a),
-                    f.c.fingerprint.not_in(reopened),
-                )
+            checked_in_a = _checked(run_a, f)
+            appeared = select(*cols).where(
+                f.c.run_id == run_b,
+                f.c.fingerprint.not_in(in_a),
+                f.c.fingerprint.not_in(reopened),
             )
+            result.new = rows(appeared.where(checked_in_a))
+            result.not_checked_in_a = rows(appeared.where(~checked_in_a))
             result.reopened = rows(
                 select(*cols).where(f.c.run_id == run_b, f.c.fingerprint.in_(reopened))
             )
@@ -347,9 +397,26 @@ class Issues(Aggregate):
             )
             b = attempts.alias("covering")  # never correlated with the attempts joined above
             covered = exists(select(1).where(b.c.run_id == run_b, _concludes(b, f, a.c.location)))
+            checked_in_b = _checked(run_b, f)
             result.fixed = rows(gone.where(covered))
-            result.could_not_verify = rows(gone.where(~covered))
+            result.could_not_verify = rows(gone.where(~covered, checked_in_b))
+            result.not_checked_in_b = rows(gone.where(~covered, ~checked_in_b))
         return result
+
+
+def _checked(run_id: int, f: Any) -> ColumnElement[bool]:
+    """Run ``run_id`` concluded somewhere on finding ``f``'s asset with ``f``'s check."""
+    c = attempts.alias(f"checked_{run_id}")
+    concluded = (AttemptStatus.PASS, AttemptStatus.FAIL, AttemptStatus.NOT_APPLICABLE)
+    return exists(
+        select(1).where(
+            c.c.run_id == run_id,
+            c.c.check_id == f.c.check_id,
+            c.c.entity_id == f.c.entity_id,
+            c.c.asset_id == f.c.asset_id,
+            c.c.status.in_([s.value for s in concluded]),
+        )
+    )
 
 
 def issue_rows(rows: Iterable[Any]) -> list[IssueRow]:

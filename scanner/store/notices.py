@@ -1,24 +1,37 @@
-"""The notices aggregate: rectification notices served to entities, and their ranked items.
+"""The notices aggregate: rectification rounds, the notices served to entities in them, their
+ranked items, and the enforcement actions recorded after them.
 
-A notice is one per entity and run, with a number in the campaign's sequence (``PREFIX-0001``);
-its items point at issues, with their rank, risk level and score at the time of issue. Numbering,
-items and the deadlines they fix are written in one transaction, so two processes issuing notices
-at once cannot take the same number. What goes on a notice (ranking, levels, deadlines) is
-decided by :mod:`scanner.notices.build`; this module stores it.
+Issuing notices after a run opens a **round** of the campaign (numbered 1, 2, ...). In a round
+each entity gets at most one notice, holding its active issues that are on no notice yet; an
+entity's notice in a later round is *supplementary* and cites its previous notice. So an issue is
+on at most one notice: a rescan changes the status of the item where it already is. A notice has
+a number in the campaign's sequence (``PREFIX-0001``); its items point at issues, with their rank,
+risk level and score at the time of issue. The round, numbering, items and the deadlines they fix
+are written in one transaction, so two processes issuing notices at once cannot take the same
+number. What goes on a notice (ranking, levels, deadlines) is decided by
+:mod:`scanner.notices.build`; this module stores it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 
 from scanner.core.errors import UserError
-from scanner.core.lifecycle import ACTIVE
+from scanner.core.lifecycle import ACTIVE, ActionKind
 from scanner.store.issues import IssueRow, issue_rows
 from scanner.store.sql import Aggregate
-from scanner.store.tables import issues, notice_items, notices, runs
+from scanner.store.tables import (
+    enforcement_actions,
+    issues,
+    notice_items,
+    notices,
+    rounds,
+    runs,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,33 @@ class NoticeRow:
     entity_id: str
     run_id: int
     issued_at: float
+    round: int = 1
+    supplements: int | None = None  # the earlier notice a supplementary notice cites
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    """A rectification round of a campaign: its number, the run it was opened after, when."""
+
+    campaign: str
+    number: int
+    run_id: int
+    opened_at: float
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """An enforcement action recorded against a notice."""
+
+    id: int
+    notice_id: int
+    kind: ActionKind
+    day: str
+    amount: float | None
+    reference: str
+    recorded_by: str
+    recorded_at: float
+    note: str
 
 
 @dataclass(frozen=True)
@@ -81,59 +121,187 @@ class Notices(Aggregate):
         plan: Planner,
         now: float,
     ) -> list[int]:
-        """Issue, in one transaction, a notice to each of ``entities`` that has none for run
-        ``run_id`` yet and has active issues last seen in it; the ids of the run's notices."""
+        """Open the round of run ``run_id`` (once) and issue its notices, in one transaction:
+        to each of ``entities`` with active issues seen up to the run that are on no notice yet,
+        one notice citing the entity's previous one. The ids of the round's notices.
+
+        A second call for the same run only reads. A run older than the campaign's latest round
+        is refused: its round is over.
+        """
         active = sorted(s.value for s in ACTIVE)
         with self._store.writer.begin() as conn:
-            for entity_id in entities:
-                exists = conn.execute(
-                    select(notices.c.id).where(
-                        notices.c.run_id == run_id, notices.c.entity_id == entity_id
-                    )
-                ).scalar()
-                if exists is not None:
-                    continue
-                rows = issue_rows(
-                    conn.execute(
-                        select(issues).where(
-                            issues.c.entity_id == entity_id,
-                            issues.c.state.in_(active),
-                            issues.c.last_seen_run == run_id,
-                        )
-                    ).mappings()
+            if conn.dialect.name == "postgresql":
+                # Two processes issuing notices of one campaign at once queue here (SQLite's
+                # writer lock, taken at BEGIN, does the same): one opens the round, the other
+                # then finds it open and reads it.
+                key = int.from_bytes(
+                    hashlib.sha256(campaign.encode()).digest()[:8], "big", signed=True
                 )
-                if not rows:
-                    continue  # nothing to rectify: no notice
-                notice_id = conn.execute(
-                    insert(notices).values(
-                        number=f"{prefix}-{_last_number(conn, prefix) + 1:04d}",
-                        campaign=campaign,
-                        entity_id=entity_id,
-                        run_id=run_id,
-                        issued_at=now,
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            opened = conn.execute(
+                select(rounds.c.number).where(
+                    rounds.c.campaign == campaign, rounds.c.run_id == run_id
+                )
+            ).scalar()
+            if opened is None:
+                latest = conn.execute(
+                    select(rounds.c.number, rounds.c.run_id)
+                    .where(rounds.c.campaign == campaign)
+                    .order_by(rounds.c.number.desc())
+                    .limit(1)
+                ).first()
+                if latest is not None and latest.run_id > run_id:
+                    raise UserError(
+                        f"round {latest.number} of {campaign!r} was opened after run "
+                        f"{latest.run_id}; run {run_id} is older, and its round is over. Fix: "
+                        f"issue notices after run {latest.run_id} or a later full run."
                     )
-                ).inserted_primary_key[0]  # type: ignore[index]
-                for rank, item in enumerate(plan(rows), start=1):
-                    conn.execute(
-                        insert(notice_items).values(
-                            notice_id=notice_id,
-                            issue_id=item.issue_id,
-                            rank=rank,
-                            level=str(item.level),  # a RiskLevel: its value, for every driver
-                            score=item.score,
-                        )
+                opened = (latest.number if latest is not None else 0) + 1
+                conn.execute(
+                    insert(rounds).values(
+                        campaign=campaign, number=opened, run_id=run_id, opened_at=now
                     )
-                    if item.deadline is not None:
+                )
+                listed = select(notice_items.c.issue_id).join(
+                    notices, notices.c.id == notice_items.c.notice_id
+                )
+                for entity_id in entities:
+                    rows = issue_rows(
                         conn.execute(
-                            update(issues)
-                            .where(issues.c.id == item.issue_id)
-                            .values(deadline=item.deadline)
+                            select(issues)
+                            .where(
+                                issues.c.entity_id == entity_id,
+                                issues.c.state.in_(active),
+                                issues.c.first_seen_run <= run_id,
+                                issues.c.id.not_in(listed.where(notices.c.campaign == campaign)),
+                            )
+                            .order_by(issues.c.id)
+                        ).mappings()
+                    )
+                    if not rows:
+                        continue  # nothing new to rectify: no notice in this round
+                    previous = conn.execute(
+                        select(func.max(notices.c.id)).where(
+                            notices.c.campaign == campaign, notices.c.entity_id == entity_id
                         )
+                    ).scalar()
+                    nid = self._insert(
+                        conn, run_id, campaign, prefix, entity_id, opened, previous, now
+                    )
+                    self._items(conn, nid, plan(rows))
             return [
                 int(v)
                 for v in conn.execute(
-                    select(notices.c.id).where(notices.c.run_id == run_id).order_by(notices.c.id)
+                    select(notices.c.id)
+                    .where(notices.c.campaign == campaign, notices.c.run_id == run_id)
+                    .order_by(notices.c.id)
                 ).scalars()
+            ]
+
+    @staticmethod
+    def _insert(
+        conn: Connection,
+        run_id: int,
+        campaign: str,
+        prefix: str,
+        entity_id: str,
+        round_number: int,
+        previous: int | None,
+        now: float,
+    ) -> int:
+        result = conn.execute(
+            insert(notices).values(
+                number=f"{prefix}-{_last_number(conn, prefix) + 1:04d}",
+                campaign=campaign,
+                entity_id=entity_id,
+                run_id=run_id,
+                issued_at=now,
+                round=round_number,
+                supplements=previous,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    @staticmethod
+    def _items(conn: Connection, notice_id: int, planned: Sequence[PlannedItem]) -> None:
+        for rank, item in enumerate(planned, start=1):
+            conn.execute(
+                insert(notice_items).values(
+                    notice_id=notice_id,
+                    issue_id=item.issue_id,
+                    rank=rank,
+                    level=str(item.level),  # a RiskLevel: its value, for every driver
+                    score=item.score,
+                )
+            )
+            if item.deadline is not None:
+                conn.execute(
+                    update(issues)
+                    .where(issues.c.id == item.issue_id)
+                    .values(deadline=item.deadline)
+                )
+
+    def rounds_of(self, campaign: str, up_to_run: int | None = None) -> list[RoundRow]:
+        """The campaign's rounds, oldest first (those opened after runs up to ``up_to_run``)."""
+        query = select(rounds.c.campaign, rounds.c.number, rounds.c.run_id, rounds.c.opened_at)
+        query = query.where(rounds.c.campaign == campaign)
+        if up_to_run is not None:
+            query = query.where(rounds.c.run_id <= up_to_run)
+        with self._store.engine.connect() as conn:
+            return [RoundRow(*r) for r in conn.execute(query.order_by(rounds.c.number))]
+
+    def round_of_runs(self) -> dict[int, int]:
+        """Run id -> the number of the round it opened, for every run that opened one."""
+        with self._store.engine.connect() as conn:
+            return {
+                int(r): int(n) for r, n in conn.execute(select(rounds.c.run_id, rounds.c.number))
+            }
+
+    def of_campaign(self, campaign: str, up_to_run: int | None = None) -> list[NoticeRow]:
+        """The campaign's notices in the order they were issued (up to ``up_to_run``'s round)."""
+        query = select(notices).where(notices.c.campaign == campaign)
+        if up_to_run is not None:
+            query = query.where(notices.c.run_id <= up_to_run)
+        with self._store.engine.connect() as conn:
+            return [NoticeRow(**r) for r in conn.execute(query.order_by(notices.c.id)).mappings()]
+
+    def record_action(
+        self,
+        notice_id: int,
+        *,
+        kind: ActionKind,
+        day: str,
+        amount: float | None,
+        reference: str,
+        recorded_by: str,
+        now: float,
+        note: str = "",
+    ) -> int:
+        """Record an enforcement action against a notice; its id."""
+        with self._store.writer.begin() as conn:
+            result = conn.execute(
+                insert(enforcement_actions).values(
+                    notice_id=notice_id,
+                    kind=kind.value,
+                    day=day,
+                    amount=amount,
+                    reference=reference,
+                    recorded_by=recorded_by,
+                    recorded_at=now,
+                    note=note,
+                )
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def actions(self, notice_ids: Sequence[int] | None = None) -> list[ActionRow]:
+        """Enforcement actions, oldest first: of ``notice_ids``, or all."""
+        query = select(enforcement_actions).order_by(enforcement_actions.c.id)
+        if notice_ids is not None:
+            query = query.where(enforcement_actions.c.notice_id.in_(list(notice_ids)))
+        with self._store.engine.connect() as conn:
+            return [
+                ActionRow(**{**r, "kind": ActionKind(r["kind"])})
+                for r in conn.execute(query).mappings()
             ]
 
     def get(self, notice_id: int) -> NoticeRow:

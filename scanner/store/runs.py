@@ -8,7 +8,7 @@ the campaign the run really had.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +16,8 @@ from sqlalchemy import func, insert, select, update
 
 from scanner.core.errors import UserError
 from scanner.core.lifecycle import RunStatus
-from scanner.store.sql import Aggregate
-from scanner.store.tables import attempts, findings, runs
+from scanner.store.sql import Aggregate, insert_ignoring_duplicates
+from scanner.store.tables import attempts, findings, run_resolutions, runs
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,50 @@ class Runs(Aggregate):
         value = self._value(runs.c.restricted_to, run_id)
         return None if value is None else {(e, a, c) for e, a, c in value}
 
+    def resolutions(self, run_id: int) -> dict[str, tuple[str, ...]]:
+        """Every name run ``run_id`` resolved, with the addresses it kept for it."""
+        with self._store.engine.connect() as conn:
+            rows = conn.execute(
+                select(run_resolutions.c.name, run_resolutions.c.addresses).where(
+                    run_resolutions.c.run_id == run_id
+                )
+            ).all()
+        return {str(name): tuple(str(a) for a in addrs) for name, addrs in rows}
+
+    def resolution(self, run_id: int, name: str) -> tuple[str, ...] | None:
+        """The addresses run ``run_id`` keeps for ``name``, or None if it never resolved it."""
+        with self._store.engine.connect() as conn:
+            value = conn.execute(
+                select(run_resolutions.c.addresses).where(
+                    run_resolutions.c.run_id == run_id, run_resolutions.c.name == name
+                )
+            ).scalar()
+        return None if value is None else tuple(str(a) for a in value)
+
+    def keep_resolutions(
+        self, run_id: int, found: Mapping[str, Sequence[str]]
+    ) -> dict[str, tuple[str, ...]]:
+        """Keep ``found`` (name -> addresses) for run ``run_id`` where the run has no resolution
+        of the name yet, and return what the run keeps for each of those names: the first
+        process to resolve a name decides its addresses for the whole run."""
+        if not found:
+            return {}
+        with self._store.writer.begin() as conn:
+            conn.execute(
+                insert_ignoring_duplicates(conn, run_resolutions),
+                [
+                    {"run_id": run_id, "name": name, "addresses": list(addrs)}
+                    for name, addrs in found.items()
+                ],
+            )
+            rows = conn.execute(
+                select(run_resolutions.c.name, run_resolutions.c.addresses).where(
+                    run_resolutions.c.run_id == run_id,
+                    run_resolutions.c.name.in_(list(found)),
+                )
+            ).all()
+        return {str(name): tuple(str(a) for a in addrs) for name, addrs in rows}
+
     def inventory_text(self, run_id: int) -> str:
         """The inventory file's text as it was when the run started."""
         return str(self._value(runs.c.inventory_text, run_id) or "")
@@ -168,6 +212,14 @@ class Runs(Aggregate):
         """The newest run's id, or None in an empty store."""
         with self._store.engine.connect() as conn:
             value = conn.execute(select(func.max(runs.c.id))).scalar()
+        return int(value) if value is not None else None
+
+    def latest_full_id(self) -> int | None:
+        """The newest run that was not a verification rescan (no restriction), or None."""
+        with self._store.engine.connect() as conn:
+            value = conn.execute(
+                select(func.max(runs.c.id)).where(runs.c.restricted_to.is_(None))
+            ).scalar()
         return int(value) if value is not None else None
 
     def head(self, run_id: int) -> RunHead | None:

@@ -52,6 +52,21 @@ def _with_driver(url: str) -> str:
 #: or survive a store outage catch this, without knowing the SQL toolkit underneath.
 StoreError = SQLAlchemyError
 
+#: SQLite's SQLITE_FULL and PostgreSQL's disk_full (SQLSTATE 53100).
+_SQLITE_FULL = 13
+_PG_DISK_FULL = "53100"
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (a StoreError) says the store's disk or file system is full: nothing of
+    the failed transaction was written, what was committed before is intact."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlite_errorcode", None) == _SQLITE_FULL:
+        return True
+    if getattr(orig, "sqlstate", None) == _PG_DISK_FULL:
+        return True
+    return "database or disk is full" in str(exc)
+
 
 class Store:
     """One database: its engines, and the aggregates kept in it.

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import false as sa_false
 
-from scanner.core.lifecycle import IssueState, RiskLevel, RunStatus
+from scanner.core.lifecycle import ActionKind, IssueState, RiskLevel, RunStatus
 from scanner.core.models import AttemptStatus
 
 metadata = MetaData()
@@ -69,6 +69,16 @@ runs = Table(
     # A verification rescan's (entity, asset, check) triples, so that --resume keeps to them.
     Column("restricted_to", JSON),
     allowed("runs", "status", RunStatus),
+)
+
+# The addresses each DNS name had when the run first resolved it (first writer wins): one
+# resolution per name per run, shared by preflight, discovery, checks and workers (0009).
+run_resolutions = Table(
+    "run_resolutions",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("addresses", JSON, nullable=False),
 )
 
 hosts = Table(
@@ -233,7 +243,42 @@ notices = Table(
     Column("entity_id", String(63), nullable=False),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
     Column("issued_at", Float, nullable=False),
+    # The campaign's rectification round the notice was issued in (1 for the first inspection).
+    Column("round", Integer, nullable=False, server_default="1"),
+    # A supplementary notice: the entity's earlier notice it cites (None for a first notice).
+    Column("supplements", Integer),
     UniqueConstraint("run_id", "entity_id", name="uq_notices_run_entity"),
+)
+
+#: A campaign's rectification rounds: round ``number`` opened when notices were issued after run
+#: ``run_id`` (migration 0012). Every run up to the next round's run belongs to the round.
+rounds = Table(
+    "rounds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign", String(200), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("opened_at", Float, nullable=False),
+    UniqueConstraint("campaign", "number", name="uq_rounds_campaign_number"),
+    UniqueConstraint("campaign", "run_id", name="uq_rounds_campaign_run"),
+)
+
+#: What the authority did after a notice: one row per enforcement action (migration 0012).
+enforcement_actions = Table(
+    "enforcement_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notice_id", Integer, ForeignKey("notices.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("day", String(10), nullable=False),  # the action's date, ISO 8601
+    Column("amount", Float),  # a fine's amount (yuan), else None
+    Column("reference", Text, nullable=False),  # the decision's document reference
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", Float, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    allowed("enforcement_actions", "kind", ActionKind),
+    Index("ix_enforcement_actions_notice", "notice_id"),
 )
 
 notice_items = Table(

@@ -25,8 +25,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
-from scanner.core.errors import Inconclusive
-from scanner.core.evidence import Wire, endpoint
+from scanner.core.errors import EndpointStalled, Inconclusive
+from scanner.core.evidence import Wire
+from scanner.core.evidence import endpoint as address_text
 from scanner.core.memo import Memo
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.errors import translated_errors
@@ -188,6 +189,10 @@ class HttpResponse:
         return self.body.decode("utf-8", "replace")
 
 
+def _never_stalled(address: str, port: int) -> None:
+    """The default gate: every endpoint may be tried."""
+
+
 class HttpClient:
     """One host's HTTP session for one run, shared by every check that talks to that host.
 
@@ -195,6 +200,14 @@ class HttpClient:
     the addresses the scope guard checked for it, and the request waits for its answer: True
     lets it go, False (no slot before the deadline) is a TimeoutError. The run's services decide
     which rate limits apply by where the request goes (an ot asset's limit included).
+
+    ``via`` is the address of the check's target: a request to a name that resolved to it (and
+    to others) goes to it, so a web check of a service discovered on one of a name's addresses
+    inspects that address, not the name's first one. Hops elsewhere use their first address.
+
+    ``gate(address, port)`` is asked before each request: it raises for an endpoint that stalled
+    an earlier check of the run. A request that the endpoint keeps until the deadline (silence,
+    or a drip) raises EndpointStalled, which the engine remembers for that endpoint.
     """
 
     def __init__(
@@ -202,8 +215,13 @@ class HttpClient:
         guard: ScopeGuard,
         user_agent: str,
         admit: Callable[[Sequence[str], float], bool],
+        *,
+        via: str = "",
+        gate: Callable[[str, int], None] = _never_stalled,
     ) -> None:
         self._guard = guard
+        self._via = via
+        self._gate = gate
         self._admit = admit
         self._session = requests.Session()
         self._session.trust_env = False  # no proxies, netrc or CA bundles from the environment
@@ -281,18 +299,27 @@ class HttpClient:
         headers: Mapping[str, str] | None,
     ) -> HttpResponse:
         addresses = self._guard.check_url(url, check_id=check_id)
+        if self._via in addresses:  # the target's own address first: it is the one dialled
+            addresses = [self._via, *(a for a in addresses if a != self._via)]
         if not self._admit(addresses, deadline):
             raise TimeoutError("rate limit: no request slot before the check's deadline")
         timeout = min(10.0, remaining(deadline))
         with self._lock:
             self.requests_sent += 1
             self.sent[(method, url)] += 1
+        endpoint = (addresses[0], _port(url))
+        self._gate(*endpoint)  # an endpoint that stalled an earlier check is not waited on again
         _deadline.at, _deadline.addresses, _deadline.endpoints = deadline, addresses, None
         try:
             with translated_errors():  # requests' connection errors and timeouts
                 return self._exchange(method, url, timeout, max_bytes, deadline, headers)
         except urllib3.exceptions.ReadTimeoutError as exc:
-            raise TimeoutError(f"the server stalled: {exc}") from None
+            raise _stalled(endpoint, f"the server stalled: {exc}") from None
+        except TimeoutError as exc:
+            if time.monotonic() >= deadline:  # it kept the request until the deadline: a drip
+                what = f"the deadline passed during the exchange: {exc}"
+                raise _stalled(endpoint, what) from None
+            raise
         except urllib3.exceptions.DecodeError as exc:
             raise Inconclusive(f"the response body could not be decoded: {exc}") from None
         except urllib3.exceptions.ProtocolError as exc:
@@ -365,13 +392,24 @@ def _wire(
     ends = getattr(_deadline, "endpoints", None) or (("", 0), ("", 0))
     return Wire.bounded(
         "http",
-        endpoint(ends[0]),
-        endpoint(ends[1]),
+        address_text(ends[0]),
+        address_text(ends[1]),
         f"{request.method} {url}",
         sent,
         got,
         started,
         time.time(),
+    )
+
+
+def _port(url: str) -> int:
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _stalled(endpoint: tuple[str, int], what: str) -> EndpointStalled:
+    return EndpointStalled(
+        f"{endpoint[0]} port {endpoint[1]} stalled: {what}", endpoint=endpoint, origin="Timeout"
     )
 
 

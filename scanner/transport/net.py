@@ -12,6 +12,7 @@ import socket
 import time
 from types import TracebackType
 
+from scanner.core.errors import EndpointStalled
 from scanner.core.evidence import ExchangeLog, OpenExchange, endpoint
 
 #: Default cap on everything read from one connection.
@@ -82,13 +83,30 @@ class Connection:
         size = min(max_bytes, self.read_left)
         if size <= 0:
             return b""
-        wait = remaining(self.deadline)
-        self.sock.settimeout(min(wait, timeout) if timeout is not None else wait)
-        data = self.sock.recv(size)
+        try:
+            wait = remaining(self.deadline)
+        except TimeoutError:  # the deadline passed mid-conversation: a drip
+            raise self._stalled("the deadline passed while it was still sending") from None
+        deadline_bound = timeout is None or wait <= timeout
+        self.sock.settimeout(wait if deadline_bound else timeout)
+        try:
+            data = self.sock.recv(size)
+        except TimeoutError:
+            if deadline_bound:  # silent until the deadline, not just past a probe's own wait
+                raise self._stalled(f"nothing arrived for {wait:.1f} s") from None
+            raise
         self.read_left -= len(data)
         if self._log is not None:
             self._log.received(self._exchange(), data)
         return data
+
+    def _stalled(self, what: str) -> EndpointStalled:
+        address, port = str(self.peer[0]), int(self.peer[1])
+        return EndpointStalled(
+            f"{address} port {port} stalled: {what}",
+            endpoint=(address, port),
+            origin="TimeoutError",
+        )
 
     def recv_until(self, marker: bytes, max_bytes: int = 65536) -> bytes:
         """Read until ``marker`` is seen, ``max_bytes`` are read, the stream ends, or time runs out.

@@ -4,6 +4,25 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+
+class Bucket(Protocol):
+    """What hands out connection tokens: this process's :class:`TokenBucket`, or one shared by
+    every worker of a run (:mod:`scanner.distributed.limits`)."""
+
+    def acquire(self, deadline: float) -> bool:
+        """Take one token, waiting no later than ``deadline`` (monotonic); False if it cannot."""
+        ...
+
+
+class HostSlots(Protocol):
+    """Per-host check slots shared by several processes (a distributed run's workers)."""
+
+    def hold(self, host: str, limit: int) -> AbstractContextManager[None]:
+        """Wait for one of ``host``'s ``limit`` slots and hold it for the block."""
+        ...
 
 
 class TokenBucket:

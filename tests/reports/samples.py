@@ -9,7 +9,17 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
-from scanner.core.documents import Contact, EntityLine, HistoryPoint, Notice, NoticeItem, Summary
+from scanner.core.documents import (
+    Action,
+    Contact,
+    EntityLine,
+    HistoryPoint,
+    Notice,
+    NoticeItem,
+    Rectification,
+    RoundPoint,
+    Summary,
+)
 from scanner.engine.registry import discover
 
 #: Evidence a hostile target might send: HTML, an attribute break-out, terminal escapes,
@@ -179,8 +189,65 @@ def closed_notice() -> Notice:
     return dataclasses.replace(notice, items=items, status="rectified")
 
 
+NO_ACTIONS = {
+    "interview": 0,
+    "warning": 0,
+    "fine": 0,
+    "suspend_order": 0,
+    "rectify_order": 0,
+    "shutdown": 0,
+    "referral": 0,
+}
+
+
+def rectification(**figures: object) -> Rectification:
+    """Rectification figures, actions defaulting to none of each kind."""
+    actions = {**NO_ACTIONS, **figures.pop("actions", {})}  # type: ignore[dict-item]
+    return Rectification(actions=actions, **figures)  # type: ignore[arg-type]
+
+
+GRID = rectification(
+    found=12,
+    rectified=7,
+    rectified_high=3,
+    still_open=5,
+    overdue=1,
+    overdue_days=12,
+    could_not_verify=1,
+    notices=2,
+    notices_overdue=1,
+    notices_partial=1,
+    median_days=21.5,
+    actions={"interview": 1, "fine": 1},
+    penalised=1,
+    fines=50000.0,
+)
+WATER = rectification(
+    found=10,
+    rectified=3,
+    rectified_high=1,
+    still_open=6,
+    accepted=1,
+    notices=1,
+    notices_partial=1,
+    median_days=28.0,
+    actions={"rectify_order": 1},
+)
+PORTAL = rectification(
+    found=1206,
+    rectified=1201,
+    rectified_high=639,
+    still_open=5,
+    false_positive=0,
+    notices=1,
+    median_days=3.0,
+    actions={"warning": 1, "shutdown": 1},
+    penalised=1,
+)
+
+
 def sample_summary() -> Summary:
-    """A campaign summary over three entities with three runs of history."""
+    """A campaign summary over three entities with three runs of history and two rounds."""
     entities = (
         EntityLine(
             "grid-east",
@@ -188,9 +255,10 @@ def sample_summary() -> Summary:
             "energy",
             True,
             {"high": 2, "medium": 2, "low": 1},
-            "DEMO-AUTH-2026-017-0001",
+            "DEMO-AUTH-2026-017-0004",
             "overdue",
             overdue_high=1,
+            rectification=GRID,
         ),
         EntityLine(
             "water-city",
@@ -200,6 +268,7 @@ def sample_summary() -> Summary:
             {"high": 1, "medium": 3, "low": 2},
             "DEMO-AUTH-2026-017-0002",
             "partially_rectified",
+            rectification=WATER,
         ),
         EntityLine(
             "portal-news",
@@ -209,6 +278,7 @@ def sample_summary() -> Summary:
             {"high": 0, "medium": 1, "low": 4},
             "DEMO-AUTH-2026-017-0003",
             "issued",
+            rectification=PORTAL,
         ),
     )
     days = (date(2026, 3, 2), date(2026, 4, 6), date(2026, 5, 4))
@@ -247,7 +317,7 @@ def sample_summary() -> Summary:
         run_id=3,
         generated=datetime(2026, 5, 4, 10, 0, tzinfo=UTC),
         issues={"high": 3, "medium": 6, "low": 7},
-        notices_served=3,
+        notices_served=4,
         entities=entities,
         sectors=(("energy", 1, 5, 2), ("water", 1, 6, 1), ("media", 1, 5, 0)),
         worst_assets=(
@@ -257,6 +327,28 @@ def sample_summary() -> Summary:
         ),
         escalation=(entities[0],),
         history=history,
+        rectification=rectification(
+            found=1228,
+            rectified=1211,
+            rectified_high=643,
+            still_open=16,
+            overdue=1,
+            overdue_days=12,
+            accepted=1,
+            could_not_verify=1,
+            notices=4,
+            notices_overdue=1,
+            notices_partial=2,
+            median_days=3.0,
+            actions={"interview": 1, "fine": 1, "rectify_order": 1, "warning": 1, "shutdown": 1},
+            penalised=2,
+            fines=50000.0,
+        ),
+        sector_rectification=(("energy", GRID), ("media", PORTAL), ("water", WATER)),
+        rounds=(
+            RoundPoint(1, 1, days[0], 3, 1222, 0, 1222),
+            RoundPoint(2, 3, days[2], 1, 1228, 1211, 16),
+        ),
     )
 
 
@@ -280,3 +372,24 @@ def tiny_notice() -> Notice:
         evidence='=cmd|" /C calc"!A0',
     )
     return dataclasses.replace(notice, items=(item,), translations=TINY_TRANSLATIONS)
+
+
+def supplementary_notice() -> Notice:
+    """The sample notice as a supplementary notice of round 2, with two enforcement actions."""
+    return dataclasses.replace(
+        sample_notice(),
+        number="DEMO-AUTH-2026-017-0004",
+        round=2,
+        supplements="DEMO-AUTH-2026-017-0001",
+        actions=(
+            Action("interview", date(2026, 4, 1), None, "DCPSB-IV-2026-031", "Inspector Wang"),
+            Action(
+                "fine",
+                date(2026, 4, 20),
+                50000.0,
+                "DCPSB-PEN-2026-112",
+                "Inspector Wang",
+                "<b>late</b> rectification",
+            ),
+        ),
+    )

@@ -44,6 +44,7 @@ from tests.reports.samples import (
     hostile_notice,
     sample_notice,
     sample_summary,
+    supplementary_notice,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -139,6 +140,7 @@ def test_closure_golden(fmt: str, lang: str) -> None:
         ("notice.schema.json", lambda lang: render_notice(sample_notice(), "json", lang)),
         ("notice.schema.json", lambda lang: render_notice(hostile_notice(), "json", lang)),
         ("summary.schema.json", lambda lang: render_summary(sample_summary(), "json", lang)),
+        ("notice.schema.json", lambda lang: render_notice(supplementary_notice(), "json", lang)),
     ],
 )
 def test_json_validates_against_its_schema(schema: str, document: Any, lang: str) -> None:
@@ -361,11 +363,49 @@ def test_closure_letter_pdf(tmp_path: Path) -> None:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_summary_html_charts_are_inline_svg(lang: str) -> None:
     html = render_summary(sample_summary(), "html", lang).decode("utf-8")
-    assert html.count("<svg") == 1 + len(sample_summary().history)
+    assert html.count("<svg") == 2 + len(sample_summary().history)  # levels, rounds, history
     assert "<script" not in html.lower()
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html
     assert "City News Portal &lt;b&gt;&amp;&lt;/b&gt;" in html
+
+
+SEED_SENTENCE = {
+    "en": (
+        "The campaign rectified 1,211 security issues (of which 643 high risk), shut down 1 "
+        "website or service, served 4 rectification notices and penalised 2 entities."
+    ),
+    "zh-CN": (
+        "本次检查共整改安全隐患1,211个（其中高风险643个），关停网站或服务1个，"  # noqa: RUF001
+        "下发整改通知书4份，处罚单位2家。"  # noqa: RUF001
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_summary_opens_with_what_the_campaign_rectified(fmt: str, lang: str) -> None:
+    text = render_summary(sample_summary(), fmt, lang).decode("utf-8")
+    body = re.sub(r"\s+", " ", text.split("<body", 1)[-1])
+    first = re.search(r'<p class="indent lead">(.*?)</p>', body) if fmt == "html" else None
+    paragraph = first.group(1).strip() if first else body
+    assert SEED_SENTENCE[lang] in paragraph
+    if fmt == "html":
+        assert paragraph == SEED_SENTENCE[lang]  # the first paragraph is that sentence
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_supplementary_notice_cites_the_earlier_one_and_lists_actions(lang: str) -> None:
+    notice = supplementary_notice()
+    for fmt in ("html", "md"):
+        text = render_notice(notice, fmt, lang).decode("utf-8")
+        assert "DEMO-AUTH-2026-017-0001" in text and "DCPSB-PEN-2026-112" in text
+        assert "50,000" in text and "<b>late" not in text
+    data = json.loads(render_notice(notice, "json", lang))
+    assert (data["round"], data["supplements"]) == (2, "DEMO-AUTH-2026-017-0001")
+    assert [a["kind"] for a in data["actions"]] == ["interview", "fine"]
+    cited = "补充通知" if lang == "zh-CN" else "Supplementary to notice No."
+    assert cited in render_notice(notice, "html", lang).decode("utf-8")
 
 
 def test_html_is_self_contained() -> None:
@@ -421,12 +461,24 @@ def test_run_diff_page_is_inert() -> None:
     data = {
         "a": 1,
         "b": 2,
-        "counts": {"new": 1, "fixed": 0, "reopened": 0, "still_open": 0, "could_not_verify": 0},
+        "counts": {
+            "new": 1,
+            "fixed": 0,
+            "reopened": 0,
+            "still_open": 0,
+            "could_not_verify": 0,
+            "not_checked_in_a": 0,
+            "not_checked_in_b": 1,
+        },
         "new": [hostile],
         "fixed": [],
         "reopened": [],
         "still_open": [],
         "could_not_verify": [],
+        "not_checked_in_a": [],
+        "not_checked_in_b": [hostile],
     }
     html = render.render_diff(data, "en").decode("utf-8")
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
+    assert "Not checked in run 2" in html
+    assert "第2次检查未检查" in render.render_diff(data, "zh-CN").decode("utf-8")

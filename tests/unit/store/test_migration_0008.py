@@ -30,6 +30,15 @@ from scanner.store.tables import metadata
 from scanner.tracking.issues import reconcile
 from tests.pg import Postgres
 
+#: The CHECK constraints migration 0008 adds.
+CHECKS_0008 = (
+    "ck_runs_status",
+    "ck_attempts_status",
+    "ck_issues_state",
+    "ck_issue_events_from_state",
+    "ck_issue_events_to_state",
+    "ck_notice_items_level",
+)
 TABLES = ("runs", "attempts", "findings", "issues", "issue_events", "notices", "notice_items")
 
 # Every value the scanner writes, in rows as a 0007 store holds them: (statement, parameters).
@@ -158,36 +167,19 @@ def _revision(connect: Any) -> str:
         return str(conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
 
 
-def _columns(connect: Any) -> dict[str, list[str]]:
-    """The columns of every table, in order."""
-    with connect() as conn:
-        inspector = inspect(conn)
-        return {
-            table: [c["name"] for c in inspector.get_columns(table)]
-            for table in inspector.get_table_names()
-        }
-
-
-def _contents(
-    connect: Any, columns: dict[str, list[str]] | None = None
-) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table; of ``columns`` only, when given (later revisions may add
-    columns, 0011 attempts.check_sha256: the rows 0007 had must keep what they had)."""
+def _contents(connect: Any) -> dict[str, list[tuple[Any, ...]]]:
     with connect() as conn:
         return {
-            table: sorted((tuple(r) for r in conn.execute(text(_select(table, columns)))), key=repr)
+            table: sorted(
+                (tuple(r) for r in conn.execute(text(f"SELECT * FROM {table}"))),  # noqa: S608
+                key=repr,
+            )
             for table in TABLES
         }
 
 
-def _select(table: str, columns: dict[str, list[str]] | None) -> str:
-    listed = ", ".join(columns[table]) if columns else "*"
-    return f"SELECT {listed} FROM {table}"  # noqa: S608 - the names are this test's own
-
-
-def _schema(connect: Any, columns: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    """Columns (of ``columns`` only, when given), keys and indexes of every table (everything
-    but CHECK constraints)."""
+def _schema(connect: Any) -> dict[str, Any]:
+    """Columns, keys and indexes of every table (everything but CHECK constraints)."""
     with connect() as conn:
         inspector = inspect(conn)
         return {
@@ -195,7 +187,6 @@ def _schema(connect: Any, columns: dict[str, list[str]] | None = None) -> dict[s
                 [
                     (c["name"], str(c["type"]), c["nullable"], c["default"])
                     for c in inspector.get_columns(table)
-                    if columns is None or c["name"] in columns[table]
                 ],
                 inspector.get_pk_constraint(table)["constrained_columns"],
                 sorted(
@@ -209,7 +200,7 @@ def _schema(connect: Any, columns: dict[str, list[str]] | None = None) -> dict[s
                 sorted(tuple(uq["column_names"]) for uq in inspector.get_unique_constraints(table)),
             )
             for table in inspector.get_table_names()
-            if table != "alembic_version" and (columns is None or table in columns)
+            if table != "alembic_version"
         }
 
 
@@ -247,21 +238,27 @@ def test_head_revision_is_the_newest_migration() -> None:
 
 def test_upgrade_keeps_the_rows_and_enforces_the_values(connect: Any, url: str) -> None:
     _store_at_0007(connect)
-    rows, schema, columns = _contents(connect), _schema(connect), _columns(connect)
+    rows, schema = _contents(connect), _schema(connect)
     assert not _checks_in_database(connect)
 
-    store = Store.open(url)
+    with connect() as conn:  # 0008 itself: the rows and schema as they were, plus the checks
+        _alembic(conn, "upgrade", "0008")
+    assert _contents(connect) == rows
+    assert _schema(connect) == schema
+    assert _checks_in_database(connect) == {
+        name: allowed for name, allowed in _checks_declared().items() if name in CHECKS_0008
+    }
+    for column, update in BAD_UPDATES.items():
+        with pytest.raises(IntegrityError), connect() as conn:
+            conn.execute(text(update))
+        assert _contents(connect) == rows, column
+
+    store = Store.open(url)  # and on to the head, the way every command opens a store
     assert _revision(connect) == HEAD_REVISION
     if store.writer.dialect.name == "sqlite":  # turned off to recreate the tables, and back on
         with store.writer.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-    assert _contents(connect, columns) == rows
-    assert _schema(connect, columns) == schema
     assert _checks_in_database(connect) == _checks_declared()
-    for column, update in BAD_UPDATES.items():
-        with pytest.raises(IntegrityError), connect() as conn:
-            conn.execute(text(update))
-        assert _contents(connect, columns) == rows, column
 
     # The upgraded store works as before: a run is recorded and reconciled.
     run_id = store.runs.create("c", "remote", "inv.yaml", "0" * 64, "test")
@@ -278,14 +275,7 @@ def test_upgrade_keeps_the_rows_and_enforces_the_values(connect: Any, url: str) 
 def test_a_fresh_store_has_the_declared_constraints(connect: Any, url: str) -> None:
     Store.open(url).close()
     assert _checks_in_database(connect) == _checks_declared()
-    assert set(_checks_declared()) == {
-        "ck_runs_status",
-        "ck_attempts_status",
-        "ck_issues_state",
-        "ck_issue_events_from_state",
-        "ck_issue_events_to_state",
-        "ck_notice_items_level",
-    }
+    assert set(_checks_declared()) == {*CHECKS_0008, "ck_enforcement_actions_kind"}  # + 0012
 
 
 def test_a_store_at_head_opens_without_alembic(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -328,13 +318,12 @@ def test_existing_bad_values_stop_the_upgrade_and_change_nothing(connect: Any, u
 
 def test_downgrade_drops_the_constraints(connect: Any, url: str) -> None:
     _store_at_0007(connect)
-    columns = _columns(connect)
-    Store.open(url).close()
-    rows, schema = _contents(connect, columns), _schema(connect, columns)
+    with connect() as conn:
+        _alembic(conn, "upgrade", "0008")
+    rows, schema = _contents(connect), _schema(connect)
     with connect() as conn:
         _alembic(conn, "downgrade", "0007")
     assert (_revision(connect), _contents(connect), _schema(connect)) == ("0007", rows, schema)
-    assert _columns(connect) == columns  # what later revisions added is gone again
     assert not _checks_in_database(connect)
     with connect() as conn:
         conn.execute(text(BAD_UPDATES["issues.state"]))  # allowed again

@@ -202,8 +202,40 @@ def test_diff_of_two_runs(db_url: str) -> None:
         "reopened": 0,
         "still_open": 1,
         "could_not_verify": 1,
+        "not_checked_in_a": 0,
+        "not_checked_in_b": 0,
     }
     assert [i.location for i in result.could_not_verify] == ["6381/tcp"]
+
+
+def test_diff_knows_what_each_run_checked(db_url: str) -> None:
+    """A verification rescan of one item, then a full run: what the rescan did not check is
+    never new or fixed; a host that did not answer checked nothing."""
+    store = Store.open(db_url)
+    telnet = "net.telnet-exposed"
+    a = _run(store, found("6379/tcp"), found("6380/tcp"))
+    reconcile(store, a)
+    b = _run(store, found("6379/tcp"))  # restricted to one item: 6380 not checked
+    reconcile(store, b)
+    c = _run(
+        store,
+        found("6379/tcp"),
+        found("23/tcp", check=telnet),
+    )
+    reconcile(store, c)
+    down = _run(
+        store,
+        outcome(AttemptStatus.SKIPPED, location="host", reason="did not answer discovery"),
+        Attempt(telnet, ENTITY, ASSET, "host", AttemptStatus.SKIPPED, "did not answer discovery"),
+    )
+    reconcile(store, down)
+    ab, bc, cd = diff(store, a, b), diff(store, b, c), diff(store, c, down)
+    assert ab.counts()["fixed"] == 0 and ab.counts()["could_not_verify"] == 1  # same check ran
+    assert [i.location for i in bc.not_checked_in_a] == ["23/tcp"]  # telnet: not in run b
+    assert [i.location for i in bc.still_open] == ["6379/tcp"]
+    assert bc.counts()["new"] == 0
+    assert cd.counts()["fixed"] == 0 and cd.counts()["could_not_verify"] == 0
+    assert sorted(i.location for i in cd.not_checked_in_b) == ["23/tcp", "6379/tcp"]
 
 
 def test_issue_commands(db_url: str) -> None:
