@@ -5,16 +5,19 @@ archives, which verify names as mismatches and never crashes on."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import text
 
 from scanner.app.evidence import export_notice, verify_bundle
 from scanner.app.keys import generate
+from scanner.cli.main import main
 from scanner.core.errors import UserError
 from scanner.core.evidence import ExchangeLog
 from scanner.core.models import Attempt, AttemptStatus, Finding, Severity
@@ -175,3 +178,31 @@ def test_hostile_archives_are_mismatches_not_crashes(bundle: Bundle, tmp_path: P
             archive.writestr("items.json", b"{}")
     found = verify_bundle(tmp_path / "dup.zip")
     assert not found.ok and "appears twice" in found.problem
+
+
+def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {
+            n: conn.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall()  # noqa: S608
+            for n in names
+        }
+
+
+def test_export_verify_and_chain_change_nothing_in_the_store(tmp_path: Path) -> None:
+    store, number, key = _exported(tmp_path)
+    store.close()
+    db = tmp_path / "scanner.db"
+    before = _dump(db)
+    runner = CliRunner()
+    url = f"sqlite:///{db}"
+    for args in (
+        ["evidence", "export", number, "--out", str(tmp_path / "b.zip"), "--key", str(key)],
+        ["evidence", "chain"],
+        ["evidence", "chain", "--run", "1"],
+    ):
+        result = runner.invoke(main, [*args, "--db", url])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["evidence", "verify", str(tmp_path / "b.zip")])
+    assert result.exit_code == 0 and "verified" in result.output, result.output
+    assert _dump(db) == before
