@@ -63,6 +63,8 @@ ENVELOPE = frozenset({MANIFEST, SIGNATURE, SIGNER, TIMESTAMP})
 MAX_MEMBERS = 20_000
 MAX_MEMBER_BYTES = 64 << 20
 MAX_TOTAL_BYTES = 256 << 20
+#: Links checked against the store at a time (their attempts' records and exchanges in memory).
+CHAIN_SLICE = 500
 #: Every member's time stamp inside the archive: the manifest carries the real times, and equal
 #: inputs make equal archives.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -161,43 +163,54 @@ def verify_run_chain(store: Store, run_id: int) -> ChainCheck:
     the one change this cannot see: compare the head with one kept elsewhere (a bundle's)."""
     store.runs.get(run_id)  # a UserError for a run that does not exist
     chain = store.attempts.chain(run_id)
-    records = store.attempts.records(run_id)
     head = chain_genesis(run_id)
     if not chain:
+        stored = store.attempts.count(run_id)
         problem = (
-            f"run {run_id} has {len(records)} attempts and no chain: they were stored before "
-            "the evidence chain existed (migration 0011)"
-            if records
+            f"run {run_id} has {stored} attempts and no chain: they were stored before the "
+            "evidence chain existed (migration 0011)"
+            if stored
             else ""
         )
         return ChainCheck(run_id, 0, head, problem)
-    for expected, link in enumerate(chain, 1):
-        problem = ""
-        record = records.pop(link.attempt_id, None)
-        if link.seq != expected:
-            problem = f"link {expected} is missing (the chain goes on at {link.seq})"
-        elif record is None:
-            problem = f"link {link.seq}: attempt {link.attempt_id} is no longer in the store"
-        elif attempt_digest(record) != link.digest:
-            problem = (
-                f"link {link.seq}: attempt {link.attempt_id} ({record['check_id']} on "
-                f"{record['entity_id']}/{record['asset_id']}) differs from what was stored"
-            )
-        elif chain_link(head, link.digest) != link.head:
-            problem = f"link {link.seq}: its head does not follow from the link before it"
-        if problem:
-            return ChainCheck(run_id, len(chain), chain[-1].head, problem)
-        head = link.head
-    if records:
-        first = min(records)
+    # In slices: a run's exchanges may be far larger than memory should hold at once.
+    for start in range(0, len(chain), CHAIN_SLICE):
+        links = chain[start : start + CHAIN_SLICE]
+        records = store.attempts.records(run_id, [link.attempt_id for link in links])
+        for expected, link in enumerate(links, start + 1):
+            problem = _link_problem(expected, link.seq, link.attempt_id, link.digest, records)
+            if not problem and chain_link(head, link.digest) != link.head:
+                problem = f"link {link.seq}: its head does not follow from the link before it"
+            if problem:
+                return ChainCheck(run_id, len(chain), chain[-1].head, problem)
+            head = link.head
+    unchained = store.attempts.unchained(run_id)
+    if unchained:
         return ChainCheck(
             run_id,
             len(chain),
             head,
-            f"attempt {first} of run {run_id} is not in the chain (added outside the store's "
-            f"record, or its link was removed); {len(records)} such attempts",
+            f"attempt {unchained[0]} of run {run_id} is not in the chain (added outside the "
+            f"store's record, or its link was removed); {len(unchained)} such attempts",
         )
     return ChainCheck(run_id, len(chain), head)
+
+
+def _link_problem(
+    expected: int, seq: int, attempt_id: int, digest: str, records: Mapping[int, Any]
+) -> str:
+    """What is wrong with one link against the attempt as stored, or empty."""
+    record = records.get(attempt_id)
+    if seq != expected:
+        return f"link {expected} is missing (the chain goes on at {seq})"
+    if record is None:
+        return f"link {seq}: attempt {attempt_id} is no longer in the store"
+    if attempt_digest(record) != digest:
+        return (
+            f"link {seq}: attempt {attempt_id} ({record['check_id']} on "
+            f"{record['entity_id']}/{record['asset_id']}) differs from what was stored"
+        )
+    return ""
 
 
 def export_notice(

@@ -256,6 +256,17 @@ class Attempts(Aggregate):
                 ChainLink(r["seq"], r["attempt_id"], r["digest"], r["head"], r["at"]) for r in rows
             ]
 
+    def unchained(self, run_id: int) -> list[int]:
+        """The ids of run ``run_id``'s attempts that have no link in its chain, lowest first."""
+        linked = select(attempt_chain.c.attempt_id).where(attempt_chain.c.run_id == run_id)
+        query = (
+            select(attempts.c.id)
+            .where(attempts.c.run_id == run_id, attempts.c.id.not_in(linked))
+            .order_by(attempts.c.id)
+        )
+        with self._store.engine.connect() as conn:
+            return [int(i) for i in conn.execute(query).scalars()]
+
     def records(self, run_id: int, ids: Collection[int] | None = None) -> dict[int, dict[str, Any]]:
         """The canonical records of run ``run_id``'s attempts (all, or those of ``ids``) as
         stored now: what their chain digests are computed over."""
