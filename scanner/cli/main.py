@@ -35,6 +35,7 @@ from scanner.app.results import resolve_run, run_results
 from scanner.app.runs import counts_line, run_inventory
 from scanner.app.validate import validate_inventory
 from scanner.cli.checklist import checklist_cmd
+from scanner.cli.evidence import evidence_cmd, keys_cmd
 from scanner.cli.hostkeys import commands_cmd, hostkeys_cmd
 from scanner.cli.issues import diff_cmd, false_positive_cmd, issue_cmd, issues_cmd, waive_cmd
 from scanner.cli.jsonout import echo_json
@@ -401,6 +402,8 @@ for _command in (
     checklist_cmd,
     schedule_cmd,
     worker_cmd,
+    evidence_cmd,
+    keys_cmd,
 ):
     main.add_command(_command)
 

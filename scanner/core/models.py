@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from scanner.core.text import clean, inert
+from scanner.core.evidence import Exchange
+from scanner.core.secrets import scrub, scrub_text
+from scanner.core.text import EVIDENCE_LIMIT, clean, inert
 
 
 class Severity(StrEnum):
@@ -302,9 +304,10 @@ class ChecklistTarget(Target):
 
 
 def _clean_detail(value: Any, depth: int = 0) -> Any:
-    """Detail values cleaned like evidence: strings bounded and inert, containers capped."""
+    """Detail values cleaned like evidence: strings bounded, inert and scrubbed of secrets,
+    containers capped."""
     if isinstance(value, str | bytes):
-        return clean(value, 500)
+        return clean(_scrubbed(value, 500), 500)
     if depth > 4:
         return clean(repr(value), 200)
     if isinstance(value, dict):
@@ -316,6 +319,15 @@ def _clean_detail(value: Any, depth: int = 0) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     return clean(repr(value), 200)
+
+
+def _scrubbed(value: str | bytes, limit: int) -> str | bytes:
+    """The first ``4 * limit`` characters of ``value`` (all :func:`clean` would look at) with
+    the secrets :func:`~scanner.core.secrets.scrub` recognises as ``***``: the one redaction of
+    findings and of the raw exchanges kept as evidence."""
+    if isinstance(value, bytes):
+        return scrub(value[: 4 * limit])
+    return scrub_text(value[: 4 * limit])
 
 
 def fingerprint(entity_id: str, asset_id: str, check_id: str, location: str) -> str:
@@ -353,7 +365,7 @@ class Finding:
         # location without control characters (a file named with escapes gets the fingerprint
         # of its escaped spelling, the one stored, printed and shown on notices).
         object.__setattr__(self, "location", inert(self.location))
-        object.__setattr__(self, "evidence", clean(self.evidence))
+        object.__setattr__(self, "evidence", clean(_scrubbed(self.evidence, EVIDENCE_LIMIT)))
         object.__setattr__(self, "detail", _clean_detail(self.detail))
 
     @property
@@ -378,6 +390,8 @@ class Attempt:
         started_at: wall-clock start, seconds since the epoch.
         duration: seconds the check ran.
         findings: what a ``fail`` observed.
+        check_sha256: the code hash of the check that ran (its version, for evidence).
+        exchanges: what the check sent and received (bounded, secrets replaced).
     """
 
     check_id: str
@@ -391,6 +405,8 @@ class Attempt:
     started_at: float = 0.0
     duration: float = 0.0
     findings: tuple[Finding, ...] = ()
+    check_sha256: str = ""
+    exchanges: tuple[Exchange, ...] = ()
 
     @property
     def key(self) -> str:

@@ -10,6 +10,7 @@ such as a driver's error message, which may quote the URL back.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import unquote
 
 MASK = "***"
@@ -70,3 +71,91 @@ def redact(text: str, url: str) -> str:
             return "(details withheld: they quote the password)"
         text = text.replace(secret, MASK)
     return text
+
+
+# --- Secrets in what a target sent or was sent: the raw exchanges kept as evidence ---------
+
+#: Names of variables, fields and parameters whose value is a secret (``DB_PASSWORD=``,
+#: ``"api_token": ``, ``?secret=``); matched case-insensitively anywhere in the name.
+SECRET_NAME = (
+    rb"[A-Za-z0-9_.\-]*(?:pass(?:wd|word)?|pwd|secret|token|api[_\-]?key|app[_\-]?key"
+    rb"|private[_\-]?key|auth[_\-]?key|session[_\-]?id|sessid)[A-Za-z0-9_.\-]*"
+)
+_BYTES_MASK = MASK.encode()
+#: Each pattern and the groups of it that are secret (replaced by ``***``).
+_PATTERNS: tuple[tuple[re.Pattern[bytes], tuple[int, ...]], ...] = (
+    # PEM private keys, whole (a key file read by a command)
+    (
+        re.compile(
+            rb"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)(.*?)(-----END [A-Z0-9 ]*PRIVATE KEY-----"
+            rb"|\Z)",
+            re.S,
+        ),
+        (2,),
+    ),
+    # HTTP credentials and session cookies: the header's value (a cookie's attributes stay)
+    (re.compile(rb"(?im)^((?:proxy-)?authorization:[ \t]*)([^\r\n]*)"), (2,)),
+    (re.compile(rb"(?im)^(cookie:[ \t]*)([^\r\n]*)"), (2,)),
+    (re.compile(rb"(?im)^(set-cookie:[ \t]*[^=\r\n;]*=)([^;\r\n]*)"), (2,)),
+    (re.compile(rb"(?im)^(x-(?:api-key|auth-token|csrf-token)[ \t]*:[ \t]*)([^\r\n]*)"), (2,)),
+    # NAME=value, NAME: value, "NAME": "value" in configuration files, forms and JSON; the name
+    # whole (not the end of a path: "/etc/passwd: ..." names a file)
+    (
+        re.compile(
+            rb"(?i)(?<![A-Za-z0-9_.\-/])([\"']?"
+            + SECRET_NAME
+            + rb"[\"']?[ \t]*[:=][ \t]*[\"']?)([^\"'\s&;,<>]+)"
+        ),
+        (2,),
+    ),
+    # shadow(5) hashes: user:$id$salt$hash:lastchg: (and DES-style 13-character hashes)
+    (
+        re.compile(rb"(?m)^([^:\s]{1,64}:)(\$[0-9a-z]+\$[^:\s]+|[./0-9A-Za-z]{13})(?=:\d*:)"),
+        (2,),
+    ),
+    # line protocols: FTP/POP3 PASS, IMAP LOGIN user pass, SMTP AUTH PLAIN blob
+    (re.compile(rb"(?im)^(PASS[ \t]+)([^\r\n]*)"), (2,)),
+    (re.compile(rb"(?m)^([A-Za-z0-9]{1,12} LOGIN \S+ )([^\r\n]*)"), (2,)),
+    (re.compile(rb"(?im)^(AUTH[ \t]+(?:PLAIN|LOGIN)[ \t]+)([^\r\n]*)"), (2,)),
+    # Redis RESP: AUTH [user] password as bulk strings
+    (
+        re.compile(rb"(?i)(\$4\r\nAUTH\r\n\$\d+\r\n)([^\r\n]*)(?:(\r\n\$\d+\r\n)([^\r\n]*))?"),
+        (2, 4),
+    ),
+)
+
+
+def _masked(match: re.Match[bytes], groups: tuple[int, ...]) -> bytes:
+    """The match with ``groups`` (those that took part and are not empty) as ``***``."""
+    whole, base, out, at = match.group(0), match.start(0), b"", 0
+    for group in groups:
+        if match.group(group):
+            start, end = match.start(group) - base, match.end(group) - base
+            out += whole[at:start] + _BYTES_MASK
+            at = end
+    return out + whole[at:]
+
+
+def scrub(data: bytes, known: Iterable[str] = ()) -> bytes:
+    """``data`` (bytes a target sent or was sent) with secrets replaced by ``***``.
+
+    ``known``: secrets the run holds (a credential's password, a password a check tries),
+    replaced wherever they occur, as written and percent-decoded; shorter than four characters
+    they are left to the patterns (replacing them would mangle every word). Then the patterns
+    of secrets anywhere: private keys, HTTP credentials and session cookies, ``NAME=value``
+    where the name says password, secret, token or key, shadow hashes, and the password
+    arguments of FTP, IMAP, SMTP and Redis logins.
+    """
+    plain = {s for k in known for s in (k, unquote(k)) if len(s) >= _SHORT}
+    for secret in sorted(plain, key=len, reverse=True):
+        data = data.replace(secret.encode(), _BYTES_MASK)
+    for pattern, groups in _PATTERNS:
+        data = pattern.sub(lambda m, g=groups: _masked(m, g), data)  # type: ignore[misc]
+    return data
+
+
+def scrub_text(text: str, known: Iterable[str] = ()) -> str:
+    """:func:`scrub` for text (evidence, details): the same secrets replaced."""
+    raw = text.encode("utf-8", "surrogatepass")
+    cleaned = scrub(raw, known)
+    return text if cleaned == raw else cleaned.decode("utf-8", "replace")

@@ -7,12 +7,17 @@ rate limit, and the ot limit too when the destination belongs to an ot asset (wh
 the check is inspecting: a redirect from an office web site can land on a PLC's web page).
 Each attempt gets a :class:`CheckContext` bound to its check id, the shell commands the check
 declares, and its deadline, so every helper a check calls ends by the deadline and is
-attributed to it.
+attributed to it. The context also owns the attempt's :class:`~scanner.core.evidence.ExchangeLog`:
+its sockets, UDP exchanges, HTTP requests (shared responses included) and SSH commands write
+what they send and receive into it, so every check keeps its raw evidence without code of its
+own; :meth:`RunServices.known_secrets` are the run's secrets its log replaces.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
+import re
 import threading
 import time
 from collections import Counter
@@ -24,8 +29,10 @@ from urllib.parse import urlsplit
 
 from scanner import __version__
 from scanner.core.errors import EndpointUnresponsive
+from scanner.core.evidence import ExchangeLog, Wire
 from scanner.core.memo import Memo
 from scanner.core.models import OnsiteTarget
+from scanner.core.secrets import SECRET_NAME
 from scanner.engine.check import Inconclusive, UndeclaredCommand, UndeclaredRequest, declares
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.http import BODY_LIMIT, HttpClient, HttpResponse
@@ -104,6 +111,7 @@ class RunServices:
             )
 
     _ssh: list[SshSession] = field(default_factory=list)
+    _secrets: tuple[str, ...] | None = None
 
     def ssh_connection(self, ctx: CheckContext, target: OnsiteTarget) -> SshSession:
         """The run's one SSH connection to ``target``'s host, its host key verified (known_hosts
@@ -190,6 +198,22 @@ class RunServices:
         ip = _plain(address)
         return ip is not None and any(ip in network for network in networks)
 
+    def known_secrets(self) -> tuple[str, ...]:
+        """The secrets this run holds, which no exchange it keeps may show: the passwords of
+        the inventory's credentials (from their environment variables) and the values of
+        check settings whose name says password, secret, token or key (the passwords a check
+        tries, for one)."""
+        with self._lock:  # not among the facts: those are what checks collected
+            if self._secrets is None:
+                found: list[str] = []
+                for credential in self.credentials.values():
+                    if credential.password_env and os.environ.get(credential.password_env):
+                        found.append(os.environ[credential.password_env])
+                for values in self.settings.values():
+                    found += _secret_values(values)
+                self._secrets = tuple(dict.fromkeys(found))
+            return self._secrets
+
     def http_client(self, host: str, via: str = "") -> HttpClient:
         """The one HTTP client of ``host`` reached at the target address ``via`` for this run
         (its requests admitted by :meth:`admit`, by where each goes). A name with several
@@ -258,8 +282,32 @@ def _networks(guard: ScopeGuard, hosts: Iterable[str]) -> tuple[_Network, ...]:
     return tuple(found)
 
 
+_SECRET_KEY = re.compile(SECRET_NAME.decode(), re.IGNORECASE)
+
+
+def _secret_values(value: Any, secret: bool = False, depth: int = 0) -> list[str]:
+    """The strings in a check's settings under a key whose name says it is a secret."""
+    if depth > 4:
+        return []
+    if isinstance(value, str):
+        return [value] if secret and value else []
+    if isinstance(value, Mapping):
+        return [
+            s
+            for k, v in value.items()
+            for s in _secret_values(v, secret or bool(_SECRET_KEY.fullmatch(str(k))), depth + 1)
+        ]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _secret_values(v, secret, depth + 1)]
+    return []
+
+
 class CheckContext:
-    """The helpers one check may use on one target, all bound to its deadline."""
+    """The helpers one check may use on one target, all bound to its deadline.
+
+    Attributes:
+        log: what the attempt sent and received (its raw evidence), bounded.
+    """
 
     def __init__(
         self,
@@ -279,6 +327,7 @@ class CheckContext:
         self.ot = ot
         self.commands = commands
         self.address = address  # the target's address: where its HTTP requests are dialled
+        self.log = ExchangeLog()
 
     @property
     def settings(self) -> Mapping[str, Any]:
@@ -321,7 +370,7 @@ class CheckContext:
         self._services.gate(checked, port)
         checked = self._admit(checked)
         return Connection(
-            open_tcp(checked, port, self.deadline, timeout), self.deadline, read_limit
+            open_tcp(checked, port, self.deadline, timeout), self.deadline, read_limit, self.log
         )
 
     def request(self, kind: str, address: str) -> None:
@@ -338,16 +387,24 @@ class CheckContext:
     ) -> bytes:
         """Send one datagram and return the first reply (TimeoutError when none comes)."""
         checked = self._admit(address)
-        return udp_exchange(checked, port, payload, self.deadline, timeout)
+        return udp_exchange(checked, port, payload, self.deadline, timeout, log=self.log)
 
     def http_get(
         self, url: str, *, host: str = "", max_bytes: int = BODY_LIMIT, follow: bool = True
     ) -> HttpResponse:
         """GET ``url`` through the host's shared session: once per run, redirects in scope."""
         client = self._services.http_client(host or urlsplit(url).netloc, self.address)
-        return client.get(
+        response = client.get(
             url, self.deadline, check_id=self.check_id, max_bytes=max_bytes, follow=follow
         )
+        return self._logged(response)
+
+    def _logged(self, response: HttpResponse) -> HttpResponse:
+        """``response``, its exchanges written into this attempt's log (a response fetched
+        once for the run is evidence of every check that reads it)."""
+        for wire in response.wire:
+            self.log.add_wire(wire)
+        return response
 
     def http_request(
         self,
@@ -361,7 +418,7 @@ class CheckContext:
     ) -> HttpResponse:
         """One request of any method (TRACE, OPTIONS...) through the host's session; not cached."""
         client = self._services.http_client(host or urlsplit(url).netloc, self.address)
-        return client.fetch(
+        response = client.fetch(
             method,
             url,
             self.deadline,
@@ -370,6 +427,7 @@ class CheckContext:
             follow=follow,
             headers=headers,
         )
+        return self._logged(response)
 
     def ssh_run(self, target: OnsiteTarget, command: str, *, root: bool = False) -> CommandResult:
         """Run a read-only command on the target host over the run's one SSH connection; the
@@ -391,6 +449,19 @@ class CheckContext:
             ("ssh-run", target.address, command, sudo),
             lambda: session.run(command, self.deadline, sudo=sudo),
         )
+        output = result.stdout + (b"\n[stderr]\n" + result.stderr if result.stderr else b"")
+        self.log.add_wire(
+            Wire.bounded(
+                "ssh",
+                session.endpoints[0],
+                session.endpoints[1],
+                f"{result.command} (exit {result.exit_status})",
+                result.command.encode(),
+                output,
+                result.started_at,
+                result.started_at + result.seconds,
+            )
+        )
         if result.timed_out:
             raise TimeoutError(
                 f"`{result.command}` on {target.host} did not finish before the check's deadline"
@@ -405,7 +476,22 @@ class CheckContext:
     def ssh_host_key(self, target: OnsiteTarget) -> VerifiedHostKey:
         """The verified host key of ``target``'s host over the run's one SSH connection
         (HostKeyChanged or an inconclusive UnknownHostKey otherwise); sends no credential."""
-        return self._services.ssh_connection(self, target).host_key
+        session = self._services.ssh_connection(self, target)
+        key = session.host_key
+        now = time.time()
+        self.log.add_wire(
+            Wire.bounded(
+                "ssh",
+                session.endpoints[0],
+                session.endpoints[1],
+                "host key",
+                b"",
+                f"{key.fingerprint} (matched: {'; '.join(key.sources)})".encode(),
+                now,
+                now,
+            )
+        )
+        return key
 
     def collect(self, key: Hashable, produce: Callable[[], T]) -> T:
         """A fact collected once per run for ``key`` (e.g. ``("tls", address, port)``) and shared

@@ -109,6 +109,8 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         started_at=started_at,
         duration=time.monotonic() - start,
         findings=tuple(found),
+        check_sha256=job.check.code_sha256,
+        exchanges=ctx.log.exchanges(services.known_secrets()),
     )
 
 
@@ -298,6 +300,7 @@ class Executor:
                     "deadline and was abandoned",
                     started_at=time.time() - (now - started),
                     duration=now - started,
+                    check_sha256=job.check.code_sha256,
                 )
             )
         return batch

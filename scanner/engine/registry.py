@@ -48,12 +48,16 @@ class LoadedCheck:
         origin: ``builtin checks.network.redis_no_auth``, ``entry point NAME (dist)`` or a path.
         module: the module it was defined in (for a checklist question, its data file's
             dotted name: ``checks.management.log_retention``).
+        code_sha256: its version as evidence: the SHA-256 of its module's source and of the
+            sources of the check modules it uses directly (its family's helpers, protocol
+            clients), or of a checklist question's data file; empty when there is no file.
     """
 
     cls: type[Check]
     meta: CheckMeta
     origin: str
     module: str
+    code_sha256: str = ""
 
     @property
     def id(self) -> str:
@@ -173,7 +177,7 @@ def _add_questions(registry: Registry, folder: Path) -> None:
         # family rules read the same for every check: checks.management.log_retention.
         where = f"checks.{CHECKLIST_FAMILY}.{path.stem}"
         origin = f"builtin checklist question checks/{CHECKLIST_FAMILY}/{path.name}"
-        _add_class(registry, cls, origin, None, description(question), where)
+        _add_class(registry, cls, origin, None, description(question), where, _file_sha256(path))
 
 
 def _add_class(
@@ -183,6 +187,7 @@ def _add_class(
     module: ModuleType | None,
     doc: str | None = None,
     module_name: str | None = None,
+    code_sha256: str = "",
 ) -> None:
     if doc is None:
         doc = inspect.getdoc(module) or "" if module else ""
@@ -200,5 +205,36 @@ def _add_class(
             meta=meta,
             origin=origin,
             module=module_name or (module.__name__ if module else ""),
+            code_sha256=code_sha256 or (_code_sha256(module) if module else ""),
         )
     )
+
+
+def _file_sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _code_sha256(module: ModuleType) -> str:
+    """The SHA-256 over ``module``'s source file and those of the modules of its own package
+    tree it uses directly (by module object or by what it imported from them), in name order."""
+    top = module.__name__.split(".")[0]
+    used = {module.__name__}
+    for value in vars(module).values():
+        name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", "")
+        if isinstance(name, str) and name.split(".")[0] == top:
+            used.add(name)
+    digest = hashlib.sha256()
+    for name in sorted(used):
+        found = sys.modules.get(name)
+        path = getattr(found, "__file__", None)
+        if not path:
+            continue
+        try:
+            source = Path(path).read_bytes()
+        except OSError:
+            continue
+        digest.update(f"{name}\n{len(source)}\n".encode() + source)
+    return digest.hexdigest()

@@ -5,16 +5,31 @@ the scope guard's refusals; and what discovery found (hosts that answered, their
 Each batch of attempts is committed as it arrives, with the refusals made since the last one, so
 a crash loses at most those in flight, and storing is idempotent by attempt key, so a retried
 job does not duplicate findings.
+
+Each attempt is stored with its raw exchanges and chained (:mod:`scanner.core.evidence`): in the
+batch's transaction, under a lock on the run's row (``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL;
+SQLite's writers already queue at ``BEGIN IMMEDIATE``), the new attempts' canonical records are
+read back as stored and appended to the run's chain in attempt id order. Several workers
+writing one run therefore append one after the other, each to the head the previous one left:
+the chain's order is the order of commits, and its ids rise with it because the lock is taken
+before the attempts are inserted.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
+from scanner.core.evidence import (
+    Exchange,
+    attempt_digest,
+    chain_genesis,
+    chain_link,
+)
 from scanner.core.models import (
     Attempt,
     AttemptStatus,
@@ -26,7 +41,16 @@ from scanner.core.models import (
     Severity,
 )
 from scanner.store.sql import Aggregate, insert_ignoring_duplicates
-from scanner.store.tables import attempts, findings, hosts, refusals, services
+from scanner.store.tables import (
+    attempt_chain,
+    attempts,
+    exchanges,
+    findings,
+    hosts,
+    refusals,
+    runs,
+    services,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +64,7 @@ class AttemptRow:
         error_reason: for an error, its class (connectivity, timeout, bug...), else None.
         traceback: for a bug in a check, else empty.
         started_at / duration: when it started (epoch seconds) and how long it took.
+        check_sha256: the code hash of the check that ran (empty before migration 0011).
     """
 
     id: int
@@ -55,6 +80,26 @@ class AttemptRow:
     traceback: str
     started_at: float
     duration: float
+    check_sha256: str = ""
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One link of a run's attempt chain.
+
+    Attributes:
+        seq: its place in the chain, from 1.
+        attempt_id: the attempt it stands for.
+        digest: the SHA-256 of the attempt's canonical record when it was stored.
+        head: the chain's head after it.
+        at: when it was appended (the storing machine's clock).
+    """
+
+    seq: int
+    attempt_id: int
+    digest: str
+    head: str
+    at: float
 
 
 @dataclass(frozen=True)
@@ -116,10 +161,18 @@ class Attempts(Aggregate):
                 "traceback": a.traceback,
                 "started_at": a.started_at,
                 "duration": a.duration,
+                "check_sha256": a.check_sha256,
             }
             for a in batch
         ]
         with self._store.writer.begin() as conn:
+            # The chain's order is the order of commits: take the run's row first (see the
+            # module docstring), so ids assigned below rise with it. FOR NO KEY UPDATE: other
+            # writers of the run queue here, while rows that merely refer to the run (hosts,
+            # refusals of another process) are not held up.
+            conn.execute(
+                select(runs.c.id).where(runs.c.id == run_id).with_for_update(key_share=True)
+            )
             # One executemany; RETURNING gives the rows actually inserted (none for a key the
             # run already has), each with its key to pair it with its attempt.
             statement = insert_ignoring_duplicates(conn, attempts)
@@ -142,13 +195,112 @@ class Attempts(Aggregate):
                 if attempt.key in inserted
                 for key, f in _unique_findings(attempt)
             ]
+            stored: set[tuple[int, str]] = set()
             if found:
                 # Two targets of one asset may report the same location (a check reading two
                 # ports that both show one config file): the fingerprint is the identity, the
-                # first stays.
-                conn.execute(insert_ignoring_duplicates(conn, findings), found)
+                # first stays. RETURNING says which were stored, for the chain.
+                statement = insert_ignoring_duplicates(conn, findings).returning(
+                    findings.c.attempt_id, findings.c.fingerprint
+                )
+                stored = {(r[0], r[1]) for r in conn.execute(statement, found)}
+            kept = [
+                {
+                    "run_id": run_id,
+                    "attempt_id": inserted[attempt.key],
+                    "seq": seq,
+                    "kind": x.kind,
+                    "source": x.source[:80],
+                    "destination": x.destination[:80],
+                    "started_at": x.started_at,
+                    "ended_at": x.ended_at,
+                    "label": x.label,
+                    "sent": x.sent,
+                    "received": x.received,
+                    "sent_total": x.sent_total,
+                    "received_total": x.received_total,
+                    "cut": x.cut,
+                    "turns": [list(t) for t in x.turns],
+                }
+                for attempt in batch
+                if attempt.key in inserted
+                for seq, x in enumerate(attempt.exchanges, 1)
+            ]
+            if kept:
+                conn.execute(insert(exchanges), kept)
+            # The chain is computed from the rows as written (the same canonical records
+            # `records` reads back later), not read back: a batch costs one more INSERT.
+            by_id: dict[int, tuple[dict[str, Any], list[Any], list[Any]]] = {
+                inserted[row["key"]]: ({**row, "id": inserted[row["key"]]}, [], [])
+                for row in rows
+                if row["key"] in inserted
+            }
+            for f in found:
+                if (f["attempt_id"], f["fingerprint"]) in stored:
+                    by_id[int(str(f["attempt_id"]))][1].append(f)
+            for x in kept:
+                by_id[int(str(x["attempt_id"]))][2].append(x)
+            _append_to_chain(conn, run_id, [(i, _canonical(*by_id[i])) for i in sorted(by_id)])
             _insert_refusals(conn, run_id, refused)
         return len(inserted)
+
+    def chain(self, run_id: int) -> list[ChainLink]:
+        """Run ``run_id``'s attempt chain, in order."""
+        with self._store.engine.connect() as conn:
+            rows = conn.execute(
+                select(attempt_chain)
+                .where(attempt_chain.c.run_id == run_id)
+                .order_by(attempt_chain.c.seq)
+            ).mappings()
+            return [
+                ChainLink(r["seq"], r["attempt_id"], r["digest"], r["head"], r["at"]) for r in rows
+            ]
+
+    def unchained(self, run_id: int) -> list[int]:
+        """The ids of run ``run_id``'s attempts that have no link in its chain, lowest first."""
+        linked = select(attempt_chain.c.attempt_id).where(attempt_chain.c.run_id == run_id)
+        query = (
+            select(attempts.c.id)
+            .where(attempts.c.run_id == run_id, attempts.c.id.not_in(linked))
+            .order_by(attempts.c.id)
+        )
+        with self._store.engine.connect() as conn:
+            return [int(i) for i in conn.execute(query).scalars()]
+
+    def records(self, run_id: int, ids: Collection[int] | None = None) -> dict[int, dict[str, Any]]:
+        """The canonical records of run ``run_id``'s attempts (all, or those of ``ids``) as
+        stored now: what their chain digests are computed over."""
+        with self._store.engine.connect() as conn:
+            return _records(conn, run_id, ids)
+
+    def exchanges(self, attempt_ids: Collection[int]) -> dict[int, list[Exchange]]:
+        """The exchanges of the attempts ``attempt_ids``, each attempt's in order."""
+        found: dict[int, list[Exchange]] = {i: [] for i in attempt_ids}
+        if not attempt_ids:
+            return found
+        with self._store.engine.connect() as conn:
+            rows = conn.execute(
+                select(exchanges)
+                .where(exchanges.c.attempt_id.in_(list(attempt_ids)))
+                .order_by(exchanges.c.attempt_id, exchanges.c.seq)
+            ).mappings()
+            for r in rows:
+                found[r["attempt_id"]].append(_exchange(r))
+        return found
+
+    def finding(self, run_id: int, fingerprint: str) -> FindingRow | None:
+        """Run ``run_id``'s finding with ``fingerprint``, or None."""
+        with self._store.engine.connect() as conn:
+            r = (
+                conn.execute(
+                    select(findings).where(
+                        findings.c.run_id == run_id, findings.c.fingerprint == fingerprint
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return None if r is None else FindingRow(**{**r, "severity": Severity(r["severity"])})
 
     def record_refusals(self, run_id: int, batch: Sequence[Refusal]) -> None:
         """Store what the scope guard refused (those no batch carried: a run's last ones)."""
@@ -282,6 +434,135 @@ class Attempts(Aggregate):
             for r in rows
             if r.key not in known
         ]
+
+
+def _append_to_chain(
+    conn: Connection, run_id: int, records: Sequence[tuple[int, dict[str, Any]]]
+) -> None:
+    """Append the attempts just inserted (id and canonical record, in id order) to the run's
+    chain; the caller holds the run's row lock."""
+    if not records:
+        return
+    last = conn.execute(
+        select(attempt_chain.c.seq, attempt_chain.c.head)
+        .where(attempt_chain.c.run_id == run_id)
+        .order_by(attempt_chain.c.seq.desc())
+        .limit(1)
+    ).first()
+    seq, head = (int(last[0]), str(last[1])) if last is not None else (0, chain_genesis(run_id))
+    now = time.time()
+    links = []
+    for attempt_id, record in records:
+        digest = attempt_digest(record)
+        seq, head = seq + 1, chain_link(head, digest)
+        links.append(
+            {
+                "run_id": run_id,
+                "seq": seq,
+                "attempt_id": attempt_id,
+                "digest": digest,
+                "head": head,
+                "at": now,
+            }
+        )
+    conn.execute(insert(attempt_chain), links)
+
+
+#: The attempt columns of a canonical record.
+_RECORD_COLUMNS = (
+    "id",
+    "run_id",
+    "key",
+    "check_id",
+    "entity_id",
+    "asset_id",
+    "location",
+    "status",
+    "reason",
+    "error_reason",
+    "traceback",
+    "started_at",
+    "duration",
+    "check_sha256",
+)
+_FINDING_COLUMNS = (
+    "fingerprint",
+    "check_id",
+    "entity_id",
+    "asset_id",
+    "location",
+    "severity",
+    "evidence",
+    "detail",
+)
+
+
+def _records(
+    conn: Connection, run_id: int, ids: Collection[int] | None
+) -> dict[int, dict[str, Any]]:
+    """Canonical records (:func:`scanner.core.evidence.attempt_digest` hashes them) of a
+    run's attempts: their columns, findings by fingerprint, exchanges by seq with the digests
+    of their bytes."""
+    query = select(attempts).where(attempts.c.run_id == run_id)
+    found_q = select(findings).where(findings.c.run_id == run_id)
+    kept_q = select(exchanges).where(exchanges.c.run_id == run_id)
+    if ids is not None:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        query = query.where(attempts.c.id.in_(wanted))
+        found_q = found_q.where(findings.c.attempt_id.in_(wanted))
+        kept_q = kept_q.where(exchanges.c.attempt_id.in_(wanted))
+    parts: dict[int, tuple[Any, list[Any], list[Any]]] = {
+        int(r["id"]): (r, [], []) for r in conn.execute(query).mappings()
+    }
+    for r in conn.execute(found_q).mappings():
+        if r["attempt_id"] in parts:
+            parts[r["attempt_id"]][1].append(r)
+    for r in conn.execute(kept_q).mappings():
+        if r["attempt_id"] in parts:
+            parts[r["attempt_id"]][2].append(r)
+    return {i: _canonical(*p) for i, p in parts.items()}
+
+
+def _canonical(attempt: Any, found: Sequence[Any], kept: Sequence[Any]) -> dict[str, Any]:
+    """The canonical record of one attempt from its rows (as written, or as read back: the
+    same values either way): its columns, findings by fingerprint, exchanges by seq with the
+    digests of their bytes."""
+    record = {c: attempt[c] for c in _RECORD_COLUMNS}
+    record.update(
+        id=int(record["id"]),
+        run_id=int(record["run_id"]),
+        started_at=float(record["started_at"]),
+        duration=float(record["duration"]),
+    )
+    # A finding's detail is already plain JSON (dicts with text keys, lists, text, numbers:
+    # core.models cleans it so), so as written it equals what the JSON column reads back.
+    record["findings"] = [
+        {c: f[c] for c in _FINDING_COLUMNS}
+        for f in sorted(found, key=lambda f: str(f["fingerprint"]))
+    ]
+    record["exchanges"] = [
+        _exchange(x).record(int(x["seq"])) for x in sorted(kept, key=lambda x: int(x["seq"]))
+    ]
+    return record
+
+
+def _exchange(r: Any) -> Exchange:
+    return Exchange(
+        kind=r["kind"],
+        source=r["source"],
+        destination=r["destination"],
+        started_at=float(r["started_at"]),
+        ended_at=float(r["ended_at"]),
+        label=r["label"],
+        sent=bytes(r["sent"]),
+        received=bytes(r["received"]),
+        sent_total=r["sent_total"],
+        received_total=r["received_total"],
+        turns=tuple((str(d), int(n)) for d, n in r["turns"]),
+        cut=bool(r["cut"]),
+    )
 
 
 def _insert_refusals(conn: Connection, run_id: int, batch: Sequence[Refusal]) -> None:

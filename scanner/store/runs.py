@@ -156,6 +156,10 @@ class Runs(Aggregate):
         """The inventory file's text as it was when the run started."""
         return str(self._value(runs.c.inventory_text, run_id) or "")
 
+    def scanner_version(self, run_id: int) -> str:
+        """The scanner version that started the run."""
+        return str(self._value(runs.c.scanner_version, run_id))
+
     def inventory_sha256(self, run_id: int) -> str:
         """The SHA-256 of the inventory file a run started with."""
         return str(self._value(runs.c.inventory_sha256, run_id) or "")

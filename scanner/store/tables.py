@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -115,6 +116,8 @@ attempts = Table(
     Column("traceback", Text, nullable=False),
     Column("started_at", Float, nullable=False),
     Column("duration", Float, nullable=False),
+    # the code hash of the check that ran (0011)
+    Column("check_sha256", String(64), nullable=False, server_default=""),
     UniqueConstraint("run_id", "key", name="uq_attempts_run_key"),
     allowed("attempts", "status", AttemptStatus),
     Index("ix_attempts_run_check_asset", "run_id", "check_id", "entity_id", "asset_id"),
@@ -136,6 +139,45 @@ findings = Table(
     Column("detail", JSON, nullable=False),
     UniqueConstraint("run_id", "fingerprint", name="uq_findings_run_fingerprint"),
     Index("ix_findings_fingerprint", "fingerprint"),
+)
+
+#: What an attempt sent and received (0011): bounded per attempt, secrets already replaced.
+exchanges = Table(
+    "exchanges",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("attempt_id", Integer, ForeignKey("attempts.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("source", String(80), nullable=False),
+    Column("destination", String(80), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("sent", LargeBinary, nullable=False),
+    Column("received", LargeBinary, nullable=False),
+    Column("sent_total", Integer, nullable=False),
+    Column("received_total", Integer, nullable=False),
+    Column("cut", Boolean, nullable=False),
+    Column("turns", JSON, nullable=False),
+    UniqueConstraint("attempt_id", "seq", name="uq_exchanges_attempt_seq"),
+)
+
+#: The append-only hash chain over a run's attempts, in the order they were stored (0011):
+#: ``head`` = SHA-256(previous head || ``digest``), the digest of the attempt's canonical record
+#: (:mod:`scanner.core.evidence`). No foreign key on ``attempt_id``: the link outlives a deleted
+#: attempt, which is how the deletion shows.
+attempt_chain = Table(
+    "attempt_chain",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("attempt_id", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("head", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_attempt_chain_attempt", "attempt_id"),
 )
 
 refusals = Table(

@@ -4,7 +4,9 @@ per URL.
 Checks never build their own clients. :class:`HttpClient` (one per host and run) follows redirects
 itself so that every hop passes the scope guard, streams bodies with a size cap and a total
 deadline, ignores proxy settings from the environment (a proxy would carry traffic out of scope),
-and caches plain GETs so that ten checks reading one page cause one request.
+and caches plain GETs so that ten checks reading one page cause one request. Each response carries
+its exchanges (:class:`~scanner.core.evidence.Wire`: the request and the response as parsed,
+one per hop), so every check it is handed records them as its own evidence.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -24,6 +26,8 @@ import requests
 import urllib3
 
 from scanner.core.errors import EndpointStalled, Inconclusive
+from scanner.core.evidence import Wire
+from scanner.core.evidence import endpoint as address_text
 from scanner.core.memo import Memo
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.errors import translated_errors
@@ -74,11 +78,20 @@ class _DeadlineSocket:
 
     def send(self, data: bytes, flags: int = 0) -> int:
         self._bound()
+        self._endpoints()
         return int(self._sock.send(data, flags))
 
     def sendall(self, data: bytes, flags: int = 0) -> None:
         self._bound()
+        self._endpoints()
         self._sock.sendall(data, flags)
+
+    def _endpoints(self) -> None:
+        # Which socket carried the request (pooled connections are reused): for its evidence.
+        try:
+            _deadline.endpoints = (self._sock.getsockname(), self._sock.getpeername())
+        except OSError:
+            _deadline.endpoints = None
 
     def makefile(self, mode: str = "rb", buffering: int | None = None, **_: Any) -> Any:
         # http.client reads the response through a file over the socket: make it read via us.
@@ -148,6 +161,7 @@ class HttpResponse:
         truncated: True when the body was longer than the cap (or the deadline cut it).
         redirects: the hops followed before this one, as (url, status).
         refused_redirect: a redirect target the scope guard refused, else empty.
+        wire: the exchanges behind it, one per hop, raw (each check's log scrubs them).
     """
 
     url: str
@@ -157,6 +171,7 @@ class HttpResponse:
     truncated: bool
     redirects: tuple[tuple[str, int], ...] = ()
     refused_redirect: str = ""
+    wire: tuple[Wire, ...] = field(default=(), compare=False, repr=False)
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""
@@ -253,19 +268,21 @@ class HttpClient:
     ) -> HttpResponse:
         """Send one request (no cache), following redirects in scope when ``follow``."""
         hops: list[tuple[str, int]] = []
+        wires: list[Wire] = []
         seen = {url}
         while True:
             response = self._one(method, url, deadline, check_id, max_bytes, headers)
+            wires += response.wire
             location = response.header("Location")
             if not (follow and response.status in REDIRECTS and location) or len(hops) >= 10:
-                return _with(response, hops)
+                return _with(response, hops, wires)
             nxt = urljoin(url, location)
             if nxt in seen:  # a loop: stop at the hop that closes it
-                return _with(response, hops)
+                return _with(response, hops, wires)
             try:
                 self._guard.check_url(nxt, check_id=check_id)
             except (OutOfScope, Unresolvable):  # the guard's refusals; its own bug must surface
-                return _with(response, hops, refused=nxt)
+                return _with(response, hops, wires, refused=nxt)
             hops.append((url, response.status))
             seen.add(nxt)
             url = nxt
@@ -292,7 +309,7 @@ class HttpClient:
             self.sent[(method, url)] += 1
         endpoint = (addresses[0], _port(url))
         self._gate(*endpoint)  # an endpoint that stalled an earlier check is not waited on again
-        _deadline.at, _deadline.addresses = deadline, addresses
+        _deadline.at, _deadline.addresses, _deadline.endpoints = deadline, addresses, None
         try:
             with translated_errors():  # requests' connection errors and timeouts
                 return self._exchange(method, url, timeout, max_bytes, deadline, headers)
@@ -308,7 +325,7 @@ class HttpClient:
         except urllib3.exceptions.ProtocolError as exc:
             raise ConnectionError(f"the connection broke during the response: {exc}") from None
         finally:
-            _deadline.at, _deadline.addresses = None, None
+            _deadline.at, _deadline.addresses, _deadline.endpoints = None, None, None
 
     def _exchange(
         self,
@@ -319,6 +336,7 @@ class HttpClient:
         deadline: float,
         headers: Mapping[str, str] | None,
     ) -> HttpResponse:
+        started = time.time()
         with self._session.request(
             method,
             url,
@@ -340,13 +358,48 @@ class HttpClient:
                     truncated = True
                     break
             received = tuple((str(k), str(v)) for k, v in resp.raw.headers.items())
+            wire = _wire(resp, url, received, bytes(body), started)
             return HttpResponse(
                 url=url,
                 status=resp.status_code,
                 headers=received,
                 body=bytes(body),
                 truncated=truncated,
+                wire=(wire,),
             )
+
+
+def _wire(
+    resp: requests.Response,
+    url: str,
+    received: tuple[tuple[str, str], ...],
+    body: bytes,
+    started: float,
+) -> Wire:
+    """The request and response of one hop as messages (HTTP/1.1 text, the body decoded)."""
+    request = resp.request
+    head = [f"{request.method} {request.path_url} HTTP/1.1", f"Host: {urlsplit(url).netloc}"]
+    head += [f"{k}: {v}" for k, v in request.headers.items()]
+    sent = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "replace")
+    if isinstance(request.body, bytes):
+        sent += request.body
+    elif isinstance(request.body, str):
+        sent += request.body.encode()
+    version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(resp.raw.version, "HTTP/1.1")
+    lines = [f"{version} {resp.status_code} {resp.reason or ''}".rstrip()]
+    lines += [f"{k}: {v}" for k, v in received]
+    got = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body
+    ends = getattr(_deadline, "endpoints", None) or (("", 0), ("", 0))
+    return Wire.bounded(
+        "http",
+        address_text(ends[0]),
+        address_text(ends[1]),
+        f"{request.method} {url}",
+        sent,
+        got,
+        started,
+        time.time(),
+    )
 
 
 def _port(url: str) -> int:
@@ -360,7 +413,12 @@ def _stalled(endpoint: tuple[str, int], what: str) -> EndpointStalled:
     )
 
 
-def _with(response: HttpResponse, hops: list[tuple[str, int]], refused: str = "") -> HttpResponse:
+def _with(
+    response: HttpResponse,
+    hops: list[tuple[str, int]],
+    wires: list[Wire],
+    refused: str = "",
+) -> HttpResponse:
     return HttpResponse(
         url=response.url,
         status=response.status,
@@ -369,4 +427,5 @@ def _with(response: HttpResponse, hops: list[tuple[str, int]], refused: str = ""
         truncated=response.truncated,
         redirects=tuple(hops),
         refused_redirect=refused,
+        wire=tuple(wires),
     )

@@ -1,7 +1,9 @@
 """Bounded sockets for checks: every read capped in bytes, every wait capped by the deadline.
 
 A hostile target may send megabytes, nothing at all, or one byte a second. :class:`Connection`
-makes each of those cost at most the check's deadline and a fixed amount of memory.
+makes each of those cost at most the check's deadline and a fixed amount of memory. Given an
+:class:`~scanner.core.evidence.ExchangeLog`, a connection and a UDP exchange write what they
+send and receive into it (the evidence of the attempt they serve).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import time
 from types import TracebackType
 
 from scanner.core.errors import EndpointStalled
+from scanner.core.evidence import ExchangeLog, OpenExchange, endpoint
 
 #: Default cap on everything read from one connection.
 READ_LIMIT = 1 << 20
@@ -31,11 +34,27 @@ def remaining(deadline: float) -> float:
 class Connection:
     """A TCP connection whose reads are capped in size and time."""
 
-    def __init__(self, sock: socket.socket, deadline: float, read_limit: int = READ_LIMIT) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        deadline: float,
+        read_limit: int = READ_LIMIT,
+        log: ExchangeLog | None = None,
+    ) -> None:
         self.sock = sock
         self.deadline = deadline
         self.read_left = read_limit
         self.peer = sock.getpeername()
+        self._log = log
+        self._handle: OpenExchange | None = None  # opened on the first byte: a socket handed on
+        # to another library (paramiko) shows no empty exchange
+
+    def _exchange(self) -> OpenExchange | None:
+        if self._handle is None and self._log is not None:
+            self._handle = self._log.open(
+                "tcp", endpoint(self.sock.getsockname()), endpoint(self.peer)
+            )
+        return self._handle
 
     def __enter__(self) -> Connection:
         return self
@@ -53,6 +72,8 @@ class Connection:
         """Send all of ``data`` before the deadline."""
         self.sock.settimeout(remaining(self.deadline))
         self.sock.sendall(data)
+        if self._log is not None:
+            self._log.sent(self._exchange(), data)
 
     def recv(self, max_bytes: int = 4096, timeout: float | None = None) -> bytes:
         """One read of at most ``max_bytes``; ``b""`` at end of stream or when the cap is spent.
@@ -75,6 +96,8 @@ class Connection:
                 raise self._stalled(f"nothing arrived for {wait:.1f} s") from None
             raise
         self.read_left -= len(data)
+        if self._log is not None:
+            self._log.received(self._exchange(), data)
         return data
 
     def _stalled(self, what: str) -> EndpointStalled:
@@ -135,11 +158,22 @@ def udp_exchange(
     deadline: float,
     timeout: float = 3.0,
     max_bytes: int = 65535,
+    log: ExchangeLog | None = None,
 ) -> bytes:
     """Send one datagram and return the first reply; TimeoutError when none comes in time."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.settimeout(min(timeout, remaining(deadline)))
         sock.connect((address, port))
+        handle = (
+            log.open("udp", endpoint(sock.getsockname()), endpoint(sock.getpeername()))
+            if log is not None
+            else None
+        )
         sock.send(payload)
-        return sock.recv(max_bytes)
+        if log is not None:
+            log.sent(handle, payload)
+        reply = sock.recv(max_bytes)
+        if log is not None:
+            log.received(handle, reply)
+        return reply

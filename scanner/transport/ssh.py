@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 import paramiko
 
 from scanner.core.errors import Inconclusive, NotApplicable, TransportError
+from scanner.core.evidence import endpoint
 from scanner.core.text import one_line
 from scanner.transport.capped import CappedSocket
 from scanner.transport.errors import translated_errors
@@ -137,6 +138,7 @@ class CommandResult:
         truncated: True when either was longer than the cap (the channel was closed then).
         timed_out: True when the deadline cut the command off.
         seconds: how long it ran.
+        started_at: when it started, wall-clock seconds since the epoch (for its evidence).
     """
 
     command: str
@@ -146,6 +148,7 @@ class CommandResult:
     truncated: bool
     seconds: float
     timed_out: bool = False
+    started_at: float = 0.0
 
     @property
     def text(self) -> str:
@@ -322,6 +325,10 @@ class SshSession:
         hint: str = "run `scanner hostkeys approve` for the host.",
     ) -> None:
         self.host = host
+        try:  # where the session runs from and to: its commands' evidence names both
+            self.endpoints = (endpoint(sock.getsockname()), endpoint(sock.getpeername()))
+        except OSError:
+            self.endpoints = ("", endpoint((host, port)))
         self._lock = threading.Lock()
         self._running = 0  # commands running now (their output is what the peer may send)
         self._cut = 0  # commands cut off since none ran (their channel's window is in flight)
@@ -416,7 +423,7 @@ class SshSession:
 
     def _run(self, full: str, deadline: float, limit: int) -> CommandResult:
         """:meth:`run` on a channel of its own."""
-        started = time.monotonic()
+        started, started_at = time.monotonic(), time.time()
         with self._lock, translated_errors():
             channel = self._transport.open_session(timeout=remaining(deadline))
         out, err = bytearray(), bytearray()
@@ -469,6 +476,7 @@ class SshSession:
             truncated,
             time.monotonic() - started,
             timed_out,
+            started_at,
         )
 
     def close(self) -> None:

@@ -18,10 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from scanner.app.runs import run_inventory
+from scanner.app.compile import compile_run
+from scanner.app.runs import run_inventory, start_run
 from scanner.app.workers import planner
+from scanner.inventory.schema import load_inventory
 from scanner.scope import guard as scope_guard
 from scanner.store import Store
 from tests.helpers import write
@@ -130,12 +131,10 @@ def test_a_resumed_run_keeps_its_first_resolution(
     inventory = write(tmp_path / "inv.yaml", INVENTORY)
     store = Store.open(db_url)
     with two_servers():
-        first = run_inventory(inventory, "web", store)
+        run = compile_run(load_inventory(inventory), "web")
+        first = start_run(run, store, stop=lambda: "a test stop")  # interrupted after a batch
+        assert first.status == "interrupted"
         kept = store.runs.resolutions(first.run_id)
-        store.runs.finish(first.run_id, "interrupted")  # as a killed run would be left
-        with store.writer.begin() as conn:  # forget one attempt, so the resume has work
-            conn.execute(text("DELETE FROM findings WHERE run_id = :r"), {"r": first.run_id})
-            conn.execute(text("DELETE FROM attempts WHERE run_id = :r"), {"r": first.run_id})
         resumed = run_inventory(inventory, "web", store, resume=first.run_id)
     assert resumed.status == "completed", resumed.note
     assert rotating[NAME] == 1  # the resume compiled with the run's stored resolution

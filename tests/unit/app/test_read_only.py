@@ -70,6 +70,8 @@ READ_ONLY = [
     ["explain", "1"],
     ["runs"],
     ["notice", "show", "T-1-0001"],
+    ["evidence", "chain"],
+    ["evidence", "chain", "--run", "1"],
 ]
 
 
