@@ -47,6 +47,8 @@ from scanner.engine.registry import discover
 from scanner.store import Store
 from scanner.store.attempts import AttemptRow, FindingRow
 
+__all__ = ["main"]  # the group of scanner.cli.entry, every command registered on it here
+
 
 @main.command()
 @click.option(
