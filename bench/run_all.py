@@ -19,6 +19,8 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
 - ``onsite_vs_lynis.py``: the on-site audit of one lab host vs ``lynis audit system --quick`` in
   the same host (ratio target <= 0.05, one SSH login; Lynis takes about a minute);
 - ``schedule_jitter.py``: start delay of ``scanner schedule run`` over 20 due times (3 s apart);
+- ``startup.py``: ``scanner --help``, ``--version`` and ``validate`` in fresh interpreters (target
+  < 0.5 s each);
 - ``scaleout.py``: 1,000 web sites on 127.1.x addresses, 1 local process vs 1/2/4 Celery workers
   (Redis, PostgreSQL); prints the ratios.
 
@@ -47,6 +49,7 @@ BENCHMARKS = (
     "ics_vs_nmap",
     "onsite_vs_lynis",
     "schedule_jitter",
+    "startup",
     "scaleout",
 )
 

@@ -22,8 +22,8 @@ from scanner.core.models import (
 from scanner.core.text import clean, one_line
 from scanner.engine.check import AppliesTo, Check, Inconclusive, NotApplicable
 from scanner.engine.context import CheckContext
-from scanner.transport.http import HttpResponse
 from scanner.transport.net import Connection, DeadlineExceeded
+from scanner.transport.response import HttpResponse
 from scanner.transport.ssh import CommandResult, HostKeyChanged, SshServerProbe, probe_server
 
 __all__ = [

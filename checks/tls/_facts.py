@@ -1,6 +1,10 @@
 """What the TLS checks read: the endpoint of a target, and one endpoint's TLS scan reduced to
 small frozen records (bounded: at most ``MAX_CHAIN`` certificates, ``MAX_NAMES`` names each,
-``MAX_SUITES`` suites per version). ``checks/tls/_scan.py`` makes them, once per endpoint.
+``MAX_SUITES`` suites per version), what every TLS check applies to, and :func:`tls_facts`, the
+checks' way to the one scan per endpoint that ``checks/tls/_scan.py`` makes.
+
+Nothing here imports sslyze or cryptography: the check registry imports every check module,
+and ``scanner validate`` needs their metadata, not the scanner.
 """
 
 from __future__ import annotations
@@ -10,7 +14,17 @@ from datetime import datetime
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
-from scanner.api import Inconclusive, NotApplicable, ServiceTarget, UrlTarget, one_line, url_host
+from scanner.api import (
+    AppliesTo,
+    AssetKind,
+    CheckContext,
+    Inconclusive,
+    NotApplicable,
+    ServiceTarget,
+    UrlTarget,
+    one_line,
+    url_host,
+)
 
 #: Bounds on what one endpoint may make us keep.
 MAX_CHAIN = 10
@@ -18,6 +32,11 @@ MAX_NAMES = 100
 MAX_SUITES = 400
 #: The protocol versions a scan tests, oldest first.
 PROTOCOLS = ("SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3")
+
+#: Discovered services (besides http/https ones, which get an https:// URL) that speak TLS at once.
+TLS_SERVICES = ("ssl", "imaps", "pop3s", "smtps", "ldapssl", "ftps")
+#: What every TLS check applies to.
+APPLIES = AppliesTo(kinds=(AssetKind.URL,), services=TLS_SERVICES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,3 +183,14 @@ def is_ip(name: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def tls_facts(target: UrlTarget | ServiceTarget, ctx: CheckContext) -> TlsFacts:
+    """The run's one TLS scan of ``target``'s endpoint (made now if no check made it yet)."""
+    if target.ot:
+        # A full scan opens hundreds of handshakes; an ot device gets none (docs/ot-safety.md).
+        raise NotApplicable("OT-safe profile: no TLS scans of ot assets")
+    ep = endpoint(target)
+    from checks.tls._scan import collect  # noqa: PLC0415  # sslyze loads with the first scan
+
+    return ctx.collect(("tls", ep.address, ep.port, ep.name), lambda: collect(ep, ctx))

@@ -26,7 +26,9 @@ Trust is decided in ``checks/tls/_trust.py``, not by sslyze's path validation (w
 time and hostname): a chain is *trusted* when each link's signature verifies up to a root of the
 Mozilla store shipped with sslyze or of the campaign's ``extra_ca_files``, whatever the dates,
 names or key sizes (other checks report those). The records are in ``_facts.py``, the reduction
-of sslyze's result in ``_reduce.py``, certificate parsing in ``_certs.py``.
+of sslyze's result in ``_reduce.py``, certificate parsing in ``_certs.py``. The checks call
+``_facts.tls_facts``, which imports this module (sslyze with it) at the first scan of a run, so
+loading the check registry (``scanner validate``) imports none of sslyze.
 """
 
 from __future__ import annotations
@@ -44,25 +46,10 @@ from sslyze.scanner.models import ServerScanRequest, ServerScanResult
 from sslyze.scanner.scanner import Scanner
 from sslyze.server_setting import ServerNetworkConfiguration, ServerNetworkLocation
 
-from checks.tls._facts import Endpoint, TlsFacts, endpoint, is_ip
+from checks.tls._facts import Endpoint, TlsFacts, is_ip
 from checks.tls._reduce import reduce
 from checks.tls._trust import mozilla_roots
-from scanner.api import (
-    AppliesTo,
-    AssetKind,
-    CheckContext,
-    Connection,
-    DeadlineExceeded,
-    Inconclusive,
-    NotApplicable,
-    ServiceTarget,
-    UrlTarget,
-)
-
-#: Discovered services (besides http/https ones, which get an https:// URL) that speak TLS at once.
-TLS_SERVICES = ("ssl", "imaps", "pop3s", "smtps", "ldapssl", "ftps")
-#: What every TLS check applies to.
-APPLIES = AppliesTo(kinds=(AssetKind.URL,), services=TLS_SERVICES)
+from scanner.api import CheckContext, Connection, DeadlineExceeded, Inconclusive
 
 #: sslyze: connections at a time per endpoint, per-connection timeout (s), retries.
 CONNECTIONS = 5
@@ -118,15 +105,6 @@ def _admitting(ep: Endpoint, ip: str, ctx: CheckContext) -> Iterator[None]:
             _SCANNING[key].remove(admit)
             if not _SCANNING[key]:
                 del _SCANNING[key]
-
-
-def tls_facts(target: UrlTarget | ServiceTarget, ctx: CheckContext) -> TlsFacts:
-    """The run's one TLS scan of ``target``'s endpoint (made now if no check made it yet)."""
-    if target.ot:
-        # A full scan opens hundreds of handshakes; an ot device gets none (docs/ot-safety.md).
-        raise NotApplicable("OT-safe profile: no TLS scans of ot assets")
-    ep = endpoint(target)
-    return ctx.collect(("tls", ep.address, ep.port, ep.name), lambda: collect(ep, ctx))
 
 
 def collect(ep: Endpoint, ctx: CheckContext) -> TlsFacts:

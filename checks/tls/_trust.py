@@ -1,5 +1,9 @@
 """Trust anchors and chain walking for ``tls.cert-untrusted``: the Mozilla store shipped with
 sslyze, the campaign's ``extra_ca_files`` (bounded in size), and the root a sent chain leads to.
+
+cryptography and sslyze are imported by the functions that use them: ``tls.cert-untrusted``
+imports this module when the check registry loads it (``scanner validate`` too), and it needs
+them only when it runs.
 """
 
 from __future__ import annotations
@@ -9,16 +13,13 @@ import warnings
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.utils import CryptographyDeprecationWarning
-from sslyze.plugins.certificate_info.trust_stores.trust_store_repository import (
-    TrustStoresRepository,
-)
-
-from checks.tls._certs import signed_by
 from checks.tls._facts import CertFacts
 from scanner.api import Inconclusive
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 MAX_CA_FILE = 10 * 1024 * 1024
 SSLYZE_VERSION = version("sslyze")
@@ -28,6 +29,12 @@ _ROOTS_LOCK = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _mozilla() -> tuple[str, tuple[x509.Certificate, ...]]:
+    from cryptography import x509  # noqa: PLC0415  # see the module docstring
+    from cryptography.utils import CryptographyDeprecationWarning  # noqa: PLC0415
+    from sslyze.plugins.certificate_info.trust_stores.trust_store_repository import (  # noqa: PLC0415
+        TrustStoresRepository,
+    )
+
     with warnings.catch_warnings():
         # One of sslyze's bundled stores has a certificate with a negative serial number.
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
@@ -44,6 +51,8 @@ def mozilla_roots() -> tuple[str, tuple[x509.Certificate, ...]]:
 
 def load_ca_files(paths: Iterable[str]) -> tuple[x509.Certificate, ...]:
     """The certificates in PEM files ``paths``; Inconclusive when one cannot be read."""
+    from cryptography import x509  # noqa: PLC0415  # see the module docstring
+
     out: list[x509.Certificate] = []
     for path in paths:
         try:
@@ -66,6 +75,10 @@ def anchor(
     the server may send the root itself or leave it out. Dates, names and key sizes are not
     considered here.
     """
+    from cryptography import x509  # noqa: PLC0415  # see the module docstring
+
+    from checks.tls._certs import signed_by  # noqa: PLC0415  # imports cryptography
+
     certs = [x509.load_der_x509_certificate(c.der) for c in chain]
     if not certs:
         return None

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from checks.tls._scan import APPLIES, tls_facts
+from checks.tls._facts import APPLIES, tls_facts
 from checks.tls._text import when
 from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 

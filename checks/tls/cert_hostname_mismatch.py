@@ -21,8 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from ipaddress import ip_address
 
-from checks.tls._facts import CertFacts, is_ip
-from checks.tls._scan import APPLIES, tls_facts
+from checks.tls._facts import APPLIES, CertFacts, is_ip, tls_facts
 from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 
 SHOWN = 10

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.tls._scan import APPLIES, tls_facts
+from checks.tls._facts import APPLIES, tls_facts
 from checks.tls._trust import anchor, load_ca_files, mozilla_roots
 from scanner.api import (
     Check,

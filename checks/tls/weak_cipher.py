@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from checks.tls._facts import TlsFacts
-from checks.tls._scan import APPLIES, tls_facts
+from checks.tls._facts import APPLIES, TlsFacts, tls_facts
 from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 
 #: Category -> whether an IANA cipher suite name belongs to it, in report order.

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.tls._facts import CertFacts
-from checks.tls._scan import APPLIES, tls_facts
+from checks.tls._facts import APPLIES, CertFacts, tls_facts
 from scanner.api import Check, CheckContext, Finding, ServiceTarget, Severity, UrlTarget
 
 MIN_EC_BITS = 256

@@ -1,5 +1,5 @@
 """``python -m scanner.cli``."""
 
-from scanner.cli.main import main
+from scanner.cli.entry import main
 
 main()

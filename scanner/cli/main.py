@@ -1,5 +1,6 @@
-"""The ``scanner`` command line: validate, schema, checks, run, runs, findings (and, from
-:mod:`scanner.cli.issues`, issues, issue, waive, false-positive, diff).
+"""The ``scanner`` command line: schema, checks, ot-requests, run, runs, findings, and every other
+command registered on the group of :mod:`scanner.cli.entry` (which lists them without importing
+this module: a new command also gets a line in its ``COMMANDS`` table).
 
 Every user-fixable problem is a :class:`~scanner.core.errors.UserError`: printed as one paragraph,
 exit code 2, no traceback unless ``--debug``. Whatever a target sent is printed through
@@ -8,7 +9,6 @@ exit code 2, no traceback unless ``--debug``. Whatever a target sent is printed 
 
 from __future__ import annotations
 
-import logging
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -20,7 +20,6 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from scanner import __version__
 from scanner.app.catalogue import (
     catalogue_json,
     catalogue_markdown,
@@ -33,8 +32,8 @@ from scanner.app.compile import checks_dirs
 from scanner.app.mlps import cites, clause_key, coverage, coverage_markdown
 from scanner.app.results import resolve_run, run_results
 from scanner.app.runs import counts_line, run_inventory
-from scanner.app.validate import validate_inventory
 from scanner.cli.checklist import checklist_cmd
+from scanner.cli.entry import main
 from scanner.cli.evidence import evidence_cmd, keys_cmd
 from scanner.cli.hostkeys import commands_cmd, hostkeys_cmd
 from scanner.cli.issues import diff_cmd, false_positive_cmd, issue_cmd, issues_cmd, waive_cmd
@@ -43,43 +42,14 @@ from scanner.cli.notices import explain_cmd, notice_cmd, notices_cmd, summary_cm
 from scanner.cli.progress import RichProgress
 from scanner.cli.schedule import schedule_cmd
 from scanner.cli.util import DB_OPTION, err, out, user_errors
+from scanner.cli.validate import validate
 from scanner.cli.worker import coordinator, worker_cmd
 from scanner.core.text import one_line
 from scanner.engine.registry import discover
 from scanner.store import Store
 from scanner.store.attempts import AttemptRow, FindingRow
 
-
-@click.group()
-@click.version_option(__version__, prog_name="scanner")
-@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
-def main(debug: bool) -> None:
-    """Inspection campaigns against critical infrastructure: remote and on-site checks, tracked
-    issues, rectification notices and verification rescans."""
-    # Libraries' own error logs (paramiko's transport thread prints a traceback for every peer
-    # it cannot negotiate with) would bury the run's output; the attempts already say it.
-    logging.getLogger("paramiko").setLevel(logging.DEBUG if debug else logging.CRITICAL)
-
-
-@main.command()
-@click.argument("inventory", type=click.Path(path_type=Path))
-@click.option("--profile", default=None, help="Also check this profile (default: all profiles).")
-@click.option(
-    "--checks-dir",
-    multiple=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Extra folder of check modules.",
-)
-@user_errors
-def validate(inventory: Path, profile: str | None, checks_dir: tuple[Path, ...]) -> None:
-    """Validate INVENTORY without sending a packet: schema, scope, authorization, checks."""
-    v = validate_inventory(inventory, profile=profile, extra_dirs=checks_dir)
-    out.print(
-        f"{escape(str(inventory))}: valid. Campaign {escape(v.campaign)!r}: "
-        f"{v.entities} entities, {v.assets_in_scope} assets in scope, "
-        f"{len(v.profiles)} profiles ({', '.join(v.profiles)}), "
-        f"{v.checks} checks available."
-    )
+__all__ = ["main"]  # the group of scanner.cli.entry, every command registered on it here
 
 
 @main.command()
@@ -387,6 +357,7 @@ def _plain(value: Any) -> Any:
 
 
 for _command in (
+    validate,
     issues_cmd,
     issue_cmd,
     waive_cmd,

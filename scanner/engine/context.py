@@ -35,9 +35,9 @@ from scanner.core.models import OnsiteTarget
 from scanner.core.secrets import SECRET_NAME
 from scanner.engine.check import Inconclusive, UndeclaredCommand, UndeclaredRequest, declares
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
-from scanner.transport.http import BODY_LIMIT, HttpClient, HttpResponse
 from scanner.transport.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
 from scanner.transport.ratelimit import Bucket, HostSlots
+from scanner.transport.response import BODY_LIMIT, HttpResponse
 from scanner.transport.ssh import (
     SSH_PORT,
     CommandResult,
@@ -49,6 +49,7 @@ from scanner.transport.ssh import (
 
 if TYPE_CHECKING:
     from scanner.inventory.schema import Credential  # only its type: api loads no schema
+    from scanner.transport.http import HttpClient  # imported when a check first uses HTTP
 
 T = TypeVar("T")
 
@@ -221,6 +222,9 @@ class RunServices:
         with self._lock:
             client = self._http.get((host, via))
             if client is None:
+                # requests and urllib3 load here, not with the check registry (scanner validate)
+                from scanner.transport.http import HttpClient  # noqa: PLC0415
+
                 client = HttpClient(
                     self.guard, self.user_agent, self.admit, via=via, gate=self.gate
                 )

@@ -129,7 +129,10 @@ def discover(extra_dirs: Iterable[Path] = (), *, entry_points: bool = True) -> R
 
 def _builtin_modules(registry: Registry) -> Iterator[tuple[str, ModuleType]]:
     for info in pkgutil.walk_packages([str(builtin_folder())], f"{BUILTIN_PACKAGE}."):
-        if info.ispkg:
+        # Helper modules (a leading underscore, as in an extra folder) define no check: the
+        # checks that use them import them, and some import libraries only a scan needs
+        # (checks/tls/_scan.py: sslyze), which loading the registry must not pay for.
+        if info.ispkg or info.name.rpartition(".")[2].startswith("_"):
             continue
         try:
             yield info.name, importlib.import_module(info.name)

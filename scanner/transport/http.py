@@ -7,6 +7,9 @@ deadline, ignores proxy settings from the environment (a proxy would carry traff
 and caches plain GETs so that ten checks reading one page cause one request. Each response carries
 its exchanges (:class:`~scanner.core.evidence.Wire`: the request and the response as parsed,
 one per hop), so every check it is handed records them as its own evidence.
+
+What it returns, :class:`~scanner.transport.response.HttpResponse`, lives apart, so that the
+check API names it without importing requests.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -32,6 +34,7 @@ from scanner.core.memo import Memo
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.errors import translated_errors
 from scanner.transport.net import remaining
+from scanner.transport.response import BODY_LIMIT, HttpResponse
 
 #: The deadline of the request running on this thread, read by every socket operation.
 _deadline = threading.local()
@@ -140,53 +143,11 @@ class _DeadlineAdapter(requests.adapters.HTTPAdapter):
         }
 
 
-#: Default cap on a response body, bytes.
-BODY_LIMIT = 1 << 20
 REDIRECTS = (301, 302, 303, 307, 308)
 
 # The scanner inspects certificates with its TLS checks; web checks must still read pages served
 # with bad certificates, so verification is off here on purpose and the warning is noise.
 warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
-
-
-@dataclass(frozen=True)
-class HttpResponse:
-    """What one request returned, bounded.
-
-    Attributes:
-        url: the URL this response came from (the last hop).
-        status: the HTTP status code.
-        headers: every header as (name, value) pairs in order, names as sent.
-        body: the first bytes of the body, at most the cap.
-        truncated: True when the body was longer than the cap (or the deadline cut it).
-        redirects: the hops followed before this one, as (url, status).
-        refused_redirect: a redirect target the scope guard refused, else empty.
-        wire: the exchanges behind it, one per hop, raw (each check's log scrubs them).
-    """
-
-    url: str
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    truncated: bool
-    redirects: tuple[tuple[str, int], ...] = ()
-    refused_redirect: str = ""
-    wire: tuple[Wire, ...] = field(default=(), compare=False, repr=False)
-
-    def header(self, name: str) -> str | None:
-        """The first value of header ``name`` (case-insensitive), or None."""
-        lower = name.lower()
-        return next((v for k, v in self.headers if k.lower() == lower), None)
-
-    def header_all(self, name: str) -> list[str]:
-        """Every value of header ``name`` (e.g. each Set-Cookie)."""
-        lower = name.lower()
-        return [v for k, v in self.headers if k.lower() == lower]
-
-    @property
-    def text(self) -> str:
-        """The body decoded as UTF-8, undecodable bytes replaced."""
-        return self.body.decode("utf-8", "replace")
 
 
 def _never_stalled(address: str, port: int) -> None:

@@ -21,6 +21,10 @@ session lives for the whole run and serves every check of its host: one total wo
 off a host with many commands or let a hostile peer announce one packet as large as all of them.
 Past the allowance or the deadline the transport is cut off and the attempt is a connectivity
 error or a timeout (the reason the socket gives), whatever paramiko made of the end.
+
+paramiko (with cryptography under it) is imported by the functions that speak SSH, not by this
+module: the check registry imports it through :mod:`scanner.api`, and ``scanner validate`` and
+``scanner --help`` need none of it.
 """
 
 from __future__ import annotations
@@ -34,8 +38,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import paramiko
-
 from scanner.core.errors import Inconclusive, NotApplicable, TransportError
 from scanner.core.evidence import endpoint
 from scanner.core.text import one_line
@@ -44,6 +46,8 @@ from scanner.transport.errors import translated_errors
 from scanner.transport.net import Connection, remaining
 
 if TYPE_CHECKING:
+    import paramiko
+
     from scanner.inventory.schema import Credential  # only its type: api loads no schema
 
 #: Default cap on one command's output (stdout and stderr each).
@@ -163,6 +167,8 @@ def fingerprint(key: paramiko.PKey) -> str:
 
 def known_hosts_keys(path: Path, names: Iterable[str], port: int = SSH_PORT) -> list[TrustedKey]:
     """The keys ``path`` records for any of ``names`` (``[name]:port`` when not port 22)."""
+    import paramiko  # noqa: PLC0415  # loaded when SSH is first spoken (module docstring)
+
     try:
         known = paramiko.HostKeys(str(path))
     except OSError as exc:
@@ -201,6 +207,8 @@ def _start(
     """A transport past key exchange (no authentication), preferring the recorded key types
     so a host with several keys presents the one on record (as OpenSSH's client does); and
     the capped socket it reads, :data:`HANDSHAKE_LIMIT` and ``deadline`` applying."""
+    import paramiko  # noqa: PLC0415  # loaded when SSH is first spoken (module docstring)
+
     capped = CappedSocket(sock, HANDSHAKE_LIMIT, deadline, what=f"SSH server {host}")
     # paramiko takes any socket-like object (send, recv, settimeout, close); its stubs say socket
     transport = paramiko.Transport(capped)  # type: ignore[arg-type]
@@ -261,6 +269,8 @@ def probe_server(
     algorithm) NotApplicable. Reads are capped (:data:`HANDSHAKE_LIMIT`, or less when the
     connection has less left) and end with the wait: a server that sends more, or drips past
     the wait, is cut off (a connectivity error, or a timeout)."""
+    import paramiko  # noqa: PLC0415  # loaded when SSH is first spoken (module docstring)
+
     budget = remaining(conn.deadline)
     wait = max(0.1, budget - 0.5)
     limit = min(conn.read_left, HANDSHAKE_LIMIT)
@@ -281,6 +291,8 @@ def _probe(
     wait: float,
 ) -> SshServerProbe:
     """:func:`probe_server`'s exchange on ``transport``."""
+    import paramiko  # noqa: PLC0415  # loaded when SSH is first spoken (module docstring)
+
     if key_types:
         transport.get_security_options().key_types = tuple(key_types)
     transport.banner_timeout = min(10.0, budget / 2)
@@ -364,6 +376,8 @@ class SshSession:
         self._phase(IDLE_LIMIT, None)
 
     def _authenticate(self, credential: Credential, base_dir: Path) -> None:
+        import paramiko  # noqa: PLC0415  # loaded when SSH is first spoken (module docstring)
+
         user = credential.username
         failures = []
         if credential.key_file is not None:
@@ -423,6 +437,8 @@ class SshSession:
 
     def _run(self, full: str, deadline: float, limit: int) -> CommandResult:
         """:meth:`run` on a channel of its own."""
+        import paramiko  # noqa: PLC0415  # loaded when SSH is first spoken (module docstring)
+
         started, started_at = time.monotonic(), time.time()
         with self._lock, translated_errors():
             channel = self._transport.open_session(timeout=remaining(deadline))
