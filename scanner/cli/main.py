@@ -32,6 +32,7 @@ from scanner.app.results import resolve_run, run_results
 from scanner.app.runs import counts_line, run_inventory
 from scanner.app.validate import validate_inventory
 from scanner.cli.checklist import checklist_cmd
+from scanner.cli.feeds import feed_cmd
 from scanner.cli.hostkeys import commands_cmd, hostkeys_cmd
 from scanner.cli.issues import diff_cmd, false_positive_cmd, issue_cmd, issues_cmd, waive_cmd
 from scanner.cli.jsonout import echo_json
@@ -326,6 +327,7 @@ for _command in (
     checklist_cmd,
     schedule_cmd,
     worker_cmd,
+    feed_cmd,
 ):
     main.add_command(_command)
 
