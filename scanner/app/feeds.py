@@ -57,12 +57,16 @@ def import_feeds(
             )
         tally = Tally()
         rows: Iterator[FeedEntry] = chain.from_iterable(entries(f, tally) for f in group)
+
+        def summary(t: Tally = tally) -> tuple[str, int]:
+            return t.version, t.entries
+
         written.append(
             store.feeds.replace(
                 name,
                 group[0].kind,
                 rows,
-                summary=lambda t=tally: (t.version, t.entries),
+                summary=summary,
                 files=[f.path.name for f in group],
                 now=time.time() if now is None else now,
             )

@@ -27,6 +27,7 @@ from scanner.core.models import (
     Attempt,
     AttemptStatus,
     HostScan,
+    Mode,
     Refusal,
     Service,
 )
@@ -165,7 +166,13 @@ def _carry_out(
     whatever happens, and a completed run is reconciled."""
     observer = observer or NullObserver()
     refusals = RefusalLog()  # stored with each batch of attempts, the rest at the end
-    services = run_services(run.inv, load_pins(store), refusals)  # pins approved earlier
+    services = run_services(  # pins approved earlier; the feeds as imported before the run
+        run.inv,
+        load_pins(store),
+        refusals,
+        feeds=store.feeds,
+        onsite_audit=not run.profile.modes or Mode.ONSITE in run.profile.modes,
+    )
     result = RunResult(run_id=run_id, status=RunStatus.RUNNING)
     started = time.monotonic()
     try:

@@ -27,6 +27,7 @@ from celery import Celery
 
 from scanner.core.errors import UserError
 from scanner.core.lifecycle import RunStatus
+from scanner.core.models import Mode
 from scanner.distributed.app import TASK, make_app
 from scanner.distributed.wire import Forged, Task, open_task
 from scanner.engine.compiled import CompiledRun
@@ -151,7 +152,13 @@ class WorkerRuns:
             for job in plan.jobs:
                 jobs.setdefault((job.target.entity_id, job.target.asset_id), {})[job.key] = job
             refusals = RefusalLog(keep=False)
-            services = run_services(run.inv, self.pins(self.store), refusals)
+            services = run_services(
+                run.inv,
+                self.pins(self.store),
+                refusals,
+                feeds=self.store.feeds,
+                onsite_audit=not run.profile.modes or Mode.ONSITE in run.profile.modes,
+            )
             ctx = RunContext(jobs, services, run.limits, refusals)
             self._runs[head.id] = ctx
             while len(self._runs) > KEEP_RUNS:

@@ -190,9 +190,7 @@ class Feeds(Aggregate):
             c.summary,
         ).where(or_(c.ecosystem == ecosystem, c.ecosystem.startswith(ecosystem + ":")))
         with self._store.engine.connect() as conn:
-            return [
-                Advisory(r[0], tuple(r[1].split()), *r[2:]) for r in conn.execute(query)
-            ]
+            return [Advisory(r[0], tuple(r[1].split()), *r[2:]) for r in conn.execute(query)]
 
     def cpe_ranges(self, vendor: str, product: str) -> list[CpeRange]:
         """The vulnerable CPE matches of ``vendor:product`` in every NVD source."""
@@ -219,8 +217,12 @@ class Feeds(Aggregate):
                 scores = {
                     r.cve: r
                     for r in conn.execute(
-                        select(feed_cves.c.cve, feed_cves.c.cvss, feed_cves.c.vector,
-                               feed_cves.c.summary).where(feed_cves.c.cve.in_(chunk))
+                        select(
+                            feed_cves.c.cve,
+                            feed_cves.c.cvss,
+                            feed_cves.c.vector,
+                            feed_cves.c.summary,
+                        ).where(feed_cves.c.cve.in_(chunk))
                     )
                 }
                 kev = {

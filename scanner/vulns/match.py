@@ -128,18 +128,13 @@ class Matcher:
                 self._sources = self._reader.sources()
             return self._sources
 
-    def has(self, kind: str, ecosystem: str = "") -> bool:
-        """Whether a feed of ``kind`` (osv, nvd, kev) is imported (for osv: of ``ecosystem``'s
-        family, ``Debian`` for ``Debian:12``)."""
-        family = "osv:" + ecosystem.split(":", 1)[0] if ecosystem else ""
-        return any(
-            s.kind == kind and (not family or kind != "osv" or s.source == family)
-            for s in self.sources()
-        ) or (kind == "osv" and bool(ecosystem) and bool(self._index(ecosystem)))
+    def has(self, kind: str) -> bool:
+        """Whether a feed of ``kind`` (osv, nvd, kev) is imported."""
+        return any(s.kind == kind for s in self.sources())
 
-    def stale(self, kinds: Sequence[str], max_age_days: float, now: float | None = None) -> list[
-        StaleFeed
-    ]:
+    def stale(
+        self, kinds: Sequence[str], max_age_days: float, now: float | None = None
+    ) -> list[StaleFeed]:
         """The feeds of ``kinds`` whose own date (else import time) is older than allowed."""
         now = time.time() if now is None else now
         found = []
@@ -151,26 +146,40 @@ class Matcher:
                 found.append(StaleFeed(source.source, source.kind, round(age, 1)))
         return found
 
-    def packages(self, ecosystem: str, installed: Iterable[Installed]) -> list[PackageVuln]:
+    def knows(self, ecosystem: str) -> bool:
+        """Whether an imported OSV feed has advisories of ``ecosystem`` (``Debian:12``)."""
+        return bool(self._index(ecosystem))
+
+    def packages(
+        self, ecosystem: str, installed: Iterable[Installed], *, epoch_of_bounds: bool = False
+    ) -> list[PackageVuln]:
         """The vulnerable packages among ``installed`` on a host of ``ecosystem``
-        (``Debian:12``), one per source package, by name."""
+        (``Debian:12``), one per source package, by name. ``epoch_of_bounds``: the versions
+        come without their epoch (a banner's), see :func:`~scanner.vulns.versions.affected`."""
         index = self._index(ecosystem)
         groups: dict[tuple[str, str], list[str]] = {}
         for package in installed:
             key = (package.source or package.name, package.source_version or package.version)
             groups.setdefault(key, []).append(package.name)
         found: list[tuple[str, str, tuple[str, ...], list[Advisory]]] = []
-        for (source, version), binaries in groups.items():
+        for (source, version), names in groups.items():
             ranges = index.get(source)
             if not ranges:
                 continue
             hits = [
                 a
                 for a in ranges
-                if affected(a.ecosystem, version, a.introduced, a.fixed, a.last_affected)
+                if affected(
+                    a.ecosystem,
+                    version,
+                    a.introduced,
+                    a.fixed,
+                    a.last_affected,
+                    epoch_of_bounds=epoch_of_bounds,
+                )
             ]
             if hits:
-                found.append((source, version, tuple(sorted(set(binaries))), hits))
+                found.append((source, version, tuple(sorted(set(names))), hits))
         cves = {c for *_, hits in found for a in hits for c in a.aliases}
         facts = self.facts(cves)
         result = []
@@ -275,6 +284,8 @@ def _kev(facts: dict[str, CveFacts], cve: str) -> bool:
 def feed_time(source: FeedSource) -> float:
     """When the feed was published (its own date, UTC), else when it was imported."""
     try:
-        return datetime.strptime(source.version, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+        return (
+            datetime.strptime(source.version, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+        )
     except ValueError:
         return source.imported_at

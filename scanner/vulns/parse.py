@@ -85,9 +85,14 @@ def detect(path: Path, source: str | None = None) -> FeedFile:
                     return FeedFile(path, "osv", source or _osv_source(path), header)
                 if prefix in ("vulnerabilities.item.cve", "vulnerabilities.item.cveID"):
                     break
-                if event == "map_key" and prefix == "vulnerabilities.item" and value in (
-                    "cve",
-                    "cveID",
+                if (
+                    event == "map_key"
+                    and prefix == "vulnerabilities.item"
+                    and value
+                    in (
+                        "cve",
+                        "cveID",
+                    )
                 ):
                     header["_item"] = value
                     break
@@ -181,9 +186,8 @@ def osv_record(record: Any, where: str, tally: Tally) -> Iterator[Advisory]:
             raise UserError(f"{at}.package: missing. Fix: each affected entry names a package.")
         ecosystem = _text(package, "ecosystem", f"{at}.package", required=True)[:ID_LIMIT]
         name = _text(package, "name", f"{at}.package", required=True)[:VERSION_LIMIT]
-
-        def row(introduced: str, fixed: str, last: str) -> Advisory:
-            return Advisory(
+        for introduced, fixed, last in _intervals(affected, at):
+            yield Advisory(
                 ident,
                 aliases,
                 ecosystem,
@@ -194,32 +198,39 @@ def osv_record(record: Any, where: str, tally: Tally) -> Iterator[Advisory]:
                 summary,
             )
 
-        ranged = False
-        for r_number, version_range in enumerate(_list(affected, "ranges", at)):
-            if not isinstance(version_range, dict) or version_range.get("type") == "GIT":
-                continue  # commit ranges say nothing about installed package versions
-            ranged = True
-            introduced = ""
-            for event in _list(version_range, "events", f"{at}.ranges[{r_number}]"):
-                if not isinstance(event, dict) or len(event) != 1:
-                    raise UserError(
-                        f"{at}.ranges[{r_number}].events: each event has exactly one of "
-                        "introduced, fixed, last_affected, limit. Fix: check the file."
-                    )
-                (kind, version), = event.items()
-                version = str(version)
-                if kind == "introduced":
-                    if introduced:  # an open range before this one: affected with no fix
-                        yield row(introduced, "", "")
-                    introduced = version
-                elif kind in ("fixed", "last_affected") and introduced:
-                    yield row(introduced, *((version, "") if kind == "fixed" else ("", version)))
-                    introduced = ""
-            if introduced:
-                yield row(introduced, "", "")
-        if not ranged:
-            for version in _list(affected, "versions", at):
-                yield row(str(version), "", str(version))
+
+def _intervals(affected: dict[str, Any], at: str) -> Iterator[tuple[str, str, str]]:
+    """(introduced, fixed, last_affected) of each affected interval of one package: its
+    ECOSYSTEM and SEMVER ranges' events in order, or else its listed versions."""
+    ranged = False
+    for number, version_range in enumerate(_list(affected, "ranges", at)):
+        if not isinstance(version_range, dict) or version_range.get("type") == "GIT":
+            continue  # commit ranges say nothing about installed package versions
+        ranged = True
+        introduced = ""
+        for event in _list(version_range, "events", f"{at}.ranges[{number}]"):
+            if not isinstance(event, dict) or len(event) != 1:
+                raise UserError(
+                    f"{at}.ranges[{number}].events: each event has exactly one of introduced, "
+                    "fixed, last_affected, limit. Fix: check the file."
+                )
+            ((kind, value),) = event.items()
+            version = str(value)
+            if kind == "introduced":
+                if introduced:  # an open interval before this one: affected, no fix
+                    yield introduced, "", ""
+                introduced = version
+            elif kind == "fixed" and introduced:
+                yield introduced, version, ""
+                introduced = ""
+            elif kind == "last_affected" and introduced:
+                yield introduced, "", version
+                introduced = ""
+        if introduced:
+            yield introduced, "", ""
+    if not ranged:
+        for version in _list(affected, "versions", at):
+            yield str(version), "", str(version)
 
 
 def _zip_source(path: Path) -> str:
@@ -238,8 +249,10 @@ def _osv_source(path: Path) -> str:
 
 def _source_of(value: Any) -> str:
     """``osv:<ecosystem>`` of the first affected package (``Debian:12`` -> ``osv:Debian``)."""
-    records = value if isinstance(value, list) else (
-        value.get("vulns", [value]) if isinstance(value, dict) else []
+    records = (
+        value
+        if isinstance(value, list)
+        else (value.get("vulns", [value]) if isinstance(value, dict) else [])
     )
     for record in records:
         for affected in (record.get("affected") or []) if isinstance(record, dict) else []:

@@ -14,6 +14,8 @@ Parsed versions are cached: a run compares the same few thousand strings many ti
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -56,14 +58,31 @@ def parse(ecosystem: str, version: str) -> Any | None:
         text = text.replace("-", ".")  # an upstream 1.2-3 has no Debian revision
     try:
         return kind(text) if text else None
-    except Exception:  # noqa: BLE001 - univers raises several types for unreadable versions
+    except Exception:  # univers raises several types for unreadable versions
         return None
 
 
-def affected(ecosystem: str, version: str, introduced: str, fixed: str, last: str) -> bool | None:
+def affected(
+    ecosystem: str,
+    version: str,
+    introduced: str,
+    fixed: str,
+    last: str,
+    *,
+    epoch_of_bounds: bool = False,
+) -> bool | None:
     """Whether ``version`` lies in OSV's range [introduced, fixed) or [introduced,
     last_affected] (no fix and no last: every version from introduced on); None when a
-    version cannot be read in the ecosystem's ordering."""
+    version cannot be read in the ecosystem's ordering.
+
+    ``epoch_of_bounds``: ``version`` comes without its epoch (an SSH banner says
+    ``9.2p1-2+deb12u3`` for the package ``1:9.2p1-2+deb12u3``), so it takes the epoch of the
+    range's bounds.
+    """
+    if epoch_of_bounds and ":" not in version:
+        bound = fixed or last or introduced
+        if ":" in bound:
+            version = bound.split(":", 1)[0] + ":" + version
     have = parse(ecosystem, version)
     if have is None:
         return None
@@ -95,12 +114,13 @@ def in_cpe_range(
     have = parse(UPSTREAM, version)
     if have is None:
         return None
-    for bound, ok in (
-        (start_incl, lambda h, b: h >= b),
-        (start_excl, lambda h, b: h > b),
-        (end_incl, lambda h, b: h <= b),
-        (end_excl, lambda h, b: h < b),
-    ):
+    bounds: tuple[tuple[str, Callable[[Any, Any], bool]], ...] = (
+        (start_incl, operator.ge),
+        (start_excl, operator.gt),
+        (end_incl, operator.le),
+        (end_excl, operator.lt),
+    )
+    for bound, ok in bounds:
         if bound:
             limit = parse(UPSTREAM, bound)
             if limit is None:

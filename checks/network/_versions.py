@@ -1,0 +1,103 @@
+"""Products and versions read from what a service announces: the SSH identification line.
+
+``SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3`` names the upstream product and version (NVD's
+``openbsd:openssh`` at ``9.2p1``) and, in its comment, the distribution package revision
+(Debian's source package ``openssh`` at ``9.2p1-2+deb12u3``, release 12 from ``+deb12``).
+The banner is read once per service and run (the identification line only, RFC 4253 section
+4.2, at most 8 KiB; nothing else is sent).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scanner.api import CheckContext, Inconclusive, NotApplicable, ServiceTarget, one_line
+
+OUR_BANNER = b"SSH-2.0-scanner_probe\r\n"
+BANNER = re.compile(r"^SSH-(?P<proto>\d+\.\d+)-(?P<software>\S+)(?: (?P<comment>.*))?$")
+#: Software part of a banner -> (NVD vendor, NVD product, Debian source package), version.
+PRODUCTS = (
+    (re.compile(r"^OpenSSH_(?P<version>[0-9][0-9A-Za-z.]*)$"), "openbsd", "openssh", "openssh"),
+    (
+        re.compile(r"^dropbear_(?P<version>[0-9][0-9.]*)$", re.IGNORECASE),
+        "dropbear_ssh_project",
+        "dropbear_ssh",
+        "dropbear",
+    ),
+)
+#: A Debian banner comment: ``Debian-2+deb12u3`` (release 12); Ubuntu's has no release number.
+DEBIAN = re.compile(r"^Debian-(?P<revision>[0-9A-Za-z.+~]+)$")
+DEBIAN_RELEASE = re.compile(r"\+deb(?P<release>\d+)u\d+")
+
+
+@dataclass(frozen=True)
+class Product:
+    """What a banner says runs: NVD's vendor and product and the upstream version; with a
+    distribution revision, its OSV ecosystem (``Debian:12``), source package and version
+    (without epoch); else those are empty."""
+
+    banner: str
+    vendor: str
+    product: str
+    version: str
+    ecosystem: str = ""
+    package: str = ""
+    package_version: str = ""
+
+
+def ssh_product(banner: str) -> Product | None:
+    """The product an SSH identification line names, None for software not in PRODUCTS.
+
+    >>> ssh_product("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3").ecosystem
+    'Debian:12'
+    """
+    match = BANNER.match(banner)
+    if match is None:
+        return None
+    for pattern, vendor, product, package in PRODUCTS:
+        found = pattern.match(match["software"])
+        if found is None:
+            continue
+        version = found["version"]
+        comment = (match["comment"] or "").strip()
+        debian = DEBIAN.match(comment)
+        release = DEBIAN_RELEASE.search(comment) if debian else None
+        if debian and release:
+            return Product(
+                banner,
+                vendor,
+                product,
+                version,
+                f"Debian:{release['release']}",
+                package,
+                f"{version}-{debian['revision']}",
+            )
+        return Product(banner, vendor, product, version)
+    return None
+
+
+def ssh_banner(target: ServiceTarget, ctx: CheckContext) -> str:
+    """The service's SSH identification line (cleaned, at most 255 characters)."""
+
+    def read() -> str:
+        data = b""
+        with ctx.connect(target.address, target.service.port, read_limit=65536) as conn:
+            conn.send(OUR_BANNER)
+            while not re.search(rb"(^|\n)SSH-[^\n]*\n", data) and len(data) < 8192:
+                try:
+                    chunk = conn.recv(4096, timeout=min(5.0, ctx.remaining()))
+                except TimeoutError:
+                    break
+                if not chunk:
+                    break
+                data += chunk
+        lines = [line.rstrip(b"\r") for line in data.split(b"\n")]
+        banner = next((line for line in lines if line.startswith(b"SSH-")), b"")
+        if not banner:
+            if not data:
+                raise Inconclusive("the port accepted a connection but sent no SSH banner")
+            raise NotApplicable(f"the service does not speak SSH: {one_line(lines[0], 120)!r}")
+        return one_line(banner, 255)
+
+    return ctx.collect(("ssh-banner", target.address, target.service.port), read)
