@@ -124,7 +124,9 @@ def test_reimport_replaces_the_source_and_a_bad_file_rolls_back(
         ('{"catalogVersion": "1", "vulnerabilities": [{"cveID": 5}]}', r"cveID: missing"),
     ],
 )
-def test_bad_files_name_file_and_field(db_url: str, tmp_path: Path, text: str, message: str) -> None:
+def test_bad_files_name_file_and_field(
+    db_url: str, tmp_path: Path, text: str, message: str
+) -> None:
     path = tmp_path / "feed.json"
     path.write_text(text)
     with pytest.raises(UserError, match=message) as caught:

@@ -1,0 +1,176 @@
+"""net.vulnerable-version against real sshds: the lab's (the machine's Debian 12 OpenSSH, whose
+banner carries its package revision), one started here with ``DebianBanner no`` (a bare upstream
+banner, on 127.0.10.40), and the on-site lab host 127.0.10.5 audited in the same run."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from checks.network._versions import ssh_product
+from checks.network.vulnerable_version import VulnerableVersion
+from scanner.app.compile import compile_run
+from scanner.app.runs import start_run
+from scanner.core.models import AttemptStatus
+from scanner.engine.context import RunServices
+from scanner.inventory.schema import load_inventory
+from scanner.store import Store
+from scanner.transport.ratelimit import TokenBucket
+from scanner.vulns.match import Matcher
+from tests.checks.host.lab_onsite import detail, onsite_inventory
+from tests.helpers import LOOPBACK_ONLY, run_check, service_target, write
+from tests.lab import lab
+from tests.unit.vulns.feeds import DSA, KEV, LAB, NVD, feed_store
+
+pytestmark = pytest.mark.lab
+
+ID = "net.vulnerable-version"
+BARE_ADDR, BARE_PORT = "127.0.10.40", 2240
+
+
+def services(store: Store) -> RunServices:
+    return RunServices(
+        guard=LOOPBACK_ONLY, bucket=TokenBucket(1000), vulnerabilities=Matcher(store.feeds)
+    )
+
+
+@pytest.fixture(scope="module")
+def bare_sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real sshd of this machine without Debian's banner comment (``DebianBanner no``)."""
+    folder = tmp_path_factory.mktemp("bare-sshd")
+    key = folder / "host_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    config = write(
+        folder / "sshd_config",
+        f"ListenAddress {BARE_ADDR}:{BARE_PORT}\nHostKey {key}\nPidFile none\nUsePAM no\n"
+        "DebianBanner no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n",
+    )
+    proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(config)])
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection((BARE_ADDR, BARE_PORT), timeout=1) as conn:
+                    banner = conn.recv(256).decode("ascii", "replace").strip()
+                    break
+            except OSError:
+                assert proc.poll() is None, "sshd exited"
+                assert time.monotonic() < deadline, "sshd did not listen"
+                time.sleep(0.1)
+        yield banner
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_banner_products() -> None:
+    deb = ssh_product("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3")
+    assert deb is not None
+    assert (deb.vendor, deb.product, deb.version) == ("openbsd", "openssh", "9.2p1")
+    assert (deb.ecosystem, deb.package, deb.package_version) == (
+        "Debian:12",
+        "openssh",
+        "9.2p1-2+deb12u3",
+    )
+    bare = ssh_product("SSH-2.0-OpenSSH_9.2p1")
+    assert bare is not None
+    assert bare.ecosystem == ""
+    ubuntu = ssh_product("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10")
+    assert ubuntu is not None
+    assert ubuntu.ecosystem == ""  # no release in the banner: upstream only
+    assert ssh_product("SSH-2.0-ROSSSH") is None
+
+
+def test_backported_banner_is_not_reported(db_url: str) -> None:
+    store = feed_store(db_url, DSA, NVD, KEV)
+    # upstream 9.2p1 is in NVD's ranges of CVE-2024-6387, but the revision has Debian's fix
+    attempt = run_check(
+        VulnerableVersion, service_target(lab.WEAK_ADDR, 22, "ssh"), services=services(store)
+    )
+    assert attempt.status == AttemptStatus.PASS, attempt.reason
+    assert attempt.findings == ()
+
+
+def test_banner_below_the_fixed_revision_is_reported(db_url: str) -> None:
+    store = feed_store(db_url, DSA, LAB, NVD, KEV)
+    attempt = run_check(
+        VulnerableVersion, service_target(lab.WEAK_ADDR, 22, "ssh"), services=services(store)
+    )
+    [finding] = attempt.findings
+    assert finding.severity == "critical"
+    assert "LAB-2026-0001 (CVE-2099-0001, CVSS 9.8); fixed in 1:9.2p1-2+deb12u99" in (
+        finding.evidence
+    )
+    assert "(from the banner's package revision)" in finding.evidence
+    assert finding.detail["confirmed"] is True
+
+
+def test_bare_upstream_banner_is_only_an_unconfirmed_low(db_url: str, bare_sshd: str) -> None:
+    assert bare_sshd == "SSH-2.0-OpenSSH_9.2p1"
+    store = feed_store(db_url, DSA, LAB, NVD, KEV)
+    attempt = run_check(
+        VulnerableVersion, service_target(BARE_ADDR, BARE_PORT, "ssh"), services=services(store)
+    )
+    [finding] = attempt.findings
+    assert finding.severity == "low"
+    assert finding.evidence == (
+        "SSH-2.0-OpenSSH_9.2p1: unconfirmed (version-inferred from the upstream version only; "
+        "a distribution may have backported fixes): openbsd openssh 9.2p1 is in NVD's ranges of "
+        "CVE-2023-38408, CVE-2024-6387, CVE-2099-0001 (CVSS up to 9.8); known exploited (CISA "
+        "KEV): CVE-2099-0001"
+    )
+    assert finding.detail["confirmed"] is False
+
+
+def test_no_feed_is_inconclusive(db_url: str, bare_sshd: str) -> None:
+    attempt = run_check(
+        VulnerableVersion,
+        service_target(BARE_ADDR, BARE_PORT, "ssh"),
+        services=services(Store.open(db_url)),
+    )
+    assert attempt.status == AttemptStatus.ERROR
+    assert "no NVD feed imported" in attempt.reason
+
+
+@pytest.mark.parametrize(("feeds", "found"), [((DSA, NVD, KEV), False), ((DSA, LAB, NVD), True)])
+def test_onsite_audit_settles_the_remote_inference(
+    lab_state: lab.LabState, tmp_path: Path, feeds: tuple[Path, ...], found: bool
+) -> None:
+    current = lab.load_state(lab_state.state_dir) or lab_state
+    path = onsite_inventory(
+        current,
+        tmp_path,
+        known_hosts=current.known_hosts,
+        checks=[ID, "host.vulnerable-package"],
+    )
+    text = path.read_text().replace(
+        "      - id: weak\n", f"      - id: weak-ssh\n        host: {lab.ONSITE_WEAK_ADDR}\n"
+        "      - id: weak\n", 1,
+    )  # fmt: skip
+    path.write_text(text)
+    store = feed_store(f"sqlite:///{tmp_path / 'scanner.db'}", *feeds)
+    result = start_run(compile_run(load_inventory(path), "remote"), store)
+    remote = [
+        f
+        for f in store.attempts.findings(result.run_id)
+        if f.check_id == ID and f.asset_id == "weak-ssh"
+    ]
+    [attempt] = [
+        a
+        for a in store.attempts.of_run(result.run_id)
+        if a.check_id == ID and a.asset_id == "weak-ssh"
+    ]
+    if not found:
+        assert remote == []
+        assert attempt.status == "pass", attempt
+        return
+    [finding] = remote
+    assert finding.asset_id == "weak-ssh"
+    assert "(from the on-site audit of weak)" in finding.evidence
+    assert detail(finding)["basis"] == "the on-site audit of weak"
+    assert finding.severity == "critical"
