@@ -533,9 +533,9 @@ class Deadlines(Model):
 class RiskModel(Model):
     """How an issue's risk score (0-10) and level come about; see docs/risk.md.
 
-    score = min(10, severity score x exposure factor + CII bonus + MLPS bonus), then the level
-    by the thresholds. A finding with a CVSS base score uses it where it is higher than the
-    severity score.
+    score = min(10, severity score x exposure factor + KEV bonus + CII bonus + MLPS bonus), then
+    the level by the thresholds. A finding with a CVSS base score uses it where it is higher
+    than the severity score; the KEV bonus is added for a vulnerability known to be exploited.
     """
 
     severity_score: dict[str, float] = Field(
@@ -553,6 +553,12 @@ class RiskModel(Model):
         description="Multiplier by the asset's exposure.",
     )
     cii_bonus: float = Field(0.5, ge=0, le=5, description="Added for CII operators.")
+    kev_bonus: float = Field(
+        2.0,
+        ge=0,
+        le=5,
+        description="Added for a vulnerability known to be exploited (in CISA's KEV catalogue).",
+    )
     mlps_bonus: dict[int, float] = Field(
         default_factory=lambda: {1: 0.0, 2: 0.0, 3: 0.5, 4: 1.0, 5: 1.5},
         description="Added by the entity's MLPS level.",

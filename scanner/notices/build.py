@@ -53,16 +53,24 @@ def run_inventory(store: Store, run_id: int) -> LoadedInventory:
     return inventory_from_text(text, Path(f"run {row.id} inventory"))
 
 
-def issue_risk(inv: LoadedInventory, issue: IssueRow) -> Risk:
-    """The risk of a stored issue under the run's inventory (its asset's exposure, its entity)."""
+def issue_risk(inv: LoadedInventory, issue: IssueRow, store: Store | None = None) -> Risk:
+    """The risk of a stored issue under the run's inventory (its asset's exposure, its entity),
+    and, with ``store``, what its latest finding says: a CVSS base score from a vulnerability
+    feed, and whether the flaw is known to be exploited (CISA KEV). A version-inferred finding
+    (``confirmed: false``) keeps its check's severity alone: it is a lead, not a flaw."""
     entity = _entity(inv, issue.entity_id)
     asset = next((a for a in entity.assets if a.id == issue.asset_id), None) if entity else None
+    detail = store.attempts.finding_detail(issue.last_seen_run, issue.fingerprint) if store else {}
+    confirmed = detail.get("confirmed") is not False
+    cvss = detail.get("cvss")
     return assess(
         issue.severity,
         asset.exposure.value if asset else "internal",
         cii_operator=entity.cii_operator if entity else False,
         mlps_level=entity.mlps_level if entity else 1,
         model=inv.model.risk,
+        cvss=float(cvss) if confirmed and isinstance(cvss, int | float) else None,
+        known_exploited=confirmed and bool(detail.get("known_exploited")),
     )
 
 
@@ -78,17 +86,19 @@ def issue_notices(
         campaign=campaign.name,
         prefix=campaign.notice_prefix or campaign.authorization.reference,
         entities=[entity.id for entity in inv.model.entities],
-        plan=lambda rows: _plan(inv, rows, now),
+        plan=lambda rows: _plan(inv, rows, now, store),
         now=now,
     )
     return [build_notice(store, notice_id, registry, inv=inv) for notice_id in ids]
 
 
-def _plan(inv: LoadedInventory, rows: list[IssueRow], now: float) -> list[PlannedItem]:
+def _plan(
+    inv: LoadedInventory, rows: list[IssueRow], now: float, store: Store
+) -> list[PlannedItem]:
     """A new notice's items: ranked by risk, each with the deadline its level gives, unless its
     issue already has one (fixed the first time the item is on a notice)."""
     ranked = sorted(
-        ((issue_risk(inv, r), r) for r in rows),
+        ((issue_risk(inv, r, store), r) for r in rows),
         key=lambda pair: (-pair[0].score, pair[1].check_id, pair[1].location),
     )
     issued = datetime.fromtimestamp(now, UTC).date()
@@ -219,7 +229,7 @@ def build_summary(
     by_asset: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     overdue_high: dict[str, int] = defaultdict(int)
     for issue in active:
-        level = issue_risk(inv, issue).level
+        level = issue_risk(inv, issue, store).level
         by_entity[issue.entity_id][level] += 1
         by_asset[(issue.entity_id, issue.asset_id)][0] += level == RiskLevel.HIGH
         by_asset[(issue.entity_id, issue.asset_id)][1] += 1
@@ -274,7 +284,7 @@ def _history(store: Store, inv: LoadedInventory, up_to: int) -> dict[str, tuple[
     done = store.runs.completed(up_to)
     info = {issue.id: issue for issue in store.issues.find()}
     events = store.issues.all_events()
-    levels = {i: issue_risk(inv, issue).level for i, issue in info.items()}
+    levels = {i: issue_risk(inv, issue, store).level for i, issue in info.items()}
     state: dict[int, IssueState] = {}
     points: dict[str, list[HistoryPoint]] = defaultdict(list)
     cursor = 0

@@ -12,6 +12,8 @@ import pytest
 
 from checks.host._packages import dpkg_packages, ecosystem, rpm_packages
 from scanner.api import Inconclusive, Installed
+from scanner.app.notices import explain_issue
+from scanner.store import Store
 from tests.checks.host.lab_onsite import HOSTILE, audit, detail, survives
 from tests.lab import lab
 from tests.unit.vulns.feeds import DSA, KEV, LAB, NVD, ROCKY, feed_store
@@ -52,6 +54,19 @@ def test_below_the_fixed_revision_is_reported(lab_state: lab.LabState, tmp_path:
         assert facts["known_exploited"] == ["CVE-2099-0001"]
         assert facts["confirmed"] is True
         assert facts["ecosystem"] == "Debian:12"
+
+
+@pytest.mark.lab
+def test_kev_and_cvss_rank_the_issue(lab_state: lab.LabState, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'scanner.db'}"
+    feed_store(url, DSA, LAB, NVD, KEV)
+    audit(lab_state, tmp_path, checks=[ID])
+    store = Store.open(url)
+    issue = next(i for i in store.issues.find() if i.check_id == ID and i.asset_id == "weak")
+    risk = explain_issue(store, issue.id).risk
+    assert "CVSS base score 9.8 is higher: 9.8" in risk.steps
+    assert any(step.startswith("known exploited (CISA KEV) +2:") for step in risk.steps)
+    assert risk.level == "high"
 
 
 @pytest.mark.lab
