@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from scanner.vulns.versions import affected, in_cpe_range, parse
@@ -119,6 +120,7 @@ class Matcher:
         self._ecosystems: dict[str, dict[str, list[Advisory]]] = {}
         self._cpes: dict[tuple[str, str], list[CpeRange]] = {}
         self._facts: dict[str, CveFacts | None] = {}
+        self._verdicts: dict[tuple[str, str, str, bool], PackageVuln | None] = {}
         self._sources: list[FeedSource] | None = None
 
     def sources(self) -> list[FeedSource]:
@@ -160,46 +162,70 @@ class Matcher:
         groups: dict[tuple[str, str], list[str]] = {}
         for package in installed:
             key = (package.source or package.name, package.source_version or package.version)
-            groups.setdefault(key, []).append(package.name)
-        found: list[tuple[str, str, tuple[str, ...], list[Advisory]]] = []
-        for (source, version), names in groups.items():
-            ranges = index.get(source)
-            if not ranges:
-                continue
-            hits = [
-                a
-                for a in ranges
-                if affected(
-                    a.ecosystem,
-                    version,
-                    a.introduced,
-                    a.fixed,
-                    a.last_affected,
-                    epoch_of_bounds=epoch_of_bounds,
-                )
-            ]
-            if hits:
-                found.append((source, version, tuple(sorted(set(names))), hits))
-        cves = {c for *_, hits in found for a in hits for c in a.aliases}
-        facts = self.facts(cves)
+            if key[0] in index:
+                groups.setdefault(key, []).append(package.name)
         result = []
-        for source, version, binaries, hits in sorted(found, key=lambda f: f[0]):
-            advisory_cves = sorted({c for a in hits for c in a.aliases})
-            fixes = [a.fixed for a in hits if a.fixed]
-            unfixed = any(not a.fixed for a in hits)
-            result.append(
-                PackageVuln(
-                    package=source,
-                    installed=version,
-                    binaries=binaries,
-                    fixed="" if unfixed else _highest(hits[0].ecosystem, fixes),
-                    advisories=tuple(sorted({a.advisory for a in hits})),
-                    cves=tuple(advisory_cves),
-                    cvss=_max_cvss(facts, advisory_cves),
-                    known_exploited=tuple(c for c in advisory_cves if _kev(facts, c)),
+        for (source, version), names in sorted(groups.items()):
+            verdict = self._verdict(ecosystem, index, source, version, epoch_of_bounds)
+            if verdict is not None:
+                v = verdict
+                binaries = tuple(sorted(set(names)))
+                result.append(
+                    PackageVuln(
+                        v.package,
+                        v.installed,
+                        binaries,
+                        v.fixed,
+                        v.advisories,
+                        v.cves,
+                        v.cvss,
+                        v.known_exploited,
+                    )
                 )
-            )
         return result
+
+    def _verdict(
+        self,
+        ecosystem: str,
+        index: dict[str, list[Advisory]],
+        source: str,
+        version: str,
+        epoch_of_bounds: bool,
+    ) -> PackageVuln | None:
+        """What the advisories say of ``source`` at ``version`` (binaries left empty), once per
+        run: a fleet's hosts run the same builds."""
+        key = (ecosystem, source, version, epoch_of_bounds)
+        if key in self._verdicts:
+            return self._verdicts[key]
+        hits = [
+            a
+            for a in index[source]
+            if affected(
+                a.ecosystem,
+                version,
+                a.introduced,
+                a.fixed,
+                a.last_affected,
+                epoch_of_bounds=epoch_of_bounds,
+            )
+        ]
+        verdict = None
+        if hits:
+            cves = sorted({c for a in hits for c in a.aliases})
+            facts = self.facts(cves)
+            fixes = tuple(sorted({a.fixed for a in hits if a.fixed}))
+            verdict = PackageVuln(
+                package=source,
+                installed=version,
+                binaries=(),
+                fixed="" if any(not a.fixed for a in hits) else _highest(hits[0].ecosystem, fixes),
+                advisories=tuple(sorted({a.advisory for a in hits})),
+                cves=tuple(cves),
+                cvss=_max_cvss(facts, cves),
+                known_exploited=tuple(c for c in cves if _kev(facts, c)),
+            )
+        self._verdicts[key] = verdict  # a race computes it twice, with the same result
+        return verdict
 
     def upstream(self, vendor: str, product: str, version: str) -> UpstreamVuln | None:
         """The CVEs whose NVD CPE ranges for ``vendor:product`` contain ``version``."""
@@ -256,12 +282,16 @@ class Matcher:
             index = {}
             for advisory in self._reader.advisories(ecosystem):
                 index.setdefault(advisory.package, []).append(advisory)
+            # the CVSS and KEV facts of every CVE the ecosystem's advisories name, in a few
+            # queries now rather than two per vulnerable package later
+            self.facts({c for ranges in index.values() for a in ranges for c in a.aliases})
             with self._lock:
                 self._ecosystems[ecosystem] = index
         return index
 
 
-def _highest(ecosystem: str, versions: list[str]) -> str:
+@lru_cache(maxsize=100_000)
+def _highest(ecosystem: str, versions: tuple[str, ...]) -> str:
     """The highest of ``versions`` in the ecosystem's ordering (the one fixing them all)."""
     best, best_key = "", None
     for version in versions:

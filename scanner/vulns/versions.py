@@ -9,7 +9,8 @@
   part, which orders digit runs numerically and letter runs as text (``9.2p1 < 9.8p1 < 9.10``);
   a bare upstream comparison is what makes a remote match *version-inferred* in the first place.
 
-Parsed versions are cached: a run compares the same few thousand strings many times.
+Parsed versions and range verdicts are cached: a fleet's hosts run the same few thousand
+versions, so a run compares the same strings many times.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def parse(ecosystem: str, version: str) -> Any | None:
         return None
 
 
+@lru_cache(maxsize=500_000)
 def affected(
     ecosystem: str,
     version: str,
