@@ -12,6 +12,7 @@ field, with a fix; the import it belongs to is rolled back.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import zipfile
@@ -39,6 +40,7 @@ CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 CPE_SPLIT = re.compile(r"(?<!\\):")
 
 KINDS = ("osv", "nvd", "kev")
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass
@@ -96,7 +98,7 @@ def detect(path: Path, source: str | None = None) -> FeedFile:
                 ):
                     header["_item"] = value
                     break
-        except ijson.JSONError as exc:
+        except (ijson.JSONError, OSError, EOFError) as exc:
             raise UserError(_not_json(path, exc)) from None
     if header.get("format") == "NVD_CVE" or header.get("_item") == "cve":
         return FeedFile(path, "nvd", source or "nvd", header)
@@ -270,7 +272,7 @@ def _nvd(path: Path, tally: Tally) -> Iterator[FeedEntry]:
         try:
             for index, item in enumerate(ijson.items(fh, "vulnerabilities.item", use_float=True)):
                 yield from nvd_item(item, f"{path}: vulnerabilities[{index}]", tally)
-        except ijson.JSONError as exc:
+        except (ijson.JSONError, OSError, EOFError) as exc:  # OSError: a broken gzip stream
             raise UserError(_not_json(path, exc)) from None
 
 
@@ -367,7 +369,7 @@ def _kev(path: Path, tally: Tally) -> Iterator[FeedEntry]:
                     str(item.get("dateAdded", ""))[:20],
                     str(item.get("knownRansomwareCampaignUse", ""))[:20],
                 )
-        except ijson.JSONError as exc:
+        except (ijson.JSONError, OSError, EOFError) as exc:
             raise UserError(_not_json(path, exc)) from None
 
 
@@ -375,8 +377,11 @@ def _kev(path: Path, tally: Tally) -> Iterator[FeedEntry]:
 
 
 def _open(path: Path) -> IO[bytes]:
+    """``path`` for reading, decompressed as it is read when gzipped (NVD's ``.json.gz``)."""
     try:
-        return path.open("rb")
+        with path.open("rb") as fh:
+            gzipped = fh.read(2) == GZIP_MAGIC
+        return gzip.open(path, "rb") if gzipped else path.open("rb")
     except OSError as exc:
         raise UserError(f"{path}: cannot read ({exc.strerror}). Fix: check the path.") from None
 

@@ -3,6 +3,7 @@ source atomically, their status and age, bad files, and matching against them.""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
@@ -84,6 +85,17 @@ def test_upstream_match_is_against_nvd_ranges(db_url: str) -> None:
     assert found.known_exploited == ("CVE-2099-0001",)
     later = matcher.upstream("openbsd", "openssh", "9.8p1")
     assert later is None
+
+
+def test_gzipped_nvd_file_streams(db_url: str, tmp_path: Path) -> None:
+    packed = tmp_path / "nvdcve-2.0-2024.json.gz"
+    packed.write_bytes(gzip.compress(NVD.read_bytes()))
+    [source] = import_feeds(Store.open(db_url), [packed])
+    assert (source.source, source.entries) == ("nvd", 3)
+    cut = tmp_path / "cut.json.gz"
+    cut.write_bytes(packed.read_bytes()[:600])
+    with pytest.raises(UserError, match="cut.json.gz: not valid JSON"):
+        import_feeds(Store.open(db_url), [cut])
 
 
 def test_osv_zip_export(db_url: str, tmp_path: Path) -> None:
