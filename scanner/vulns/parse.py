@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol, cast
 
 import ijson
 
@@ -41,6 +41,9 @@ CPE_SPLIT = re.compile(r"(?<!\\):")
 
 KINDS = ("osv", "nvd", "kev")
 GZIP_MAGIC = b"\x1f\x8b"
+#: Deepest JSON nesting read (real feeds nest about a dozen levels), and the window in bytes
+#: over which it is counted.
+MAX_DEPTH, DEPTH_WINDOW = 512, 256
 
 
 @dataclass
@@ -152,7 +155,7 @@ def _load(data: bytes, where: str) -> Any:
         )
     try:
         return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise UserError(f"{where}: not valid JSON ({exc}). Fix: download the file again.") from None
 
 
@@ -377,13 +380,60 @@ def _kev(path: Path, tally: Tally) -> Iterator[FeedEntry]:
 
 
 def _open(path: Path) -> IO[bytes]:
-    """``path`` for reading, decompressed as it is read when gzipped (NVD's ``.json.gz``)."""
+    """``path`` for reading, decompressed as it is read when gzipped (NVD's ``.json.gz``), its
+    nesting depth bounded (:class:`DepthLimited`)."""
     try:
         with path.open("rb") as fh:
             gzipped = fh.read(2) == GZIP_MAGIC
-        return gzip.open(path, "rb") if gzipped else path.open("rb")
+        # closed by the caller's ``with`` on the wrapper
+        raw: Reader = (
+            gzip.open(path, "rb") if gzipped else path.open("rb")  # noqa: SIM115
+        )
     except OSError as exc:
         raise UserError(f"{path}: cannot read ({exc.strerror}). Fix: check the path.") from None
+    return cast(IO[bytes], DepthLimited(raw, path))  # read() and close() are all ijson uses
+
+
+class Reader(Protocol):
+    """What DepthLimited reads from: a binary file, plain or gzipped."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def close(self) -> None: ...
+
+
+class DepthLimited:
+    """A binary file whose JSON nesting may not pass :data:`MAX_DEPTH`.
+
+    ijson's C parser keeps the path of every open level (``vulnerabilities.item.item...``), so
+    memory grows with the square of the depth: a few hundred kilobytes of ``[`` would take
+    gigabytes. Real feeds nest a dozen levels. The net count of brackets is taken over every
+    :data:`DEPTH_WINDOW` bytes (brackets inside strings count too, which only errs towards
+    refusing), so the parser never sees more than ``MAX_DEPTH + DEPTH_WINDOW`` levels.
+    """
+
+    def __init__(self, raw: Reader, path: Path) -> None:
+        self._raw, self._path, self._depth = raw, path, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        for start in range(0, len(data), DEPTH_WINDOW):
+            part = data[start : start + DEPTH_WINDOW]
+            self._depth += part.count(b"[") + part.count(b"{") - part.count(b"]") - part.count(b"}")
+            if self._depth > MAX_DEPTH:
+                raise UserError(
+                    f"{self._path}: JSON nested deeper than {MAX_DEPTH} levels: not a feed. Fix: "
+                    "download the file again from the source docs/vulnerabilities.md names."
+                )
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
+
+    def __enter__(self) -> DepthLimited:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _text(obj: dict[str, Any], key: str, where: str, *, required: bool = False) -> str:

@@ -4,6 +4,7 @@ banner, on 127.0.10.40), and the on-site lab host 127.0.10.5 audited in the same
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import time
@@ -125,6 +126,25 @@ def test_bare_upstream_banner_is_only_an_unconfirmed_low(db_url: str, bare_sshd:
         "KEV): CVE-2099-0001"
     )
     assert finding.detail["confirmed"] is False
+
+
+def test_an_old_feed_is_named_in_the_evidence(db_url: str, bare_sshd: str) -> None:
+    store = feed_store(db_url, NVD, KEV)
+    old = RunServices(
+        guard=LOOPBACK_ONLY,
+        bucket=TokenBucket(1000),
+        vulnerabilities=Matcher(store.feeds),
+        settings={ID: {"max_feed_age_days": 0}},
+    )
+    attempt = run_check(
+        VulnerableVersion, service_target(BARE_ADDR, BARE_PORT, "ssh"), services=old
+    )
+    [finding] = attempt.findings
+    assert re.search(
+        r"; feed older than 0 days \((kev|nvd) [0-9.]+ days old, (kev|nvd) [0-9.]+ days old\): "
+        r"advisories published since are not known to this match$",
+        finding.evidence,
+    ), finding.evidence
 
 
 def test_no_feed_is_inconclusive(db_url: str, bare_sshd: str) -> None:

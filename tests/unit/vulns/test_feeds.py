@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,7 @@ def test_gzipped_nvd_file_streams(db_url: str, tmp_path: Path) -> None:
     assert (source.source, source.entries) == ("nvd", 3)
     cut = tmp_path / "cut.json.gz"
     cut.write_bytes(packed.read_bytes()[:600])
-    with pytest.raises(UserError, match="cut.json.gz: not valid JSON"):
+    with pytest.raises(UserError, match=r"cut\.json\.gz: not valid JSON"):
         import_feeds(Store.open(db_url), [cut])
 
 
@@ -145,6 +146,22 @@ def test_bad_files_name_file_and_field(
         import_feeds(Store.open(db_url), [path])
     assert str(path) in str(caught.value)
     assert "Fix:" in str(caught.value) or "not a CVE id" in str(caught.value)
+
+
+def test_oversized_zip_member_and_deep_nesting_are_refused(db_url: str, tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(DSA, "DSA-5724-1.json")
+        archive.writestr("big.json", b" " * (9 * 1024 * 1024))  # 9 MB of spaces, 9 KB packed
+    with pytest.raises(UserError, match=r"big.json: an OSV record larger than"):
+        import_feeds(Store.open(db_url), [bomb])
+    deep = tmp_path / "deep.json"
+    deep.write_text(
+        '{"format": "NVD_CVE", "vulnerabilities": [' + "[" * 100_000 + "]" * 100_000 + "]}"
+    )
+    with pytest.raises(UserError, match=r"deep\.json: JSON nested deeper than 512"):
+        import_feeds(Store.open(db_url), [deep])
+    assert Store.open(db_url).feeds.sources() == []
 
 
 def test_status_ages_and_staleness(db_url: str) -> None:
