@@ -12,6 +12,7 @@ from rich.table import Table
 from scanner.app.feeds import STALE_DAYS, feed_status, import_feeds
 from scanner.cli.jsonout import echo_json
 from scanner.cli.util import DB_OPTION, out, user_errors
+from scanner.core.text import one_line
 from scanner.store import Store
 
 
@@ -35,8 +36,8 @@ def import_cmd(files: tuple[Path, ...], source: str | None, db_url: str | None) 
     Each source is replaced whole, in one transaction."""
     for row in import_feeds(Store.open(db_url), list(files), source=source):
         out.print(
-            f"{escape(row.source)}: {row.entries} {row.kind} entries imported "
-            f"(feed version {escape(row.version or 'unknown')})"
+            f"{escape(one_line(row.source, 100))}: {row.entries} {row.kind} entries imported "
+            f"(feed version {escape(one_line(row.version or 'unknown', 100))})"
         )
 
 
@@ -74,11 +75,11 @@ def status_cmd(stale_days: float, as_json: bool, db_url: str | None) -> None:
     for r in rows:
         age = f"{r.age_days:g} days" + (" (stale)" if r.stale else "")
         table.add_row(
-            escape(r.source.source),
+            escape(one_line(r.source.source, 100)),
             r.source.kind,
-            escape(r.source.version),
+            escape(one_line(r.source.version, 100)),
             str(r.source.entries),
             age,
-            escape(r.source.files[:80]),
+            escape(one_line(r.source.files, 80)),
         )
     out.print(table)

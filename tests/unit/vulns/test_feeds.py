@@ -164,6 +164,19 @@ def test_oversized_zip_member_and_deep_nesting_are_refused(db_url: str, tmp_path
     assert Store.open(db_url).feeds.sources() == []
 
 
+def test_hostile_names_print_inert(tmp_path: Path) -> None:
+    record = json.loads(DSA.read_text())
+    record["affected"][0]["package"]["ecosystem"] = "\x1b[2J\x1b]0;pwned\x07Debian:12"
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(record))
+    url = f"sqlite:///{tmp_path / 'feeds.db'}"
+    runner = CliRunner()
+    for args in (["feed", "import", str(path)], ["feed", "status"]):
+        shown = runner.invoke(main, [*args[:2], "--db", url, *args[2:]])
+        assert shown.exit_code == 0, shown.output
+        assert "\x1b" not in shown.output and "\x07" not in shown.output
+
+
 def test_status_ages_and_staleness(db_url: str) -> None:
     store = feed_store(db_url, ROCKY, KEV)
     now = 1_796_000_000.0  # 2026-12-01T...: the KEV catalogue is a few hours old
