@@ -1,18 +1,28 @@
-"""Products and versions read from what a service announces: the SSH identification line.
+"""Products and versions a service announces: its SSH identification line, or what nmap's
+version detection made of it (product text and CPE).
 
 ``SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3`` names the upstream product and version (NVD's
 ``openbsd:openssh`` at ``9.2p1``) and, in its comment, the distribution package revision
 (Debian's source package ``openssh`` at ``9.2p1-2+deb12u3``, release 12 from ``+deb12``).
 The banner is read once per service and run (the identification line only, RFC 4253 section
-4.2, at most 8 KiB; nothing else is sent).
+4.2, at most 8 KiB; nothing else is sent). nmap (profile ``version_detection``) gives the same
+as ``cpe:/a:openbsd:openssh:9.2p1`` and the text ``OpenSSH 9.2p1 Debian 2+deb12u3``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
-from scanner.api import CheckContext, Inconclusive, NotApplicable, ServiceTarget, one_line
+from scanner.api import (
+    CheckContext,
+    Inconclusive,
+    NotApplicable,
+    Service,
+    ServiceTarget,
+    one_line,
+)
 
 OUR_BANNER = b"SSH-2.0-scanner_probe\r\n"
 BANNER = re.compile(r"^SSH-(?P<proto>\d+\.\d+)-(?P<software>\S+)(?: (?P<comment>.*))?$")
@@ -29,6 +39,25 @@ PRODUCTS = (
 #: A Debian banner comment: ``Debian-2+deb12u3`` (release 12); Ubuntu's has no release number.
 DEBIAN = re.compile(r"^Debian-(?P<revision>[0-9A-Za-z.+~]+)$")
 DEBIAN_RELEASE = re.compile(r"\+deb(?P<release>\d+)u\d+")
+#: nmap's version text of a Debian package: ``9.2p1 Debian 2+deb12u3``.
+NMAP_DEBIAN = re.compile(r"\bDebian (?P<revision>[0-9A-Za-z.+~]+)")
+#: NVD vendor and product -> Debian source package, for a distribution revision nmap reports
+#: and for settling with an on-site audit.
+DEBIAN_SOURCES = {
+    ("openbsd", "openssh"): "openssh",
+    ("dropbear_ssh_project", "dropbear_ssh"): "dropbear",
+    ("nginx", "nginx"): "nginx",
+    ("f5", "nginx"): "nginx",
+    ("apache", "http_server"): "apache2",
+    ("beasts", "vsftpd"): "vsftpd",
+    ("proftpd", "proftpd"): "proftpd-dfsg",
+    ("isc", "bind"): "bind9",
+    ("postfix", "postfix"): "postfix",
+    ("exim", "exim"): "exim4",
+    ("redis", "redis"): "redis",
+    ("eclipse", "mosquitto"): "mosquitto",
+    ("mariadb", "mariadb"): "mariadb",
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +104,57 @@ def ssh_product(banner: str) -> Product | None:
             )
         return Product(banner, vendor, product, version)
     return None
+
+
+#: nmap's CPE names that NVD spells otherwise: (vendor, product) -> NVD's names to match.
+NVD_NAMES = {
+    ("igor_sysoev", "nginx"): (("f5", "nginx"), ("nginx", "nginx")),
+    ("vsftpd", "vsftpd"): (("beasts", "vsftpd"),),
+    ("redislabs", "redis"): (("redis", "redis"),),
+}
+
+
+def nvd_names(product: Product) -> tuple[tuple[str, str], ...]:
+    """The NVD vendor and product names to match ``product`` against."""
+    key = (product.vendor, product.product)
+    return NVD_NAMES.get(key, (key,))
+
+
+def nmap_product(service: Service) -> Product | None:
+    """The product nmap's version detection named, from its CPE (``cpe:/a:VENDOR:PRODUCT:
+    VERSION``) and, for a Debian package revision, its version text; None without a CPE that
+    has a version.
+
+    >>> nmap_product(Service("192.0.2.1", 22, "tcp", "ssh", "OpenSSH 9.2p1 Debian 2+deb12u3",
+    ...                      "cpe:/a:openbsd:openssh:9.2p1")).package_version
+    '9.2p1-2+deb12u3'
+    """
+    if not service.cpe.startswith("cpe:/a:"):
+        return None
+    parts = [unquote(p) for p in service.cpe.removeprefix("cpe:/a:").split(":")]
+    if len(parts) < 3 or not parts[2]:
+        return None
+    vendor, product, version = parts[0].lower(), parts[1].lower(), parts[2]
+    if len(parts) > 3 and parts[3] and parts[3] not in ("-", "*"):
+        version += parts[3]  # CPE 2.2 may split 9.2p1 as 9.2:p1 too
+    said = one_line(f"nmap: {service.product or '?'} ({service.cpe})", 255)
+    package = next(
+        (DEBIAN_SOURCES[n] for n in NVD_NAMES.get((vendor, product), ()) if n in DEBIAN_SOURCES),
+        DEBIAN_SOURCES.get((vendor, product), ""),
+    )
+    debian = NMAP_DEBIAN.search(service.product)
+    release = DEBIAN_RELEASE.search(debian["revision"]) if debian else None
+    if debian and release and package:
+        return Product(
+            said,
+            vendor,
+            product,
+            version,
+            f"Debian:{release['release']}",
+            package,
+            f"{version}-{debian['revision']}",
+        )
+    return Product(said, vendor, product, version, package=package)
 
 
 def ssh_banner(target: ServiceTarget, ctx: CheckContext) -> str:

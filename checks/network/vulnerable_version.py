@@ -1,8 +1,10 @@
 """A service's announced version has known vulnerabilities (confirmed, or only inferred).
 
-The check reads the SSH identification line (``SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3``) and
-matches it against the feeds imported with ``scanner feed import``, trusting each source for
-what it can show:
+The check reads the SSH identification line (``SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3``) of an
+``ssh`` service, or, on the other services, what nmap's version detection named (profile
+``version_detection``: the CPE ``cpe:/a:nginx:nginx:1.22.1`` and the version text, which may
+carry a Debian revision), and matches it against the feeds imported with ``scanner feed
+import``, trusting each source for what it can show:
 
 1. **On-site settles it.** When the run also audits the host on site (an on-site asset at the
    same address, and the profile runs on-site checks), its installed package of the product
@@ -38,7 +40,7 @@ from collections.abc import Iterator
 
 from checks.host._packages import COMMANDS, host_packages
 from checks.host._vulns import describe, exploited, feed_note, listed, severity_of
-from checks.network._versions import Product, ssh_banner, ssh_product
+from checks.network._versions import Product, nmap_product, nvd_names, ssh_banner, ssh_product
 from scanner.api import (
     AppliesTo,
     Check,
@@ -52,13 +54,40 @@ from scanner.api import (
     Severity,
 )
 
+#: The SSH banner is read on ``ssh``; the others are matched when nmap's version detection gave
+#: a CPE (profile ``version_detection``).
+SERVICES = (
+    "ssh",
+    "ftp",
+    "http",
+    "https",
+    "http-proxy",
+    "smtp",
+    "submission",
+    "imap",
+    "pop3",
+    "domain",
+    "mysql",
+    "postgresql",
+    "ldap",
+    "telnet",
+    "redis",
+    "mongodb",
+    "mqtt",
+    "ms-wbt-server",
+    "vnc",
+    "microsoft-ds",
+    "snmp",
+    "ntp",
+)
+
 
 class VulnerableVersion(Check):
     id = "net.vulnerable-version"
     title = "A service's announced version has known vulnerabilities"
     family = "network"
     severity = Severity.LOW  # the inferred case; confirmed findings carry their CVSS severity
-    applies_to = AppliesTo(services=("ssh",))
+    applies_to = AppliesTo(services=SERVICES)
     references = ("CWE-1104", "MLPS-8.1.4.4", "CSL-21")
     remediation = (
         "Confirm the installed package version on the host (an on-site audit, or the vendor's "
@@ -68,14 +97,23 @@ class VulnerableVersion(Check):
     commands = COMMANDS
 
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
-        banner = ssh_banner(target, ctx)
-        product = ssh_product(banner)
-        if product is None:
-            raise NotApplicable(f"no known product in the banner {banner!r}")
+        if target.service.name == "ssh":
+            banner = ssh_banner(target, ctx)
+            product = ssh_product(banner) or nmap_product(target.service)
+            if product is None:
+                raise NotApplicable(f"no known product in the banner {banner!r}")
+        else:
+            product = nmap_product(target.service)
+            if product is None:
+                raise NotApplicable(
+                    "discovery named no product version (the profile's version_detection is "
+                    "off, or nmap did not recognise the service)"
+                )
+        banner = product.banner
         matcher = ctx.vulnerabilities
         note = feed_note(ctx, ("osv", "nvd", "kev"))
         twin = ctx.onsite_twin(target.address)
-        if twin is not None and product.package:
+        if twin is not None and product.package:  # an on-site audit of the host settles it
             installed = host_packages(twin, ctx)
             mine = [p for p in installed.packages if p.source == product.package]
             if mine and matcher.knows(installed.ecosystem):
@@ -93,24 +131,31 @@ class VulnerableVersion(Check):
                 "no NVD feed imported to match the upstream version against. Fix: `scanner feed "
                 "import` NVD's CVE JSON 2.0 files (docs/vulnerabilities.md)"
             )
-        upstream = matcher.upstream(product.vendor, product.product, product.version)
-        if upstream is None:
+        found = [
+            u
+            for vendor, name in nvd_names(product)
+            if (u := matcher.upstream(vendor, name, product.version)) is not None
+        ]
+        if not found:
             return
-        cvss = f" (CVSS up to {upstream.cvss:g})" if upstream.cvss is not None else ""
+        cves = sorted({c for u in found for c in u.cves})
+        scores = [u.cvss for u in found if u.cvss is not None]
+        exploited_cves = sorted({c for u in found for c in u.known_exploited})
+        cvss = f" (CVSS up to {max(scores):g})" if scores else ""
         yield self.finding(
             target,
             f"{banner}: unconfirmed (version-inferred from the upstream version only; a "
             f"distribution may have backported fixes): {product.vendor} {product.product} "
-            f"{product.version} is in NVD's ranges of {listed(upstream.cves)}{cvss}"
-            f"{exploited(upstream.known_exploited)}{note}",
+            f"{product.version} is in NVD's ranges of {listed(cves)}{cvss}"
+            f"{exploited(exploited_cves)}{note}",
             severity=Severity.LOW,
             detail={
                 "banner": banner,
                 "product": f"{product.vendor}:{product.product}",
                 "version": product.version,
-                "cves": list(upstream.cves[:50]),
-                "cvss_max": upstream.cvss,
-                "known_exploited": list(upstream.known_exploited),
+                "cves": cves[:50],
+                "cvss_max": max(scores) if scores else None,
+                "known_exploited": exploited_cves,
                 "confirmed": False,
                 "basis": "upstream version (version-inferred)",
             },

@@ -490,6 +490,11 @@ class Profile(Model):
     udp_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
         default_factory=list, description="UDP ports to discover, e.g. [161]."
     )
+    version_detection: bool = Field(
+        False,
+        description="Run nmap's service version detection (-sV --version-light; never on ot "
+        "assets): products, versions and CPEs that net.vulnerable-version matches. Slower.",
+    )
     ot_ports: str = Field(
         "ics",
         description="TCP ports to discover on ot assets: `ics` (management and industrial "

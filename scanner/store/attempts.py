@@ -182,6 +182,7 @@ class Attempts(Aggregate):
                     "protocol": s.protocol,
                     "name": s.name,
                     "product": s.product,
+                    "cpe": s.cpe,
                 }
                 for s in found
             ]
@@ -199,7 +200,7 @@ class Attempts(Aggregate):
             found: dict[str, list[Service]] = {}
             for r in conn.execute(select(services).where(services.c.run_id == run_id)):
                 found.setdefault(r.address, []).append(
-                    Service(r.address, r.port, r.protocol, r.name, r.product)
+                    Service(r.address, r.port, r.protocol, r.name, r.product, r.cpe)
                 )
         return {
             a: HostScan(address=a, answered=bool(up), services=tuple(found.get(a, ())))

@@ -87,6 +87,7 @@ services = Table(
     Column("protocol", String(8), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("product", String(400), nullable=False),
+    Column("cpe", String(300), nullable=False, server_default=""),  # since 0010
 )
 
 attempts = Table(

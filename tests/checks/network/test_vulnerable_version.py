@@ -9,17 +9,19 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from checks.network._versions import ssh_product
+from checks.network._versions import nmap_product, nvd_names, ssh_product
 from checks.network.vulnerable_version import VulnerableVersion
 from scanner.app.compile import compile_run
 from scanner.app.runs import start_run
-from scanner.core.models import AttemptStatus
+from scanner.core.models import AssetKind, AttemptStatus, Service, ServiceTarget
+from scanner.discovery.nmap import nmap_arguments, run_nmap
 from scanner.engine.context import RunServices
-from scanner.inventory.schema import load_inventory
+from scanner.inventory.schema import Profile, load_inventory
 from scanner.store import Store
 from scanner.transport.ratelimit import TokenBucket
 from scanner.vulns.match import Matcher
@@ -85,6 +87,61 @@ def test_banner_products() -> None:
     assert ubuntu is not None
     assert ubuntu.ecosystem == ""  # no release in the banner: upstream only
     assert ssh_product("SSH-2.0-ROSSSH") is None
+
+
+def test_nmap_products() -> None:
+    service = Service(
+        "192.0.2.1", 80, "tcp", "http", "nginx 1.22.1", "cpe:/a:igor_sysoev:nginx:1.22.1"
+    )
+    found = nmap_product(service)
+    assert found is not None
+    assert (found.vendor, found.product, found.version, found.package) == (
+        "igor_sysoev",
+        "nginx",
+        "1.22.1",
+        "nginx",
+    )
+    assert nvd_names(found) == (("f5", "nginx"), ("nginx", "nginx"))
+    assert nmap_product(replace(service, cpe="cpe:/a:igor_sysoev:nginx")) is None  # no version
+    assert nmap_product(replace(service, cpe="")) is None
+    ssh = nmap_product(
+        Service(
+            "192.0.2.1", 22, "tcp", "ssh", "OpenSSH 9.2p1 Debian 2+deb12u3",
+            "cpe:/a:openbsd:openssh:9.2p1",
+        )
+    )  # fmt: skip
+    assert ssh is not None
+    assert (ssh.ecosystem, ssh.package_version) == ("Debian:12", "9.2p1-2+deb12u3")
+
+
+def test_nmap_version_detection_feeds_the_check(db_url: str) -> None:
+    # the lab's real nginx, through discovery's own nmap options with version detection on
+    profile = Profile.model_validate({"ports": "80", "version_detection": True})
+    args = nmap_arguments(profile, privileged=False, timeout=60, sweep=False)
+    assert "-sV" in args
+    [scan] = run_nmap([lab.WEAK_ADDR], args, timeout=90)
+    [service] = [s for s in scan.services if s.port == 80]
+    assert service.cpe == "cpe:/a:igor_sysoev:nginx:1.22.1"
+    target = ServiceTarget(
+        entity_id="e", asset_id="a", kind=AssetKind.HOST, address=lab.WEAK_ADDR, service=service
+    )
+    store = feed_store(db_url, NVD, KEV)
+    attempt = run_check(VulnerableVersion, target, services=services(store))
+    [finding] = attempt.findings
+    assert finding.severity == "low"
+    assert finding.evidence == (
+        "nmap: nginx 1.22.1 (cpe:/a:igor_sysoev:nginx:1.22.1): unconfirmed (version-inferred "
+        "from the upstream version only; a distribution may have backported fixes): "
+        "igor_sysoev nginx 1.22.1 is in NVD's ranges of CVE-2023-44487 (CVSS up to 7.5)"
+    )
+    ot = nmap_arguments(profile, privileged=False, timeout=60, sweep=False, ot_rate=10)
+    assert "-sV" not in ot  # nmap's probes never go to ot assets
+
+
+def test_a_service_without_version_is_not_applicable() -> None:
+    attempt = run_check(VulnerableVersion, service_target(lab.WEAK_ADDR, 80, "http"))
+    assert attempt.status == AttemptStatus.NOT_APPLICABLE
+    assert "version_detection" in attempt.reason
 
 
 def test_backported_banner_is_not_reported(db_url: str) -> None:

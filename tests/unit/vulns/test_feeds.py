@@ -36,7 +36,7 @@ def test_import_every_kind_with_versions(db_url: str) -> None:
     assert {(s.source, s.kind, s.entries, s.version) for s in written} == {
         ("osv:Debian", "osv", 2, "2026-11-20T09:00:00Z"),
         ("osv:Rocky Linux", "osv", 1, "2024-07-03T00:00:00Z"),
-        ("nvd", "nvd", 3, "2026-11-30T03:00:00Z"),
+        ("nvd", "nvd", 4, "2026-11-30T03:00:00Z"),
         ("kev", "kev", 1, "2026-12-01T15:00:00Z"),
     }
     assert all(s.imported_at == 1_800_000_000 for s in store.feeds.sources())
@@ -92,7 +92,7 @@ def test_gzipped_nvd_file_streams(db_url: str, tmp_path: Path) -> None:
     packed = tmp_path / "nvdcve-2.0-2024.json.gz"
     packed.write_bytes(gzip.compress(NVD.read_bytes()))
     [source] = import_feeds(Store.open(db_url), [packed])
-    assert (source.source, source.entries) == ("nvd", 3)
+    assert (source.source, source.entries) == ("nvd", 4)
     cut = tmp_path / "cut.json.gz"
     cut.write_bytes(packed.read_bytes()[:600])
     with pytest.raises(UserError, match=r"cut\.json\.gz: not valid JSON"):
@@ -191,7 +191,7 @@ def test_cli_import_and_status(tmp_path: Path) -> None:
     runner = CliRunner()
     imported = runner.invoke(main, ["feed", "import", "--db", url, str(NVD), str(KEV)])
     assert imported.exit_code == 0, imported.output
-    assert "nvd: 3 nvd entries imported (feed version 2026-11-30T03:00:00Z)" in imported.output
+    assert "nvd: 4 nvd entries imported (feed version 2026-11-30T03:00:00Z)" in imported.output
     shown = runner.invoke(main, ["feed", "status", "--db", url, "--json"])
     assert shown.exit_code == 0, shown.output
     rows = {r["source"]: r for r in json.loads(shown.output)}

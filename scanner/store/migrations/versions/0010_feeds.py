@@ -1,4 +1,5 @@
-"""Vulnerability feeds: sources, OSV affected ranges, NVD CVEs and CPE ranges, the KEV catalogue.
+"""Vulnerability feeds: sources, OSV affected ranges, NVD CVEs and CPE ranges, the KEV catalogue;
+and each discovered service's CPE (nmap's version detection).
 
 Revision ID: 0010
 Revises: 0008
@@ -14,6 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("services", sa.Column("cpe", sa.String(300), nullable=False, server_default=""))
     op.create_table(
         "feed_sources",
         sa.Column("source", sa.String(100), primary_key=True),
@@ -75,5 +77,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("services") as batch:
+        batch.drop_column("cpe")
     for table in ("feed_kev", "feed_cpe_ranges", "feed_cves", "feed_advisories", "feed_sources"):
         op.drop_table(table)
