@@ -106,6 +106,32 @@ def ssh_product(banner: str) -> Product | None:
     return None
 
 
+#: The SSH banner is read on ``ssh``; the others are matched when nmap's version detection gave
+#: a CPE (profile ``version_detection``).
+SERVICES = (
+    "ssh",
+    "ftp",
+    "http",
+    "https",
+    "http-proxy",
+    "smtp",
+    "submission",
+    "imap",
+    "pop3",
+    "domain",
+    "mysql",
+    "postgresql",
+    "ldap",
+    "telnet",
+    "redis",
+    "mongodb",
+    "mqtt",
+    "ms-wbt-server",
+    "vnc",
+    "microsoft-ds",
+    "snmp",
+    "ntp",
+)
 #: nmap's CPE names that NVD spells otherwise: (vendor, product) -> NVD's names to match.
 NVD_NAMES = {
     ("igor_sysoev", "nginx"): (("f5", "nginx"), ("nginx", "nginx")),

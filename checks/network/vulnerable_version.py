@@ -40,7 +40,14 @@ from collections.abc import Iterator
 
 from checks.host._packages import COMMANDS, host_packages
 from checks.host._vulns import describe, exploited, feed_note, listed, severity_of
-from checks.network._versions import Product, nmap_product, nvd_names, ssh_banner, ssh_product
+from checks.network._versions import (
+    SERVICES,
+    Product,
+    nmap_product,
+    nvd_names,
+    ssh_banner,
+    ssh_product,
+)
 from scanner.api import (
     AppliesTo,
     Check,
@@ -52,33 +59,6 @@ from scanner.api import (
     PackageVuln,
     ServiceTarget,
     Severity,
-)
-
-#: The SSH banner is read on ``ssh``; the others are matched when nmap's version detection gave
-#: a CPE (profile ``version_detection``).
-SERVICES = (
-    "ssh",
-    "ftp",
-    "http",
-    "https",
-    "http-proxy",
-    "smtp",
-    "submission",
-    "imap",
-    "pop3",
-    "domain",
-    "mysql",
-    "postgresql",
-    "ldap",
-    "telnet",
-    "redis",
-    "mongodb",
-    "mqtt",
-    "ms-wbt-server",
-    "vnc",
-    "microsoft-ds",
-    "snmp",
-    "ntp",
 )
 
 

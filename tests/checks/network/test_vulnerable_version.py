@@ -1,14 +1,12 @@
-"""net.vulnerable-version against real sshds: the lab's (the machine's Debian 12 OpenSSH, whose
-banner carries its package revision), one started here with ``DebianBanner no`` (a bare upstream
-banner, on 127.0.10.40), and the on-site lab host 127.0.10.5 audited in the same run."""
+"""net.vulnerable-version against the lab's real sshds, the machine's Debian 12 OpenSSH: the weak
+host's banner carries its package revision, the hardened host's is bare (``DebianBanner no``);
+the on-site lab host 127.0.10.5 audited in the same run; and the lab's nginx through nmap's
+version detection."""
 
 from __future__ import annotations
 
 import re
 import socket
-import subprocess
-import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,14 +24,14 @@ from scanner.store import Store
 from scanner.transport.ratelimit import TokenBucket
 from scanner.vulns.match import Matcher
 from tests.checks.host.lab_onsite import detail, onsite_inventory
-from tests.helpers import LOOPBACK_ONLY, run_check, service_target, write
+from tests.helpers import LOOPBACK_ONLY, run_check, service_target
 from tests.lab import lab
 from tests.unit.vulns.feeds import DSA, KEV, LAB, NVD, feed_store
 
 pytestmark = pytest.mark.lab
 
 ID = "net.vulnerable-version"
-BARE_ADDR, BARE_PORT = "127.0.10.40", 2240
+BARE_ADDR, BARE_PORT = lab.HARDENED_ADDR, 22
 
 
 def services(store: Store) -> RunServices:
@@ -42,33 +40,13 @@ def services(store: Store) -> RunServices:
     )
 
 
-@pytest.fixture(scope="module")
-def bare_sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real sshd of this machine without Debian's banner comment (``DebianBanner no``)."""
-    folder = tmp_path_factory.mktemp("bare-sshd")
-    key = folder / "host_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    config = write(
-        folder / "sshd_config",
-        f"ListenAddress {BARE_ADDR}:{BARE_PORT}\nHostKey {key}\nPidFile none\nUsePAM no\n"
-        "DebianBanner no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n",
-    )
-    proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(config)])
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection((BARE_ADDR, BARE_PORT), timeout=1) as conn:
-                    banner = conn.recv(256).decode("ascii", "replace").strip()
-                    break
-            except OSError:
-                assert proc.poll() is None, "sshd exited"
-                assert time.monotonic() < deadline, "sshd did not listen"
-                time.sleep(0.1)
-        yield banner
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+@pytest.fixture
+def bare_sshd(lab_state: lab.LabState) -> str:
+    """The lab's hardened sshd: the machine's OpenSSH with ``DebianBanner no`` (a bare upstream
+    banner); its banner, read here."""
+    with socket.create_connection((lab.HARDENED_ADDR, 22), timeout=5) as conn:
+        conn.sendall(b"SSH-2.0-test\r\n")
+        return conn.recv(256).decode("ascii", "replace").strip()
 
 
 def test_banner_products() -> None:
