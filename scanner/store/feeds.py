@@ -10,7 +10,7 @@ is :mod:`scanner.vulns.parse`'s job; matching is :mod:`scanner.vulns.match`'s.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from itertools import islice
 
 from sqlalchemy import delete, insert, or_, select
@@ -125,8 +125,12 @@ _TABLES = {
 }
 
 
+#: Each entry type's field names (``asdict`` copies deeply: a third of an NVD import's time).
+_FIELDS = {kind: tuple(f.name for f in fields(kind)) for kind in _TABLES}
+
+
 def _row(source: str, entry: FeedEntry) -> dict[str, object]:
-    row: dict[str, object] = asdict(entry)
+    row: dict[str, object] = {name: getattr(entry, name) for name in _FIELDS[type(entry)]}
     if isinstance(entry, Advisory):
         row["aliases"] = " ".join(entry.aliases)
     row["source"] = source

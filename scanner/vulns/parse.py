@@ -43,7 +43,7 @@ KINDS = ("osv", "nvd", "kev")
 GZIP_MAGIC = b"\x1f\x8b"
 #: Deepest JSON nesting read (real feeds nest about a dozen levels), and the window in bytes
 #: over which it is counted.
-MAX_DEPTH, DEPTH_WINDOW = 512, 256
+MAX_DEPTH, DEPTH_WINDOW = 512, 1024
 
 
 @dataclass
@@ -349,7 +349,7 @@ def _cvss(metrics: Any) -> tuple[float | None, str]:
 
 
 def _unescape(value: str) -> str:
-    return re.sub(r"\\(.)", r"\1", value)
+    return re.sub(r"\\(.)", r"\1", value) if "\\" in value else value
 
 
 # --- KEV --------------------------------------------------------------------------------------
