@@ -161,9 +161,14 @@ class Matcher:
         index = self._index(ecosystem)
         groups: dict[tuple[str, str], list[str]] = {}
         for package in installed:
-            key = (package.source or package.name, package.source_version or package.version)
-            if key[0] in index:
-                groups.setdefault(key, []).append(package.name)
+            # advisories name source packages (Debian) or, in some RPM feeds, binary ones
+            if (package.source or package.name) in index:
+                key = (package.source or package.name, package.source_version or package.version)
+            elif package.name in index:
+                key = (package.name, package.version)
+            else:
+                continue
+            groups.setdefault(key, []).append(package.name)
         result = []
         for (source, version), names in sorted(groups.items()):
             verdict = self._verdict(ecosystem, index, source, version, epoch_of_bounds)

@@ -78,6 +78,21 @@ def test_kev_and_the_fix_of_every_advisory(db_url: str) -> None:
     assert vuln.cvss == 9.8
 
 
+def test_rpm_advisories_by_source_or_binary_name(db_url: str) -> None:
+    matcher = Matcher(feed_store(db_url, ROCKY).feeds)
+    below = [Installed("openssh-server", "8.7p1-38.el9", "openssh", "8.7p1-38.el9")]
+    [vuln] = matcher.packages("Rocky Linux:9", below)
+    assert (vuln.package, vuln.fixed, vuln.cves) == (
+        "openssh",
+        "8.7p1-38.el9_4.1",
+        ("CVE-2024-6387",),
+    )
+    # a feed naming the binary package matches it too (its source RPM unknown to the feed)
+    assert matcher.packages("Rocky Linux:9", [Installed("openssh", "8.7p1-38.el9", "x", "")])
+    fixed = [Installed("openssh-server", "8.7p1-38.el9_4.1", "openssh", "8.7p1-38.el9_4.1")]
+    assert matcher.packages("Rocky Linux:9", fixed) == []
+
+
 def test_upstream_match_is_against_nvd_ranges(db_url: str) -> None:
     matcher = Matcher(feed_store(db_url, NVD, KEV).feeds)
     found = matcher.upstream("openbsd", "openssh", "9.2p1")
