@@ -17,7 +17,7 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
@@ -39,7 +39,6 @@ CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 #: Splits a CPE 2.3 formatted string on its unescaped colons.
 CPE_SPLIT = re.compile(r"(?<!\\):")
 
-KINDS = ("osv", "nvd", "kev")
 GZIP_MAGIC = b"\x1f\x8b"
 #: Deepest JSON nesting read (real feeds nest about a dozen levels), and the window in bytes
 #: over which it is counted.
@@ -52,7 +51,6 @@ class Tally:
 
     version: str = ""
     entries: int = 0
-    seen: set[str] = field(default_factory=set)
 
     def date(self, value: str) -> None:
         """Keep the newest of the feed's dates (ISO 8601 strings compare in time order once
