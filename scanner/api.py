@@ -25,6 +25,7 @@ from scanner.engine.context import CheckContext
 from scanner.transport.net import Connection, DeadlineExceeded
 from scanner.transport.response import HttpResponse
 from scanner.transport.ssh import CommandResult, HostKeyChanged, SshServerProbe, probe_server
+from scanner.vulns.match import Installed, Matcher, PackageVuln, StaleFeed, UpstreamVuln
 
 __all__ = [
     "AddressedTarget",
@@ -42,14 +43,19 @@ __all__ = [
     "HostTarget",
     "HttpResponse",
     "Inconclusive",
+    "Installed",
+    "Matcher",
     "Mode",
     "NotApplicable",
     "OnsiteTarget",
+    "PackageVuln",
     "Service",
     "ServiceTarget",
     "Severity",
     "SshServerProbe",
+    "StaleFeed",
     "Target",
+    "UpstreamVuln",
     "UrlTarget",
     "clean",
     "one_line",

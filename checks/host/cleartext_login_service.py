@@ -24,8 +24,8 @@ import re
 from collections.abc import Iterator
 
 from checks.host._files import cat_command, parse_files
-from checks.host._packages import COMMAND as PACKAGES
-from checks.host._packages import installed
+from checks.host._installed import COMMAND as PACKAGES
+from checks.host._installed import installed
 from scanner.api import (
     AppliesTo,
     AssetKind,

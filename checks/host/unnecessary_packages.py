@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.host._packages import COMMAND, installed
+from checks.host._installed import COMMAND, installed
 from scanner.api import (
     AppliesTo,
     AssetKind,

@@ -229,7 +229,7 @@ def explain_issue(store: Store, issue_id: int) -> Explanation:
     """How issue ``issue_id``'s risk came about, with the inventory of the run that last saw
     it."""
     issue = store.issues.get(issue_id)
-    return Explanation(issue, issue_risk(run_inventory(store, issue.last_seen_run), issue))
+    return Explanation(issue, issue_risk(run_inventory(store, issue.last_seen_run), issue, store))
 
 
 def document_path(folder: Path, name: str) -> Path:

@@ -27,6 +27,7 @@ from scanner.core.models import (
     Attempt,
     AttemptStatus,
     HostScan,
+    Mode,
     Refusal,
     Service,
 )
@@ -175,6 +176,8 @@ def _carry_out(
         refusals,
         resolved={**store.runs.resolutions(run_id), **resolved},
         resolver=stored_resolver(store, run_id),
+        feeds=store.feeds,
+        onsite_audit=not run.profile.modes or Mode.ONSITE in run.profile.modes,
     )
     result = RunResult(run_id=run_id, status=RunStatus.RUNNING)
     started = time.monotonic()

@@ -54,6 +54,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scanner.cli.issues:false_positive_cmd",
         "Mark an issue a false positive; rescans keep it so.",
     ),
+    "feed": (
+        "scanner.cli.feeds:feed_cmd",
+        "Vulnerability feeds (OSV, NVD CVE JSON 2.0, CISA KEV) imported from files.",
+    ),
     "findings": ("scanner.cli.main:findings", "Print a run's findings, worst first."),
     "hostkeys": (
         "scanner.cli.hostkeys:hostkeys_cmd",

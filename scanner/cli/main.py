@@ -35,6 +35,7 @@ from scanner.app.runs import counts_line, run_inventory
 from scanner.cli.checklist import checklist_cmd
 from scanner.cli.entry import main
 from scanner.cli.evidence import evidence_cmd, keys_cmd
+from scanner.cli.feeds import feed_cmd
 from scanner.cli.hostkeys import commands_cmd, hostkeys_cmd
 from scanner.cli.issues import diff_cmd, false_positive_cmd, issue_cmd, issues_cmd, waive_cmd
 from scanner.cli.jsonout import echo_json
@@ -375,6 +376,7 @@ for _command in (
     worker_cmd,
     evidence_cmd,
     keys_cmd,
+    feed_cmd,
 ):
     main.add_command(_command)
 

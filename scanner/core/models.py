@@ -133,6 +133,8 @@ class Service:
         protocol: ``tcp`` or ``udp``.
         name: the service name (nmap's, or the scanner's own probe's), e.g. ``redis``.
         product: product and version text when known, else empty.
+        cpe: the application's CPE when nmap's version detection gave one
+            (``cpe:/a:openbsd:openssh:9.2p1``), else empty.
     """
 
     address: str
@@ -140,6 +142,7 @@ class Service:
     protocol: str
     name: str
     product: str = ""
+    cpe: str = ""
 
     @property
     def location(self) -> str:

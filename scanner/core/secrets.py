@@ -99,10 +99,11 @@ _PATTERNS: tuple[tuple[re.Pattern[bytes], tuple[int, ...]], ...] = (
     (re.compile(rb"(?im)^(set-cookie:[ \t]*[^=\r\n;]*=)([^;\r\n]*)"), (2,)),
     (re.compile(rb"(?im)^(x-(?:api-key|auth-token|csrf-token)[ \t]*:[ \t]*)([^\r\n]*)"), (2,)),
     # NAME=value, NAME: value, "NAME": "value" in configuration files, forms and JSON; the name
-    # whole (not the end of a path: "/etc/passwd: ..." names a file)
+    # whole (not the end of a path: "/etc/passwd: ..." names a file), and not sudoers' tags or
+    # nsswitch's database ("NOPASSWD: ALL", "passwd: files" are settings, not secrets)
     (
         re.compile(
-            rb"(?i)(?<![A-Za-z0-9_.\-/])([\"']?"
+            rb"(?i)(?<![A-Za-z0-9_.\-/])(?!(?:no)?passwd[ \t]*:)([\"']?"
             + SECRET_NAME
             + rb"[\"']?[ \t]*[:=][ \t]*[\"']?)([^\"'\s&;,<>]+)"
         ),

@@ -49,6 +49,8 @@ def nmap_arguments(
         args += ["--max-rate", str(int(ot_rate))]
     args += ["--host-timeout", f"{int(timeout)}s"]
     args += ["-sS"] if privileged else ["-sT"]
+    if profile.version_detection and ot_rate is None:  # never probes of nmap's own on ot
+        args += ["-sV", "--version-light"]
     if not sweep:
         args.append("-Pn")  # declared hosts are scanned even if they drop pings
     option, value = profile.nmap_ports(ot=ot_rate is not None)
@@ -211,13 +213,22 @@ def parse_nmap_xml(xml: str | bytes) -> list[HostScan]:
                 )
                 if v
             )
+            cpe = next(
+                (
+                    c.text.strip()[:300]
+                    for c in (svc.iter("cpe") if svc is not None else ())
+                    if c.text and c.text.strip().startswith("cpe:/a:")
+                ),
+                "",
+            )
             services.append(
                 Service(
                     address=address,
                     port=int(port.get("portid", "0")),
                     protocol=port.get("protocol", "tcp"),
                     name=(svc.get("name", "unknown") if svc is not None else "unknown"),
-                    product=product,
+                    product=product[:400],
+                    cpe=cpe,
                 )
             )
         if status.get("state") != "up":

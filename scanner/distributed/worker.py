@@ -27,6 +27,7 @@ from celery import Celery
 
 from scanner.core.errors import UserError
 from scanner.core.lifecycle import RunStatus
+from scanner.core.models import Mode
 from scanner.distributed.app import TASK, make_app
 from scanner.distributed.limits import Share, shared_limits
 from scanner.distributed.wire import Forged, Task, open_task
@@ -164,6 +165,8 @@ class WorkerRuns:
                 refusals,
                 resolved=run.resolutions,
                 resolver=stored_resolver(self.store, head.id),
+                feeds=self.store.feeds,
+                onsite_audit=not run.profile.modes or Mode.ONSITE in run.profile.modes,
             )
             if self.share is not None:
                 services = self.share(head.id, run.inv, services)

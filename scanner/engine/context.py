@@ -22,7 +22,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -46,6 +46,7 @@ from scanner.transport.ssh import (
     VerifiedHostKey,
     known_hosts_keys,
 )
+from scanner.vulns.match import Matcher
 
 if TYPE_CHECKING:
     from scanner.inventory.schema import Credential  # only its type: api loads no schema
@@ -76,6 +77,10 @@ class RunServices:
         pins: SSH host keys pinned in the store, by (host, port), read when the run starts.
         sent_requests: every industrial-protocol request sent in the run, in order, as
             (check id, address, kind): what a test or an audit compares with the declarations.
+        vulnerabilities: the matcher over the store's vulnerability feeds, None without a store.
+        onsite: the run's on-site assets (address or name in ``address``) when the run audits
+            on site, so a remote check can settle what it inferred from the installed packages
+            (:meth:`onsite_twin`); empty otherwise.
     """
 
     guard: ScopeGuard
@@ -90,6 +95,8 @@ class RunServices:
     pins: Mapping[tuple[str, int], tuple[TrustedKey, ...]] = field(default_factory=dict)
     host_slots: HostSlots | None = None
     sent_requests: list[tuple[str, str, str]] = field(default_factory=list)
+    vulnerabilities: Matcher | None = None
+    onsite: tuple[OnsiteTarget, ...] = ()
     _http: dict[tuple[str, str], HttpClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unresponsive: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -180,6 +187,23 @@ class RunServices:
         for name in dict.fromkeys(names):
             trusted += self.pins.get((name, SSH_PORT), ())
         return trusted
+
+    def onsite_twin(self, address: str) -> OnsiteTarget | None:
+        """The on-site asset this run audits at ``address`` (an IP), if any: its declared
+        address or one its name resolves to in this run."""
+
+        def twins() -> dict[str, OnsiteTarget]:
+            found: dict[str, OnsiteTarget] = {}
+            for target in self.onsite:
+                try:
+                    addresses = self.guard.resolve(target.address)
+                except (OutOfScope, Unresolvable):
+                    continue
+                for ip in addresses:
+                    found.setdefault(ip, target)
+            return found
+
+        return self.facts.get(("onsite-twins",), twins).get(address)
 
     def admit(self, addresses: Sequence[str], deadline: float, *, ot: bool = False) -> bool:
         """Take a slot for one connection or request to ``addresses`` (scope-checked IPs) before
@@ -496,6 +520,24 @@ class CheckContext:
             )
         )
         return key
+
+    @property
+    def vulnerabilities(self) -> Matcher:
+        """The run's matcher over the imported vulnerability feeds (``scanner feed import``);
+        Inconclusive when the run has none (no store)."""
+        matcher = self._services.vulnerabilities
+        if matcher is None:
+            raise Inconclusive("no vulnerability feeds: this run has no store to read them from")
+        return matcher
+
+    def onsite_twin(self, address: str) -> OnsiteTarget | None:
+        """The on-site asset of this run at ``address``, when the run audits on site: its
+        installed packages (through :meth:`ssh_run`, once per host and run) settle what a
+        remote check inferred from a banner."""
+        twin = self._services.onsite_twin(address)
+        if twin is None:
+            return None
+        return replace(twin, address=address)
 
     def collect(self, key: Hashable, produce: Callable[[], T]) -> T:
         """A fact collected once per run for ``key`` (e.g. ``("tls", address, port)``) and shared

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from scanner import __version__
-from scanner.core.models import Attempt, Exposure
+from scanner.core.models import AssetKind, Attempt, Exposure, OnsiteTarget, is_ip
 from scanner.engine.context import RunServices
 from scanner.engine.executor import Executor, Limits
 from scanner.engine.plan import Job
@@ -23,6 +23,7 @@ from scanner.scope.guard import Resolver, ScopeGuard
 from scanner.store import Store
 from scanner.transport.ratelimit import TokenBucket
 from scanner.transport.ssh import TrustedKey
+from scanner.vulns.match import FeedReader, Matcher
 
 #: SSH host keys pinned in the store, by (host, port), as a run trusts them.
 Pins = Mapping[tuple[str, int], tuple[TrustedKey, ...]]
@@ -39,11 +40,30 @@ def run_services(
     *,
     resolved: Mapping[str, Sequence[str]] | None = None,
     resolver: Resolver | None = None,
+    feeds: FeedReader | None = None,
+    onsite_audit: bool = False,
 ) -> RunServices:
     """The shared state of one run: its scope guard (appending what it refuses to
     ``refusals``, knowing the names the run ``resolved`` already and asking ``resolver`` for
-    others), rate limits, settings, credentials and the host keys ``pins``."""
+    others), rate limits, settings, credentials and the host keys ``pins``; a matcher over
+    ``feeds`` (the store's vulnerability feeds), and with ``onsite_audit`` (the profile audits
+    on site) the on-site assets remote checks may settle their inferences with."""
     scope, limits, campaign = inv.model.scope, inv.model.rate_limits, inv.model.campaign
+    onsite = tuple(
+        OnsiteTarget(
+            entity_id=e.id,
+            asset_id=a.id,
+            kind=AssetKind.ONSITE,
+            exposure=a.exposure,
+            tags=tuple(a.tags),
+            address=a.onsite,
+            hostname="" if is_ip(a.onsite) else a.onsite,
+            credentials=a.credentials or "",
+        )
+        for e in inv.model.entities
+        for a in e.assets
+        if onsite_audit and a.onsite is not None and a.credentials
+    )
     return RunServices(
         guard=ScopeGuard(
             scope.allow,
@@ -69,6 +89,8 @@ def run_services(
             f"authorization: {campaign.authorization.reference})"
         ),
         pins=pins,
+        vulnerabilities=Matcher(feeds) if feeds is not None else None,
+        onsite=onsite,
     )
 
 

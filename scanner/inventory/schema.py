@@ -490,6 +490,11 @@ class Profile(Model):
     udp_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
         default_factory=list, description="UDP ports to discover, e.g. [161]."
     )
+    version_detection: bool = Field(
+        False,
+        description="Run nmap's service version detection (-sV --version-light; never on ot "
+        "assets): products, versions and CPEs that net.vulnerable-version matches. Slower.",
+    )
     ot_ports: str = Field(
         "ics",
         description="TCP ports to discover on ot assets: `ics` (management and industrial "
@@ -533,9 +538,9 @@ class Deadlines(Model):
 class RiskModel(Model):
     """How an issue's risk score (0-10) and level come about; see docs/risk.md.
 
-    score = min(10, severity score x exposure factor + CII bonus + MLPS bonus), then the level
-    by the thresholds. A finding with a CVSS base score uses it where it is higher than the
-    severity score.
+    score = min(10, severity score x exposure factor + KEV bonus + CII bonus + MLPS bonus), then
+    the level by the thresholds. A finding with a CVSS base score uses it where it is higher
+    than the severity score; the KEV bonus is added for a vulnerability known to be exploited.
     """
 
     severity_score: dict[str, float] = Field(
@@ -553,6 +558,12 @@ class RiskModel(Model):
         description="Multiplier by the asset's exposure.",
     )
     cii_bonus: float = Field(0.5, ge=0, le=5, description="Added for CII operators.")
+    kev_bonus: float = Field(
+        2.0,
+        ge=0,
+        le=5,
+        description="Added for a vulnerability known to be exploited (in CISA's KEV catalogue).",
+    )
     mlps_bonus: dict[int, float] = Field(
         default_factory=lambda: {1: 0.0, 2: 0.0, 3: 0.5, 4: 1.0, 5: 1.5},
         description="Added by the entity's MLPS level.",

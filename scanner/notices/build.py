@@ -66,16 +66,24 @@ def run_inventory(store: Store, run_id: int) -> LoadedInventory:
     return inventory_from_text(text, Path(f"run {row.id} inventory"))
 
 
-def issue_risk(inv: LoadedInventory, issue: IssueRow) -> Risk:
-    """The risk of a stored issue under the run's inventory (its asset's exposure, its entity)."""
+def issue_risk(inv: LoadedInventory, issue: IssueRow, store: Store | None = None) -> Risk:
+    """The risk of a stored issue under the run's inventory (its asset's exposure, its entity),
+    and, with ``store``, what its latest finding says: a CVSS base score from a vulnerability
+    feed, and whether the flaw is known to be exploited (CISA KEV). A version-inferred finding
+    (``confirmed: false``) keeps its check's severity alone: it is a lead, not a flaw."""
     entity = _entity(inv, issue.entity_id)
     asset = next((a for a in entity.assets if a.id == issue.asset_id), None) if entity else None
+    detail = store.attempts.finding_detail(issue.last_seen_run, issue.fingerprint) if store else {}
+    confirmed = detail.get("confirmed") is not False
+    cvss = detail.get("cvss")
     return assess(
         issue.severity,
         asset.exposure.value if asset else "internal",
         cii_operator=entity.cii_operator if entity else False,
         mlps_level=entity.mlps_level if entity else 1,
         model=inv.model.risk,
+        cvss=float(cvss) if confirmed and isinstance(cvss, int | float) else None,
+        known_exploited=confirmed and bool(detail.get("known_exploited")),
     )
 
 
@@ -98,17 +106,19 @@ def issue_notices(
         campaign=campaign.name,
         prefix=campaign.notice_prefix or campaign.authorization.reference,
         entities=[entity.id for entity in inv.model.entities],
-        plan=lambda rows: _plan(inv, rows, now),
+        plan=lambda rows: _plan(inv, rows, now, store),
         now=now,
     )
     return [build_notice(store, notice_id, registry, inv=inv) for notice_id in ids]
 
 
-def _plan(inv: LoadedInventory, rows: list[IssueRow], now: float) -> list[PlannedItem]:
+def _plan(
+    inv: LoadedInventory, rows: list[IssueRow], now: float, store: Store
+) -> list[PlannedItem]:
     """A new notice's items: ranked by risk, each with the deadline its level gives, unless its
     issue already has one (fixed the first time the item is on a notice)."""
     ranked = sorted(
-        ((issue_risk(inv, r), r) for r in rows),
+        ((issue_risk(inv, r, store), r) for r in rows),
         key=lambda pair: (-pair[0].score, pair[1].check_id, pair[1].location),
     )
     issued = datetime.fromtimestamp(now, UTC).date()
@@ -298,7 +308,7 @@ def build_summary(
     found = [
         i for i in store.issues.find() if i.entity_id in entity_ids and i.first_seen_run <= run_id
     ]
-    levels = {i.id: issue_risk(inv, i).level for i in found}
+    levels = {i.id: issue_risk(inv, i, store).level for i in found}
     events = store.issues.all_events()
     fixed_at: dict[int, float] = {}
     for event in events:

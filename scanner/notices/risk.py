@@ -29,8 +29,10 @@ def assess(
     mlps_level: int,
     model: RiskModel,
     cvss: float | None = None,
+    known_exploited: bool = False,
 ) -> Risk:
-    """The risk of one issue on one asset of one entity."""
+    """The risk of one issue on one asset of one entity; ``cvss``: the base score a
+    vulnerability feed gives it, ``known_exploited``: in CISA's KEV catalogue."""
     base = model.severity_score[severity]
     steps = [f"severity {severity}: {base:g}"]
     if cvss is not None and cvss > base:
@@ -39,6 +41,9 @@ def assess(
     factor = model.exposure_factor[exposure]
     score = base * factor
     steps.append(f"exposure {exposure} x{factor:g}: {score:g}")
+    if known_exploited and model.kev_bonus:
+        score += model.kev_bonus
+        steps.append(f"known exploited (CISA KEV) +{model.kev_bonus:g}: {score:g}")
     if cii_operator and model.cii_bonus:
         score += model.cii_bonus
         steps.append(f"CII operator +{model.cii_bonus:g}: {score:g}")

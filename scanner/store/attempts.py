@@ -17,6 +17,7 @@ before the attempts are inserted.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -333,6 +334,7 @@ class Attempts(Aggregate):
                     "protocol": s.protocol,
                     "name": s.name,
                     "product": s.product,
+                    "cpe": s.cpe,
                 }
                 for s in found
             ]
@@ -350,7 +352,7 @@ class Attempts(Aggregate):
             found: dict[str, list[Service]] = {}
             for r in conn.execute(select(services).where(services.c.run_id == run_id)):
                 found.setdefault(r.address, []).append(
-                    Service(r.address, r.port, r.protocol, r.name, r.product)
+                    Service(r.address, r.port, r.protocol, r.name, r.product, r.cpe)
                 )
         return {
             a: HostScan(address=a, answered=bool(up), services=tuple(found.get(a, ())))
@@ -364,6 +366,18 @@ class Attempts(Aggregate):
             out = [FindingRow(**{**r, "severity": Severity(r["severity"])}) for r in rows]
         out.sort(key=lambda f: (-f.severity.rank, f.entity_id, f.asset_id, f.check_id, f.location))
         return out
+
+    def finding_detail(self, run_id: int, fingerprint: str) -> dict[str, Any]:
+        """The detail of the finding with ``fingerprint`` in run ``run_id`` (empty if none):
+        what risk reads a CVSS score and the known-exploited flag from."""
+        query = select(findings.c.detail).where(
+            findings.c.run_id == run_id, findings.c.fingerprint == fingerprint
+        )
+        with self._store.engine.connect() as conn:
+            value = conn.execute(query).scalar()
+        if isinstance(value, str):
+            value = json.loads(value)
+        return dict(value) if isinstance(value, dict) else {}
 
     def of_run(self, run_id: int, status: AttemptStatus | None = None) -> list[AttemptRow]:
         """A run's attempts in the order stored, optionally of one status."""

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from scanner.core.errors import UserError
 from scanner.core.secrets import hide_password, redact
 from scanner.store.attempts import Attempts
+from scanner.store.feeds import Feeds
 from scanner.store.hostkeys import HostKeys
 from scanner.store.issues import Issues
 from scanner.store.locks import Locks
@@ -75,7 +76,7 @@ class Store:
         engine: the engine reads go through.
         writer: the engine writes go through (on SQLite a second engine whose transactions take
             the write lock at BEGIN, so concurrent writers queue instead of failing).
-        runs, attempts, issues, notices, host_keys, schedules, locks: the aggregates.
+        runs, attempts, issues, notices, host_keys, schedules, locks, feeds: the aggregates.
     """
 
     def __init__(self, engine: Engine, writer: Engine | None = None) -> None:
@@ -88,6 +89,7 @@ class Store:
         self.host_keys = HostKeys(self)
         self.schedules = Schedules(self)
         self.locks = Locks(self)
+        self.feeds = Feeds(self)
 
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = True) -> Store:

@@ -98,6 +98,7 @@ services = Table(
     Column("protocol", String(8), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("product", String(400), nullable=False),
+    Column("cpe", String(300), nullable=False, server_default=""),  # since 0010
 )
 
 attempts = Table(
@@ -333,4 +334,79 @@ schedule_events = Table(
     # ... skipped or missed
     Column("note", Text, nullable=False, server_default=""),
     UniqueConstraint("schedule", "due_at", name="uq_schedule_events_due"),
+)
+
+#: Vulnerability feeds imported by ``scanner feed import`` (migration 0010): one row per source
+#: (``osv:Debian``, ``nvd``, ``kev``...), its version and import time; a re-import replaces
+#: every row of the source in one transaction.
+feed_sources = Table(
+    "feed_sources",
+    metadata,
+    Column("source", String(100), primary_key=True),
+    Column("kind", String(10), nullable=False),  # osv, nvd, kev
+    Column("version", String(100), nullable=False),  # the feed's own date or version
+    Column("imported_at", Float, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("files", Text, nullable=False),  # the file names imported, for the status
+)
+
+#: OSV: one row per affected range (or listed version) of one package in one ecosystem.
+feed_advisories = Table(
+    "feed_advisories",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(100), nullable=False),
+    Column("advisory", String(100), nullable=False),  # DSA-5724-1, DEBIAN-CVE-..., RHSA-...
+    Column("aliases", Text, nullable=False),  # the CVE ids it covers, space-separated
+    Column("ecosystem", String(100), nullable=False),  # Debian:12, Rocky Linux:9, ...
+    Column("package", String(200), nullable=False),
+    Column("introduced", String(200), nullable=False),  # "0": every earlier version
+    Column("fixed", String(200), nullable=False),  # empty: no fix (or last_affected)
+    Column("last_affected", String(200), nullable=False),
+    Column("summary", Text, nullable=False),
+    Index("ix_feed_advisories_package", "ecosystem", "package"),
+    Index("ix_feed_advisories_source", "source"),
+)
+
+#: NVD: one row per CVE, with its CVSS base score.
+feed_cves = Table(
+    "feed_cves",
+    metadata,
+    Column("source", String(100), nullable=False),
+    Column("cve", String(40), nullable=False),
+    Column("cvss", Float),
+    Column("vector", String(200), nullable=False),
+    Column("summary", Text, nullable=False),
+    UniqueConstraint("source", "cve", name="uq_feed_cves_source_cve"),
+    Index("ix_feed_cves_cve", "cve"),
+)
+
+#: NVD: one row per vulnerable CPE match of a CVE's configurations (a version, or a range).
+feed_cpe_ranges = Table(
+    "feed_cpe_ranges",
+    metadata,
+    Column("source", String(100), nullable=False),
+    Column("cve", String(40), nullable=False),
+    Column("vendor", String(200), nullable=False),
+    Column("product", String(200), nullable=False),
+    Column("version", String(200), nullable=False),  # "*" or "-": see the range columns
+    Column("start_including", String(200), nullable=False),
+    Column("start_excluding", String(200), nullable=False),
+    Column("end_including", String(200), nullable=False),
+    Column("end_excluding", String(200), nullable=False),
+    Index("ix_feed_cpe_ranges_product", "vendor", "product"),
+    Index("ix_feed_cpe_ranges_source", "source"),
+)
+
+#: CISA KEV: the CVEs known to be exploited.
+feed_kev = Table(
+    "feed_kev",
+    metadata,
+    Column("source", String(100), nullable=False),
+    Column("cve", String(40), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("date_added", String(20), nullable=False),
+    Column("ransomware", String(20), nullable=False),
+    UniqueConstraint("source", "cve", name="uq_feed_kev_source_cve"),
+    Index("ix_feed_kev_cve", "cve"),
 )

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from checks.host import _accounts, _auditd, _modes, _packages, _pamstack, _profile, _sudoers
+from checks.host import _accounts, _auditd, _installed, _modes, _pamstack, _profile, _sudoers
 from checks.host import admin_source_unrestricted as admin
 from checks.host import antimalware_missing as antimalware
 from checks.host import audit_rules_missing as rules
@@ -21,7 +21,7 @@ from tests.checks.host.lab_onsite import HOSTILE, survives
 
 REGEXES = (
     _modes.LINE,
-    _packages.LINE,
+    _installed.LINE,
     _profile.TMOUT,
     _profile.UMASK,
     _sudoers.SPEC,

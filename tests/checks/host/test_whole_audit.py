@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from scanner.app.compile import compile_run
+from scanner.app.feeds import import_feeds
 from scanner.app.runs import start_run
 from scanner.core.models import Severity
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.checks.host.lab_onsite import accepted_logins, onsite_inventory
 from tests.lab import lab
+from tests.unit.vulns.feeds import FEEDS
 
 pytestmark = pytest.mark.lab
 
@@ -95,6 +97,8 @@ def test_whole_audit_of_both_hosts(lab_state: lab.LabState, tmp_path: Path, db_u
     current = lab.load_state(lab_state.state_dir) or lab_state  # the lab's tests restart it
     inv = load_inventory(onsite_inventory(current, tmp_path, known_hosts=current.known_hosts))
     store = Store.open(db_url)
+    # the real Debian advisory for OpenSSH, which the machine's openssh has a backported fix of
+    import_feeds(store, [FEEDS / "DSA-5724-1.json", FEEDS / "nvdcve-2.0-sample.json"])
     before = accepted_logins(current)
     result = start_run(compile_run(inv, "remote"), store)
     after = accepted_logins(current)

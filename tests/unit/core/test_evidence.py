@@ -135,3 +135,15 @@ def test_a_wire_keeps_no_more_than_a_log_would_and_says_what_passed() -> None:
     assert x.cut and x.received_total == len(body) and x.sent_total == 18
     assert len(x.sent) + len(x.received) == EXCHANGE_LIMIT
     assert (x.started_at, x.ended_at) == (1.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        b"labdev ALL=(ALL) NOPASSWD: ALL",  # sudoers tags: what the sudo checks report
+        b"%admin ALL=(ALL) PASSWD: /usr/bin/systemctl",
+        b"passwd:         files systemd",  # nsswitch.conf's database line
+    ],
+)
+def test_settings_named_like_secrets_are_kept(setting: bytes) -> None:
+    assert scrub(setting) == setting

@@ -36,6 +36,16 @@ def test_cvss_raises_the_base_and_campaign_tunes_the_factors() -> None:
     assert "CVSS base score 8.1 is higher: 8.1" in risk.steps
 
 
+def test_known_exploited_ranks_higher() -> None:
+    model = RiskModel.model_validate({})
+    plain = assess("medium", "internal", cii_operator=False, mlps_level=1, model=model)
+    kev = assess(
+        "medium", "internal", cii_operator=False, mlps_level=1, model=model, known_exploited=True
+    )
+    assert (plain.score, plain.level, kev.score, kev.level) == (3.5, "low", 5.5, "medium")
+    assert "known exploited (CISA KEV) +2: 5.5" in kev.steps
+
+
 def test_incomplete_factor_tables_are_refused() -> None:
     with pytest.raises(ValueError, match="exposure_factor needs exactly the keys"):
         RiskModel.model_validate({"exposure_factor": {"internet": 1.0}})

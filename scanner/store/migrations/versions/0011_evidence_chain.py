@@ -5,14 +5,14 @@ Attempts stored before this revision have no exchanges and no links: their runs'
 empty, and the evidence service says so rather than vouching for them.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,326 @@
+"""Matching what a host runs against the imported feeds; checks reach it as ``ctx.vulnerabilities``.
+
+Two kinds of match, kept apart because they deserve different trust:
+
+- :meth:`Matcher.packages`, **exact**: installed packages (or a banner's distribution revision)
+  against the OSV advisories of the host's ecosystem and release, in that ecosystem's version
+  ordering. A distribution that backported a fix has a fixed revision above the installed one
+  only if the fix is missing, so backports are never reported.
+- :meth:`Matcher.upstream`, **version-inferred**: an upstream product version (a banner, nmap's
+  CPE) against NVD's CPE ranges. Distributions backport fixes without changing the upstream
+  version, so such a match is a lead, never a confirmed vulnerability.
+
+The matcher reads the store through a small reader protocol (the store's ``feeds`` aggregate),
+loads each ecosystem's advisories once per run and indexes them by package, so matching 2,000
+packages costs dictionary lookups and a few comparisons each.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Protocol
+
+from scanner.vulns.versions import affected, in_cpe_range, parse
+
+if TYPE_CHECKING:  # the types only: checks import this module through scanner.api
+    from scanner.store.feeds import Advisory, CpeRange, CveFacts, FeedSource
+
+
+class FeedReader(Protocol):
+    """What the matcher reads (the store's ``store.feeds``)."""
+
+    def sources(self) -> list[FeedSource]: ...
+    def advisories(self, ecosystem: str) -> list[Advisory]: ...
+    def cpe_ranges(self, vendor: str, product: str) -> list[CpeRange]: ...
+    def cve_facts(self, cves: Iterable[str]) -> dict[str, CveFacts]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Installed:
+    """One installed package as the host's package manager lists it.
+
+    Attributes:
+        name: the binary package (``openssh-server``).
+        version: its version (``1:9.2p1-2+deb12u3``).
+        source: the source package advisories name (Debian: ``openssh``); the name if none.
+        source_version: the source package's version (Debian binNMUs differ); the version if
+            none.
+    """
+
+    name: str
+    version: str
+    source: str = ""
+    source_version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PackageVuln:
+    """One vulnerable package: what is installed, what fixes it, and why.
+
+    Attributes:
+        package: the package advisories name (Debian: the source package).
+        installed: its installed version.
+        binaries: the installed binary packages built from it.
+        fixed: the lowest version that fixes every advisory found (empty: no fix published).
+        advisories: the advisory ids (``DSA-5724-1``).
+        cves: the CVE ids they cover.
+        cvss: the highest CVSS base score among them (NVD's), None when no feed gives one.
+        known_exploited: CVEs of them in the KEV catalogue.
+    """
+
+    package: str
+    installed: str
+    binaries: tuple[str, ...]
+    fixed: str
+    advisories: tuple[str, ...]
+    cves: tuple[str, ...]
+    cvss: float | None
+    known_exploited: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamVuln:
+    """CVEs whose NVD ranges contain an upstream product version (version-inferred).
+
+    Attributes:
+        vendor / product / version: what was matched (CPE vendor and product names).
+        cves: the matching CVE ids.
+        cvss: the highest CVSS base score among them, None when NVD gives none.
+        known_exploited: CVEs of them in the KEV catalogue.
+    """
+
+    vendor: str
+    product: str
+    version: str
+    cves: tuple[str, ...]
+    cvss: float | None
+    known_exploited: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StaleFeed:
+    """A feed older than allowed: its source, kind and age in days."""
+
+    source: str
+    kind: str
+    age_days: float
+
+
+class Matcher:
+    """Matches for one run, against the feeds in the store when the run started."""
+
+    def __init__(self, reader: FeedReader) -> None:
+        self._reader = reader
+        self._lock = threading.Lock()
+        self._ecosystems: dict[str, dict[str, list[Advisory]]] = {}
+        self._cpes: dict[tuple[str, str], list[CpeRange]] = {}
+        self._facts: dict[str, CveFacts | None] = {}
+        self._verdicts: dict[tuple[str, str, str, bool], PackageVuln | None] = {}
+        self._sources: list[FeedSource] | None = None
+
+    def sources(self) -> list[FeedSource]:
+        """The imported feeds (read once)."""
+        with self._lock:
+            if self._sources is None:
+                self._sources = self._reader.sources()
+            return self._sources
+
+    def has(self, kind: str) -> bool:
+        """Whether a feed of ``kind`` (osv, nvd, kev) is imported."""
+        return any(s.kind == kind for s in self.sources())
+
+    def stale(
+        self, kinds: Sequence[str], max_age_days: float, now: float | None = None
+    ) -> list[StaleFeed]:
+        """The feeds of ``kinds`` whose own date (else import time) is older than allowed."""
+        now = time.time() if now is None else now
+        found = []
+        for source in self.sources():
+            if source.kind not in kinds:
+                continue
+            age = (now - feed_time(source)) / 86400
+            if age > max_age_days:
+                found.append(StaleFeed(source.source, source.kind, round(age, 1)))
+        return found
+
+    def knows(self, ecosystem: str) -> bool:
+        """Whether an imported OSV feed has advisories of ``ecosystem`` (``Debian:12``)."""
+        return bool(self._index(ecosystem))
+
+    def packages(
+        self, ecosystem: str, installed: Iterable[Installed], *, epoch_of_bounds: bool = False
+    ) -> list[PackageVuln]:
+        """The vulnerable packages among ``installed`` on a host of ``ecosystem``
+        (``Debian:12``), one per source package, by name. ``epoch_of_bounds``: the versions
+        come without their epoch (a banner's), see :func:`~scanner.vulns.versions.affected`."""
+        index = self._index(ecosystem)
+        groups: dict[tuple[str, str], list[str]] = {}
+        for package in installed:
+            # advisories name source packages (Debian) or, in some RPM feeds, binary ones
+            if (package.source or package.name) in index:
+                key = (package.source or package.name, package.source_version or package.version)
+            elif package.name in index:
+                key = (package.name, package.version)
+            else:
+                continue
+            groups.setdefault(key, []).append(package.name)
+        result = []
+        for (source, version), names in sorted(groups.items()):
+            verdict = self._verdict(ecosystem, index, source, version, epoch_of_bounds)
+            if verdict is not None:
+                v = verdict
+                binaries = tuple(sorted(set(names)))
+                result.append(
+                    PackageVuln(
+                        v.package,
+                        v.installed,
+                        binaries,
+                        v.fixed,
+                        v.advisories,
+                        v.cves,
+                        v.cvss,
+                        v.known_exploited,
+                    )
+                )
+        return result
+
+    def _verdict(
+        self,
+        ecosystem: str,
+        index: dict[str, list[Advisory]],
+        source: str,
+        version: str,
+        epoch_of_bounds: bool,
+    ) -> PackageVuln | None:
+        """What the advisories say of ``source`` at ``version`` (binaries left empty), once per
+        run: a fleet's hosts run the same builds."""
+        key = (ecosystem, source, version, epoch_of_bounds)
+        if key in self._verdicts:
+            return self._verdicts[key]
+        hits = [
+            a
+            for a in index[source]
+            if affected(
+                a.ecosystem,
+                version,
+                a.introduced,
+                a.fixed,
+                a.last_affected,
+                epoch_of_bounds=epoch_of_bounds,
+            )
+        ]
+        verdict = None
+        if hits:
+            cves = sorted({c for a in hits for c in a.aliases})
+            facts = self.facts(cves)
+            fixes = tuple(sorted({a.fixed for a in hits if a.fixed}))
+            verdict = PackageVuln(
+                package=source,
+                installed=version,
+                binaries=(),
+                fixed="" if any(not a.fixed for a in hits) else _highest(hits[0].ecosystem, fixes),
+                advisories=tuple(sorted({a.advisory for a in hits})),
+                cves=tuple(cves),
+                cvss=_max_cvss(facts, cves),
+                known_exploited=tuple(c for c in cves if _kev(facts, c)),
+            )
+        self._verdicts[key] = verdict  # a race computes it twice, with the same result
+        return verdict
+
+    def upstream(self, vendor: str, product: str, version: str) -> UpstreamVuln | None:
+        """The CVEs whose NVD CPE ranges for ``vendor:product`` contain ``version``."""
+        key = (vendor.lower(), product.lower())
+        with self._lock:
+            ranges = self._cpes.get(key)
+        if ranges is None:
+            ranges = self._reader.cpe_ranges(*key)
+            with self._lock:
+                self._cpes[key] = ranges
+        cves = sorted(
+            {
+                r.cve
+                for r in ranges
+                if in_cpe_range(
+                    version,
+                    r.version,
+                    r.start_including,
+                    r.start_excluding,
+                    r.end_including,
+                    r.end_excluding,
+                )
+            }
+        )
+        if not cves:
+            return None
+        facts = self.facts(cves)
+        return UpstreamVuln(
+            vendor,
+            product,
+            version,
+            tuple(cves),
+            _max_cvss(facts, cves),
+            tuple(c for c in cves if _kev(facts, c)),
+        )
+
+    def facts(self, cves: Iterable[str]) -> dict[str, CveFacts]:
+        """CVSS and KEV status of each CVE the feeds know (cached for the run)."""
+        wanted = set(cves)
+        with self._lock:
+            missing = [c for c in wanted if c not in self._facts]
+        if missing:
+            read = self._reader.cve_facts(missing)
+            with self._lock:
+                for cve in missing:
+                    self._facts[cve] = read.get(cve)
+        with self._lock:
+            return {c: f for c in wanted if (f := self._facts.get(c)) is not None}
+
+    def _index(self, ecosystem: str) -> dict[str, list[Advisory]]:
+        with self._lock:
+            index = self._ecosystems.get(ecosystem)
+        if index is None:
+            index = {}
+            for advisory in self._reader.advisories(ecosystem):
+                index.setdefault(advisory.package, []).append(advisory)
+            # the CVSS and KEV facts of every CVE the ecosystem's advisories name, in a few
+            # queries now rather than two per vulnerable package later
+            self.facts({c for ranges in index.values() for a in ranges for c in a.aliases})
+            with self._lock:
+                self._ecosystems[ecosystem] = index
+        return index
+
+
+@lru_cache(maxsize=100_000)
+def _highest(ecosystem: str, versions: tuple[str, ...]) -> str:
+    """The highest of ``versions`` in the ecosystem's ordering (the one fixing them all)."""
+    best, best_key = "", None
+    for version in versions:
+        key = parse(ecosystem, version)
+        if key is not None and (best_key is None or key > best_key):
+            best, best_key = version, key
+    return best
+
+
+def _max_cvss(facts: dict[str, CveFacts], cves: Iterable[str]) -> float | None:
+    scores = [f.cvss for c in cves if (f := facts.get(c)) is not None and f.cvss is not None]
+    return max(scores) if scores else None
+
+
+def _kev(facts: dict[str, CveFacts], cve: str) -> bool:
+    found = facts.get(cve)
+    return found is not None and found.known_exploited
+
+
+def feed_time(source: FeedSource) -> float:
+    """When the feed was published (its own date, UTC), else when it was imported."""
+    try:
+        return (
+            datetime.strptime(source.version, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+        )
+    except ValueError:
+        return source.imported_at
