@@ -39,6 +39,7 @@ from scanner.cli.notices import explain_cmd, notices_cmd, summary_cmd, verify_cm
 from scanner.cli.progress import RichProgress
 from scanner.cli.schedule import schedule_cmd
 from scanner.cli.util import DB_OPTION, err, out, user_errors
+from scanner.cli.web import queue_cmd, serve_cmd, tokens_cmd, users_cmd
 from scanner.cli.worker import coordinator, worker_cmd
 from scanner.core.text import one_line
 from scanner.engine.registry import discover
@@ -326,6 +327,10 @@ for _command in (
     checklist_cmd,
     schedule_cmd,
     worker_cmd,
+    serve_cmd,
+    users_cmd,
+    tokens_cmd,
+    queue_cmd,
 ):
     main.add_command(_command)
 
