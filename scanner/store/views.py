@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, func, select
 
 from scanner.core.lifecycle import ACTIVE, IssueState
 from scanner.core.models import AttemptStatus
@@ -149,8 +149,8 @@ class Views(Aggregate):
     def entity_ids(self) -> list[str]:
         """Every entity that has issues or notices."""
         with self._store.engine.connect() as conn:
-            found = set(conn.execute(select(distinct(issues.c.entity_id))).scalars())
-            found |= set(conn.execute(select(distinct(notices.c.entity_id))).scalars())
+            found = set(conn.execute(select(issues.c.entity_id).distinct()).scalars())
+            found |= set(conn.execute(select(notices.c.entity_id).distinct()).scalars())
         return sorted(found)
 
     def notices(self, *, entity: str | None = None, after: int = 0, limit: int = 50) -> Page:

@@ -72,7 +72,7 @@ def page(c: Ctx, name: str, status: int = 200, **values: Any) -> HTMLResponse:
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     """An error page in the request's language."""
-    return page(ctx(request), "error.html", status, status=status, message=message)
+    return page(ctx(request), "error.html", status, code=status, message=message)
 
 
 # -- login ----------------------------------------------------------------------------------
