@@ -1,0 +1,122 @@
+"""The web application in headless Chromium (Debian's chromium and chromium-driver, driven by
+selenium): log in, read the dashboard, open an issue, propose a waiver as inspector, approve it
+as lead, download a notice PDF, and as a liaison see one entity and post a reply.
+
+Screenshots of the main pages go to ``out/screenshots/`` in the repository (or the folder
+``SCANNER_SCREENSHOTS`` names) for review.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.web.site import PASSWORD, Served
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.options import Options  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = Path(os.environ.get("SCANNER_SCREENSHOTS", REPO / "out" / "screenshots"))
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[object]:
+    if not CHROMIUM or not DRIVER:
+        if os.environ.get("CI"):
+            pytest.fail("chromium and chromium-driver are missing (scripts/setup-debian.sh)")
+        pytest.skip("chromium and chromium-driver are not installed (scripts/setup-debian.sh)")
+    options = Options()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000"):
+        options.add_argument(arg)
+    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    driver.downloads = downloads  # type: ignore[attr-defined]
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _login(driver: object, url: str, name: str) -> None:
+    d = driver  # type: ignore[assignment]
+    d.delete_all_cookies()  # type: ignore[attr-defined]
+    d.get(f"{url}/login?lang=en")  # type: ignore[attr-defined]
+    d.find_element(By.ID, "name").send_keys(name)  # type: ignore[attr-defined]
+    d.find_element(By.ID, "password").send_keys(PASSWORD)  # type: ignore[attr-defined]
+    d.find_element(By.ID, "login").click()  # type: ignore[attr-defined]
+    assert d.find_element(By.ID, "whoami").text.startswith(name)  # type: ignore[attr-defined]
+
+
+def _shot(driver: object, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def test_inspector_lead_and_liaison_in_chromium(browser: object, served: Served) -> None:
+    d, url, ids = browser, served.url, served.ids
+    _login(d, url, "inspector")
+    _shot(d, "dashboard")
+    assert d.find_element(By.ID, "open-high").text.isdigit()  # type: ignore[attr-defined]
+    d.get(f"{url}/issues")  # type: ignore[attr-defined]
+    _shot(d, "issues")
+    issue = ids["issue_ent"]
+    d.get(f"{url}/issues/{issue}")  # type: ignore[attr-defined]
+    _shot(d, "issue")
+    d.find_element(By.ID, "until").send_keys("12/31/2030")  # type: ignore[attr-defined]
+    d.find_element(By.ID, "reason").send_keys("segmented network")  # type: ignore[attr-defined]
+    d.find_element(By.ID, "propose").click()  # type: ignore[attr-defined]
+    statuses = d.find_elements(By.CLASS_NAME, "proposal-status")  # type: ignore[attr-defined]
+    assert [s.text for s in statuses] == ["pending"]
+
+    _login(d, url, "lead")
+    d.get(f"{url}/proposals")  # type: ignore[attr-defined]
+    _shot(d, "proposals")
+    d.find_element(By.CLASS_NAME, "approve").click()  # type: ignore[attr-defined]
+    d.get(f"{url}/issues/{issue}")  # type: ignore[attr-defined]
+    assert d.find_element(By.ID, "state").text == "accepted"  # type: ignore[attr-defined]
+    d.get(f"{url}/notices/{ids['notice_ent']}")  # type: ignore[attr-defined]
+    _shot(d, "notice")
+    d.find_element(By.ID, "dl-pdf-en").click()  # type: ignore[attr-defined]
+    downloads: Path = d.downloads  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 30
+    while not list(downloads.glob("*.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    [pdf] = list(downloads.glob("*.pdf"))
+    assert pdf.read_bytes().startswith(b"%PDF")
+    d.get(f"{url}/runs/{ids['run2']}")  # type: ignore[attr-defined]
+    _shot(d, "run")
+
+    _login(d, url, "liaison")
+    d.get(f"{url}/entities")  # type: ignore[attr-defined]
+    _shot(d, "liaison-entities")
+    links = [a.text for a in d.find_elements(By.CSS_SELECTOR, "a[href^='/entities/']")]  # type: ignore[attr-defined]
+    assert links == ["ent"]
+    d.get(f"{url}/issues/{ids['issue_other']}")  # type: ignore[attr-defined]
+    assert "404" in d.find_element(By.TAG_NAME, "h1").text  # type: ignore[attr-defined]
+    d.get(f"{url}/notices/{ids['notice_ent']}")  # type: ignore[attr-defined]
+    attached = Path(str(downloads)) / "plan.txt"
+    attached.write_text("rectification plan")
+    d.find_element(By.ID, "body").send_keys("we closed the port")  # type: ignore[attr-defined]
+    d.find_element(By.ID, "files").send_keys(str(attached))  # type: ignore[attr-defined]
+    d.find_element(By.ID, "reply").click()  # type: ignore[attr-defined]
+    replies = d.find_elements(By.CLASS_NAME, "reply")  # type: ignore[attr-defined]
+    assert any("we closed the port" in r.text for r in replies)
+    _shot(d, "liaison-reply")
+    d.get(f"{url}/?lang=zh-CN")  # type: ignore[attr-defined]
+    _shot(d, "dashboard-zh-CN")
