@@ -66,6 +66,11 @@ def users_cmd() -> None:
     is_flag=True,
     help="Generate a password and print it once (instead of --password-env or a prompt).",
 )
+@click.option(
+    "--reset-existing",
+    is_flag=True,
+    help="If NAME exists with this role, give it the new password instead of failing.",
+)
 @DB_OPTION
 @user_errors
 def users_add(
@@ -74,12 +79,17 @@ def users_add(
     entity: str | None,
     password_env: str | None,
     generate_password: bool,
+    reset_existing: bool,
     db_url: str | None,
 ) -> None:
     """Add account NAME with ROLE (a liaison with --entity)."""
     password = secrets.token_urlsafe(15) if generate_password else _password(password_env)
     store = Store.open(db_url)
-    add_user(store, name, role, password, entity=entity)
+    found = store.accounts.user_named(name)
+    if reset_existing and found is not None and found.role == role:
+        set_password(store, name, password)
+    else:
+        add_user(store, name, role, password, entity=entity)
     store.audit.record(
         actor="cli",
         source="cli",
