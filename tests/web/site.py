@@ -77,16 +77,27 @@ def seed(store: Store) -> dict[str, int]:
     """Two runs and their notices; returns ids the tests ask for."""
     ids: dict[str, int] = {}
     for n in (1, 2):
-        run_id = store.runs.create("test", "remote", "inv.yaml", "0" * 64, "t", inventory_text=INVENTORY)
+        run_id = store.runs.create(
+            "test", "remote", "inv.yaml", "0" * 64, "t", inventory_text=INVENTORY
+        )
         batch = [
             _fail(REDIS, "ent", "web", "6379/tcp", Severity.CRITICAL, "redis answers without auth"),
             _fail(HSTS, "ent", "web", HOSTILE_LOCATION, Severity.MEDIUM, HOSTILE),
             _fail(REDIS, "other", "gw", "6379/tcp", Severity.CRITICAL, "other entity's redis"),
-            Attempt(HSTS, "other", "gw", "https://127.0.10.2/", AttemptStatus.ERROR,
-                    reason="timed out <b>bold</b>", error_reason=ErrorReason.TIMEOUT),
+            Attempt(
+                HSTS,
+                "other",
+                "gw",
+                "https://127.0.10.2/",
+                AttemptStatus.ERROR,
+                reason="timed out <b>bold</b>",
+                error_reason=ErrorReason.TIMEOUT,
+            ),
         ]
         if n == 2:
-            batch.append(_fail(HSTS, "other", "gw", "https://127.0.10.2:8443/", Severity.MEDIUM, "no HSTS"))
+            batch.append(
+                _fail(HSTS, "other", "gw", "https://127.0.10.2:8443/", Severity.MEDIUM, "no HSTS")
+            )
         store.attempts.record(run_id, batch)
         store.runs.finish(run_id, "completed")
         reconcile(store, run_id, now=time.time())
@@ -123,7 +134,9 @@ def serving(store: Store, settings: WebSettings | None = None) -> Iterator[str]:
     """Serve the application over ``store`` on 127.0.0.1; yields its base URL."""
     settings = settings or WebSettings(throttle=Throttle(per_name=5, per_source=50))
     port = free_port()
-    config = uvicorn.Config(create_app(store, settings), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(store, settings), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

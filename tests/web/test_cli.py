@@ -25,15 +25,45 @@ def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
 
 def test_users_and_tokens(db_url: str) -> None:
     env = {"PW": "a long enough password"}
-    code, out = _run("users", "add", "ann", "--role", "lead", "--password-env", "PW", "--db", db_url, env=env)
+    code, out = _run(
+        "users", "add", "ann", "--role", "lead", "--password-env", "PW", "--db", db_url, env=env
+    )
     assert code == 0, out
-    code, out = _run("users", "add", "liz", "--role", "liaison", "--password-env", "PW", "--db", db_url, env=env)
+    code, out = _run(
+        "users", "add", "liz", "--role", "liaison", "--password-env", "PW", "--db", db_url, env=env
+    )
     assert code == 2 and "--entity" in out
-    code, out = _run("users", "add", "bob", "--role", "viewer", "--password-env", "PW", "--entity", "e", "--db", db_url, env=env)
+    code, out = _run(
+        "users",
+        "add",
+        "bob",
+        "--role",
+        "viewer",
+        "--password-env",
+        "PW",
+        "--entity",
+        "e",
+        "--db",
+        db_url,
+        env=env,
+    )
     assert code == 2 and "only a liaison" in out
-    code, out = _run("users", "add", "cat", "--role", "viewer", "--password-env", "SHORT", "--db", db_url, env={"SHORT": "short"})
+    code, out = _run(
+        "users",
+        "add",
+        "cat",
+        "--role",
+        "viewer",
+        "--password-env",
+        "SHORT",
+        "--db",
+        db_url,
+        env={"SHORT": "short"},
+    )
     assert code == 2 and "shorter than 12" in out
-    code, out = _run("users", "add", "gen", "--role", "inspector", "--generate-password", "--db", db_url)
+    code, out = _run(
+        "users", "add", "gen", "--role", "inspector", "--generate-password", "--db", db_url
+    )
     assert code == 0 and "password (shown once):" in out
     store = Store.open(db_url)
     assert authenticate(store, "ann", "a long enough password", "t").user is not None
@@ -57,13 +87,27 @@ def test_a_rescan_queued_on_the_web_is_run_by_queue_run(tmp_path: Path, db_url: 
         first = run_inventory(inventory, "web", store)
         [notice] = issue_run_notices(store, first.run_id, tmp_path, ["md"], ["en"]).notices
         env = {"PW": "inspector password"}
-        _run("users", "add", "ina", "--role", "inspector", "--password-env", "PW", "--db", db_url, env=env)
+        _run(
+            "users",
+            "add",
+            "ina",
+            "--role",
+            "inspector",
+            "--password-env",
+            "PW",
+            "--db",
+            db_url,
+            env=env,
+        )
         notice_id = store.notices.id_of(notice.number)
         with web_serving(store) as url:
             browser = Browser(url)
             assert browser.login("ina", "inspector password").status_code == 303
             token = browser.csrf(f"/notices/{notice_id}")
-            assert browser.post(f"/notices/{notice_id}/rescan", data={"csrf": token}).status_code == 303
+            assert (
+                browser.post(f"/notices/{notice_id}/rescan", data={"csrf": token}).status_code
+                == 303
+            )
         assert store.runs.latest_id() == first.run_id  # queued, not run
         site.nosniff = True
         site.banner = False

@@ -21,12 +21,16 @@ def test_inspector_proposes_a_waiver_and_a_lead_approves_it(served: Served) -> N
     until = (date.today() + timedelta(days=30)).isoformat()
     form = {"kind": "waiver", "reason": "compensating control", "until": until}
     token = inspector.csrf(f"/issues/{issue}")
-    assert inspector.post(f"/issues/{issue}/propose", data={**form, "csrf": token}).status_code == 303
+    assert (
+        inspector.post(f"/issues/{issue}/propose", data={**form, "csrf": token}).status_code == 303
+    )
     [proposal] = served.store.reviews.proposals(issue_id=issue)
     assert proposal.status == "pending" and proposal.proposed_by == "inspector"
     # An inspector cannot approve it.
     token = inspector.csrf("/proposals")
-    assert inspector.post(f"/proposals/{proposal.id}/approve", data={"csrf": token}).status_code == 403
+    assert (
+        inspector.post(f"/proposals/{proposal.id}/approve", data={"csrf": token}).status_code == 403
+    )
     lead = logged_in(served.url, "lead")
     token = lead.csrf("/proposals")
     assert lead.post(f"/proposals/{proposal.id}/approve", data={"csrf": token}).status_code == 303
@@ -118,7 +122,7 @@ def test_api_lists_pages_and_filters(served: Served) -> None:
     http.headers["Authorization"] = f"Bearer {create_token(served.store, 'viewer')}"
     base = served.url + "/api/v1"
     first = http.get(f"{base}/issues?limit=2", timeout=30).json()
-    assert [sorted(i) for i in first["items"]][0][:2] and len(first["items"]) == 2
+    assert len(first["items"]) == 2
     assert all("id" in i and "entity_id" in i for i in first["items"])
     rest = http.get(f"{base}/issues?limit=2&after={first['next_after']}", timeout=30).json()
     ids = [i["id"] for i in first["items"] + rest["items"]]
