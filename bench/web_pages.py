@@ -34,7 +34,7 @@ from scanner.tracking.issues import reconcile  # noqa: E402
 from tests.web.client import Browser  # noqa: E402
 from tests.web.site import serving  # noqa: E402
 
-PASSWORD = "bench password 123"
+PASSWORD = "bench password 123"  # noqa: S105 - a throwaway account of a throwaway store
 CHECKS = ("net.redis-no-auth", "web.hsts-missing", "net.telnet-open", "tls.weak-protocols")
 SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 BATCH = 5000
@@ -104,7 +104,8 @@ def seed(store: Store, entities: int, issues: int) -> dict[str, int]:
     issue_for_run(store, run_id)
     t2 = time.perf_counter()
     print(
-        f"seed: {per * entities} issues of {entities} entities stored and reconciled in {t1 - t0:.1f} s; notices issued in {t2 - t1:.1f} s"
+        f"seed: {per * entities} issues of {entities} entities stored and reconciled in "
+        f"{t1 - t0:.1f} s; notices issued in {t2 - t1:.1f} s"
     )
     add_user(store, "bench", "admin", PASSWORD)
     mid = store.issues.find(entity=f"e{entities // 2:04d}")[0].id
@@ -154,7 +155,8 @@ def bench(store: Store, label: str, args: argparse.Namespace) -> None:
             after = page["next_after"]
         seconds = time.perf_counter() - t0
         print(
-            f"{label}: API list: {count} issues in {seconds:.1f} s = {count / seconds:,.0f} issues/s (pages of 500)"
+            f"{label}: API list: {count} issues in {seconds:.1f} s = "
+            f"{count / seconds:,.0f} issues/s (pages of 500)"
         )
     print(f"{label}: peak memory {peak_rss_mb():.0f} MB")
 
