@@ -238,7 +238,8 @@ def test_upgrade_keeps_the_rows_and_enforces_the_values(connect: Any, url: str) 
         with store.writer.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     assert _contents(connect) == rows
-    assert _schema(connect) == schema
+    # The tables of 0007 as they were; later migrations may add tables of their own.
+    assert {t: v for t, v in _schema(connect).items() if t in schema} == schema
     assert _checks_in_database(connect) == _checks_declared()
     for column, update in BAD_UPDATES.items():
         with pytest.raises(IntegrityError), connect() as conn:
@@ -267,6 +268,12 @@ def test_a_fresh_store_has_the_declared_constraints(connect: Any, url: str) -> N
         "ck_issue_events_from_state",
         "ck_issue_events_to_state",
         "ck_notice_items_level",
+        # 0013, the web application's tables
+        "ck_users_role",
+        "ck_users_liaison_entity",
+        "ck_proposals_kind",
+        "ck_proposals_status",
+        "ck_rescan_requests_status",
     }
 
 
@@ -314,7 +321,9 @@ def test_downgrade_drops_the_constraints(connect: Any, url: str) -> None:
     rows, schema = _contents(connect), _schema(connect)
     with connect() as conn:
         _alembic(conn, "downgrade", "0007")
-    assert (_revision(connect), _contents(connect), _schema(connect)) == ("0007", rows, schema)
+    after = _schema(connect)  # the tables later migrations added are gone
+    assert (_revision(connect), _contents(connect)) == ("0007", rows)
+    assert after == {t: v for t, v in schema.items() if t in after}
     assert not _checks_in_database(connect)
     with connect() as conn:
         conn.execute(text(BAD_UPDATES["issues.state"]))  # allowed again
