@@ -17,6 +17,7 @@ from pathlib import Path
 
 from scanner.app.accounts import APPROVERS, PROPOSERS, Role
 from scanner.app.decisions import mark_false_positive, waive_issue
+from scanner.app.documents import registry
 from scanner.core.errors import UserError
 from scanner.core.lifecycle import IssueState
 from scanner.store import Store
@@ -155,28 +156,38 @@ def request_rescan(store: Store, actor: Actor, notice_id: int) -> int:
 
 
 def run_queued(
-    store: Store, out_dir: Path, *, limit: int = 100, inventory: Path | None = None
+    store: Store,
+    out_dir: Path | None,
+    *,
+    limit: int = 100,
+    inventory: Path | None = None,
+    campaign: str | None = None,
 ) -> list[RescanRequestRow]:
-    """Claim and run queued rescan requests, oldest first, at most ``limit``; each notice is
-    re-rendered into ``out_dir`` (html, json) in every language, as ``scanner verify`` does."""
+    """Claim and run queued rescan requests, oldest first, at most ``limit`` (only those of
+    ``campaign``'s notices when given); each notice is re-rendered into ``out_dir`` (html,
+    json) in every language, as ``scanner verify`` does, unless ``out_dir`` is None."""
     from scanner.app.notices import verify_and_write  # noqa: PLC0415 - runs scans: only here
+    from scanner.app.verify import verify_notice  # noqa: PLC0415
 
     done = []
     for _ in range(limit):
-        request = store.reviews.claim_request(time.time())
+        request = store.reviews.claim_request(time.time(), campaign)
         if request is None:
             break
         number = store.notices.get(request.notice_id).number
         try:
-            verified = verify_and_write(
-                store, number, out_dir, ["html", "json"], ["zh-CN", "en"], inventory=inventory
-            )
+            if out_dir is None:
+                found = verify_notice(store, number, registry(), inventory=inventory)
+                status, run_id = str(found.notice.status), found.run.run_id
+            else:
+                verified = verify_and_write(
+                    store, number, out_dir, ["html", "json"], ["zh-CN", "en"], inventory=inventory
+                )
+                status, run_id = str(verified.notice.status), verified.run.run_id
         except UserError as exc:
             store.reviews.finish_request(request.id, "failed", str(exc), None, time.time())
         else:
-            store.reviews.finish_request(
-                request.id, "done", str(verified.notice.status), verified.run.run_id, time.time()
-            )
+            store.reviews.finish_request(request.id, "done", status, run_id, time.time())
         finished = store.reviews.requests_by_id(request.id)
         assert finished is not None
         store.audit.record(

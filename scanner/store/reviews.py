@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 
 from scanner.store.sql import Aggregate
-from scanner.store.tables import proposals, rescan_requests
+from scanner.store.tables import notices, proposals, rescan_requests
 
 
 @dataclass(frozen=True)
@@ -147,16 +147,22 @@ class Reviews(Aggregate):
                 ).mappings()
             ]
 
-    def claim_request(self, now: float) -> RescanRequestRow | None:
-        """Take the oldest queued request (it becomes ``running``), or None."""
+    def claim_request(self, now: float, campaign: str | None = None) -> RescanRequestRow | None:
+        """Take the oldest queued request (of a notice of ``campaign``, when given): it becomes
+        ``running``; None when there is none."""
+        query = (
+            select(rescan_requests.c.id)
+            .where(rescan_requests.c.status == "queued")
+            .order_by(rescan_requests.c.id)
+            .limit(1)
+        )
+        if campaign is not None:
+            query = query.join(notices, notices.c.id == rescan_requests.c.notice_id).where(
+                notices.c.campaign == campaign
+            )
         for _ in range(10):  # another runner may take the one we saw: try the next
             with self._store.engine.connect() as conn:
-                found = conn.execute(
-                    select(rescan_requests.c.id)
-                    .where(rescan_requests.c.status == "queued")
-                    .order_by(rescan_requests.c.id)
-                    .limit(1)
-                ).scalar()
+                found = conn.execute(query).scalar()
             if found is None:
                 return None
             with self._store.writer.begin() as conn:

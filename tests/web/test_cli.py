@@ -7,10 +7,13 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from scanner.app.accounts import authenticate, token_user
+from scanner.app.accounts import add_user, authenticate, existing, token_user
 from scanner.app.notices import issue_run_notices
+from scanner.app.review import Actor, request_rescan
 from scanner.app.runs import run_inventory
+from scanner.app.scheduler import Scheduler
 from scanner.cli.main import main
+from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.helpers import write
 from tests.unit.app.site import INVENTORY, serving
@@ -119,3 +122,22 @@ def test_a_rescan_queued_on_the_web_is_run_by_queue_run(tmp_path: Path, db_url: 
         assert {i.state for i in store.issues.find()} == {"fixed"}
         assert (tmp_path / "v" / f"{notice.number}.en.html").exists()
         assert _run("queue", "run", "--db", db_url)[1].strip().endswith("0 queued rescans handled")
+
+
+def test_the_scheduler_runs_rescans_queued_on_the_web(tmp_path: Path, db_url: str) -> None:
+    store = Store.open(db_url)
+    with serving() as site:
+        inventory = write(tmp_path / "inv.yaml", INVENTORY.format(port=site.port))
+        first = run_inventory(inventory, "web", store)
+        [notice] = issue_run_notices(store, first.run_id, tmp_path, ["md"], ["en"]).notices
+        add_user(store, "ina", "inspector", "inspector password")
+        actor = Actor(existing(store, "ina"), "192.0.2.7")
+        request_id = request_rescan(store, actor, store.notices.id_of(notice.number))
+        site.nosniff = True
+        scheduler = Scheduler(load_inventory(inventory), store)
+        scheduler.tick()
+    request = store.reviews.requests_by_id(request_id)
+    assert request is not None and request.status == "done"
+    assert request.note == "partially_rectified" and request.run_id != first.run_id
+    actions = [(a.action, a.source) for a in store.audit.of("notice", request.notice_id)]
+    assert actions == [("rescan.requested", "192.0.2.7"), ("rescan.done", "queue")]
