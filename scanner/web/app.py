@@ -104,6 +104,9 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         length = request.headers.get("content-length")
         if length and (not length.isdigit() or int(length) > settings.max_body):
             return _secure(JSONResponse({"detail": "request too large"}, 413), request, settings)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request):
+            # Defence in depth beside the CSRF token: a browser names the page that posted.
+            return _secure(JSONResponse({"detail": "cross-origin request"}, 403), request, settings)
         web: WebState = app.state.web
         raw = _unsign(web.signer, request.cookies.get(COOKIE, ""))
         session = (
@@ -137,6 +140,16 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         return _secure(response, request, settings)
 
     return app
+
+
+def _same_origin(request: Request) -> bool:
+    """False when the browser says the request comes from another origin (no Origin header,
+    as from API clients, passes: those carry a bearer token or a CSRF token)."""
+    origin = request.headers.get("origin")
+    if origin is None or (origin == "null" and request.url.path.startswith("/api/")):
+        return True
+    host = request.headers.get("host", "")
+    return origin in (f"http://{host}", f"https://{host}")
 
 
 def _unsign(signer: Signer, value: str) -> str:

@@ -209,3 +209,14 @@ def test_roles_that_may_not_propose_or_approve(served: Served, role: str) -> Non
     token = user.csrf("/")
     form = {"kind": "false_positive", "reason": "no", "csrf": token}
     assert user.post(f"/issues/{issue}/propose", data=form).status_code == 403
+
+
+def test_a_cross_origin_post_is_refused_even_with_the_token(served: Served) -> None:
+    inspector = logged_in(served.url, "inspector")
+    issue = served.ids["issue_ent"]
+    form = {"kind": "false_positive", "reason": "no", "csrf": inspector.csrf("/")}
+    evil = {"Origin": "http://198.51.100.7"}
+    response = inspector.post(f"/issues/{issue}/propose", data=form, headers=evil)
+    assert response.status_code == 403
+    same = {"Origin": served.url}
+    assert inspector.post(f"/issues/{issue}/propose", data=form, headers=same).status_code == 303
