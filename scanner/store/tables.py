@@ -109,6 +109,8 @@ attempts = Table(
     UniqueConstraint("run_id", "key", name="uq_attempts_run_key"),
     allowed("attempts", "status", AttemptStatus),
     Index("ix_attempts_run_check_asset", "run_id", "check_id", "entity_id", "asset_id"),
+    # 0013: a run's counts by status read from the index alone (runs list, notices, web pages).
+    Index("ix_attempts_run_status", "run_id", "status"),
 )
 
 findings = Table(
@@ -163,6 +165,9 @@ issues = Table(
     Column("waiver_until", Float),
     Index("ix_issues_entity_state", "entity_id", "state"),
     Index("ix_issues_target", "entity_id", "asset_id", "check_id"),
+    # 0013: the dashboard's groups (risk levels, overdue items) read from the index alone.
+    Index("ix_issues_state_groups", "state", "entity_id", "asset_id", "severity"),
+    Index("ix_issues_state_deadline", "state", "deadline", "entity_id"),
     allowed("issues", "state", IssueState),
 )
 

@@ -146,6 +146,19 @@ class Views(Aggregate):
             TrendPoint(rid, started, *changed.get(rid, (0, 0))) for rid, started in reversed(recent)
         ]
 
+    def version(self) -> tuple[int, int, int]:
+        """The newest issue event, notice and run: any change to what the dashboard counts
+        changes one of them."""
+        with self._store.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    select(func.max(issue_events.c.id)).scalar_subquery(),
+                    select(func.max(notices.c.id)).scalar_subquery(),
+                    select(func.max(runs.c.id)).scalar_subquery(),
+                )
+            ).one()
+        return (int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
+
     def entity_ids(self) -> list[str]:
         """Every entity that has issues or notices."""
         with self._store.engine.connect() as conn:

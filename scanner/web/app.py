@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reports.catalogs import LANGUAGES
 from scanner.app.accounts import Throttle, open_session
+from scanner.app.dashboard import Dashboard
 from scanner.app.documents import InventoryCache
 from scanner.app.replies import ReplyLimits
 from scanner.core.errors import UserError
@@ -63,12 +64,14 @@ class WebSettings:
 
 @dataclass
 class WebState:
-    """What every request shares: the store, the settings, the signer, parsed inventories."""
+    """What every request shares: the store, the settings, the signer, parsed inventories, the
+    dashboard's cached figures."""
 
     store: Store
     settings: WebSettings
     signer: Signer
     inventories: InventoryCache
+    dashboard: Dashboard
 
 
 def state(request: Request) -> WebState:
@@ -88,7 +91,10 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    app.state.web = WebState(store, settings, Signer(key, salt="session"), InventoryCache(store))
+    inventories = InventoryCache(store)
+    app.state.web = WebState(
+        store, settings, Signer(key, salt="session"), inventories, Dashboard(store, inventories)
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     from scanner.web import api, pages  # noqa: PLC0415 - routes import this module's helpers
@@ -166,7 +172,9 @@ def _secure(response: Response, request: Request, settings: WebSettings) -> Resp
     headers.setdefault("Content-Security-Policy", CSP)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: under no-referrer browsers send "Origin: null" on our own
+    # forms, and the origin check would refuse them.
+    headers["Referrer-Policy"] = "same-origin"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers.setdefault("Cache-Control", "no-store")
     if settings.https or request.url.scheme == "https":

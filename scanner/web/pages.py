@@ -143,27 +143,26 @@ def dashboard(request: Request) -> HTMLResponse:
     c = ctx(request)
     c.need_user()
     web = state(request)
-    store, entity = web.store, c.entity
-    inv = web.inventories.latest()
-    levels = web.inventories.levels(inv, store.views.active_groups(entity=entity)) if inv else {}
-    totals = {level: sum(per[level] for per in levels.values()) for level in LEVELS}
-    overdue = store.views.overdue(time.time(), entity=entity)[:20]
-    trend = store.views.trend(entity=entity)
-    names = {e.id: e.name for e in inv.model.entities} if inv else {}
-    top = sorted(levels.items(), key=lambda kv: (-kv[1]["high"], -sum(kv[1].values()), kv[0]))
+    entity = c.entity
+    figures = web.dashboard.figures(entity)
+    top = sorted(
+        figures.levels.items(), key=lambda kv: (-kv[1]["high"], -sum(kv[1].values()), kv[0])
+    )
+    trend = figures.trend
     return page(
         c,
         "dashboard.html",
-        totals=totals,
+        totals=figures.totals,
         levels=LEVELS,
-        states=store.views.state_counts(entity=entity),
-        overdue=overdue,
+        states=figures.states,
+        overdue=figures.overdue[:20],
+        overdue_total=sum(n for _, n in figures.overdue),
         trend=trend,
         trend_max=max([max(t.opened, t.closed) for t in trend] + [1]),
         top=top[:15],
-        names=names,
+        names=figures.names,
         bar_max=max([sum(v.values()) for _, v in top] + [1]),
-        pending=len(store.reviews.proposals(status="pending", entity=entity)),
+        pending=len(web.store.reviews.proposals(status="pending", entity=entity)),
     )
 
 
@@ -212,14 +211,12 @@ def entities_page(request: Request) -> HTMLResponse:
     c = ctx(request)
     c.need_user()
     web = state(request)
-    inv = web.inventories.latest()
-    known = {e.id: e for e in inv.model.entities} if inv else {}
-    ids = web.store.views.entity_ids() if c.entity is None else [c.entity]
-    ids = sorted(set(ids) | (set(known) if c.entity is None else set()))
-    levels = (
-        web.inventories.levels(inv, web.store.views.active_groups(entity=c.entity)) if inv else {}
-    )
-    rows = [(i, known[i].name if i in known else i, levels.get(i, {})) for i in ids]
+    figures = web.dashboard.figures(c.entity)
+    if c.entity is not None:
+        ids = [c.entity]
+    else:
+        ids = sorted(set(web.store.views.entity_ids()) | set(figures.names))
+    rows = [(i, figures.names.get(i, i), figures.levels.get(i, {})) for i in ids]
     return page(c, "entities.html", rows=rows, levels=LEVELS)
 
 

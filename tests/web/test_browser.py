@@ -39,8 +39,10 @@ def browser(tmp_path: Path) -> Iterator[object]:
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000"):
         options.add_argument(arg)
     options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    options.add_argument("--lang=en-US")
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver.set_page_load_timeout(180)  # the shared machine can be very busy
+    driver.set_script_timeout(180)
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     driver.execute_cdp_cmd(
@@ -78,11 +80,14 @@ def test_inspector_lead_and_liaison_in_chromium(browser: object, served: Served)
     issue = ids["issue_ent"]
     d.get(f"{url}/issues/{issue}")  # type: ignore[attr-defined]
     _shot(d, "issue")
-    d.find_element(By.ID, "until").send_keys("12/31/2030")  # type: ignore[attr-defined]
+    until = d.find_element(By.ID, "until")  # type: ignore[attr-defined]
+    until.send_keys("12312030")  # month, day, year: Chromium's en-US date field
+    assert until.get_attribute("value") == "2030-12-31"
     d.find_element(By.ID, "reason").send_keys("segmented network")  # type: ignore[attr-defined]
     d.find_element(By.ID, "propose").click()  # type: ignore[attr-defined]
+    _shot(d, "issue-proposed")
     statuses = d.find_elements(By.CLASS_NAME, "proposal-status")  # type: ignore[attr-defined]
-    assert [s.text for s in statuses] == ["pending"]
+    assert [s.text for s in statuses] == ["pending"], d.page_source[:2000]  # type: ignore[attr-defined]
 
     _login(d, url, "lead")
     d.get(f"{url}/proposals")  # type: ignore[attr-defined]
@@ -94,7 +99,7 @@ def test_inspector_lead_and_liaison_in_chromium(browser: object, served: Served)
     _shot(d, "notice")
     d.find_element(By.ID, "dl-pdf-en").click()  # type: ignore[attr-defined]
     downloads: Path = d.downloads  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while not list(downloads.glob("*.pdf")) and time.monotonic() < deadline:
         time.sleep(0.2)
     [pdf] = list(downloads.glob("*.pdf"))

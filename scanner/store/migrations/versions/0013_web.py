@@ -1,5 +1,7 @@
 """The team web application: accounts, sessions, API tokens, login attempts, the audit trail,
-proposed decisions, replies with attachments, queued verification rescans, the signing key.
+proposed decisions, replies with attachments, queued verification rescans, the signing key; and
+covering indexes for its pages (issues grouped by state, entity, asset and severity; overdue
+items; a run's attempts by status).
 
 The allowed values are written out (a migration keeps meaning what it meant); tables.py builds
 the same constraints from its tuples and the migration test compares the two.
@@ -135,6 +137,11 @@ def upgrade() -> None:
         sa.Column("note", sa.Text, nullable=False, server_default=""),
         _allowed("rescan_requests", "status", ("queued", "running", "done", "failed")),
     )
+    op.create_index(
+        "ix_issues_state_groups", "issues", ["state", "entity_id", "asset_id", "severity"]
+    )
+    op.create_index("ix_issues_state_deadline", "issues", ["state", "deadline", "entity_id"])
+    op.create_index("ix_attempts_run_status", "attempts", ["run_id", "status"])
     op.create_table(
         "web_secrets",
         sa.Column("name", sa.String(40), primary_key=True),
@@ -143,6 +150,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_attempts_run_status", "attempts")
+    op.drop_index("ix_issues_state_deadline", "issues")
+    op.drop_index("ix_issues_state_groups", "issues")
     for table in (
         "web_secrets",
         "rescan_requests",
