@@ -102,9 +102,8 @@ def seed(store: Store) -> dict[str, int]:
         store.runs.finish(run_id, "completed")
         reconcile(store, run_id, now=time.time())
         ids[f"run{n}"] = run_id
-    notices = issue_for_run(store, ids["run2"])
-    for n in notices:
-        ids[f"notice_{n.entity_id}"] = store.notices.id_of(n.number)
+    for notice in issue_for_run(store, ids["run2"]):
+        ids[f"notice_{notice.entity_id}"] = store.notices.id_of(notice.number)
     issues = store.issues.find()
     ids["issue_ent"] = next(i.id for i in issues if i.entity_id == "ent" and i.check_id == REDIS)
     ids["issue_hostile"] = next(i.id for i in issues if i.location == HOSTILE_LOCATION)

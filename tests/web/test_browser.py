@@ -15,13 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from selenium.webdriver import Chrome
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 
 from tests.web.site import PASSWORD, Served
-
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.options import Options  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("SCANNER_SCREENSHOTS", REPO / "out" / "screenshots"))
@@ -29,7 +28,7 @@ CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[object]:
+def browser(tmp_path: Path) -> Iterator[Chrome]:
     if not CHROMIUM or not DRIVER:
         if os.environ.get("CI"):
             pytest.fail("chromium and chromium-driver are missing (scripts/setup-debian.sh)")
@@ -40,7 +39,7 @@ def browser(tmp_path: Path) -> Iterator[object]:
         options.add_argument(arg)
     options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
     options.add_argument("--lang=en-US")
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(180)  # the shared machine can be very busy
     driver.set_script_timeout(180)
     downloads = tmp_path / "downloads"
@@ -55,73 +54,72 @@ def browser(tmp_path: Path) -> Iterator[object]:
         driver.quit()
 
 
-def _login(driver: object, url: str, name: str) -> None:
-    d = driver  # type: ignore[assignment]
-    d.delete_all_cookies()  # type: ignore[attr-defined]
-    d.get(f"{url}/login?lang=en")  # type: ignore[attr-defined]
-    d.find_element(By.ID, "name").send_keys(name)  # type: ignore[attr-defined]
-    d.find_element(By.ID, "password").send_keys(PASSWORD)  # type: ignore[attr-defined]
-    d.find_element(By.ID, "login").click()  # type: ignore[attr-defined]
-    assert d.find_element(By.ID, "whoami").text.startswith(name)  # type: ignore[attr-defined]
+def _login(d: Chrome, url: str, name: str) -> None:
+    d.delete_all_cookies()
+    d.get(f"{url}/login?lang=en")
+    d.find_element(By.ID, "name").send_keys(name)
+    d.find_element(By.ID, "password").send_keys(PASSWORD)
+    d.find_element(By.ID, "login").click()
+    assert d.find_element(By.ID, "whoami").text.startswith(name)
 
 
-def _shot(driver: object, name: str) -> None:
+def _shot(driver: Chrome, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(SHOTS / f"{name}.png"))  # type: ignore[attr-defined]
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))
 
 
-def test_inspector_lead_and_liaison_in_chromium(browser: object, served: Served) -> None:
+def test_inspector_lead_and_liaison_in_chromium(browser: Chrome, served: Served) -> None:
     d, url, ids = browser, served.url, served.ids
     _login(d, url, "inspector")
     _shot(d, "dashboard")
-    assert d.find_element(By.ID, "open-high").text.isdigit()  # type: ignore[attr-defined]
-    d.get(f"{url}/issues")  # type: ignore[attr-defined]
+    assert d.find_element(By.ID, "open-high").text.isdigit()
+    d.get(f"{url}/issues")
     _shot(d, "issues")
     issue = ids["issue_ent"]
-    d.get(f"{url}/issues/{issue}")  # type: ignore[attr-defined]
+    d.get(f"{url}/issues/{issue}")
     _shot(d, "issue")
-    until = d.find_element(By.ID, "until")  # type: ignore[attr-defined]
+    until = d.find_element(By.ID, "until")
     until.send_keys("12312030")  # month, day, year: Chromium's en-US date field
     assert until.get_attribute("value") == "2030-12-31"
-    d.find_element(By.ID, "reason").send_keys("segmented network")  # type: ignore[attr-defined]
-    d.find_element(By.ID, "propose").click()  # type: ignore[attr-defined]
+    d.find_element(By.ID, "reason").send_keys("segmented network")
+    d.find_element(By.ID, "propose").click()
     _shot(d, "issue-proposed")
-    statuses = d.find_elements(By.CLASS_NAME, "proposal-status")  # type: ignore[attr-defined]
-    assert [s.text for s in statuses] == ["pending"], d.page_source[:2000]  # type: ignore[attr-defined]
+    statuses = d.find_elements(By.CLASS_NAME, "proposal-status")
+    assert [s.text for s in statuses] == ["pending"], d.page_source[:2000]
 
     _login(d, url, "lead")
-    d.get(f"{url}/proposals")  # type: ignore[attr-defined]
+    d.get(f"{url}/proposals")
     _shot(d, "proposals")
-    d.find_element(By.CLASS_NAME, "approve").click()  # type: ignore[attr-defined]
-    d.get(f"{url}/issues/{issue}")  # type: ignore[attr-defined]
-    assert d.find_element(By.ID, "state").text == "accepted"  # type: ignore[attr-defined]
-    d.get(f"{url}/notices/{ids['notice_ent']}")  # type: ignore[attr-defined]
+    d.find_element(By.CLASS_NAME, "approve").click()
+    d.get(f"{url}/issues/{issue}")
+    assert d.find_element(By.ID, "state").text == "accepted"
+    d.get(f"{url}/notices/{ids['notice_ent']}")
     _shot(d, "notice")
-    d.find_element(By.ID, "dl-pdf-en").click()  # type: ignore[attr-defined]
+    d.find_element(By.ID, "dl-pdf-en").click()
     downloads: Path = d.downloads  # type: ignore[attr-defined]
     deadline = time.monotonic() + 120
     while not list(downloads.glob("*.pdf")) and time.monotonic() < deadline:
         time.sleep(0.2)
     [pdf] = list(downloads.glob("*.pdf"))
     assert pdf.read_bytes().startswith(b"%PDF")
-    d.get(f"{url}/runs/{ids['run2']}")  # type: ignore[attr-defined]
+    d.get(f"{url}/runs/{ids['run2']}")
     _shot(d, "run")
 
     _login(d, url, "liaison")
-    d.get(f"{url}/entities")  # type: ignore[attr-defined]
+    d.get(f"{url}/entities")
     _shot(d, "liaison-entities")
-    links = [a.text for a in d.find_elements(By.CSS_SELECTOR, "a[href^='/entities/']")]  # type: ignore[attr-defined]
+    links = [a.text for a in d.find_elements(By.CSS_SELECTOR, "a[href^='/entities/']")]
     assert links == ["ent"]
-    d.get(f"{url}/issues/{ids['issue_other']}")  # type: ignore[attr-defined]
-    assert "404" in d.find_element(By.TAG_NAME, "h1").text  # type: ignore[attr-defined]
-    d.get(f"{url}/notices/{ids['notice_ent']}")  # type: ignore[attr-defined]
+    d.get(f"{url}/issues/{ids['issue_other']}")
+    assert "404" in d.find_element(By.TAG_NAME, "h1").text
+    d.get(f"{url}/notices/{ids['notice_ent']}")
     attached = Path(str(downloads)) / "plan.txt"
     attached.write_text("rectification plan")
-    d.find_element(By.ID, "body").send_keys("we closed the port")  # type: ignore[attr-defined]
-    d.find_element(By.ID, "files").send_keys(str(attached))  # type: ignore[attr-defined]
-    d.find_element(By.ID, "reply").click()  # type: ignore[attr-defined]
-    replies = d.find_elements(By.CLASS_NAME, "reply")  # type: ignore[attr-defined]
+    d.find_element(By.ID, "body").send_keys("we closed the port")
+    d.find_element(By.ID, "files").send_keys(str(attached))
+    d.find_element(By.ID, "reply").click()
+    replies = d.find_elements(By.CLASS_NAME, "reply")
     assert any("we closed the port" in r.text for r in replies)
     _shot(d, "liaison-reply")
-    d.get(f"{url}/?lang=zh-CN")  # type: ignore[attr-defined]
+    d.get(f"{url}/?lang=zh-CN")
     _shot(d, "dashboard-zh-CN")
