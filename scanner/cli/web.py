@@ -88,16 +88,19 @@ def users_add(
     found = store.accounts.user_named(name)
     if reset_existing and found is not None and found.role == role:
         set_password(store, name, password)
+        action, said = "user.password", f"user {escape(name)} exists ({role}): new password set"
     else:
         add_user(store, name, role, password, entity=entity)
+        action = "user.added"
+        said = f"user {escape(name)} added ({role}{', entity ' + escape(entity) if entity else ''})"
     store.audit.record(
         actor="cli",
         source="cli",
-        action="user.added",
+        action=action,
         object_type="user",
         detail=f"{name} ({role}{', ' + entity if entity else ''})",
     )
-    out.print(f"user {escape(name)} added ({role}{', entity ' + escape(entity) if entity else ''})")
+    out.print(said)
     if generate_password:
         out.print(f"password (shown once): {password}")
 
