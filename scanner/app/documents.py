@@ -5,6 +5,7 @@ format and language, and issued after a run. The same building and rendering as
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Sequence
 
 from reports.formats import REGISTRY
@@ -47,10 +48,11 @@ def registry() -> Registry:
 
 
 def notice(store: Store, notice_id: int, inventories: InventoryCache | None = None) -> Notice:
-    """Notice ``notice_id`` as a document, each item with its issue's current state."""
-    head = store.notices.get(notice_id)
-    inv = inventories.get(head.run_id) if inventories else None
-    return build_notice(store, notice_id, registry(), inv=inv)
+    """Notice ``notice_id`` as a document, each item with its issue's current state (built
+    again only when the store changed, with ``inventories``)."""
+    if inventories is not None:
+        return inventories.notice(notice_id)
+    return build_notice(store, notice_id, registry())
 
 
 def render(document: Notice, fmt: str, lang: str) -> bytes:
@@ -65,11 +67,22 @@ def issue_for_run(store: Store, run_id: int) -> list[Notice]:
 
 class InventoryCache:
     """Runs' stored inventories, parsed once per process (a campaign of a thousand entities
-    takes a while to validate; pages need its entities and risk factors on every request)."""
+    takes a while to validate; pages need its entities and risk factors on every request), and
+    notice documents built once per version of the store."""
 
     def __init__(self, store: Store, size: int = 8) -> None:
         self._store = store
         self._get = functools.lru_cache(maxsize=size)(self._load)
+        self._notices = functools.lru_cache(maxsize=256)(self._build)
+
+    def _build(self, notice_id: int, _version: tuple[int, int, int], _minute: int) -> Notice:
+        head = self._store.notices.get(notice_id)
+        return build_notice(self._store, notice_id, registry(), inv=self.get(head.run_id))
+
+    def notice(self, notice_id: int) -> Notice:
+        """Notice ``notice_id`` as a document, rebuilt when the store's version changed (a state
+        change, a notice, a run) and every minute (its overdue flags follow the clock)."""
+        return self._notices(notice_id, self._store.views.version(), int(time.time() // 60))
 
     def _load(self, run_id: int) -> LoadedInventory:
         return run_inventory(self._store, run_id)
