@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import BadSignature, Signer
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reports.catalogs import LANGUAGES
 from scanner.app.accounts import Throttle, open_session
@@ -145,7 +146,50 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
             response.set_cookie("lang", chosen, httponly=True, secure=https, samesite="lax")
         return _secure(response, request, settings)
 
+    app.add_middleware(BodyLimit, limit=settings.max_body)
     return app
+
+
+class BodyLimit:
+    """Read a request's body before the application does, and answer 413 past ``limit`` bytes:
+    a chunked upload without Content-Length is bounded too (the body is then replayed to the
+    application from memory, so at most ``limit`` bytes per request are held)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        seen = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break  # the client went away: let the application see it
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            if seen > self.limit:
+                response = JSONResponse({"detail": "request too large"}, 413)
+                response.headers["Connection"] = "close"
+                response.headers["X-Content-Type-Options"] = "nosniff"
+                response.headers["Content-Security-Policy"] = CSP
+                await response(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 def _same_origin(request: Request) -> bool:

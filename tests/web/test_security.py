@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -220,3 +221,26 @@ def test_a_cross_origin_post_is_refused_even_with_the_token(served: Served) -> N
     assert response.status_code == 403
     same = {"Origin": served.url}
     assert inspector.post(f"/issues/{issue}/propose", data=form, headers=same).status_code == 303
+
+
+def test_request_bodies_are_bounded_even_when_chunked(tmp_path: object) -> None:
+    store = Store.open(f"sqlite:///{tmp_path}/big.db")
+    ids = seed(store)
+    with serving(store, WebSettings(max_body=64 * 1024)) as url:
+        liaison = logged_in(url, "liaison")
+        token = liaison.csrf(f"/notices/{ids['notice_ent']}")
+        big = {"body": "x" * 100_000, "csrf": token}
+        assert liaison.post(f"/notices/{ids['notice_ent']}/replies", data=big).status_code == 413
+
+        def chunks() -> Iterator[bytes]:
+            yield f"csrf={token}&body=".encode()
+            for _ in range(100):
+                yield b"y" * 4096
+
+        response = liaison.post(
+            f"/notices/{ids['notice_ent']}/replies",
+            data=chunks(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert response.status_code == 413
+    assert store.replies.of_notice(ids["notice_ent"]) == []
