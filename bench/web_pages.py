@@ -190,7 +190,7 @@ def main() -> None:
         from tests.pg import Postgres  # noqa: PLC0415
 
         with Postgres() as server:
-            bench(Store.open(server.url(server.create_database())), "PostgreSQL", args)
+            bench(Store.open(server.create_database()), "PostgreSQL", args)
         return
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         bench(Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}"), "SQLite", args)
