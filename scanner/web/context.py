@@ -82,7 +82,9 @@ class Ctx:
         return self.role in APPROVERS
 
     def _(self, message: str) -> str:
-        return translator(self.lang)(message)
+        text = translator(self.lang)(message)
+        # Run-time labels are values (false_positive, partially_rectified): readable in English.
+        return text.replace("_", " ") if text == message and " " not in text else text
 
 
 def language(request: Request) -> str:
