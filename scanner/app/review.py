@@ -186,6 +186,12 @@ def run_queued(
                 status, run_id = str(verified.notice.status), verified.run.run_id
         except UserError as exc:
             store.reviews.finish_request(request.id, "failed", str(exc), None, time.time())
+        except KeyboardInterrupt:  # stopped (a signal): the next runner takes it again
+            store.reviews.finish_request(request.id, "queued", "interrupted", None, time.time())
+            raise
+        except Exception as exc:  # a bug must not leave it "running" nor stop the scheduler
+            note = f"{type(exc).__name__}: {exc}"
+            store.reviews.finish_request(request.id, "failed", note, None, time.time())
         else:
             store.reviews.finish_request(request.id, "done", status, run_id, time.time())
         finished = store.reviews.requests_by_id(request.id)
