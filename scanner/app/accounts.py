@@ -128,6 +128,11 @@ def create_token(store: Store, name: str, label: str = "api") -> str:
     return token
 
 
+def revoke_tokens(store: Store, name: str) -> int:
+    """Revoke every API token of account ``name``; how many were live."""
+    return store.accounts.revoke_tokens(existing(store, name).id)
+
+
 def token_user(store: Store, token: str) -> UserRow | None:
     """The enabled account of an API token, or None."""
     if not token.startswith("sct_") or len(token) > 200:

@@ -11,7 +11,14 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from scanner.app.accounts import Role, add_user, create_token, disable_user, set_password
+from scanner.app.accounts import (
+    Role,
+    add_user,
+    create_token,
+    disable_user,
+    revoke_tokens,
+    set_password,
+)
 from scanner.app.review import run_queued
 from scanner.cli.util import DB_OPTION, err, out, user_errors
 from scanner.core.errors import UserError
@@ -174,6 +181,20 @@ def tokens_create(name: str, label: str, db_url: str | None) -> None:
         detail=f"{name}: {label[:100]}",
     )
     click.echo(token)
+
+
+@tokens_cmd.command(name="revoke")
+@click.argument("name")
+@DB_OPTION
+@user_errors
+def tokens_revoke(name: str, db_url: str | None) -> None:
+    """Revoke every API token of account NAME."""
+    store = Store.open(db_url, create=False)
+    count = revoke_tokens(store, name)
+    store.audit.record(
+        actor="cli", source="cli", action="token.revoked", object_type="user", detail=name
+    )
+    out.print(f"{count} tokens of {escape(name)} revoked")
 
 
 @click.group(name="queue")

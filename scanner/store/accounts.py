@@ -117,6 +117,17 @@ class Accounts(Aggregate):
             )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
+    def revoke_tokens(self, user_id: int) -> int:
+        """Revoke every token of an account; how many were live."""
+        with self._store.writer.begin() as conn:
+            return int(
+                conn.execute(
+                    update(api_tokens)
+                    .where(api_tokens.c.user_id == user_id, api_tokens.c.revoked.is_(False))
+                    .values(revoked=True)
+                ).rowcount
+            )
+
     def token_user(self, token_sha256: str) -> UserRow | None:
         """The enabled account an unrevoked token belongs to, or None."""
         with self._store.engine.connect() as conn:

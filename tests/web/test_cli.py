@@ -74,6 +74,10 @@ def test_users_and_tokens(db_url: str) -> None:
     assert code == 0 and token.startswith("sct_")
     assert token_user(store, token.strip()).name == "ann"  # type: ignore[union-attr]
     assert store.accounts.token_user("sct_" + "0" * 40) is None
+    code, out = _run("tokens", "revoke", "ann", "--db", db_url)
+    assert code == 0 and "1 tokens of ann revoked" in out
+    assert token_user(store, token.strip()) is None
+    code, token = _run("tokens", "create", "ann", "--db", db_url)
     env2 = {"PW": "another long password"}
     assert _run("users", "passwd", "ann", "--password-env", "PW", "--db", db_url, env=env2)[0] == 0
     assert authenticate(store, "ann", "another long password", "t").user is not None
