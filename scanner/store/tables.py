@@ -287,6 +287,7 @@ web_sessions = Table(
     Column("last_seen_at", Float, nullable=False),
     Column("source", String(64), nullable=False),
     Index("ix_web_sessions_user", "user_id"),
+    Index("ix_web_sessions_last_seen", "last_seen_at"),
 )
 
 api_tokens = Table(

@@ -82,7 +82,11 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 def login_form(request: Request) -> HTMLResponse:
     c = ctx(request)
     if c.session is None:  # an anonymous session carries the form's CSRF token
-        raw, csrf = new_session(state(request).store, None, c.source)
+        web = state(request)
+        # Sessions nobody used for the idle time are gone for good (so login pages fetched by
+        # the thousand do not pile up).
+        web.store.accounts.drop_sessions_idle_since(time.time() - web.settings.idle)
+        raw, csrf = new_session(web.store, None, c.source)
         c.new_cookie = (raw, csrf)
         return page(c, "login.html", csrf_token=csrf, message="")
     return page(c, "login.html", csrf_token=c.csrf, message="")

@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(64), nullable=False),
     )
     op.create_index("ix_web_sessions_user", "web_sessions", ["user_id"])
+    op.create_index("ix_web_sessions_last_seen", "web_sessions", ["last_seen_at"])
     op.create_table(
         "api_tokens",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
