@@ -139,6 +139,8 @@ def test_api_lists_pages_and_filters(served: Served) -> None:
     assert pdf.content.startswith(b"%PDF")
     schema = http.get(f"{base}/openapi.json", timeout=30).json()
     assert "/api/v1/issues/{issue_id}" in schema["paths"]
+    docs = requests.get(f"{served.url}/api/docs", timeout=30)
+    assert docs.status_code == 200 and "/api/v1/export/defectdojo" in docs.text
     # No token, a wrong token, and a viewer writing: refused.
     assert requests.get(f"{base}/issues", timeout=30).status_code == 401
     bad = {"Authorization": "Bearer sct_nope"}
