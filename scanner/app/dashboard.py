@@ -32,6 +32,7 @@ class Figures:
         overdue: (entity, count) of active issues past their deadline, most first.
         trend: what each recent run opened and closed.
         names: entity names from the latest inventory.
+        entities: every entity with issues or notices (of ``entity`` only, when given).
     """
 
     levels: dict[str, dict[str, int]]
@@ -40,6 +41,7 @@ class Figures:
     overdue: list[tuple[str, int]]
     trend: list[TrendPoint]
     names: dict[str, str]
+    entities: list[str]
 
 
 class Dashboard:
@@ -76,4 +78,5 @@ class Dashboard:
             overdue=views.overdue(time.time(), entity=entity),
             trend=views.trend(entity=entity),
             names={e.id: e.name for e in inv.model.entities} if inv else {},
+            entities=[entity] if entity is not None else views.entity_ids(),
         )

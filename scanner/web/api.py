@@ -106,14 +106,13 @@ def run(c: Caller, run_id: int, limit: Limit = 100, after: int = 0) -> dict[str,
 
 @router.get("/entities", summary="Entities with their active issues by risk level")
 def entities(c: Caller) -> dict[str, Any]:
-    web = state(c.request)
-    inv = web.inventories.latest()
-    levels = (
-        web.inventories.levels(inv, web.store.views.active_groups(entity=c.entity)) if inv else {}
-    )
-    ids = web.store.views.entity_ids() if c.entity is None else [c.entity]
-    names = {e.id: e.name for e in inv.model.entities} if inv else {}
-    return {"items": [{"id": i, "name": names.get(i, i), "active": levels.get(i, {})} for i in ids]}
+    figures = state(c.request).dashboard.figures(c.entity)
+    return {
+        "items": [
+            {"id": i, "name": figures.names.get(i, i), "active": figures.levels.get(i, {})}
+            for i in figures.entities
+        ]
+    }
 
 
 @router.get("/issues", summary="List issues (filters: state, entity, severity, check)")

@@ -216,10 +216,8 @@ def entities_page(request: Request) -> HTMLResponse:
     c.need_user()
     web = state(request)
     figures = web.dashboard.figures(c.entity)
-    if c.entity is not None:
-        ids = [c.entity]
-    else:
-        ids = sorted(set(web.store.views.entity_ids()) | set(figures.names))
+    known = set(figures.names) if c.entity is None else set()  # a liaison: their entity only
+    ids = sorted(set(figures.entities) | known)
     rows = [(i, figures.names.get(i, i), figures.levels.get(i, {})) for i in ids]
     return page(c, "entities.html", rows=rows, levels=LEVELS)
 
