@@ -239,7 +239,8 @@ def _errors(app: FastAPI) -> None:
                 return RedirectResponse("/login", status_code=303)
             text = str(exc) if isinstance(exc, UserError) else message
             if _api(request):
-                return JSONResponse({"detail": text}, status)
+                headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+                return JSONResponse({"detail": text}, status, headers=headers)
             return error_page(request, status, text)
 
         return handle

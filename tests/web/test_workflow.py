@@ -142,7 +142,8 @@ def test_api_lists_pages_and_filters(served: Served) -> None:
     docs = requests.get(f"{served.url}/api/docs", timeout=30)
     assert docs.status_code == 200 and "/api/v1/export/defectdojo" in docs.text
     # No token, a wrong token, and a viewer writing: refused.
-    assert requests.get(f"{base}/issues", timeout=30).status_code == 401
+    anonymous = requests.get(f"{base}/issues", timeout=30)
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
     bad = {"Authorization": "Bearer sct_nope"}
     assert requests.get(f"{base}/issues", headers=bad, timeout=30).status_code == 401
     body = {"issue_id": ids[0], "kind": "false_positive", "reason": "x"}
