@@ -104,6 +104,13 @@ def test_inspector_lead_and_liaison_in_chromium(browser: Chrome, served: Served)
     assert pdf.read_bytes().startswith(b"%PDF")
     d.get(f"{url}/runs/{ids['run2']}")
     _shot(d, "run")
+    # Hostile evidence reads as text in a real browser: no script ran (an alert would make the
+    # next command fail), the markup is shown, not rendered.
+    d.get(f"{url}/issues/{ids['issue_hostile']}")
+    _shot(d, "issue-hostile-evidence")
+    evidence = d.find_element(By.ID, "evidence").text
+    assert evidence.startswith('<script>alert("x")</script><img src=x onerror=alert(1)>')
+    assert not d.find_elements(By.CSS_SELECTOR, "#evidence script, #evidence img")
 
     _login(d, url, "liaison")
     d.get(f"{url}/entities")
