@@ -17,7 +17,9 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
   the same host (ratio target <= 0.05, one SSH login; Lynis takes about a minute);
 - ``schedule_jitter.py``: start delay of ``scanner schedule run`` over 20 due times (3 s apart);
 - ``scaleout.py``: 1,000 web sites on 127.1.x addresses, 1 local process vs 1/2/4 Celery workers
-  (Redis, PostgreSQL); prints the ratios.
+  (Redis, PostgreSQL); prints the ratios;
+- ``web_pages.py``: the web application with 1,000 entities and 100,000 issues: p50/p95 of the
+  dashboard, issue list, issue and notice pages (target p95 < 300 ms), API list throughput.
 
 Usage: ``.venv/bin/python bench/run_all.py [--skip NAME ...]``; the exit status is non-zero only
 when a benchmark failed to run, never because a target was missed.
@@ -44,6 +46,7 @@ BENCHMARKS = (
     "onsite_vs_lynis",
     "schedule_jitter",
     "scaleout",
+    "web_pages",
 )
 
 
