@@ -51,6 +51,7 @@ class Dashboard:
         self._store, self._inventories, self._ttl = store, inventories, ttl
         self._cache: dict[str | None, tuple[tuple[int, int, int], float, Figures]] = {}
         self._lock = threading.Lock()
+        self._trends: dict[str | None, tuple[tuple[tuple[int, bool], ...], list[TrendPoint]]] = {}
 
     def figures(self, entity: str | None = None) -> Figures:
         """The figures of ``entity`` (every entity when None)."""
@@ -67,6 +68,21 @@ class Dashboard:
             self._cache[entity] = (version, now, found)
         return found
 
+    def _trend(self, entity: str | None) -> list[TrendPoint]:
+        # The trend moves only when a run is added or reconciled: people's decisions, which
+        # change every other figure, leave it as it was.
+        key = self._store.views.runs_version()
+        with self._lock:
+            cached = self._trends.get(entity)
+        if cached and cached[0] == key:
+            return cached[1]
+        trend = self._store.views.trend(entity=entity)
+        with self._lock:
+            if len(self._trends) > 1000:
+                self._trends.clear()
+            self._trends[entity] = (key, trend)
+        return trend
+
     def _compute(self, entity: str | None) -> Figures:
         views = self._store.views
         inv = self._inventories.latest()
@@ -76,7 +92,7 @@ class Dashboard:
             totals={level: sum(per[level] for per in levels.values()) for level in LEVELS},
             states=views.state_counts(entity=entity),
             overdue=views.overdue(time.time(), entity=entity),
-            trend=views.trend(entity=entity),
+            trend=self._trend(entity),
             names={e.id: e.name for e in inv.model.entities} if inv else {},
             entities=[entity] if entity is not None else views.entity_ids(),
         )

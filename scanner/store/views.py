@@ -146,6 +146,15 @@ class Views(Aggregate):
             TrendPoint(rid, started, *changed.get(rid, (0, 0))) for rid, started in reversed(recent)
         ]
 
+    def runs_version(self, last: int = 20) -> tuple[tuple[int, bool], ...]:
+        """The latest ``last`` runs and whether each is reconciled: the trend changes only when
+        this does (it counts the state changes runs made)."""
+        with self._store.engine.connect() as conn:
+            rows = conn.execute(
+                select(runs.c.id, runs.c.reconciled).order_by(runs.c.id.desc()).limit(last)
+            ).all()
+        return tuple((int(i), bool(r)) for i, r in rows)
+
     def version(self) -> tuple[int, int, int]:
         """The newest issue event, notice and run: any change to what the dashboard counts
         changes one of them."""
