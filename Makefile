@@ -30,6 +30,10 @@ demo: lab-start
 	$(SCAN) summary --db sqlite:///$(OUT)/scanner.db --format html,json --lang zh-CN,en --out $(OUT)/notices
 	@echo "demo: notices and the campaign summary are in $(OUT)/notices/ (store: $(OUT)/scanner.db);"
 	@echo "      the lab keeps running for rescans and 'scanner verify --notice NUMBER'; make lab-stop ends it"
+	@echo "web:  the team web application over the demo store, with a demo admin (password shown once):"
+	@$(SCAN) users add demo-admin --role admin --generate-password --reset-existing --db sqlite:///$(OUT)/scanner.db
+	@echo "      $(SCAN) serve --db sqlite:///$(OUT)/scanner.db --port 8080"
+	@echo "      then open http://127.0.0.1:8080/login and log in as demo-admin (API: /api/docs)"
 
 lint: setup
 	$(VENV)/bin/ruff check .

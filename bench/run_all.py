@@ -22,7 +22,9 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
 - ``startup.py``: ``scanner --help``, ``--version`` and ``validate`` in fresh interpreters (target
   < 0.5 s each);
 - ``scaleout.py``: 1,000 web sites on 127.1.x addresses, 1 local process vs 1/2/4 Celery workers
-  (Redis, PostgreSQL); prints the ratios.
+  (Redis, PostgreSQL); prints the ratios;
+- ``web_pages.py``: the web application with 1,000 entities and 100,000 issues: p50/p95 of the
+  dashboard, issue list, issue and notice pages (target p95 < 300 ms), API list throughput.
 
 Usage: ``.venv/bin/python bench/run_all.py [--skip NAME ...]``; the exit status is non-zero only
 when a benchmark failed to run, never because a target was missed.
@@ -51,6 +53,7 @@ BENCHMARKS = (
     "schedule_jitter",
     "startup",
     "scaleout",
+    "web_pages",
 )
 
 

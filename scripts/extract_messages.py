@@ -8,14 +8,16 @@
 It lives outside ``reports`` because it reads the check registry, and the reports package
 renders only the documents it is handed (an import contract holds it to that).
 
-Two domains:
+Three domains:
 
 - ``messages``: the strings of the templates (``{% trans %}``, ``_()``) and of the reports
   package's modules (``N_()``: labels of levels, statuses, modes, sectors, CSV headers ...);
 - ``checks``: every check's title and remediation text, read from the check registry, so a new
   check (or an edited remediation) shows up here as a message to translate. Management checklist
   questions are left out: their YAML files carry their zh-CN texts, which notices carry to
-  the renderers (``Notice.translations``).
+  the renderers (``Notice.translations``);
+- ``web``: the web application's pages (``scanner/web/templates``, ``_()`` in ``scanner/web``)
+  and the values they translate at run time (``N_()`` in ``scanner/web/labels.py``).
 
 After running it, translate the new or fuzzy entries in ``locale/<locale>/LC_MESSAGES/*.po``
 (a fuzzy entry carries an old translation of a changed text and is not used until reviewed:
@@ -43,7 +45,8 @@ from scanner.engine.registry import discover
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
-DOMAINS = ("messages", "checks")
+WEB = ROOT / "scanner" / "web"
+DOMAINS = ("messages", "checks", "web")
 #: Locales that have catalogs (en needs none: the msgids are English).
 LOCALES = ("zh_CN",)
 
@@ -71,7 +74,11 @@ def _new_catalog(domain: str, locale: str | None = None) -> Catalog:
         project=PROJECT,
         version="1",
         header_comment=HEADER.format(
-            what="report templates" if domain == "messages" else "check titles and remediation"
+            what={
+                "messages": "report templates",
+                "checks": "check titles and remediation",
+                "web": "web application's pages",
+            }[domain]
         ),
         msgid_bugs_address="",
         copyright_holder="",
@@ -82,13 +89,26 @@ def _new_catalog(domain: str, locale: str | None = None) -> Catalog:
 def template_catalog() -> Catalog:
     """The ``messages`` template: strings of templates/*.html, *.md and the N_() of the
     reports package's modules (every one, so a new format's labels are found)."""
-    catalog = _new_catalog("messages")
     sources: list[tuple[Path, object, dict[str, str]]] = [
         (path, babel_extract, JINJA_OPTIONS)
         for path in sorted(TEMPLATES.iterdir())
         if path.suffix in {".html", ".md"}
     ]
     sources += [(path, "python", {}) for path in sorted(REPORTS.rglob("*.py"))]
+    return _extracted("messages", sources)
+
+
+def web_catalog() -> Catalog:
+    """The ``web`` template: the pages' strings and the labels they translate at run time."""
+    sources: list[tuple[Path, object, dict[str, str]]] = [
+        (path, babel_extract, JINJA_OPTIONS) for path in sorted((WEB / "templates").glob("*.html"))
+    ]
+    sources += [(path, "python", {}) for path in sorted(WEB.glob("*.py"))]
+    return _extracted("web", sources)
+
+
+def _extracted(domain: str, sources: list[tuple[Path, object, dict[str, str]]]) -> Catalog:
+    catalog = _new_catalog(domain)
     for path, method, options in sources:
         with path.open("rb") as f:
             for lineno, message, comments, context in extract(
@@ -129,7 +149,7 @@ def checks_catalog() -> Catalog:
 
 def templates() -> dict[str, Catalog]:
     """The template catalog of each domain."""
-    return {"messages": template_catalog(), "checks": checks_catalog()}
+    return {"messages": template_catalog(), "checks": checks_catalog(), "web": web_catalog()}
 
 
 def po_path(locale: str, domain: str, root: Path = LOCALE) -> Path:

@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 
 need=()
 # Notices: WeasyPrint's libraries (Pango, HarfBuzz subsetting), CJK fonts for zh-CN PDFs, and
-# poppler-utils (pdftotext, pdftoppm) for the PDF tests; lynis for the on-site benchmark.
+# poppler-utils (pdftotext, pdftoppm) for the PDF tests; lynis for the on-site benchmark;
+# chromium and chromium-driver for the web application's browser tests (selenium).
 for pkg in python3 python3-venv python3-pip nmap make \
-  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils lynis; do
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils lynis \
+  chromium chromium-driver; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 # A pyenv or other non-Debian python3 with venv support needs no python3-venv package.

@@ -2,7 +2,9 @@
 
 It starts each scheduled profile's runs at their due times (:mod:`scanner.schedule.due` says when),
 and with ``verify_at_deadline`` rescans each notice of the profile's runs once its items'
-deadline has passed (:func:`scanner.app.verify.verify_notice`). Every due time it handles is logged
+deadline has passed (:func:`scanner.app.verify.verify_notice`); it also runs the verification
+rescans queued from the web application for the campaign's notices
+(:func:`scanner.app.review.run_queued`). Every due time it handles is logged
 to stderr and to ``schedule_events``: started and ended, missed or skipped with the reason.
 
 Several schedulers may share one store (on one machine or several): a due time is run by the
@@ -30,6 +32,7 @@ from pathlib import Path
 from types import FrameType
 
 from scanner.app.compile import compile_run
+from scanner.app.review import run_queued
 from scanner.app.runs import start_run
 from scanner.app.verify import verify_notice
 from scanner.core.errors import UserError
@@ -49,6 +52,8 @@ MAX_SLEEP = 30.0
 LOCK_RETRY = 2.0
 #: How often to look for notices whose deadline has passed.
 DEADLINE_POLL = 60.0
+#: How often to look for verification rescans queued from the web application.
+QUEUE_POLL = 10.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,7 @@ class Scheduler:
         self._lock_lost = False
         self._waiting: dict[str, str] = {}
         self._deadlines_at = 0.0
+        self._queue_at = 0.0
 
     # -- the loop ----------------------------------------------------------------------------
     def run_forever(self) -> None:
@@ -207,7 +213,27 @@ class Scheduler:
             wake = min(wake, self._cron(item))
             if item.schedule.verify_at_deadline and not self.done():
                 wake = min(wake, self._deadlines(item))
+        if not self.done():
+            wake = min(wake, self._queued())
         return max(0.0, wake - self.clock())
+
+    def _queued(self) -> float:
+        """Run one verification rescan queued from the web for this campaign's notices (the web
+        process never scans); when to look again."""
+        now = self.clock()
+        if now < self._queue_at:
+            return self._queue_at
+        done = run_queued(
+            self.store,
+            None,
+            limit=1,
+            inventory=self.inv.path,
+            campaign=self.inv.model.campaign.name,
+        )
+        for request in done:
+            log.info("rescan request %d: %s %s", request.id, request.status, one_line(request.note))
+        self._queue_at = self.clock() + (0.0 if done else QUEUE_POLL)
+        return self._queue_at
 
     # -- cron due times ----------------------------------------------------------------------
     def _cron(self, item: Scheduled) -> float:

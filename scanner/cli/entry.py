@@ -84,6 +84,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Print every industrial-protocol request the checks may send (all read-only), by check, "
         "and the identification probes (docs/ot-safety.md).",
     ),
+    "queue": (
+        "scanner.cli.web:queue_cmd",
+        "Verification rescans asked for from the web application.",
+    ),
     "run": ("scanner.cli.main:run", "Run PROFILE of INVENTORY and store the results."),
     "runs": (
         "scanner.cli.main:runs",
@@ -97,10 +101,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scanner.cli.main:schema",
         "Print the inventory's JSON Schema (or its Markdown reference).",
     ),
+    "serve": (
+        "scanner.cli.web:serve_cmd",
+        "Serve the web application and the REST API (/api/v1) over the store.",
+    ),
     "summary": (
         "scanner.cli.notices:summary_cmd",
         "Write the campaign summary of a run: totals, notices, sectors, worst assets, history.",
     ),
+    "tokens": ("scanner.cli.web:tokens_cmd", "API tokens of the web application's REST API."),
+    "users": ("scanner.cli.web:users_cmd", "Accounts of the web application."),
     "validate": (
         "scanner.cli.validate:validate",
         "Validate INVENTORY without sending a packet: schema, scope, authorization, checks.",

@@ -44,6 +44,7 @@ from scanner.cli.progress import RichProgress
 from scanner.cli.schedule import schedule_cmd
 from scanner.cli.util import DB_OPTION, err, out, user_errors
 from scanner.cli.validate import validate
+from scanner.cli.web import queue_cmd, serve_cmd, tokens_cmd, users_cmd
 from scanner.cli.worker import coordinator, worker_cmd
 from scanner.core.text import one_line
 from scanner.engine.registry import discover
@@ -377,6 +378,10 @@ for _command in (
     evidence_cmd,
     keys_cmd,
     feed_cmd,
+    serve_cmd,
+    users_cmd,
+    tokens_cmd,
+    queue_cmd,
 ):
     main.add_command(_command)
 

@@ -19,14 +19,19 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from scanner.core.errors import UserError
 from scanner.core.secrets import hide_password, redact
+from scanner.store.accounts import Accounts
 from scanner.store.attempts import Attempts
+from scanner.store.audit import Audit
 from scanner.store.feeds import Feeds
 from scanner.store.hostkeys import HostKeys
 from scanner.store.issues import Issues
 from scanner.store.locks import Locks
 from scanner.store.notices import Notices
+from scanner.store.replies import Replies
+from scanner.store.reviews import Reviews
 from scanner.store.runs import Runs
 from scanner.store.schedules import Schedules
+from scanner.store.views import Views
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest revision: migration files are named after their revision id ("0006_....py").
@@ -77,6 +82,8 @@ class Store:
         writer: the engine writes go through (on SQLite a second engine whose transactions take
             the write lock at BEGIN, so concurrent writers queue instead of failing).
         runs, attempts, issues, notices, host_keys, schedules, locks, feeds: the aggregates.
+        accounts, audit, reviews, replies, views: the web application's (accounts and
+            sessions, the audit trail, proposals and rescan requests, replies, paged reads).
     """
 
     def __init__(self, engine: Engine, writer: Engine | None = None) -> None:
@@ -90,6 +97,12 @@ class Store:
         self.schedules = Schedules(self)
         self.locks = Locks(self)
         self.feeds = Feeds(self)
+        # The web application's aggregates (migration 0013).
+        self.accounts = Accounts(self)
+        self.audit = Audit(self)
+        self.reviews = Reviews(self)
+        self.replies = Replies(self)
+        self.views = Views(self)
 
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = True) -> Store:

@@ -122,6 +122,8 @@ attempts = Table(
     UniqueConstraint("run_id", "key", name="uq_attempts_run_key"),
     allowed("attempts", "status", AttemptStatus),
     Index("ix_attempts_run_check_asset", "run_id", "check_id", "entity_id", "asset_id"),
+    # 0013: a run's counts by status read from the index alone (runs list, notices, web pages).
+    Index("ix_attempts_run_status", "run_id", "status"),
 )
 
 findings = Table(
@@ -215,6 +217,9 @@ issues = Table(
     Column("waiver_until", Float),
     Index("ix_issues_entity_state", "entity_id", "state"),
     Index("ix_issues_target", "entity_id", "asset_id", "check_id"),
+    # 0013: the dashboard's groups (risk levels, overdue items) read from the index alone.
+    Index("ix_issues_state_groups", "state", "entity_id", "asset_id", "severity"),
+    Index("ix_issues_state_deadline", "state", "deadline", "entity_id"),
     allowed("issues", "state", IssueState),
 )
 
@@ -409,4 +414,153 @@ feed_kev = Table(
     Column("ransomware", String(20), nullable=False),
     UniqueConstraint("source", "cve", name="uq_feed_kev_source_cve"),
     Index("ix_feed_kev_cve", "cve"),
+)
+
+# -- the team web application (migration 0013) -------------------------------------------------
+
+#: Roles of the web application's accounts (scanner.app.accounts.Role holds their meaning).
+ROLES = ("admin", "lead", "inspector", "viewer", "liaison")
+PROPOSAL_KINDS = ("waiver", "false_positive")
+PROPOSAL_STATUSES = ("pending", "approved", "rejected")
+REQUEST_STATUSES = ("queued", "running", "done", "failed")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("entity_id", String(63)),  # a liaison's one entity; NULL for every other role
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=sa_false()),
+    Column("created_at", Float, nullable=False),
+    allowed("users", "role", ROLES),
+    CheckConstraint("(role = 'liaison') = (entity_id IS NOT NULL)", name="ck_users_liaison_entity"),
+)
+
+#: Server-side sessions: the cookie carries a signed random id, this row its SHA-256.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_sha256", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id")),  # NULL before login (the login form)
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("source", String(64), nullable=False),
+    Index("ix_web_sessions_user", "user_id"),
+    Index("ix_web_sessions_last_seen", "last_seen_at"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_used_at", Float),
+    Column("revoked", Boolean, nullable=False, server_default=sa_false()),
+)
+
+#: Every login attempt (throttling and lockout count the failures).
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Index("ix_login_attempts_name_at", "name", "at"),
+    Index("ix_login_attempts_source_at", "source", "at"),
+)
+
+#: The audit trail of people's actions: who, when, from where, what, on which object.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("object_type", String(30), nullable=False),
+    Column("object_id", Integer),
+    Column("entity_id", String(63)),
+    Column("detail", Text, nullable=False, server_default=""),
+    Index("ix_audit_log_object", "object_type", "object_id"),
+)
+
+#: An inspector's proposed decision on an issue, until a lead approves or rejects it.
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=False),
+    Column("entity_id", String(63), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("until", Float),  # a waiver's expiry
+    Column("proposed_by", String(64), nullable=False),
+    Column("proposed_at", Float, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("decided_by", String(64)),
+    Column("decided_at", Float),
+    Column("note", Text, nullable=False, server_default=""),
+    allowed("proposals", "kind", PROPOSAL_KINDS),
+    allowed("proposals", "status", PROPOSAL_STATUSES),
+    Index("ix_proposals_issue", "issue_id"),
+)
+
+#: A liaison's reply to a notice.
+replies = Table(
+    "replies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notice_id", Integer, ForeignKey("notices.id"), nullable=False),
+    Column("entity_id", String(63), nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_replies_notice", "notice_id"),
+)
+
+#: A reply's files, kept in the database (no path a user names ever reaches the file system).
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reply_id", Integer, ForeignKey("replies.id"), nullable=False),
+    Column("entity_id", String(63), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Index("ix_attachments_reply", "reply_id"),
+)
+
+#: Verification rescans asked for from the web: queued here, run by `scanner queue run`.
+rescan_requests = Table(
+    "rescan_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notice_id", Integer, ForeignKey("notices.id"), nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("requested_at", Float, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("claimed_at", Float),
+    Column("finished_at", Float),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("note", Text, nullable=False, server_default=""),
+    allowed("rescan_requests", "status", REQUEST_STATUSES),
+)
+
+#: Secrets the web application keeps (the cookie signing key), generated on first start.
+web_secrets = Table(
+    "web_secrets",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
 )
