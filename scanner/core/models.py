@@ -121,6 +121,29 @@ class ErrorReason(StrEnum):
     AUTH_FAILED = "auth_failed"  # credentials refused (on-site)
 
 
+class Privilege(StrEnum):
+    """How an on-site attempt's root-only commands ran (``None`` on an attempt: it ran none).
+
+    The worst of an attempt's commands is recorded: refused, then none, then the method.
+    """
+
+    SUDO = "sudo"  # sudo -n: a NOPASSWD rule
+    SUDO_PASSWORD = "sudo_password"  # noqa: S105 - a method; sudo -S, password on stdin
+    SU = "su"  # su -c, root's password on stdin (hosts without sudo)
+    NONE = "none"  # no privilege declared: they ran as the login user
+    REFUSED = "refused"  # the declared method was refused (a password rejected or required)
+
+    @property
+    def lacking(self) -> bool:
+        """True when root-only reads did not run as root (none or refused)."""
+        return self in (Privilege.NONE, Privilege.REFUSED)
+
+    @property
+    def rank(self) -> int:
+        """Which of two privileges an attempt records: the higher (refused 2, none 1, else 0)."""
+        return {Privilege.REFUSED: 2, Privilege.NONE: 1}.get(self, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Service:
     """One open port found by discovery.
@@ -368,6 +391,7 @@ class Attempt:
         started_at: wall-clock start, seconds since the epoch.
         duration: seconds the check ran.
         findings: what a ``fail`` observed.
+        privilege: how its root-only commands ran on an on-site host (None: it ran none).
     """
 
     check_id: str
@@ -381,6 +405,7 @@ class Attempt:
     started_at: float = 0.0
     duration: float = 0.0
     findings: tuple[Finding, ...] = ()
+    privilege: Privilege | None = None
 
     @property
     def key(self) -> str:

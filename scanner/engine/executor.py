@@ -83,6 +83,8 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         reason = one_line(describe(error), 500)
         if error_reason == ErrorReason.CHECK_BUG:
             trace = traceback.format_exc(limit=20)
+    if status == AttemptStatus.ERROR and ctx.privilege_note and ctx.privilege_note not in reason:
+        reason = one_line(f"{reason}; {ctx.privilege_note}", 500)
     if found and status == AttemptStatus.PASS:
         status = AttemptStatus.FAIL
         if len(found) > MAX_FINDINGS:
@@ -100,6 +102,7 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         started_at=started_at,
         duration=time.monotonic() - start,
         findings=tuple(found),
+        privilege=ctx.privilege,
     )
 
 

@@ -40,6 +40,8 @@ class AttemptRow:
         error_reason: for an error, its class (connectivity, timeout, bug...), else None.
         traceback: for a bug in a check, else empty.
         started_at / duration: when it started (epoch seconds) and how long it took.
+        privilege: how an on-site attempt's root-only commands ran (a
+            :class:`~scanner.core.models.Privilege` value), None when it ran none.
     """
 
     id: int
@@ -55,6 +57,7 @@ class AttemptRow:
     traceback: str
     started_at: float
     duration: float
+    privilege: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ class Attempts(Aggregate):
                 "traceback": a.traceback,
                 "started_at": a.started_at,
                 "duration": a.duration,
+                "privilege": a.privilege.value if a.privilege else None,
             }
             for a in batch
         ]

@@ -105,6 +105,7 @@ attempts = Table(
     Column("traceback", Text, nullable=False),
     Column("started_at", Float, nullable=False),
     Column("duration", Float, nullable=False),
+    Column("privilege", String(20)),  # core.models.Privilege of on-site root commands (0014)
     UniqueConstraint("run_id", "key", name="uq_attempts_run_key"),
     allowed("attempts", "status", AttemptStatus),
     Index("ix_attempts_run_check_asset", "run_id", "check_id", "entity_id", "asset_id"),

@@ -26,17 +26,19 @@ error or a timeout (the reason the socket gives), whatever paramiko made of the 
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import paramiko
 
 from scanner.core.errors import Inconclusive, NotApplicable, TransportError
+from scanner.core.models import Privilege
 from scanner.core.text import one_line
 from scanner.transport.capped import CappedSocket
 from scanner.transport.errors import translated_errors
@@ -66,6 +68,19 @@ _NOTICE = 0.3
 _READS_PER_ROUND = 16
 #: Host key algorithms that present a key of each type (RSA keys sign with SHA-2 today).
 _ALGORITHMS = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")}
+#: Sessions OpenSSH allows on one connection by default (``MaxSessions 10``): channels are
+#: opened freely up to the first refusal, which teaches the session the server's real limit.
+DEFAULT_SESSIONS = 10
+#: First and longest pause before opening a refused channel again (the server may still be
+#: freeing the session of a channel that just closed).
+_RETRY_FIRST, _RETRY_MOST = 0.02, 0.5
+#: How long a finished command's channel waits for the server's close (the server frees the
+#: session slot then), so the next command does not meet a refusal.
+_CLOSE_WAIT = 0.5
+#: What sudo and su print when they refuse (under ``LC_ALL=C``: the password methods set it).
+_SUDO_REJECTED = (b"incorrect password attempt", b"Sorry, try again")
+_SUDO_REFUSED = (b"a password is required", b"is not in the sudoers file", b"is not allowed to")
+_SU_REJECTED = (b"Authentication failure", b"Permission denied")
 
 
 class HostKeyChanged(Exception):
@@ -94,6 +109,40 @@ class UnknownHostKey(Inconclusive):
 
 class LoginFailed(PermissionError):
     """The host refused every credential offered (recorded as ``auth_failed``)."""
+
+
+class PrivilegeRejected(Inconclusive):
+    """sudo or su rejected the password: the host's root-only commands end here, never retried
+    (a retry loop could lock the account out)."""
+
+
+@dataclass(frozen=True)
+class Elevation:
+    """How a session runs root-only commands.
+
+    Attributes:
+        method: sudo (``sudo -n``), sudo_password (``sudo -S``) or su (``su -c``).
+        password: the password for sudo_password and su, sent on the channel's stdin only.
+        setting: the credential setting it comes from, for reasons (``sudo_password_env X``).
+    """
+
+    method: Privilege
+    password: str = field(default="", repr=False)
+    setting: str = ""
+
+    def command(self, command: str) -> str:
+        """``command`` as this method runs it (the password is never part of it)."""
+        if self.method == Privilege.SUDO:
+            return f"sudo -n -- {command}"
+        if self.method == Privilege.SUDO_PASSWORD:
+            # -k: always ask (so the password line never reaches the command); -p '': no prompt
+            return f"LC_ALL=C sudo -k -S -p '' -- {command}"
+        return f"LC_ALL=C su -c {shlex.quote(command)} root"
+
+    @property
+    def stdin(self) -> bytes:
+        """What the channel sends before closing its stdin."""
+        return (self.password + "\n").encode() if self.method != Privilege.SUDO else b""
 
 
 @dataclass(frozen=True)
@@ -137,6 +186,8 @@ class CommandResult:
         truncated: True when either was longer than the cap (the channel was closed then).
         timed_out: True when the deadline cut the command off.
         seconds: how long it ran.
+        privilege: how it ran when it needed root: the method, REFUSED when sudo or su
+            refused it, NONE when it ran as the login user; None for other commands.
     """
 
     command: str
@@ -146,6 +197,7 @@ class CommandResult:
     truncated: bool
     seconds: float
     timed_out: bool = False
+    privilege: Privilege | None = None
 
     @property
     def text(self) -> str:
@@ -325,6 +377,15 @@ class SshSession:
         self._lock = threading.Lock()
         self._running = 0  # commands running now (their output is what the peer may send)
         self._cut = 0  # commands cut off since none ran (their channel's window is in flight)
+        # Channels: at most ``sessions`` open at once; lowered by the server's first refusal.
+        self._slots = threading.Condition()
+        self._open = 0
+        self.sessions = DEFAULT_SESSIONS
+        self.refusals = 0  # channels the server refused (waited for and opened again)
+        # Password elevation: the first root command runs alone and decides for the others.
+        self._gate = threading.Lock()
+        self._rejected: str | None = None
+        self._verified = False
         self._transport, self._capped = _start(
             sock, host, deadline, [t.key.get_name() for t in trusted]
         )
@@ -391,10 +452,80 @@ class SshSession:
             )
 
     def run(
-        self, command: str, deadline: float, *, sudo: bool = False, limit: int = OUTPUT_LIMIT
+        self,
+        command: str,
+        deadline: float,
+        *,
+        sudo: bool = False,
+        limit: int = OUTPUT_LIMIT,
+        elevation: Elevation | None = None,
     ) -> CommandResult:
-        """Run one read-only command on its own channel; output capped, ended by the deadline."""
-        full = f"sudo -n -- {command}" if sudo else command
+        """Run one read-only command on its own channel; output capped, ended by the deadline.
+
+        ``elevation`` (or ``sudo``, for ``sudo -n``) runs it as root. With a password method
+        the first such command runs alone: a rejected password raises PrivilegeRejected for it
+        and for every later one, without sending the password again."""
+        if elevation is None and sudo:
+            elevation = Elevation(Privilege.SUDO)
+        if elevation is None or elevation.method == Privilege.SUDO:
+            return self._judged(command, deadline, limit, elevation)
+        if self._rejected is not None:
+            raise PrivilegeRejected(self._rejected)
+        if not self._verified:
+            if not self._gate.acquire(timeout=max(0.0, remaining(deadline))):
+                raise TimeoutError(
+                    f"`{command}` waited past the deadline for the first root command"
+                )
+            try:
+                if self._rejected is not None:
+                    raise PrivilegeRejected(self._rejected)
+                if not self._verified:
+                    return self._judged(command, deadline, limit, elevation)
+            finally:
+                self._gate.release()
+        return self._judged(command, deadline, limit, elevation)
+
+    def _judged(
+        self, command: str, deadline: float, limit: int, elevation: Elevation | None
+    ) -> CommandResult:
+        """:meth:`_metered`, and what sudo or su said about the privilege."""
+        full = command if elevation is None else elevation.command(command)
+        stdin = b"" if elevation is None else elevation.stdin
+        result = self._metered(full, deadline, limit, stdin)
+        if elevation is None:
+            return result
+        method, err = elevation.method, result.stderr
+        if method == Privilege.SU and err.startswith(b"Password:"):
+            err = err.removeprefix(b"Password:").lstrip(b" ")  # PAM's prompt, on stderr
+        failed = result.exit_status != 0 and not (result.timed_out or result.truncated)
+        rejected = _SU_REJECTED if method == Privilege.SU else _SUDO_REJECTED
+        if method != Privilege.SUDO and failed and any(m in err for m in rejected):
+            tool = "su" if method == Privilege.SU else "sudo"
+            whose = "root's password" if method == Privilege.SU else "the password"
+            self._rejected = one_line(
+                f"{self.host}: {tool} rejected {whose} ({elevation.setting}; "
+                f"{err.decode('utf-8', 'replace').strip()}); it was sent once and is not "
+                f"retried, so the account is not locked out: every root-only check of the host "
+                f"ends here. Fix: check {elevation.setting} with the entity",
+                400,
+            )
+            raise PrivilegeRejected(self._rejected)
+        if method != Privilege.SUDO and not result.timed_out:
+            self._verified = True  # the password was accepted (the rule may still refuse)
+        refused = failed and method != Privilege.SU and any(m in err for m in _SUDO_REFUSED)
+        return CommandResult(
+            result.command,
+            result.exit_status,
+            result.stdout,
+            err,
+            result.truncated,
+            result.seconds,
+            result.timed_out,
+            Privilege.REFUSED if refused else method,
+        )
+
+    def _metered(self, full: str, deadline: float, limit: int, stdin: bytes) -> CommandResult:
+        """:meth:`_run` with what the peer may send while it runs accounted for."""
         window = self._transport.default_window_size  # what the server may have in flight
         with self._lock:
             self._running += 1
@@ -403,7 +534,7 @@ class SshSession:
         cut = True
         try:
             with self._capped.explained():
-                result = self._run(full, deadline, limit)
+                result = self._run(full, deadline, limit, stdin)
             cut = result.truncated or result.timed_out
             return result
         finally:
@@ -414,11 +545,65 @@ class SshSession:
                     self._capped.rebase(IDLE_LIMIT + self._cut * window)
                     self._cut = 0
 
-    def _run(self, full: str, deadline: float, limit: int) -> CommandResult:
+    def _channel(self, full: str, deadline: float) -> paramiko.Channel:
+        """A session channel, within the server's limit of concurrent sessions: a refusal
+        (``ChannelException``: sshd's ``MaxSessions``) is no failure; it lowers the limit to
+        the channels open then, and the command waits for one to close and asks again, until
+        the deadline."""
+        pause = _RETRY_FIRST
+        while True:
+            with self._slots:
+                while self._open >= self.sessions:
+                    if not self._slots.wait(timeout=remaining(deadline)):
+                        remaining(deadline)  # DeadlineExceeded when none is left
+                self._open += 1
+            try:
+                with self._lock, translated_errors():
+                    try:
+                        return self._transport.open_session(timeout=remaining(deadline))
+                    except paramiko.ChannelException:
+                        pass  # refused: below
+            except BaseException:
+                self._release()
+                raise
+            with self._slots:
+                self._open -= 1
+                self.refusals += 1
+                self.sessions = max(1, min(self.sessions, self._open))
+                self._slots.notify_all()
+                self._slots.wait(timeout=min(pause, max(0.0, deadline - time.monotonic())))
+            if time.monotonic() >= deadline:
+                raise TimeoutError(
+                    f"{self.host} refused a channel for `{full}` until the deadline (sshd "
+                    f"MaxSessions: {self.refusals} refusals, {self._open} channels open)"
+                )
+            pause = min(pause * 2, _RETRY_MOST)
+
+    def _release(self) -> None:
+        with self._slots:
+            self._open -= 1
+            self._slots.notify_all()
+
+    def _run(self, full: str, deadline: float, limit: int, stdin: bytes = b"") -> CommandResult:
         """:meth:`run` on a channel of its own."""
         started = time.monotonic()
-        with self._lock, translated_errors():
-            channel = self._transport.open_session(timeout=remaining(deadline))
+        channel = self._channel(full, deadline)
+        try:
+            return self._exchange(channel, full, deadline, limit, stdin, started)
+        finally:
+            channel.close()
+            self._release()
+
+    def _exchange(
+        self,
+        channel: paramiko.Channel,
+        full: str,
+        deadline: float,
+        limit: int,
+        stdin: bytes,
+        started: float,
+    ) -> CommandResult:
+        """Run ``full`` on ``channel``: send ``stdin`` and close it, read both streams."""
         out, err = bytearray(), bytearray()
         timed_out = truncated = False
         # paramiko waits for the answer to the exec request without a timeout: a host that
@@ -428,39 +613,45 @@ class SshSession:
         watchdog.daemon = True
         watchdog.start()
         try:
-            try:
-                channel.exec_command(full)
-            except paramiko.SSHException as exc:
-                if time.monotonic() < deadline:
-                    raise TransportError.of(exc) from exc
-                raise TimeoutError(f"`{full}` was not started before the deadline") from None
-            finally:
-                watchdog.cancel()
-            while True:
-                progressed = _drain(channel, out, err)
-                if len(out) > limit or len(err) > limit:
-                    truncated = True  # stop here: the rest is not worth the wait or the memory
-                    break
-                # Done when the server said EOF (all output sent) and the exit status, and
-                # nothing is left to read. The exit status alone is not enough: it can come
-                # before the last output does (seen here as a read missing its last lines).
-                if (
-                    channel.exit_status_ready()
-                    and (channel.eof_received or channel.closed)
-                    and not channel.recv_ready()
-                    and not channel.recv_stderr_ready()
-                ):
-                    break
-                if time.monotonic() >= deadline:
-                    timed_out = True
-                    break
-                if not self._transport.is_active():  # cut off (see explained), or it broke
-                    raise TransportError(f"the SSH connection closed during `{full}`")
-                if not progressed:
-                    time.sleep(0.01)
-            status = -1 if truncated or timed_out else channel.recv_exit_status()
+            channel.exec_command(full)
+        except paramiko.SSHException as exc:
+            if time.monotonic() < deadline:
+                raise TransportError.of(exc) from exc
+            raise TimeoutError(f"`{full}` was not started before the deadline") from None
         finally:
-            channel.close()
+            watchdog.cancel()
+        with translated_errors():
+            if stdin:  # a password line: on stdin only, never on the command line
+                channel.sendall(stdin)
+            channel.shutdown_write()  # EOF: nothing that reads stdin waits for more
+        while True:
+            progressed = _drain(channel, out, err)
+            if len(out) > limit or len(err) > limit:
+                truncated = True  # stop here: the rest is not worth the wait or the memory
+                break
+            # Done when the server said EOF (all output sent) and the exit status, and
+            # nothing is left to read. The exit status alone is not enough: it can come
+            # before the last output does (seen here as a read missing its last lines).
+            if (
+                channel.exit_status_ready()
+                and (channel.eof_received or channel.closed)
+                and not channel.recv_ready()
+                and not channel.recv_stderr_ready()
+            ):
+                break
+            if time.monotonic() >= deadline:
+                timed_out = True
+                break
+            if not self._transport.is_active():  # cut off (see explained), or it broke
+                raise TransportError(f"the SSH connection closed during `{full}`")
+            if not progressed:
+                time.sleep(0.01)
+        status = -1 if truncated or timed_out else channel.recv_exit_status()
+        # the server frees the channel's session when it closes it: wait for that (briefly)
+        # so the next command is not refused by a server at its MaxSessions
+        until = min(deadline, time.monotonic() + _CLOSE_WAIT)
+        while not (truncated or timed_out or channel.closed) and time.monotonic() < until:
+            time.sleep(0.005)
         return CommandResult(
             full,
             status,
