@@ -25,6 +25,7 @@ error or a timeout (the reason the socket gives), whatever paramiko made of the 
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import socket
@@ -503,10 +504,9 @@ class SshSession:
             tool = "su" if method == Privilege.SU else "sudo"
             whose = "root's password" if method == Privilege.SU else "the password"
             self._rejected = one_line(
-                f"{self.host}: {tool} rejected {whose} ({elevation.setting}; "
-                f"{err.decode('utf-8', 'replace').strip()}); it was sent once and is not "
-                f"retried, so the account is not locked out: every root-only check of the host "
-                f"ends here. Fix: check {elevation.setting} with the entity",
+                f"{self.host}: {tool} rejected {whose} from {elevation.setting} (sent once and "
+                "not retried, so the account is not locked out); every root-only check of the "
+                f"host ends here. Fix: check {elevation.setting} with the entity",
                 400,
             )
             raise PrivilegeRejected(self._rejected)
@@ -692,3 +692,14 @@ def describe(result: CommandResult) -> str:
         f"{result.stderr.decode('utf-8', 'replace')}",
         300,
     )
+
+
+class _RefusedChannels(logging.Filter):
+    """Keeps paramiko's "channel open FAILED" lines off the terminal: a channel the server
+    refuses at its MaxSessions is waited for and opened again (:meth:`SshSession._channel`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "open FAILED" not in record.getMessage()
+
+
+logging.getLogger("paramiko.transport").addFilter(_RefusedChannels())

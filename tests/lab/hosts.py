@@ -29,6 +29,8 @@ OT_ADDR: Final = "127.0.10.3"
 TLS_ADDR: Final = "127.0.10.4"
 ONSITE_WEAK_ADDR: Final = "127.0.10.5"
 ONSITE_HARDENED_ADDR: Final = "127.0.10.6"
+ONSITE_MAXSESS1_ADDR: Final = "127.0.10.7"
+ONSITE_SU_ADDR: Final = "127.0.10.8"
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,40 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
                     "MaxAuthTries 3; host: PASS_MAX_DAYS 90, pam_pwquality with minlen 12 and 3 "
                     "classes, systemd-timesyncd enabled (NTP=127.0.0.1, never run), logs kept "
                     "26 weeks, auditd config, persistent journal, nftables default-drop input "
-                    "enabled at boot (never loaded), no pending security update (lab apt lists)",
+                    "enabled at boot (never loaded), no pending security update (lab apt lists); "
+                    "MaxSessions 2, sudo asking the audit user's password",
+                ),
+            ),
+        ),
+        "onsite-maxsess1": Host(
+            name="onsite-maxsess1",
+            address=ONSITE_MAXSESS1_ADDR,
+            role="on-site audit target derived from onsite-hardened (its files, own identity;"
+            " hostname onsite-maxsess1)",
+            services=(
+                Service(
+                    "ssh",
+                    22,
+                    "tcp",
+                    "sshd-onsite-maxsess1",
+                    "onsite-hardened's configuration with MaxSessions 1 (one channel at a time)"
+                    " and sudo asking the audit user's password",
+                ),
+            ),
+        ),
+        "onsite-su": Host(
+            name="onsite-su",
+            address=ONSITE_SU_ADDR,
+            role="on-site audit target derived from onsite-hardened, without sudo for the "
+            "audit user (hostname onsite-su)",
+            services=(
+                Service(
+                    "ssh",
+                    22,
+                    "tcp",
+                    "sshd-onsite-su",
+                    "onsite-hardened's configuration with MaxSessions 2, no sudo rule for the "
+                    "audit user: root through su with root's password (pam_wheel, group sugroup)",
                 ),
             ),
         ),

@@ -55,6 +55,8 @@ from tests.lab.hosts import (
     LAB_HOSTS,
     ONSITE_EXTRA_PORT,
     ONSITE_HARDENED_ADDR,
+    ONSITE_MAXSESS1_ADDR,
+    ONSITE_SU_ADDR,
     ONSITE_WEAK_ADDR,
     OT_ADDR,
     TLS_ADDR,
@@ -87,6 +89,16 @@ from tests.lab.onsite_etc import (
     ONSITE_MARKER,
     ONSITE_SSHD,
 )
+from tests.lab.onsite_real import (
+    AUDIT_SUDO_ENV,
+    ONSITE_ENV,
+    ONSITE_PRIVILEGE,
+    ONSITE_PROFILE,
+    ONSITE_SESSIONS,
+    ROOT_SU_ENV,
+    SU_GROUP,
+    onsite_env,
+)
 from tests.lab.packages import DEBIAN_PACKAGES, install, missing_packages
 from tests.lab.process import DaemonSpec, ProcessRecord, lab_processes, proc_starttime
 from tests.lab.ready import tcp_accepts
@@ -97,6 +109,7 @@ from tests.lab.status import status
 from tests.lab.system import REPO_ROOT, LabError
 
 __all__ = [
+    "AUDIT_SUDO_ENV",
     "AUDIT_UID",
     "AUDIT_USER",
     "DEBIAN_PACKAGES",
@@ -115,19 +128,27 @@ __all__ = [
     "ONSITE_APT_BUMP",
     "ONSITE_APT_PACKAGE",
     "ONSITE_APT_SOURCE",
+    "ONSITE_ENV",
     "ONSITE_EXTRA_PORT",
     "ONSITE_HARDENED_ADDR",
     "ONSITE_LOGIN_DEFS",
     "ONSITE_LOG_ROTATE_WEEKS",
     "ONSITE_MARKER",
+    "ONSITE_MAXSESS1_ADDR",
+    "ONSITE_PRIVILEGE",
+    "ONSITE_PROFILE",
+    "ONSITE_SESSIONS",
     "ONSITE_SSHD",
+    "ONSITE_SU_ADDR",
     "ONSITE_WEAK_ADDR",
     "OT_ADDR",
     "PYMODBUS_VERSION",
     "REPO_ROOT",
+    "ROOT_SU_ENV",
     "START_TIMEOUT",
     "STATE_FILE",
     "STOP_TIMEOUT",
+    "SU_GROUP",
     "SYSDESCR_OID",
     "TLS_ADDR",
     "TLS_EXPIRING_DAYS",
@@ -151,6 +172,7 @@ __all__ = [
     "load_state",
     "main",
     "missing_packages",
+    "onsite_env",
     "onsite_namespace_ready",
     "proc_starttime",
     "restart",
