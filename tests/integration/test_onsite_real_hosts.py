@@ -1,0 +1,192 @@
+"""On-site audits of hosts hardened the way baselines leave them, against the lab's real sshds:
+``MaxSessions 1`` and ``2``, sudo asking the user's password, no sudo at all (su with root's
+password), and no privilege declared.
+
+Each run audits one host with every on-site check and asserts: no error attempt (where the
+credential can become root), exactly one SSH login (the host's sshd log), and the privilege each
+attempt recorded. A rejected password is sent once: the host's sudo log shows one incorrect
+attempt, and every root-only check ends with the same reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import paramiko
+import pytest
+
+from scanner.app.compile import compile_run
+from scanner.app.runs import start_run
+from scanner.inventory.schema import Credential, load_inventory
+from scanner.store import Store
+from scanner.store.attempts import AttemptRow
+from scanner.transport.ssh import SshSession, TrustedKey
+from tests.helpers import write
+from tests.lab import lab
+from tests.unit.inventory.test_schema import MINIMAL
+
+pytestmark = pytest.mark.lab
+
+#: Checks that read as root on these hosts (others record no privilege, or the one asked).
+ROOT_CHECKS = {
+    "host.empty-password",
+    "host.firewall-inactive",
+    "host.ssh-root-login",
+    "host.unusual-suid",
+    "host.world-writable-system-files",
+}
+#: Checks that read nothing as root here (apt runs unprivileged on Debian).
+UNPRIVILEGED = {
+    "host.password-max-days",
+    "host.pending-security-updates",
+    "host.ssh-hostkey-changed",
+    "host.uid0-extra-account",
+}
+
+
+def known_hosts(state: lab.LabState, host: str, tmp_path: Path) -> Path:
+    """A known_hosts file with ``host``'s key (STATE/known_hosts is rewritten by every lab start,
+    also by checkouts that do not know the newer hosts)."""
+    key = (state.state_dir / "hosts" / host / "ssh_host_ed25519_key.pub").read_text().split()
+    return write(tmp_path / "known_hosts", f"{lab.LAB_HOSTS[host].address} {key[0]} {key[1]}\n")
+
+
+def inventory(state: lab.LabState, tmp_path: Path, host: str, privilege: str) -> Path:
+    """One on-site asset, ``host``, every on-site check, the audit key and ``privilege``
+    (credential lines)."""
+    address = lab.LAB_HOSTS[host].address
+    text = MINIMAL.replace(
+        "      - id: web\n        host: 127.0.10.1\n",
+        f"      - id: host\n        onsite: {address}\n        credentials: audit\n"
+        "        expected_services: [22/tcp]\n",
+    ).replace("    modes: [remote]", "    modes: [onsite]")
+    text += (
+        f"credentials:\n  audit:\n    username: {lab.AUDIT_USER}\n"
+        f"    key_file: {state.audit_key}\n"
+        f"    known_hosts: {known_hosts(state, host, tmp_path)}\n{privilege}"
+    )
+    return write(tmp_path / "inv.yaml", text)
+
+
+def logins(state: lab.LabState, host: str) -> int:
+    """Public-key logins of the audit user so far on ``host`` (its sshd log)."""
+    log = (state.state_dir / "logs" / f"sshd-{host}.log").read_text(errors="replace")
+    return len(re.findall("Accepted publickey for audit", log))
+
+
+def sudo_failures(state: lab.LabState, host: str) -> int:
+    """Incorrect sudo passwords the host's sudo has logged (its /var/log/sudo.log)."""
+    log = state.state_dir / "hosts" / host / "var-log" / "sudo.log"
+    return (
+        log.read_text(errors="replace").count("incorrect password attempt") if log.exists() else 0
+    )
+
+
+def audit(
+    state: lab.LabState, tmp_path: Path, host: str, privilege: str
+) -> tuple[list[AttemptRow], int]:
+    """The attempts of one run over ``host`` and the logins it made there."""
+    inv = load_inventory(inventory(state, tmp_path, host, privilege))
+    store = Store.open(f"sqlite:///{tmp_path / 'scanner.db'}")
+    before = logins(state, host)
+    result = start_run(compile_run(inv, "remote"), store)
+    return store.attempts.of_run(result.run_id), logins(state, host) - before
+
+
+def by_check(attempts: list[AttemptRow]) -> dict[str, AttemptRow]:
+    return {a.check_id: a for a in attempts}
+
+
+@pytest.mark.parametrize(
+    ("host", "privilege", "recorded"),
+    [
+        ("onsite-maxsess1", f"    sudo_password_env: {lab.AUDIT_SUDO_ENV}\n", "sudo_password"),
+        ("onsite-su", f"    su_password_env: {lab.ROOT_SU_ENV}\n", "su"),
+    ],
+    ids=["maxsessions1-sudo-password", "maxsessions2-su"],
+)
+def test_every_check_completes_with_one_login(
+    lab_state: lab.LabState, tmp_path: Path, host: str, privilege: str, recorded: str
+) -> None:
+    assert lab.ONSITE_SESSIONS[host] in (1, 2)
+    attempts, made = audit(lab_state, tmp_path, host, privilege)
+    assert made == 1
+    assert len(attempts) >= 18
+    assert [(a.check_id, a.reason) for a in attempts if a.status == "error"] == []
+    checks = by_check(attempts)
+    assert {checks[c].privilege for c in ROOT_CHECKS} == {recorded}
+    assert {checks[c].privilege for c in UNPRIVILEGED} == {None}
+    assert {a.privilege for a in attempts} == {recorded, None}
+    # root's reads really ran as root: /etc/shadow was read and the hardened host has no
+    # account with an empty password
+    assert checks["host.empty-password"].status == "pass"
+
+
+def test_a_rejected_sudo_password_is_sent_once(
+    lab_state: lab.LabState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAB_WRONG_PASSWORD", "not-the-password")
+    failures = sudo_failures(lab_state, "onsite-maxsess1")
+    attempts, made = audit(
+        lab_state, tmp_path, "onsite-maxsess1", "    sudo_password_env: LAB_WRONG_PASSWORD\n"
+    )
+    assert made == 1
+    assert sudo_failures(lab_state, "onsite-maxsess1") - failures == 1
+    checks = by_check(attempts)
+    assert {checks[c].privilege for c in ROOT_CHECKS} == {"refused"}
+    refused = [a for a in attempts if a.privilege is not None]
+    assert all(a.status == "error" and a.privilege == "refused" for a in refused)
+    assert all("sudo rejected the password from sudo_password_env" in a.reason for a in refused)
+    assert "not-the-password" not in "".join(a.reason + a.traceback for a in attempts)
+    assert [a.check_id for a in attempts if a.privilege is None and a.status == "error"] == []
+
+
+def test_no_privilege_says_which_setting_fixes_it(lab_state: lab.LabState, tmp_path: Path) -> None:
+    attempts, made = audit(lab_state, tmp_path, "onsite-su", "")
+    assert made == 1
+    shadow = by_check(attempts)["host.empty-password"]
+    assert shadow.status == "error" and shadow.privilege == "none"
+    assert "declares no privilege" in shadow.reason
+    assert "sudo_password_env or su_password_env" in shadow.reason
+    assert {a.privilege for a in attempts} <= {None, "none"}
+
+
+def test_sudo_n_on_a_host_asking_a_password(lab_state: lab.LabState, tmp_path: Path) -> None:
+    attempts, made = audit(lab_state, tmp_path, "onsite-maxsess1", "    sudo: true\n")
+    assert made == 1
+    shadow = by_check(attempts)["host.empty-password"]
+    assert shadow.status == "error" and shadow.privilege == "refused"
+    assert "sudo asks for a password" in shadow.reason and "sudo_password_env" in shadow.reason
+
+
+@pytest.mark.parametrize("host", ["onsite-maxsess1", "onsite-su"])
+def test_the_session_learns_the_servers_channel_limit(lab_state: lab.LabState, host: str) -> None:
+    """Eight commands at once over one connection to a server allowing one or two sessions:
+    all complete, the refusals teach the session the limit, and no channel is refused twice
+    per command on average (it waits for a channel to close instead of hammering)."""
+    address, sessions = lab.LAB_HOSTS[host].address, lab.ONSITE_SESSIONS[host]
+    public = (lab_state.state_dir / "hosts" / host / "ssh_host_ed25519_key.pub").read_text()
+    key = paramiko.PKey.from_type_string(public.split()[0], base64.b64decode(public.split()[1]))
+    deadline = time.monotonic() + 30
+    session = SshSession(
+        socket.create_connection((address, 22), timeout=10),
+        address,
+        [TrustedKey(key, "test")],
+        deadline,
+    )
+    try:
+        cred = Credential(username=lab.AUDIT_USER, key_file=lab_state.audit_key)
+        session.login(cred, Path("/"), deadline)
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda i: session.run(f"echo {i}", deadline), range(8)))
+    finally:
+        session.close()
+    assert [r.text for r in results] == [f"{i}\n" for i in range(8)]
+    assert all(r.exit_status == 0 for r in results)
+    assert session.sessions == sessions
+    assert 0 < session.refusals < 16
