@@ -68,6 +68,11 @@ def notice_data(notice: Notice, lang: str) -> dict[str, Any]:
         "status": notice.status,
         "reply_by": notice.reply_by.isoformat() if notice.reply_by else None,
         "counts": notice.counts(),
+        **(
+            {"unverified_privilege": notice.unverified_privilege}
+            if notice.unverified_privilege
+            else {}
+        ),
         "items": [
             {
                 "rank": i.rank,
@@ -122,6 +127,11 @@ def summary_data(summary: Summary, lang: str) -> dict[str, Any]:
         "issues": {lvl: summary.issues.get(lvl, 0) for lvl in LEVELS},
         "total": summary.total,
         "notices_served": summary.notices_served,
+        **(
+            {"unverified_privilege": summary.unverified_privilege}
+            if summary.unverified_privilege
+            else {}
+        ),
         "entities": [_line(e) for e in summary.entities],
         "sectors": [
             {"sector": s, "entities": n, "issues": issues, "high": high}

@@ -96,6 +96,8 @@ class Notice:
             language, for texts that carry their own translations instead of being in the
             report catalogs (the management checklist's questions, translated in their YAML).
             The renderers look a text up in the catalogs first, then here.
+        unverified_privilege: on-site checks of the run that could not be verified for lack of
+            privilege (their root-only reads ran without root: none declared, or refused).
     """
 
     number: str
@@ -119,6 +121,7 @@ class Notice:
     status: str = "issued"
     reply_by: date | None = None
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
+    unverified_privilege: int = 0
 
     def counts(self) -> dict[str, int]:
         """Items per risk level, every level present."""
@@ -161,6 +164,8 @@ class Summary:
         worst_assets: (entity id, asset id, high, total), worst first, at most ten.
         escalation: entities with overdue high-risk items, worst first.
         history: per entity id, open issues by level over runs, oldest first.
+        unverified_privilege: on-site checks of the run that could not be verified for lack
+            of privilege (all entities).
     """
 
     campaign: str
@@ -174,6 +179,7 @@ class Summary:
     worst_assets: tuple[tuple[str, str, int, int], ...]
     escalation: tuple[EntityLine, ...] = ()
     history: dict[str, tuple[HistoryPoint, ...]] = field(default_factory=dict)
+    unverified_privilege: int = 0
 
     @property
     def total(self) -> int:

@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 from scanner import __version__
 from scanner.core.memo import Memo
-from scanner.core.text import one_line
 from scanner.core.models import OnsiteTarget, Privilege
+from scanner.core.text import one_line
 from scanner.engine.check import Inconclusive, UndeclaredCommand, declares
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.http import BODY_LIMIT, HttpClient, HttpResponse

@@ -187,6 +187,7 @@ def build_notice(
         translations=question_translations(
             registry.checks[i.check_id].cls for i in items if i.check_id in registry.checks
         ),
+        unverified_privilege=store.attempts.lacking_privilege(head.run_id, entity.id),
     )
     return replace(notice, status=notice_status(notice.items))
 
@@ -266,6 +267,7 @@ def build_summary(
             )
         ),
         history=history,
+        unverified_privilege=store.attempts.lacking_privilege(run_id),
     )
 
 

@@ -21,6 +21,7 @@ from scanner.core.models import (
     ErrorReason,
     Finding,
     HostScan,
+    Privilege,
     Refusal,
     Service,
     Severity,
@@ -216,6 +217,19 @@ class Attempts(Aggregate):
             out = [FindingRow(**{**r, "severity": Severity(r["severity"])}) for r in rows]
         out.sort(key=lambda f: (-f.severity.rank, f.entity_id, f.asset_id, f.check_id, f.location))
         return out
+
+    def lacking_privilege(self, run_id: int, entity_id: str | None = None) -> int:
+        """Error attempts of the run (of one entity) whose root-only reads did not run as root
+        (privilege ``none`` or ``refused``): what could not be verified for lack of privilege."""
+        query = select(func.count()).where(
+            attempts.c.run_id == run_id,
+            attempts.c.status == AttemptStatus.ERROR.value,
+            attempts.c.privilege.in_([p.value for p in Privilege if p.lacking]),
+        )
+        if entity_id is not None:
+            query = query.where(attempts.c.entity_id == entity_id)
+        with self._store.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def of_run(self, run_id: int, status: AttemptStatus | None = None) -> list[AttemptRow]:
         """A run's attempts in the order stored, optionally of one status."""

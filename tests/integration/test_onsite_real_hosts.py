@@ -95,7 +95,11 @@ def audit(
     store = Store.open(f"sqlite:///{tmp_path / 'scanner.db'}")
     before = logins(state, host)
     result = start_run(compile_run(inv, "remote"), store)
-    return store.attempts.of_run(result.run_id), logins(state, host) - before
+    attempts = store.attempts.of_run(result.run_id)
+    # what the notice and the summary count as not verified for lack of privilege
+    lacking = [a for a in attempts if a.status == "error" and a.privilege in ("none", "refused")]
+    assert store.attempts.lacking_privilege(result.run_id, "ent") == len(lacking)
+    return attempts, logins(state, host) - before
 
 
 def by_check(attempts: list[AttemptRow]) -> dict[str, AttemptRow]:
