@@ -60,8 +60,8 @@ def _logins(inv: LoadedInventory) -> list[str]:
             cred = inv.model.credentials[asset.credentials]
             how = {
                 Privilege.SUDO: "root commands run as `sudo -n -- COMMAND`",
-                Privilege.SUDO_PASSWORD: "root commands run as `sudo -k -S -p '' -- COMMAND`, "
-                f"the password from ${cred.sudo_password_env} on stdin",
+                Privilege.SUDO_PASSWORD: "root commands run as `sudo -k -S -p PROMPT -- COMMAND`, "
+                f"the password from ${cred.sudo_password_env} on stdin when sudo prompts",
                 Privilege.SU: "root commands run as `su -c 'COMMAND' root`, root's password "
                 f"from ${cred.su_password_env} on stdin",
                 None: "no privilege: root commands run as the login user",

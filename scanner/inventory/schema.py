@@ -277,8 +277,9 @@ class Credential(Model):
         None,
         pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="Name of the environment variable holding the login user's sudo password: "
-        "root-only reads run with `sudo -S -p ''`, the password sent on the channel's stdin "
-        "(never on a command line); one attempt per host, a rejected password is not retried.",
+        "root-only reads run with `sudo -k -S`, the password sent on the channel's stdin when "
+        "sudo prompts (never on a command line); one attempt per host, a rejected password "
+        "is not retried.",
     )
     su_password_env: str | None = Field(
         None,

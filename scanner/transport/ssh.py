@@ -78,6 +78,11 @@ _RETRY_FIRST, _RETRY_MOST = 0.02, 0.5
 #: How long a finished command's channel waits for the server's close (the server frees the
 #: session slot then), so the next command does not meet a refusal.
 _CLOSE_WAIT = 0.5
+#: sudo's prompt (``-p``): the password is sent only once sudo shows it on stderr, so a NOPASSWD
+#: rule (sudo asks nothing) never lets the password line reach the command's stdin.
+SUDO_PROMPT = b"#=scanner-sudo-prompt=#"
+#: How far into stderr the prompt is looked for (it comes before anything the command prints).
+_PROMPT_WITHIN = 4096
 #: What sudo and su print when they refuse (under ``LC_ALL=C``: the password methods set it).
 _SUDO_REJECTED = (b"incorrect password attempt", b"Sorry, try again")
 _SUDO_REFUSED = (b"a password is required", b"is not in the sudoers file", b"is not allowed to")
@@ -136,14 +141,20 @@ class Elevation:
         if self.method == Privilege.SUDO:
             return f"sudo -n -- {command}"
         if self.method == Privilege.SUDO_PASSWORD:
-            # -k: always ask (so the password line never reaches the command); -p '': no prompt
-            return f"LC_ALL=C sudo -k -S -p '' -- {command}"
+            # -k: ask even when a ticket is cached; -S: read stdin; -p: the prompt to wait for
+            return f"LC_ALL=C sudo -k -S -p '{SUDO_PROMPT.decode()}' -- {command}"
         return f"LC_ALL=C su -c {shlex.quote(command)} root"
 
     @property
     def stdin(self) -> bytes:
         """What the channel sends before closing its stdin."""
         return (self.password + "\n").encode() if self.method != Privilege.SUDO else b""
+
+    @property
+    def prompt(self) -> bytes | None:
+        """What to wait for on stderr before sending :attr:`stdin` (None: send it at once;
+        su always asks, as its caller is never root)."""
+        return SUDO_PROMPT if self.method == Privilege.SUDO_PASSWORD else None
 
 
 @dataclass(frozen=True)
@@ -492,10 +503,12 @@ class SshSession:
         """:meth:`_metered`, and what sudo or su said about the privilege."""
         full = command if elevation is None else elevation.command(command)
         stdin = b"" if elevation is None else elevation.stdin
-        result = self._metered(full, deadline, limit, stdin)
+        prompt = None if elevation is None else elevation.prompt
+        result = self._metered(full, deadline, limit, stdin, prompt)
         if elevation is None:
             return result
         method, err = elevation.method, result.stderr
+        err = err.replace(SUDO_PROMPT, b"")  # a second prompt (after a rejection) stays
         if method == Privilege.SU and err.startswith(b"Password:"):
             err = err.removeprefix(b"Password:").lstrip(b" ")  # PAM's prompt, on stderr
         failed = result.exit_status != 0 and not (result.timed_out or result.truncated)
@@ -524,7 +537,9 @@ class SshSession:
             Privilege.REFUSED if refused else method,
         )
 
-    def _metered(self, full: str, deadline: float, limit: int, stdin: bytes) -> CommandResult:
+    def _metered(
+        self, full: str, deadline: float, limit: int, stdin: bytes, prompt: bytes | None
+    ) -> CommandResult:
         """:meth:`_run` with what the peer may send while it runs accounted for."""
         window = self._transport.default_window_size  # what the server may have in flight
         with self._lock:
@@ -534,7 +549,7 @@ class SshSession:
         cut = True
         try:
             with self._capped.explained():
-                result = self._run(full, deadline, limit, stdin)
+                result = self._run(full, deadline, limit, stdin, prompt)
             cut = result.truncated or result.timed_out
             return result
         finally:
@@ -584,12 +599,19 @@ class SshSession:
             self._open -= 1
             self._slots.notify_all()
 
-    def _run(self, full: str, deadline: float, limit: int, stdin: bytes = b"") -> CommandResult:
+    def _run(
+        self,
+        full: str,
+        deadline: float,
+        limit: int,
+        stdin: bytes = b"",
+        prompt: bytes | None = None,
+    ) -> CommandResult:
         """:meth:`run` on a channel of its own."""
         started = time.monotonic()
         channel = self._channel(full, deadline)
         try:
-            return self._exchange(channel, full, deadline, limit, stdin, started)
+            return self._exchange(channel, full, deadline, limit, (stdin, prompt), started)
         finally:
             channel.close()
             self._release()
@@ -600,10 +622,13 @@ class SshSession:
         full: str,
         deadline: float,
         limit: int,
-        stdin: bytes,
+        feed: tuple[bytes, bytes | None],
         started: float,
     ) -> CommandResult:
-        """Run ``full`` on ``channel``: send ``stdin`` and close it, read both streams."""
+        """Run ``full`` on ``channel``, read both streams. ``feed``: what to send on stdin
+        before closing it, and the prompt to wait for on stderr first (None: at once; a
+        command that ends without the prompt is never sent it)."""
+        stdin, prompt = feed
         out, err = bytearray(), bytearray()
         timed_out = truncated = False
         # paramiko waits for the answer to the exec request without a timeout: a host that
@@ -620,12 +645,15 @@ class SshSession:
             raise TimeoutError(f"`{full}` was not started before the deadline") from None
         finally:
             watchdog.cancel()
-        with translated_errors():
-            if stdin:  # a password line: on stdin only, never on the command line
-                channel.sendall(stdin)
-            channel.shutdown_write()  # EOF: nothing that reads stdin waits for more
+        waiting = prompt is not None
+        if not waiting:
+            _feed(channel, stdin)
         while True:
             progressed = _drain(channel, out, err)
+            if waiting and prompt is not None and prompt in err[:_PROMPT_WITHIN]:
+                waiting = False  # sudo asks: the password, once (a second prompt reads EOF)
+                err[:_PROMPT_WITHIN] = err[:_PROMPT_WITHIN].replace(prompt, b"", 1)
+                _feed(channel, stdin)
             if len(out) > limit or len(err) > limit:
                 truncated = True  # stop here: the rest is not worth the wait or the memory
                 break
@@ -665,6 +693,15 @@ class SshSession:
     def close(self) -> None:
         """Close the transport."""
         self._transport.close()
+
+
+def _feed(channel: paramiko.Channel, stdin: bytes) -> None:
+    """Send ``stdin`` (a password line: on stdin only, never on the command line), then EOF,
+    so nothing that reads stdin waits for more."""
+    with translated_errors():
+        if stdin:
+            channel.sendall(stdin)
+        channel.shutdown_write()
 
 
 def _drain(channel: paramiko.Channel, out: bytearray, err: bytearray) -> bool:

@@ -22,10 +22,11 @@ import pytest
 
 from scanner.app.compile import compile_run
 from scanner.app.runs import start_run
+from scanner.core.models import Privilege
 from scanner.inventory.schema import Credential, load_inventory
 from scanner.store import Store
 from scanner.store.attempts import AttemptRow
-from scanner.transport.ssh import SshSession, TrustedKey
+from scanner.transport.ssh import Elevation, SshSession, TrustedKey
 from tests.helpers import write
 from tests.lab import lab
 from tests.unit.inventory.test_schema import MINIMAL
@@ -168,15 +169,11 @@ def test_sudo_n_on_a_host_asking_a_password(lab_state: lab.LabState, tmp_path: P
     assert "sudo asks for a password" in shadow.reason and "sudo_password_env" in shadow.reason
 
 
-@pytest.mark.parametrize("host", ["onsite-maxsess1", "onsite-su"])
-def test_the_session_learns_the_servers_channel_limit(lab_state: lab.LabState, host: str) -> None:
-    """Eight commands at once over one connection to a server allowing one or two sessions:
-    all complete, the refusals teach the session the limit, and no channel is refused twice
-    per command on average (it waits for a channel to close instead of hammering)."""
-    address, sessions = lab.LAB_HOSTS[host].address, lab.ONSITE_SESSIONS[host]
-    public = (lab_state.state_dir / "hosts" / host / "ssh_host_ed25519_key.pub").read_text()
+def logged_in(state: lab.LabState, host: str, deadline: float) -> SshSession:
+    """A session to ``host`` logged in as the audit user (its host key from STATE/hosts)."""
+    address = lab.LAB_HOSTS[host].address
+    public = (state.state_dir / "hosts" / host / "ssh_host_ed25519_key.pub").read_text()
     key = paramiko.PKey.from_type_string(public.split()[0], base64.b64decode(public.split()[1]))
-    deadline = time.monotonic() + 30
     session = SshSession(
         socket.create_connection((address, 22), timeout=10),
         address,
@@ -184,8 +181,23 @@ def test_the_session_learns_the_servers_channel_limit(lab_state: lab.LabState, h
         deadline,
     )
     try:
-        cred = Credential(username=lab.AUDIT_USER, key_file=lab_state.audit_key)
+        cred = Credential(username=lab.AUDIT_USER, key_file=state.audit_key)
         session.login(cred, Path("/"), deadline)
+    except BaseException:
+        session.close()
+        raise
+    return session
+
+
+@pytest.mark.parametrize("host", ["onsite-maxsess1", "onsite-su"])
+def test_the_session_learns_the_servers_channel_limit(lab_state: lab.LabState, host: str) -> None:
+    """Eight commands at once over one connection to a server allowing one or two sessions:
+    all complete, the refusals teach the session the limit, and no channel is refused twice
+    per command on average (it waits for a channel to close instead of hammering)."""
+    sessions = lab.ONSITE_SESSIONS[host]
+    deadline = time.monotonic() + 30
+    session = logged_in(lab_state, host, deadline)
+    try:
         with ThreadPoolExecutor(8) as pool:
             results = list(pool.map(lambda i: session.run(f"echo {i}", deadline), range(8)))
     finally:
@@ -194,3 +206,20 @@ def test_the_session_learns_the_servers_channel_limit(lab_state: lab.LabState, h
     assert all(r.exit_status == 0 for r in results)
     assert session.sessions == sessions
     assert 0 < session.refusals < 16
+
+
+def test_a_nopasswd_host_is_never_sent_the_password(lab_state: lab.LabState) -> None:
+    """sudo_password_env on the weak host, whose sudo asks nothing (NOPASSWD): the password is
+    sent only when sudo shows its prompt, so even a command reading stdin never gets it."""
+    deadline = time.monotonic() + 20
+    session = logged_in(lab_state, "onsite-weak", deadline)
+    secret = Elevation(Privilege.SUDO_PASSWORD, "lab-secret-never-sent", "sudo_password_env X")
+    try:
+        ran = session.run("id -u", deadline, elevation=secret)
+        echoed = session.run("cat", time.monotonic() + 2, elevation=secret)
+    finally:
+        session.close()
+    assert ran.text == "0\n" and ran.privilege == Privilege.SUDO_PASSWORD
+    assert "lab-secret-never-sent" not in ran.command + echoed.command
+    assert b"lab-secret-never-sent" not in echoed.stdout + echoed.stderr
+    assert echoed.timed_out  # cat waited on a stdin that never brought the password
