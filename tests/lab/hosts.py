@@ -3,7 +3,8 @@
 The integration tests (and anyone demonstrating the scanner) need real targets: a deliberately
 **weak** host, a **hardened** host that gets the same services right, an **ot** host speaking
 Modbus/TCP, a **tls** host with one TLS weakness per port, and four **on-site** hosts (weak,
-hardened, and two derived from hardened: ``MaxSessions 1`` and su without sudo) to audit over SSH. ``status`` prints this table; tests take addresses and ports from it.
+hardened, and two derived from hardened: ``MaxSessions 1``, and su without sudo) to audit over
+SSH. ``status`` prints this table; tests take addresses and ports from it.
 
 Each host is its own loopback address: 127.x.y.z is routed to ``lo`` without any setup, and every
 daemon binds that address only, never a wildcard (check with ``ss -ltnup``). This machine may run

@@ -1,7 +1,7 @@
 """The on-site hosts' own files: each host's copy of /etc (and /home, /root, /var/log,
 /var/lib/apt/lists, on the weak host /usr/local/sbin), edited into what the host audits show.
 
-Both hosts get the lab audit user (:data:`AUDIT_USER`, key login, sudo: see ``onsite_real``), their own
+Both hosts get the lab audit user (:data:`AUDIT_USER`, key login, sudo: onsite_real), their own
 hostname, machine-id and ed25519 host key. **onsite-weak** is configured badly: sshd with root
 login, password auth and empty passwords, an extra UID 0 account (toor), an account with an empty
 password (guest), ``PASS_MAX_DAYS 99999``, a world-writable file in /etc, logs kept 4 weeks, no
