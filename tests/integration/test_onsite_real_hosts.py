@@ -11,8 +11,11 @@ attempt, and every root-only check ends with the same reason.
 from __future__ import annotations
 
 import base64
+import json
 import re
 import socket
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -112,8 +115,9 @@ def by_check(attempts: list[AttemptRow]) -> dict[str, AttemptRow]:
     [
         ("onsite-maxsess1", f"    sudo_password_env: {lab.AUDIT_SUDO_ENV}\n", "sudo_password"),
         ("onsite-su", f"    su_password_env: {lab.ROOT_SU_ENV}\n", "su"),
+        ("onsite-hardened", f"    sudo_password_env: {lab.AUDIT_SUDO_ENV}\n", "sudo_password"),
     ],
-    ids=["maxsessions1-sudo-password", "maxsessions2-su"],
+    ids=["maxsessions1-sudo-password", "maxsessions2-su", "hardened-maxsessions2-sudo-password"],
 )
 def test_every_check_completes_with_one_login(
     lab_state: lab.LabState, tmp_path: Path, host: str, privilege: str, recorded: str
@@ -223,3 +227,22 @@ def test_a_nopasswd_host_is_never_sent_the_password(lab_state: lab.LabState) -> 
     assert "lab-secret-never-sent" not in ran.command + echoed.command
     assert b"lab-secret-never-sent" not in echoed.stdout + echoed.stderr
     assert echoed.timed_out  # cat waited on a stdin that never brought the password
+
+
+def test_the_cli_reports_what_lacked_privilege(lab_state: lab.LabState, tmp_path: Path) -> None:
+    inv = inventory(lab_state, tmp_path, "onsite-su", "")
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "scanner.cli", "run", str(inv), "--profile", "remote", "--json",
+         "--db", db],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    lacking = [e for e in result["errors"] if e["privilege"] in ("none", "refused")]
+    assert result["unverified_privilege"] == len(lacking) > 0
+    shown = subprocess.run(
+        [sys.executable, "-m", "scanner.cli", "findings", "--errors", "--db", db],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert "inconclusive (privilege none): " in shown.stdout
