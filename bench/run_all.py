@@ -13,8 +13,9 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
   target <= 0.05; installs testssl.sh with apt if missing; takes minutes);
 - ``remote_vs_nmap.py``: the remote profile over the lab vs ``nmap -sV -sC`` on the same ports
   (target < 10 s and a ratio <= 0.1; nmap takes minutes);
-- ``onsite_vs_lynis.py``: the on-site audit of one lab host vs ``lynis audit system --quick`` in
-  the same host (ratio target <= 0.05, one SSH login; Lynis takes about a minute);
+- ``onsite_vs_lynis.py``: the on-site audit of the weak lab host, and of onsite-maxsess1
+  (``MaxSessions 1``, sudo with a password), vs ``lynis audit system --quick`` in the same host
+  (ratio target <= 0.05, one SSH login each; Lynis takes one to two minutes per host);
 - ``schedule_jitter.py``: start delay of ``scanner schedule run`` over 20 due times (3 s apart);
 - ``scaleout.py``: 1,000 web sites on 127.1.x addresses, 1 local process vs 1/2/4 Celery workers
   (Redis, PostgreSQL); prints the ratios.
