@@ -43,7 +43,7 @@ from scanner.core.models import Privilege
 from scanner.core.text import one_line
 from scanner.transport.capped import CappedSocket
 from scanner.transport.errors import translated_errors
-from scanner.transport.net import Connection, remaining
+from scanner.transport.net import Connection, DeadlineExceeded, remaining
 
 if TYPE_CHECKING:
     from scanner.inventory.schema import Credential  # only its type: api loads no schema
@@ -85,7 +85,12 @@ SUDO_PROMPT = b"#=scanner-sudo-prompt=#"
 _PROMPT_WITHIN = 4096
 #: What sudo and su print when they refuse (under ``LC_ALL=C``: the password methods set it).
 _SUDO_REJECTED = (b"incorrect password attempt", b"Sorry, try again")
-_SUDO_REFUSED = (b"a password is required", b"is not in the sudoers file", b"is not allowed to")
+_SUDO_REFUSED = (
+    b"a password is required",
+    b"is not in the sudoers file",
+    b"is not allowed to",
+    b"must have a tty",  # Defaults requiretty (older RHEL)
+)
 _SU_REJECTED = (b"Authentication failure", b"Permission denied")
 
 
@@ -569,8 +574,13 @@ class SshSession:
         while True:
             with self._slots:
                 while self._open >= self.sessions:
-                    if not self._slots.wait(timeout=remaining(deadline)):
-                        remaining(deadline)  # DeadlineExceeded when none is left
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise DeadlineExceeded(
+                            f"`{full}` found no free session channel on {self.host} before the "
+                            f"deadline (the server allows {self.sessions} at once)"
+                        )
+                    self._slots.wait(timeout=left)
                 self._open += 1
             try:
                 with self._lock, translated_errors():
@@ -588,9 +598,9 @@ class SshSession:
                 self._slots.notify_all()
                 self._slots.wait(timeout=min(pause, max(0.0, deadline - time.monotonic())))
             if time.monotonic() >= deadline:
-                raise TimeoutError(
-                    f"{self.host} refused a channel for `{full}` until the deadline (sshd "
-                    f"MaxSessions: {self.refusals} refusals, {self._open} channels open)"
+                raise DeadlineExceeded(
+                    f"{self.host} refused a session channel for `{full}` until the deadline "
+                    f"(sshd MaxSessions; {self.refusals} refusals, {self._open} channels open)"
                 )
             pause = min(pause * 2, _RETRY_MOST)
 

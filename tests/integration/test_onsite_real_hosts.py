@@ -246,3 +246,64 @@ def test_the_cli_reports_what_lacked_privilege(lab_state: lab.LabState, tmp_path
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert "inconclusive (privilege none): " in shown.stdout
+
+
+#: An address of this helper's range for an sshd the test starts itself.
+NO_SESSIONS_ADDR = "127.0.10.9"
+
+
+def test_a_server_refusing_every_channel_ends_at_the_deadline(
+    lab_state: lab.LabState, tmp_path: Path
+) -> None:
+    """sshd ``MaxSessions 0`` (logins, but no session channel at all): the command is refused,
+    waited for and asked again until the deadline, then a timeout naming MaxSessions; bounded."""
+    key = tmp_path / "ssh_host_ed25519_key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", str(key)], check=True
+    )
+    config = write(
+        tmp_path / "sshd_config",
+        f"ListenAddress {NO_SESSIONS_ADDR}:22\nHostKey {key}\nPidFile none\nUsePAM yes\n"
+        "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPasswordAuthentication no\n"
+        "MaxSessions 0\n",
+    )
+    current = lab.load_state(lab_state.state_dir)
+    assert current is not None
+    anchor = current.process("anchor-onsite-weak").pid  # its /home has the audit user's key
+    log = tmp_path / "sshd.log"
+    with log.open("wb") as sink:
+        sshd = subprocess.Popen(  # nsenter execs sshd: the PID is sshd's
+            ["nsenter", "-t", str(anchor), "-m", "-u", "--", "/usr/sbin/sshd", "-D", "-e",
+             "-f", str(config)],
+            stdout=sink, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        started = time.monotonic()
+        while "Server listening" not in log.read_text(errors="replace"):
+            assert sshd.poll() is None and time.monotonic() - started < 10, log.read_text()
+            time.sleep(0.05)
+        public = key.with_suffix(".pub").read_text().split()
+        trusted = paramiko.PKey.from_type_string(public[0], base64.b64decode(public[1]))
+        deadline = time.monotonic() + 3
+        session = SshSession(
+            socket.create_connection((NO_SESSIONS_ADDR, 22), timeout=5),
+            NO_SESSIONS_ADDR,
+            [TrustedKey(trusted, "test")],
+            deadline,
+        )
+        try:
+            session.login(
+                Credential(username=lab.AUDIT_USER, key_file=lab_state.audit_key),
+                Path("/"),
+                deadline,
+            )
+            t0 = time.monotonic()
+            with pytest.raises(TimeoutError, match="MaxSessions"):
+                session.run("echo hi", deadline)
+            assert time.monotonic() - t0 < 4
+            assert session.refusals >= 2 and session.sessions == 1
+        finally:
+            session.close()
+    finally:
+        sshd.terminate()
+        sshd.wait(5)
