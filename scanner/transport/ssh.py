@@ -84,7 +84,7 @@ SUDO_PROMPT = b"#=scanner-sudo-prompt=#"
 #: How far into stderr the prompt is looked for (it comes before anything the command prints).
 _PROMPT_WITHIN = 4096
 #: What sudo and su print when they refuse (under ``LC_ALL=C``: the password methods set it).
-_SUDO_REJECTED = (b"incorrect password attempt", b"Sorry, try again")
+_SUDO_REJECTED = (b"incorrect password attempt", b"Sorry, try again", b"no password was provided")
 _SUDO_REFUSED = (
     b"a password is required",
     b"is not in the sudoers file",
