@@ -17,7 +17,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import paramiko
@@ -106,6 +108,19 @@ def audit(
     return attempts, logins(state, host) - before
 
 
+def reset_faillock(state: lab.LabState, host: str) -> None:
+    """Clear the audit user's failed-login records on ``host`` (a hardened PAM stack counts the
+    rejected sudo password; the records live in the machine's shared /run/faillock)."""
+    current = lab.load_state(state.state_dir)
+    assert current is not None
+    anchor = current.process(f"anchor-{host}").pid
+    subprocess.run(
+        ["nsenter", "-t", str(anchor), "-m", "-u", "--", "faillock", "--user", lab.AUDIT_USER,
+         "--reset"],
+        capture_output=True, check=False, timeout=30,
+    )  # fmt: skip
+
+
 def by_check(attempts: list[AttemptRow]) -> dict[str, AttemptRow]:
     return {a.check_id: a for a in attempts}
 
@@ -141,9 +156,12 @@ def test_a_rejected_sudo_password_is_sent_once(
 ) -> None:
     monkeypatch.setenv("LAB_WRONG_PASSWORD", "not-the-password")
     failures = sudo_failures(lab_state, "onsite-maxsess1")
-    attempts, made = audit(
-        lab_state, tmp_path, "onsite-maxsess1", "    sudo_password_env: LAB_WRONG_PASSWORD\n"
-    )
+    try:
+        attempts, made = audit(
+            lab_state, tmp_path, "onsite-maxsess1", "    sudo_password_env: LAB_WRONG_PASSWORD\n"
+        )
+    finally:
+        reset_faillock(lab_state, "onsite-maxsess1")
     assert made == 1
     assert sudo_failures(lab_state, "onsite-maxsess1") - failures == 1
     checks = by_check(attempts)
@@ -248,28 +266,30 @@ def test_the_cli_reports_what_lacked_privilege(lab_state: lab.LabState, tmp_path
     assert "inconclusive (privilege none): " in shown.stdout
 
 
-#: An address of this helper's range for an sshd the test starts itself.
-NO_SESSIONS_ADDR = "127.0.10.9"
+#: The address of this file's own sshd (in the range of the real-host lab families).
+OWN_ADDR = "127.0.10.9"
 
 
-def test_a_server_refusing_every_channel_ends_at_the_deadline(
-    lab_state: lab.LabState, tmp_path: Path
-) -> None:
-    """sshd ``MaxSessions 0`` (logins, but no session channel at all): the command is refused,
-    waited for and asked again until the deadline, then a timeout naming MaxSessions; bounded."""
+@contextmanager
+def own_sshd(
+    state: lab.LabState, tmp_path: Path, host: str, sessions: int
+) -> Iterator[tuple[str, Path]]:
+    """An sshd on :data:`OWN_ADDR` with ``MaxSessions sessions`` inside ``host``'s namespaces
+    (its accounts, sudoers and PAM), with a host key of its own; yields the address and a
+    known_hosts file. Stopped by PID at the end."""
     key = tmp_path / "ssh_host_ed25519_key"
     subprocess.run(
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", str(key)], check=True
     )
     config = write(
         tmp_path / "sshd_config",
-        f"ListenAddress {NO_SESSIONS_ADDR}:22\nHostKey {key}\nPidFile none\nUsePAM yes\n"
+        f"ListenAddress {OWN_ADDR}:22\nHostKey {key}\nPidFile none\nUsePAM yes\n"
         "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPasswordAuthentication no\n"
-        "MaxSessions 0\n",
+        f"MaxSessions {sessions}\n",
     )
-    current = lab.load_state(lab_state.state_dir)
+    current = lab.load_state(state.state_dir)
     assert current is not None
-    anchor = current.process("anchor-onsite-weak").pid  # its /home has the audit user's key
+    anchor = current.process(f"anchor-{host}").pid
     log = tmp_path / "sshd.log"
     with log.open("wb") as sink:
         sshd = subprocess.Popen(  # nsenter execs sshd: the PID is sshd's
@@ -283,20 +303,57 @@ def test_a_server_refusing_every_channel_ends_at_the_deadline(
             assert sshd.poll() is None and time.monotonic() - started < 10, log.read_text()
             time.sleep(0.05)
         public = key.with_suffix(".pub").read_text().split()
-        trusted = paramiko.PKey.from_type_string(public[0], base64.b64decode(public[1]))
+        yield OWN_ADDR, write(tmp_path / "own_known_hosts", f"{OWN_ADDR} {public[0]} {public[1]}\n")
+    finally:
+        sshd.terminate()
+        sshd.wait(5)
+
+
+def test_maxsessions_2_and_sudo_with_a_password(lab_state: lab.LabState, tmp_path: Path) -> None:
+    """The hardened baseline's pair, MaxSessions 2 and sudo asking the password, on an sshd of
+    this test's own inside onsite-maxsess1 (the lab's onsite-hardened gets the same settings at
+    its next restart): every check completes over one login."""
+    with own_sshd(lab_state, tmp_path, "onsite-maxsess1", 2) as (address, known):
+        text = MINIMAL.replace(
+            "      - id: web\n        host: 127.0.10.1\n",
+            f"      - id: host\n        onsite: {address}\n        credentials: audit\n"
+            "        expected_services: [22/tcp]\n",
+        ).replace("    modes: [remote]", "    modes: [onsite]")
+        text += (
+            f"credentials:\n  audit:\n    username: {lab.AUDIT_USER}\n"
+            f"    key_file: {lab_state.audit_key}\n    known_hosts: {known}\n"
+            f"    sudo_password_env: {lab.AUDIT_SUDO_ENV}\n"
+        )
+        inv = load_inventory(write(tmp_path / "own.yaml", text))
+        store = Store.open(f"sqlite:///{tmp_path / 'own.db'}")
+        result = start_run(compile_run(inv, "remote"), store)
+        attempts = store.attempts.of_run(result.run_id)
+        log = (tmp_path / "sshd.log").read_text(errors="replace")
+    assert log.count("Accepted publickey for audit") == 1
+    assert [(a.check_id, a.reason) for a in attempts if a.status == "error"] == []
+    checks = by_check(attempts)
+    assert {checks[c].privilege for c in ROOT_CHECKS} == {"sudo_password"}
+    assert checks["host.empty-password"].status == "pass"
+
+
+def test_a_server_refusing_every_channel_ends_at_the_deadline(
+    lab_state: lab.LabState, tmp_path: Path
+) -> None:
+    """sshd ``MaxSessions 0`` (logins, but no session channel at all): the command is refused,
+    waited for and asked again until the deadline, then a timeout naming MaxSessions; bounded."""
+    with own_sshd(lab_state, tmp_path, "onsite-weak", 0) as (address, known):
+        line = known.read_text().split()
+        trusted = paramiko.PKey.from_type_string(line[1], base64.b64decode(line[2]))
         deadline = time.monotonic() + 3
         session = SshSession(
-            socket.create_connection((NO_SESSIONS_ADDR, 22), timeout=5),
-            NO_SESSIONS_ADDR,
+            socket.create_connection((address, 22), timeout=5),
+            address,
             [TrustedKey(trusted, "test")],
             deadline,
         )
         try:
-            session.login(
-                Credential(username=lab.AUDIT_USER, key_file=lab_state.audit_key),
-                Path("/"),
-                deadline,
-            )
+            cred = Credential(username=lab.AUDIT_USER, key_file=lab_state.audit_key)
+            session.login(cred, Path("/"), deadline)
             t0 = time.monotonic()
             with pytest.raises(TimeoutError, match="MaxSessions"):
                 session.run("echo hi", deadline)
@@ -304,6 +361,3 @@ def test_a_server_refusing_every_channel_ends_at_the_deadline(
             assert session.refusals >= 2 and session.sessions == 1
         finally:
             session.close()
-    finally:
-        sshd.terminate()
-        sshd.wait(5)
