@@ -62,7 +62,7 @@ ONSITE_ENV: Final[Mapping[str, str]] = MappingProxyType(
 ONSITE_ENV_FILE: Final = "onsite.env"
 #: The group pam_wheel lets use su on onsite-su (the audit user is its only member).
 SU_GROUP: Final = "sugroup"
-SU_GID: Final = 2902
+SU_GID: Final = 2908  # free here; 2900-2904 are the lab's other accounts and groups
 #: sudoers defaults a hardening baseline sets (CIS 5.3: a pty, a log of every command).
 _SUDO_DEFAULTS: Final = 'Defaults use_pty\nDefaults logfile="/var/log/sudo.log"\n'
 
