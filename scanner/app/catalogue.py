@@ -129,10 +129,11 @@ def onsite_commands_markdown(checks: Iterable[LoadedCheck], logins: Iterable[str
         "(sudo never prompts), `sudo_password_env` as `sudo -k -S -p PROMPT -- COMMAND` (the",
         "password on stdin when sudo prompts, once), `su_password_env` as",
         "`su -c 'COMMAND' root` (root's password on stdin), otherwise as the login user; a",
-        "check that cannot read what it needs is",
-        "inconclusive (the reason names the setting that fixes it), never a pass. A command",
-        f"ending in `{ARGS_SUFFIX.strip()}` is followed by arguments, which are always plain",
-        "shell-quoted words (a file name read from the host cannot become shell syntax).",
+        "check that cannot read what it needs is inconclusive (the reason names the setting",
+        "that fixes it), never a pass. With a password, the session first runs `true` as root",
+        "once the same way, to check the password (a rejected one is never sent again). A",
+        f"command ending in `{ARGS_SUFFIX.strip()}` is followed by arguments, which are always",
+        "plain shell-quoted words (a file name read from the host cannot become shell syntax).",
     ]
     logins = list(logins)
     if logins:

@@ -83,6 +83,9 @@ _CLOSE_WAIT = 0.5
 SUDO_PROMPT = b"#=scanner-sudo-prompt=#"
 #: How far into stderr the prompt is looked for (it comes before anything the command prints).
 _PROMPT_WITHIN = 4096
+#: What a session runs as root once, before any root command, when root needs a password (to
+#: check the password quickly; sudo and su run nothing else for it).
+ELEVATION_PROBE = "true"
 #: What sudo and su print when they refuse (under ``LC_ALL=C``: the password methods set it).
 _SUDO_REJECTED = (b"incorrect password attempt", b"Sorry, try again", b"no password was provided")
 _SUDO_REFUSED = (
@@ -480,8 +483,9 @@ class SshSession:
         """Run one read-only command on its own channel; output capped, ended by the deadline.
 
         ``elevation`` (or ``sudo``, for ``sudo -n``) runs it as root. With a password method
-        the first such command runs alone: a rejected password raises PrivilegeRejected for it
-        and for every later one, without sending the password again."""
+        the session first checks the password once (:data:`ELEVATION_PROBE` as root, the other
+        root commands waiting): a rejected password raises PrivilegeRejected for this command
+        and every later one, without sending the password again."""
         if elevation is None and sudo:
             elevation = Elevation(Privilege.SUDO)
         if elevation is None or elevation.method == Privilege.SUDO:
@@ -490,17 +494,26 @@ class SshSession:
             raise PrivilegeRejected(self._rejected)
         if not self._verified:
             if not self._gate.acquire(timeout=max(0.0, remaining(deadline))):
-                raise TimeoutError(
-                    f"`{command}` waited past the deadline for the first root command"
-                )
+                raise TimeoutError(f"`{command}` waited past the deadline for the password check")
             try:
                 if self._rejected is not None:
                     raise PrivilegeRejected(self._rejected)
                 if not self._verified:
-                    return self._judged(command, deadline, limit, elevation)
+                    self._check_password(elevation, deadline)
             finally:
                 self._gate.release()
         return self._judged(command, deadline, limit, elevation)
+
+    def _check_password(self, elevation: Elevation, deadline: float) -> None:
+        """Run :data:`ELEVATION_PROBE` under ``elevation`` once, before any root command: quick,
+        so the host's other commands do not wait on a slow first one; a rejected password
+        raises PrivilegeRejected here (and for every later root command)."""
+        result = self._judged(ELEVATION_PROBE, deadline, 4096, elevation)
+        if result.timed_out:
+            raise TimeoutError(
+                f"{self.host}: `{result.command}` (the password check) did not finish in time"
+            )
+        self._verified = True  # accepted, or not asked (a NOPASSWD rule); a rule may refuse
 
     def _judged(
         self, command: str, deadline: float, limit: int, elevation: Elevation | None
@@ -528,8 +541,6 @@ class SshSession:
                 400,
             )
             raise PrivilegeRejected(self._rejected)
-        if method != Privilege.SUDO and not result.timed_out:
-            self._verified = True  # the password was accepted (the rule may still refuse)
         refused = failed and method != Privilege.SU and any(m in err for m in _SUDO_REFUSED)
         return CommandResult(
             result.command,

@@ -164,6 +164,10 @@ def test_a_rejected_sudo_password_is_sent_once(
         reset_faillock(lab_state, "onsite-maxsess1")
     assert made == 1
     assert sudo_failures(lab_state, "onsite-maxsess1") - failures == 1
+    # the one attempt was the quick password check, not one of the checks' commands
+    log = (lab_state.state_dir / "hosts" / "onsite-maxsess1" / "var-log" / "sudo.log").read_text()
+    last = log.rsplit("incorrect password attempt", 1)[1][:300]
+    assert "COMMAND=/usr/bin/true" in " ".join(last.split())
     checks = by_check(attempts)
     assert {checks[c].privilege for c in ROOT_CHECKS} == {"refused"}
     refused = [a for a in attempts if a.privilege is not None]
