@@ -3,6 +3,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SCAN   := $(VENV)/bin/scanner
 OUT    := out/demo
+# The lab's on-site passwords (the demo inventory's sudo_password_env), exported for each command
+LAB_ENV := set -a && . tests/lab/.run/secrets/onsite.env && set +a &&
 
 .PHONY: setup demo test lint typecheck unit docs lab-start lab-stop lab-status bench clean
 
@@ -23,8 +25,8 @@ lab-status:
 
 demo: lab-start
 	mkdir -p $(OUT)
-	$(SCAN) validate targets.example.yaml
-	$(SCAN) run targets.example.yaml --profile full --db sqlite:///$(OUT)/scanner.db
+	$(LAB_ENV) $(SCAN) validate targets.example.yaml
+	$(LAB_ENV) $(SCAN) run targets.example.yaml --profile full --db sqlite:///$(OUT)/scanner.db
 	$(SCAN) findings --db sqlite:///$(OUT)/scanner.db --json > $(OUT)/findings.json
 	$(SCAN) notices --db sqlite:///$(OUT)/scanner.db --format html,pdf,md,json,csv --lang zh-CN,en --out $(OUT)/notices
 	$(SCAN) summary --db sqlite:///$(OUT)/scanner.db --format html,json --lang zh-CN,en --out $(OUT)/notices

@@ -66,6 +66,8 @@ def run_scanner(db: Path) -> tuple[float, float, dict[str, object]]:
         check=True,
         timeout=600,
         cwd=REPO_ROOT,
+        # the example's hardened on-site host names the lab's sudo password (validated first)
+        env={**os.environ, **load_lab().onsite_env(REPO_ROOT / "tests" / "lab" / ".run")},
     )
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -16,8 +16,9 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
 - ``ics_vs_nmap.py``: the industrial-protocol checks vs nmap's ``s7-info``, ``iec-identify``,
   ``bacnet-info``, ``enip-info`` and ``modbus-discover`` on the lab's ot hosts: both times, their
   ratio, and whether both found the same device identities;
-- ``onsite_vs_lynis.py``: the on-site audit of one lab host vs ``lynis audit system --quick`` in
-  the same host (ratio target <= 0.05, one SSH login; Lynis takes about a minute);
+- ``onsite_vs_lynis.py``: the on-site audit of the weak lab host, and of onsite-maxsess1
+  (``MaxSessions 1``, sudo with a password), vs ``lynis audit system --quick`` in the same host
+  (ratio target <= 0.05, one SSH login each; Lynis takes one to two minutes per host);
 - ``schedule_jitter.py``: start delay of ``scanner schedule run`` over 20 due times (3 s apart);
 - ``startup.py``: ``scanner --help``, ``--version`` and ``validate`` in fresh interpreters (target
   < 0.5 s each);

@@ -22,12 +22,15 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def lab_state() -> Iterator[lab.LabState]:
-    """The running lab; starts it if needed."""
+    """The running lab; starts it if needed. Its on-site passwords (STATE/secrets/onsite.env:
+    the sudo and su passwords the inventories' credentials name) are exported for the session,
+    as ``make demo`` does."""
     if os.geteuid() != 0:
         if os.environ.get("CI"):
             pytest.fail("the lab needs root, and under CI lab tests may not be skipped")
         pytest.skip("the lab needs root (run the suite as root, as `make test` does)")
     state = lab.start(python=sys.executable)
+    os.environ.update(lab.onsite_env(state.state_dir))
     yield state
     if not state.already_running:
         lab.stop()

@@ -1,7 +1,7 @@
 """The SSH server's effective configuration on an audited host, read once per host and run.
 
 ``sshd -T`` prints the configuration sshd actually uses (defaults and includes resolved); it
-needs root, so it runs under ``sudo -n`` when the credential allows sudo. When it cannot run,
+needs root, so it runs as root the way the credential says (sudo or su). When it cannot run,
 ``/etc/ssh/sshd_config`` is read instead and the first occurrence of each keyword wins, as in
 sshd (``Include`` files and ``Match`` blocks are not followed then; the evidence says which
 source was used).

@@ -25,6 +25,7 @@ SUMMARY = re.compile(
 # Inst PKG [OLD] (NEW ORIGIN[, ORIGIN...] [ARCH]) [extra]
 INST = re.compile(r"^Inst (\S+) (?:\[([^\]]*)\] )?\((\S+) ([^()]*?)(?: \[[^\]]*\])?\)")
 ADVISORY = re.compile(r"^\S+\s+\S+\s+\S+$")
+YUM_DONE = "updateinfo list done"
 LIST_FILE = re.compile(r"^(\d+(?:\.\d+)?) (\S+)$")
 
 
@@ -83,7 +84,8 @@ def newest_list(listing: str) -> float | None:
 def rpm_advisories(text: str) -> list[str]:
     """Advisory lines (``ID TYPE PACKAGE``) of ``dnf/yum updateinfo list``; Inconclusive when
     a line has another shape."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # yum 3 (RHEL/CentOS 7) ends its listing with this line
+    lines = [line.strip() for line in text.splitlines() if line.strip() not in ("", YUM_DONE)]
     for line in lines:
         if not ADVISORY.match(line):
             raise Inconclusive(f"updateinfo printed an unreadable line: {line[:120]!r}")

@@ -95,6 +95,11 @@ def notice_data(notice: Notice, lang: str) -> dict[str, Any]:
         "status": notice.status,
         "reply_by": notice.reply_by.isoformat() if notice.reply_by else None,
         "counts": notice.counts(),
+        **(
+            {"unverified_privilege": notice.unverified_privilege}
+            if notice.unverified_privilege
+            else {}
+        ),
         "items": [
             {
                 "rank": i.rank,
@@ -192,6 +197,11 @@ def summary_data(summary: Summary, lang: str) -> dict[str, Any]:
         "sector_rectification": [
             {"sector": sector, **_rectification(r)} for sector, r in summary.sector_rectification
         ],
+        **(
+            {"unverified_privilege": summary.unverified_privilege}
+            if summary.unverified_privilege
+            else {}
+        ),
         "entities": [_line(e) for e in summary.entities],
         "sectors": [
             {"sector": s, "entities": n, "issues": issues, "high": high}

@@ -74,7 +74,9 @@ def _commands_sentence(commands: tuple[str, ...]) -> str:
     parts = []
     for entry in commands:
         command, root = split_root(entry)
-        parts.append(f"{_code(command)}{' (as root: `sudo -n` when allowed)' if root else ''}")
+        parts.append(
+            f"{_code(command)}{' (as root: sudo or su, as the credential says)' if root else ''}"
+        )
     return "; ".join(parts) + "."
 
 
@@ -84,7 +86,7 @@ class CommandUse:
 
     Attributes:
         command: the command line as declared (``... `` at the end: followed by arguments).
-        root: True when it needs root (run under ``sudo -n --`` when the credential allows).
+        root: True when it needs root (run with sudo or su as the credential says).
         checks: ids of the checks that declare it.
     """
 
@@ -133,11 +135,15 @@ def onsite_commands_markdown(checks: Iterable[LoadedCheck], logins: Iterable[str
         "`check_bug` error attempt; nothing is sent). All commands only read. They run over one",
         "SSH connection per host, each on its own channel, output capped at 1 MiB and ended by",
         "the check's deadline; a command several checks need runs once. *As root*: the command",
-        "needs root; when the credential says `sudo: true` it runs as `sudo -n -- COMMAND`",
-        "(non-interactive: sudo never asks for a password), otherwise as the login user, and a",
-        "check that cannot read what it needs is inconclusive, never a pass. A command ending in",
-        f"`{ARGS_SUFFIX.strip()}` is followed by arguments, which are always plain shell-quoted",
-        "words (a file name read from the host cannot become shell syntax).",
+        "needs root and runs as the credential says: `sudo: true` as `sudo -n -- COMMAND`",
+        "(sudo never prompts), `sudo_password_env` as `sudo -k -S -p PROMPT -- COMMAND` (the",
+        "password on stdin when sudo prompts, once), `su_password_env` as",
+        "`su -c 'COMMAND' root` (root's password on stdin), otherwise as the login user; a",
+        "check that cannot read what it needs is inconclusive (the reason names the setting",
+        "that fixes it), never a pass. With a password, the session first runs `true` as root",
+        "once the same way, to check the password (a rejected one is never sent again). A",
+        f"command ending in `{ARGS_SUFFIX.strip()}` is followed by arguments, which are always",
+        "plain shell-quoted words (a file name read from the host cannot become shell syntax).",
     ]
     logins = list(logins)
     if logins:
@@ -146,7 +152,7 @@ def onsite_commands_markdown(checks: Iterable[LoadedCheck], logins: Iterable[str
     for use in uses:
         lines.append(
             f"| {_code(use.command).replace('|', chr(92) + '|')} | "
-            f"{'yes (`sudo -n`)' if use.root else 'no'} | {', '.join(use.checks)} |"
+            f"{'yes' if use.root else 'no'} | {', '.join(use.checks)} |"
         )
     if silent:
         names = ", ".join(f"`{i}`" for i in silent)

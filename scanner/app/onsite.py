@@ -1,7 +1,7 @@
 """``scanner commands``: what the on-site audit runs on a host, for all checks or one inventory.
 
 The commands themselves (:func:`scanner.app.catalogue.onsite_commands`) come from the checks'
-declared commands; an inventory adds who logs in where and whether root commands use sudo.
+declared commands; an inventory adds who logs in where and how root commands run (sudo, su).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.core.errors import UserError
-from scanner.core.models import AssetKind, Mode
+from scanner.core.models import AssetKind, Mode, Privilege
 from scanner.engine.compiled import load_registry
 from scanner.engine.plan import select_checks
 from scanner.engine.registry import LoadedCheck, discover
@@ -51,17 +51,20 @@ def _profile_checks(inv: LoadedInventory, profile: str | None) -> list[LoadedChe
 
 
 def _logins(inv: LoadedInventory) -> list[str]:
-    """One line per on-site asset: who logs in where, and whether root commands use sudo."""
+    """One line per on-site asset: who logs in where, and how root commands run."""
     lines = []
     for entity in inv.model.entities:
         for asset in entity.assets:
             if asset.kind != AssetKind.ONSITE or asset.credentials is None:
                 continue
             cred = inv.model.credentials[asset.credentials]
-            how = (
-                "root commands run as `sudo -n -- COMMAND`"
-                if cred.sudo
-                else "sudo off: root commands run as the login user"
-            )
+            how = {
+                Privilege.SUDO: "root commands run as `sudo -n -- COMMAND`",
+                Privilege.SUDO_PASSWORD: "root commands run as `sudo -k -S -p PROMPT -- COMMAND`, "
+                f"the password from ${cred.sudo_password_env} on stdin when sudo prompts",
+                Privilege.SU: "root commands run as `su -c 'COMMAND' root`, root's password "
+                f"from ${cred.su_password_env} on stdin",
+                None: "no privilege: root commands run as the login user",
+            }[cred.privilege]
             lines.append(f"{entity.id}/{asset.id}: {cred.username}@{asset.value} ({how})")
     return lines

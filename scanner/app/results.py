@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scanner.core.errors import UserError
-from scanner.core.models import AttemptStatus
+from scanner.core.models import AttemptStatus, Privilege
 from scanner.store import Store
 from scanner.store.attempts import AttemptRow, FindingRow
 
@@ -23,6 +23,13 @@ class RunResults:
     run_id: int
     findings: list[FindingRow]
     errors: list[AttemptRow]
+
+    @property
+    def unverified_privilege(self) -> int:
+        """Error attempts whose root-only reads did not run as root (privilege none or
+        refused): on-site checks not verified for lack of privilege."""
+        lacking = {p.value for p in Privilege if p.lacking}
+        return sum(a.privilege in lacking for a in self.errors)
 
 
 def resolve_run(store: Store, run_id: int | None) -> int:

@@ -144,7 +144,5 @@ def commands_cmd(inventory: Path | None, profile: str | None, fmt: str) -> None:
             out.print(escape(line))
         table = Table("command", "as root", "checks")
         for use in onsite_commands(checks):
-            table.add_row(
-                escape(use.command), "sudo -n" if use.root else "no", ", ".join(use.checks)
-            )
+            table.add_row(escape(use.command), "yes" if use.root else "no", ", ".join(use.checks))
         out.print(table)

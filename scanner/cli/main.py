@@ -238,6 +238,7 @@ def run(
                 "attempts": result.counts,
                 "findings": [_finding_json(f) for f in found],
                 "errors": [_attempt_json(a) for a in stored.errors],
+                "unverified_privilege": stored.unverified_privilege,
                 "refusals": [
                     {"target": r.target, "reason": r.reason, "check_id": r.check_id}
                     for r in result.refusals
@@ -254,6 +255,11 @@ def run(
     )
     for r in result.refusals:
         out.print(f"  refused: {escape(one_line(r.target))}: {escape(one_line(r.reason))}")
+    if stored.unverified_privilege:
+        out.print(
+            f"{stored.unverified_privilege} on-site checks could not be verified for lack of "
+            "privilege (`scanner findings --errors` says why; docs/onsite.md, Privilege)."
+        )
     if result.tracking:
         out.print(escape(result.tracking.line()))
 
@@ -317,7 +323,8 @@ def findings(run_id: int | None, as_json: bool, errors: bool, db_url: str | None
             out.print(
                 f"error: {a.check_id} {escape(a.entity_id)}/"
                 f"{escape(a.asset_id)} {escape(one_line(a.location))}: "
-                f"{a.error_reason}: {escape(one_line(a.reason))}"
+                f"{a.error_reason}{f' (privilege {a.privilege})' if a.privilege else ''}: "
+                f"{escape(one_line(a.reason))}"
             )
 
 
@@ -349,7 +356,16 @@ def _finding_json(f: FindingRow) -> dict[str, Any]:
 
 
 def _attempt_json(a: AttemptRow) -> dict[str, Any]:
-    keys = ("check_id", "entity_id", "asset_id", "location", "status", "error_reason", "reason")
+    keys = (
+        "check_id",
+        "entity_id",
+        "asset_id",
+        "location",
+        "status",
+        "error_reason",
+        "reason",
+        "privilege",
+    )
     return {k: _plain(getattr(a, k)) for k in keys}
 
 

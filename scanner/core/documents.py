@@ -147,6 +147,8 @@ class Notice:
         supplements: the number of the entity's earlier notice that this supplementary notice
             cites ("" for an entity's first notice).
         actions: the enforcement actions recorded after the notice, oldest first.
+        unverified_privilege: on-site checks of the run that could not be verified for lack of
+            privilege (their root-only reads ran without root: none declared, or refused).
     """
 
     number: str
@@ -174,6 +176,7 @@ class Notice:
     round: int = 1
     supplements: str = ""
     actions: tuple[Action, ...] = ()
+    unverified_privilege: int = 0
 
     def counts(self) -> dict[str, int]:
         """Items per risk level, every level present."""
@@ -295,6 +298,8 @@ class Summary:
         rectification: what the campaign rectified (:class:`Rectification`).
         sector_rectification: per sector, what it rectified.
         rounds: the campaign at the end of each rectification round, oldest first.
+        unverified_privilege: on-site checks of the run that could not be verified for lack
+            of privilege (all entities).
     """
 
     campaign: str
@@ -311,6 +316,7 @@ class Summary:
     rectification: Rectification = field(default_factory=Rectification)
     sector_rectification: tuple[tuple[str, Rectification], ...] = ()
     rounds: tuple[RoundPoint, ...] = ()
+    unverified_privilege: int = 0
 
     @property
     def total(self) -> int:

@@ -123,6 +123,29 @@ class ErrorReason(StrEnum):
     AUTH_FAILED = "auth_failed"  # credentials refused (on-site)
 
 
+class Privilege(StrEnum):
+    """How an on-site attempt's root-only commands ran (``None`` on an attempt: it ran none).
+
+    The worst of an attempt's commands is recorded: refused, then none, then the method.
+    """
+
+    SUDO = "sudo"  # sudo -n: a NOPASSWD rule
+    SUDO_PASSWORD = "sudo_password"  # noqa: S105 - a method; sudo -S, password on stdin
+    SU = "su"  # su -c, root's password on stdin (hosts without sudo)
+    NONE = "none"  # no privilege declared: they ran as the login user
+    REFUSED = "refused"  # the declared method was refused (a password rejected or required)
+
+    @property
+    def lacking(self) -> bool:
+        """True when root-only reads did not run as root (none or refused)."""
+        return self in (Privilege.NONE, Privilege.REFUSED)
+
+    @property
+    def rank(self) -> int:
+        """Which of two privileges an attempt records: the higher (refused 2, none 1, else 0)."""
+        return {Privilege.REFUSED: 2, Privilege.NONE: 1}.get(self, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Service:
     """One open port found by discovery.
@@ -395,6 +418,7 @@ class Attempt:
         findings: what a ``fail`` observed.
         check_sha256: the code hash of the check that ran (its version, for evidence).
         exchanges: what the check sent and received (bounded, secrets replaced).
+        privilege: how its root-only commands ran on an on-site host (None: it ran none).
     """
 
     check_id: str
@@ -410,6 +434,7 @@ class Attempt:
     findings: tuple[Finding, ...] = ()
     check_sha256: str = ""
     exchanges: tuple[Exchange, ...] = ()
+    privilege: Privilege | None = None
 
     @property
     def key(self) -> str:

@@ -31,8 +31,9 @@ from scanner import __version__
 from scanner.core.errors import EndpointUnresponsive
 from scanner.core.evidence import ExchangeLog, Wire
 from scanner.core.memo import Memo
-from scanner.core.models import OnsiteTarget
+from scanner.core.models import OnsiteTarget, Privilege
 from scanner.core.secrets import SECRET_NAME
+from scanner.core.text import one_line
 from scanner.engine.check import Inconclusive, UndeclaredCommand, UndeclaredRequest, declares
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
@@ -41,6 +42,8 @@ from scanner.transport.response import BODY_LIMIT, HttpResponse
 from scanner.transport.ssh import (
     SSH_PORT,
     CommandResult,
+    Elevation,
+    PrivilegeRejected,
     SshSession,
     TrustedKey,
     VerifiedHostKey,
@@ -171,6 +174,21 @@ class RunServices:
             return session
 
         return self.facts.get(("ssh-session", target.address, target.credentials), login)
+
+    def elevation(self, target: OnsiteTarget) -> Elevation | None:
+        """How ``target``'s root-only commands run, from its credential (None: as the login
+        user); a password method's password is read from its variable now, never kept."""
+        credential = self._credential(target)
+        method, variable = credential.privilege, credential.privilege_env
+        if method is None:
+            return None
+        if variable is None:
+            return Elevation(method, setting="sudo: true")
+        password = os.environ.get(variable)
+        key = "su_password_env" if method == Privilege.SU else "sudo_password_env"
+        if password is None:  # validate refuses this before a run; the variable may go since
+            raise Inconclusive(f"${variable} ({key}) is not set. Fix: export it before the run")
+        return Elevation(method, password, f"{key} {variable}")
 
     def _credential(self, target: OnsiteTarget) -> Credential:
         if not target.credentials or target.credentials not in self.credentials:
@@ -356,6 +374,10 @@ class CheckContext:
         self.commands = commands
         self.address = address  # the target's address: where its HTTP requests are dialled
         self.log = ExchangeLog()
+        #: How its root-only commands ran (the worst of them), None until one ran.
+        self.privilege: Privilege | None = None
+        #: Why they lacked privilege and which setting fixes it, for an error's reason.
+        self.privilege_note = ""
 
     @property
     def settings(self) -> Mapping[str, Any]:
@@ -460,7 +482,8 @@ class CheckContext:
     def ssh_run(self, target: OnsiteTarget, command: str, *, root: bool = False) -> CommandResult:
         """Run a read-only command on the target host over the run's one SSH connection; the
         same command is run once per host and run, however many checks ask for it. ``root``:
-        the command needs root, so it runs under ``sudo -n`` when the credential allows sudo.
+        the command needs root: it runs the way the credential says (``sudo -n``, ``sudo -S`` with
+        the password on stdin, ``su -c``), else as the login user; how it ran is recorded.
 
         The check must declare the command in its ``commands`` (``"sudo CMD"`` when ``root``):
         anything else raises UndeclaredCommand before a connection is made. Output longer than
@@ -471,12 +494,19 @@ class CheckContext:
         if why is not None:
             raise UndeclaredCommand(self.check_id, command, root=root, why=why)
         session = self._services.ssh_session(self, target)
-        credential = self._services.credentials[target.credentials]
-        sudo = root and credential.sudo
-        result = self.collect(
-            ("ssh-run", target.address, command, sudo),
-            lambda: session.run(command, self.deadline, sudo=sudo),
-        )
+        elevation = self._services.elevation(target) if root else None
+        method = None if elevation is None else elevation.method
+        try:
+            result = self.collect(
+                ("ssh-run", target.address, command, method),
+                lambda: session.run(command, self.deadline, elevation=elevation),
+            )
+        except PrivilegeRejected:
+            self._lacked(Privilege.REFUSED, target, "")
+            raise
+        if root:
+            ran = result.privilege or Privilege.NONE
+            self._lacked(ran, target, result.stderr.decode("utf-8", "replace"))
         output = result.stdout + (b"\n[stderr]\n" + result.stderr if result.stderr else b"")
         self.log.add_wire(
             Wire.bounded(
@@ -500,6 +530,28 @@ class CheckContext:
                 f"({len(result.stdout)} bytes kept); the check cannot decide on a cut answer"
             )
         return result
+
+    def _lacked(self, ran: Privilege, target: OnsiteTarget, said: str) -> None:
+        """Record how a root-only command ran; when it lacked privilege, say what fixes it."""
+        if self.privilege is not None and self.privilege.rank >= ran.rank:
+            return
+        self.privilege = ran
+        ref = target.credentials
+        if ran == Privilege.NONE:
+            self.privilege_note = (
+                f"root-only commands ran as the login user: credential {ref} declares no "
+                "privilege. Fix: set sudo: true, sudo_password_env or su_password_env on it"
+            )
+        elif ran == Privilege.REFUSED and "a password is required" in said:
+            self.privilege_note = (
+                f"sudo -n was refused: the host's sudo asks for a password. Fix: set "
+                f"sudo_password_env on credential {ref} (or a NOPASSWD rule for the commands)"
+            )
+        elif ran == Privilege.REFUSED and said:
+            self.privilege_note = (
+                f"sudo refused the command ({one_line(said, 120)}). Fix: a sudoers rule for "
+                "the commands in onsite-commands.md"
+            )
 
     def ssh_host_key(self, target: OnsiteTarget) -> VerifiedHostKey:
         """The verified host key of ``target``'s host over the run's one SSH connection

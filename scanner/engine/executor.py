@@ -92,6 +92,8 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
             services.mark_unresponsive(stalled, f"{job.check.id}: {reason}")
         if error_reason == ErrorReason.CHECK_BUG:
             trace = traceback.format_exc(limit=20)
+    if status == AttemptStatus.ERROR and ctx.privilege_note and ctx.privilege_note not in reason:
+        reason = one_line(f"{reason}; {ctx.privilege_note}", 500)
     if found and status == AttemptStatus.PASS:
         status = AttemptStatus.FAIL
         if len(found) > MAX_FINDINGS:
@@ -111,6 +113,7 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         findings=tuple(found),
         check_sha256=job.check.code_sha256,
         exchanges=ctx.log.exchanges(services.known_secrets()),
+        privilege=ctx.privilege,
     )
 
 

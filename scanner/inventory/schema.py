@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from scanner.core.errors import UserError
-from scanner.core.models import MANAGEMENT_ASSET, AssetKind, Exposure, Mode, Severity
+from scanner.core.models import MANAGEMENT_ASSET, AssetKind, Exposure, Mode, Privilege, Severity
 from scanner.inventory.yamlsource import Loc, Source, dotted, load, parse
 
 IDENT = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -270,14 +270,49 @@ class Credential(Model):
         description="known_hosts file to verify host keys (optional for hosts whose keys are "
         "pinned in the store with `scanner hostkeys approve`).",
     )
-    sudo: bool = Field(False, description="Run root-only reads with `sudo -n`.")
+    sudo: bool = Field(
+        False, description="Run root-only reads with `sudo -n` (a NOPASSWD sudoers rule)."
+    )
+    sudo_password_env: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Name of the environment variable holding the login user's sudo password: "
+        "root-only reads run with `sudo -k -S`, the password sent on the channel's stdin when "
+        "sudo prompts (never on a command line); one attempt per host, a rejected password "
+        "is not retried.",
+    )
+    su_password_env: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Name of the environment variable holding root's password, for hosts "
+        "without sudo: root-only reads run with `su -c`, the password on stdin; one attempt.",
+    )
     use_agent: bool = Field(False, description="Also offer keys from a running ssh-agent.")
 
     @model_validator(mode="after")
     def _some_secret(self) -> Credential:
         if self.key_file is None and self.password_env is None and not self.use_agent:
             raise ValueError("give key_file, password_env or use_agent")
+        if self.su_password_env is not None and (self.sudo or self.sudo_password_env):
+            raise ValueError(
+                "su_password_env is for hosts without sudo: give either sudo (or "
+                "sudo_password_env) or su_password_env. Fix: keep the one the host uses"
+            )
         return self
+
+    @property
+    def privilege(self) -> Privilege | None:
+        """How root-only reads run: sudo -n, sudo -S with a password, su -c; None: not at all."""
+        if self.su_password_env:
+            return Privilege.SU
+        if self.sudo_password_env:
+            return Privilege.SUDO_PASSWORD
+        return Privilege.SUDO if self.sudo else None
+
+    @property
+    def privilege_env(self) -> str | None:
+        """The environment variable holding the privilege's password (None for sudo -n)."""
+        return self.su_password_env or self.sudo_password_env
 
 
 class Asset(Model):
@@ -754,12 +789,14 @@ def preflight_paths(inv: LoadedInventory) -> list[str]:
                     f"  {inv.where(loc)}: {dotted(loc)}: {inv.resolve_path(value)} does not "
                     "exist. Fix: point it at a readable file (relative to the inventory)."
                 )
-        if cred.password_env and cred.password_env not in os.environ:
-            loc = ("credentials", name, "password_env")
-            problems.append(
-                f"  {inv.where(loc)}: {dotted(loc)}: the environment variable "
-                f"{cred.password_env} is not set. Fix: export it before the run."
-            )
+        for key in ("password_env", "sudo_password_env", "su_password_env"):
+            variable = getattr(cred, key)
+            if variable and variable not in os.environ:
+                loc = ("credentials", name, key)
+                problems.append(
+                    f"  {inv.where(loc)}: {dotted(loc)}: the environment variable "
+                    f"{variable} is not set. Fix: export it before the run."
+                )
     for index, folder in enumerate(inv.model.checks.dirs):
         if not inv.resolve_path(folder).is_dir():
             loc = ("checks", "dirs", index)

@@ -223,6 +223,7 @@ def build_notice(
         round=head.round,
         supplements=supplements,
         actions=actions,
+        unverified_privilege=store.attempts.lacking_privilege(head.run_id, entity.id),
     )
     cited = [ref for i in items for ref in i.references]
     cited += [c.ref for c in regime.basis] + ([regime.penalty] if regime.penalty else [])
@@ -390,6 +391,7 @@ def build_summary(
             for sector in sorted(sectors)
         ),
         rounds=_rounds(store, campaign, run_id, heads, snapshots),
+        unverified_privilege=store.attempts.lacking_privilege(run_id),
     )
 
 

@@ -37,6 +37,7 @@ from scanner.core.models import (
     ErrorReason,
     Finding,
     HostScan,
+    Privilege,
     Refusal,
     Service,
     Severity,
@@ -66,6 +67,8 @@ class AttemptRow:
         traceback: for a bug in a check, else empty.
         started_at / duration: when it started (epoch seconds) and how long it took.
         check_sha256: the code hash of the check that ran (empty before migration 0011).
+        privilege: how an on-site attempt's root-only commands ran (a
+            :class:`~scanner.core.models.Privilege` value), None when it ran none.
     """
 
     id: int
@@ -82,6 +85,7 @@ class AttemptRow:
     started_at: float
     duration: float
     check_sha256: str = ""
+    privilege: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,7 @@ class Attempts(Aggregate):
                 "started_at": a.started_at,
                 "duration": a.duration,
                 "check_sha256": a.check_sha256,
+                "privilege": a.privilege.value if a.privilege else None,
             }
             for a in batch
         ]
@@ -378,6 +383,19 @@ class Attempts(Aggregate):
         if isinstance(value, str):
             value = json.loads(value)
         return dict(value) if isinstance(value, dict) else {}
+
+    def lacking_privilege(self, run_id: int, entity_id: str | None = None) -> int:
+        """Error attempts of the run (of one entity) whose root-only reads did not run as root
+        (privilege ``none`` or ``refused``): what could not be verified for lack of privilege."""
+        query = select(func.count()).where(
+            attempts.c.run_id == run_id,
+            attempts.c.status == AttemptStatus.ERROR.value,
+            attempts.c.privilege.in_([p.value for p in Privilege if p.lacking]),
+        )
+        if entity_id is not None:
+            query = query.where(attempts.c.entity_id == entity_id)
+        with self._store.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def of_run(self, run_id: int, status: AttemptStatus | None = None) -> list[AttemptRow]:
         """A run's attempts in the order stored, optionally of one status."""

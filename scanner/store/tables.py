@@ -119,6 +119,7 @@ attempts = Table(
     Column("duration", Float, nullable=False),
     # the code hash of the check that ran (0011)
     Column("check_sha256", String(64), nullable=False, server_default=""),
+    Column("privilege", String(20)),  # core.models.Privilege of on-site root commands (0014)
     UniqueConstraint("run_id", "key", name="uq_attempts_run_key"),
     allowed("attempts", "status", AttemptStatus),
     Index("ix_attempts_run_check_asset", "run_id", "check_id", "entity_id", "asset_id"),

@@ -29,21 +29,24 @@ module: the check registry imports it through :mod:`scanner.api`, and ``scanner 
 
 from __future__ import annotations
 
+import logging
 import os
+import shlex
 import socket
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.core.errors import Inconclusive, NotApplicable, TransportError
 from scanner.core.evidence import endpoint
+from scanner.core.models import Privilege
 from scanner.core.text import one_line
 from scanner.transport.capped import CappedSocket
 from scanner.transport.errors import translated_errors
-from scanner.transport.net import Connection, remaining
+from scanner.transport.net import Connection, DeadlineExceeded, remaining
 
 if TYPE_CHECKING:
     import paramiko
@@ -71,6 +74,32 @@ _NOTICE = 0.3
 _READS_PER_ROUND = 16
 #: Host key algorithms that present a key of each type (RSA keys sign with SHA-2 today).
 _ALGORITHMS = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")}
+#: Sessions OpenSSH allows on one connection by default (``MaxSessions 10``): channels are
+#: opened freely up to the first refusal, which teaches the session the server's real limit.
+DEFAULT_SESSIONS = 10
+#: First and longest pause before opening a refused channel again (the server may still be
+#: freeing the session of a channel that just closed).
+_RETRY_FIRST, _RETRY_MOST = 0.02, 0.5
+#: How long a finished command's channel waits for the server's close (the server frees the
+#: session slot then), so the next command does not meet a refusal.
+_CLOSE_WAIT = 0.5
+#: sudo's prompt (``-p``): the password is sent only once sudo shows it on stderr, so a NOPASSWD
+#: rule (sudo asks nothing) never lets the password line reach the command's stdin.
+SUDO_PROMPT = b"#=scanner-sudo-prompt=#"
+#: How far into stderr the prompt is looked for (it comes before anything the command prints).
+_PROMPT_WITHIN = 4096
+#: What a session runs as root once, before any root command, when root needs a password (to
+#: check the password quickly; sudo and su run nothing else for it).
+ELEVATION_PROBE = "true"
+#: What sudo and su print when they refuse (under ``LC_ALL=C``: the password methods set it).
+_SUDO_REJECTED = (b"incorrect password attempt", b"Sorry, try again", b"no password was provided")
+_SUDO_REFUSED = (
+    b"a password is required",
+    b"is not in the sudoers file",
+    b"is not allowed to",
+    b"must have a tty",  # Defaults requiretty (older RHEL)
+)
+_SU_REJECTED = (b"Authentication failure", b"Permission denied")
 
 
 class HostKeyChanged(Exception):
@@ -99,6 +128,46 @@ class UnknownHostKey(Inconclusive):
 
 class LoginFailed(PermissionError):
     """The host refused every credential offered (recorded as ``auth_failed``)."""
+
+
+class PrivilegeRejected(Inconclusive):
+    """sudo or su rejected the password: the host's root-only commands end here, never retried
+    (a retry loop could lock the account out)."""
+
+
+@dataclass(frozen=True)
+class Elevation:
+    """How a session runs root-only commands.
+
+    Attributes:
+        method: sudo (``sudo -n``), sudo_password (``sudo -S``) or su (``su -c``).
+        password: the password for sudo_password and su, sent on the channel's stdin only.
+        setting: the credential setting it comes from, for reasons (``sudo_password_env X``).
+    """
+
+    method: Privilege
+    password: str = field(default="", repr=False)
+    setting: str = ""
+
+    def command(self, command: str) -> str:
+        """``command`` as this method runs it (the password is never part of it)."""
+        if self.method == Privilege.SUDO:
+            return f"sudo -n -- {command}"
+        if self.method == Privilege.SUDO_PASSWORD:
+            # -k: ask even when a ticket is cached; -S: read stdin; -p: the prompt to wait for
+            return f"LC_ALL=C sudo -k -S -p '{SUDO_PROMPT.decode()}' -- {command}"
+        return f"LC_ALL=C su -c {shlex.quote(command)} root"
+
+    @property
+    def stdin(self) -> bytes:
+        """What the channel sends before closing its stdin."""
+        return (self.password + "\n").encode() if self.method != Privilege.SUDO else b""
+
+    @property
+    def prompt(self) -> bytes | None:
+        """What to wait for on stderr before sending :attr:`stdin` (None: send it at once;
+        su always asks, as its caller is never root)."""
+        return SUDO_PROMPT if self.method == Privilege.SUDO_PASSWORD else None
 
 
 @dataclass(frozen=True)
@@ -143,6 +212,8 @@ class CommandResult:
         timed_out: True when the deadline cut the command off.
         seconds: how long it ran.
         started_at: when it started, wall-clock seconds since the epoch (for its evidence).
+        privilege: how it ran when it needed root: the method, REFUSED when sudo or su
+            refused it, NONE when it ran as the login user; None for other commands.
     """
 
     command: str
@@ -153,6 +224,7 @@ class CommandResult:
     seconds: float
     timed_out: bool = False
     started_at: float = 0.0
+    privilege: Privilege | None = None
 
     @property
     def text(self) -> str:
@@ -344,6 +416,15 @@ class SshSession:
         self._lock = threading.Lock()
         self._running = 0  # commands running now (their output is what the peer may send)
         self._cut = 0  # commands cut off since none ran (their channel's window is in flight)
+        # Channels: at most ``sessions`` open at once; lowered by the server's first refusal.
+        self._slots = threading.Condition()
+        self._open = 0
+        self.sessions = DEFAULT_SESSIONS
+        self.refusals = 0  # channels the server refused (waited for and opened again)
+        # Password elevation: the first root command runs alone and decides for the others.
+        self._gate = threading.Lock()
+        self._rejected: str | None = None
+        self._verified = False
         self._transport, self._capped = _start(
             sock, host, deadline, [t.key.get_name() for t in trusted]
         )
@@ -412,10 +493,92 @@ class SshSession:
             )
 
     def run(
-        self, command: str, deadline: float, *, sudo: bool = False, limit: int = OUTPUT_LIMIT
+        self,
+        command: str,
+        deadline: float,
+        *,
+        sudo: bool = False,
+        limit: int = OUTPUT_LIMIT,
+        elevation: Elevation | None = None,
     ) -> CommandResult:
-        """Run one read-only command on its own channel; output capped, ended by the deadline."""
-        full = f"sudo -n -- {command}" if sudo else command
+        """Run one read-only command on its own channel; output capped, ended by the deadline.
+
+        ``elevation`` (or ``sudo``, for ``sudo -n``) runs it as root. With a password method
+        the session first checks the password once (:data:`ELEVATION_PROBE` as root, the other
+        root commands waiting): a rejected password raises PrivilegeRejected for this command
+        and every later one, without sending the password again."""
+        if elevation is None and sudo:
+            elevation = Elevation(Privilege.SUDO)
+        if elevation is None or elevation.method == Privilege.SUDO:
+            return self._judged(command, deadline, limit, elevation)
+        if self._rejected is not None:
+            raise PrivilegeRejected(self._rejected)
+        if not self._verified:
+            if not self._gate.acquire(timeout=max(0.0, remaining(deadline))):
+                raise TimeoutError(f"`{command}` waited past the deadline for the password check")
+            try:
+                if self._rejected is not None:
+                    raise PrivilegeRejected(self._rejected)
+                if not self._verified:
+                    self._check_password(elevation, deadline)
+            finally:
+                self._gate.release()
+        return self._judged(command, deadline, limit, elevation)
+
+    def _check_password(self, elevation: Elevation, deadline: float) -> None:
+        """Run :data:`ELEVATION_PROBE` under ``elevation`` once, before any root command: quick,
+        so the host's other commands do not wait on a slow first one; a rejected password
+        raises PrivilegeRejected here (and for every later root command)."""
+        result = self._judged(ELEVATION_PROBE, deadline, 4096, elevation)
+        if result.timed_out:
+            raise TimeoutError(
+                f"{self.host}: `{result.command}` (the password check) did not finish in time"
+            )
+        self._verified = True  # accepted, or not asked (a NOPASSWD rule); a rule may refuse
+
+    def _judged(
+        self, command: str, deadline: float, limit: int, elevation: Elevation | None
+    ) -> CommandResult:
+        """:meth:`_metered`, and what sudo or su said about the privilege."""
+        full = command if elevation is None else elevation.command(command)
+        stdin = b"" if elevation is None else elevation.stdin
+        prompt = None if elevation is None else elevation.prompt
+        result = self._metered(full, deadline, limit, stdin, prompt)
+        if elevation is None:
+            return result
+        method, err = elevation.method, result.stderr
+        err = err.replace(SUDO_PROMPT, b"")  # a second prompt (after a rejection) stays
+        if method == Privilege.SU and err.startswith(b"Password:"):
+            err = err.removeprefix(b"Password:").lstrip(b" ")  # PAM's prompt, on stderr
+        failed = result.exit_status != 0 and not (result.timed_out or result.truncated)
+        rejected = _SU_REJECTED if method == Privilege.SU else _SUDO_REJECTED
+        if method != Privilege.SUDO and failed and any(m in err for m in rejected):
+            tool = "su" if method == Privilege.SU else "sudo"
+            whose = "root's password" if method == Privilege.SU else "the password"
+            self._rejected = one_line(
+                f"{self.host}: {tool} rejected {whose} from {elevation.setting} (sent once and "
+                "not retried, so the account is not locked out); every root-only check of the "
+                f"host ends here. Fix: check {elevation.setting} with the entity",
+                400,
+            )
+            raise PrivilegeRejected(self._rejected)
+        refused = failed and method != Privilege.SU and any(m in err for m in _SUDO_REFUSED)
+        return CommandResult(
+            result.command,
+            result.exit_status,
+            result.stdout,
+            err,
+            result.truncated,
+            result.seconds,
+            result.timed_out,
+            result.started_at,
+            privilege=Privilege.REFUSED if refused else method,
+        )
+
+    def _metered(
+        self, full: str, deadline: float, limit: int, stdin: bytes, prompt: bytes | None
+    ) -> CommandResult:
+        """:meth:`_run` with what the peer may send while it runs accounted for."""
         window = self._transport.default_window_size  # what the server may have in flight
         with self._lock:
             self._running += 1
@@ -424,7 +587,7 @@ class SshSession:
         cut = True
         try:
             with self._capped.explained():
-                result = self._run(full, deadline, limit)
+                result = self._run(full, deadline, limit, stdin, prompt)
             cut = result.truncated or result.timed_out
             return result
         finally:
@@ -435,13 +598,86 @@ class SshSession:
                     self._capped.rebase(IDLE_LIMIT + self._cut * window)
                     self._cut = 0
 
-    def _run(self, full: str, deadline: float, limit: int) -> CommandResult:
-        """:meth:`run` on a channel of its own."""
+    def _channel(self, full: str, deadline: float) -> paramiko.Channel:
+        """A session channel, within the server's limit of concurrent sessions: a refusal
+        (``ChannelException``: sshd's ``MaxSessions``) is no failure; it lowers the limit to
+        the channels open then, and the command waits for one to close and asks again, until
+        the deadline."""
         import paramiko  # noqa: PLC0415  # loaded when SSH is first spoken (module docstring)
 
+        pause = _RETRY_FIRST
+        while True:
+            with self._slots:
+                while self._open >= self.sessions:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise DeadlineExceeded(
+                            f"`{full}` found no free session channel on {self.host} before the "
+                            f"deadline (the server allows {self.sessions} at once)"
+                        )
+                    self._slots.wait(timeout=left)
+                self._open += 1
+            try:
+                with self._lock, translated_errors():
+                    try:
+                        return self._transport.open_session(timeout=remaining(deadline))
+                    except paramiko.ChannelException:
+                        pass  # refused: below
+            except BaseException:
+                self._release()
+                raise
+            with self._slots:
+                self._open -= 1
+                self.refusals += 1
+                self.sessions = max(1, min(self.sessions, self._open))
+                self._slots.notify_all()
+                self._slots.wait(timeout=min(pause, max(0.0, deadline - time.monotonic())))
+            if time.monotonic() >= deadline:
+                raise DeadlineExceeded(
+                    f"{self.host} refused a session channel for `{full}` until the deadline "
+                    f"(sshd MaxSessions; {self.refusals} refusals, {self._open} channels open)"
+                )
+            pause = min(pause * 2, _RETRY_MOST)
+
+    def _release(self) -> None:
+        with self._slots:
+            self._open -= 1
+            self._slots.notify_all()
+
+    def _run(
+        self,
+        full: str,
+        deadline: float,
+        limit: int,
+        stdin: bytes = b"",
+        prompt: bytes | None = None,
+    ) -> CommandResult:
+        """:meth:`run` on a channel of its own."""
         started, started_at = time.monotonic(), time.time()
-        with self._lock, translated_errors():
-            channel = self._transport.open_session(timeout=remaining(deadline))
+        channel = self._channel(full, deadline)
+        try:
+            feed, clock = (stdin, prompt), (started, started_at)
+            return self._exchange(channel, full, deadline, limit, feed, clock)
+        finally:
+            channel.close()
+            self._release()
+
+    def _exchange(
+        self,
+        channel: paramiko.Channel,
+        full: str,
+        deadline: float,
+        limit: int,
+        feed: tuple[bytes, bytes | None],
+        clock: tuple[float, float],
+    ) -> CommandResult:
+        """Run ``full`` on ``channel``, read both streams. ``feed``: what to send on stdin
+        before closing it, and the prompt to wait for on stderr first (None: at once; a
+        command that ends without the prompt is never sent it)."""
+        import paramiko  # noqa: PLC0415  # loaded when SSH is first spoken (module docstring)
+
+        stdin, prompt = feed
+        started, started_at = clock  # monotonic (the deadline's), wall (the evidence's)
         out, err = bytearray(), bytearray()
         timed_out = truncated = False
         # paramiko waits for the answer to the exec request without a timeout: a host that
@@ -451,39 +687,48 @@ class SshSession:
         watchdog.daemon = True
         watchdog.start()
         try:
-            try:
-                channel.exec_command(full)
-            except paramiko.SSHException as exc:
-                if time.monotonic() < deadline:
-                    raise TransportError.of(exc) from exc
-                raise TimeoutError(f"`{full}` was not started before the deadline") from None
-            finally:
-                watchdog.cancel()
-            while True:
-                progressed = _drain(channel, out, err)
-                if len(out) > limit or len(err) > limit:
-                    truncated = True  # stop here: the rest is not worth the wait or the memory
-                    break
-                # Done when the server said EOF (all output sent) and the exit status, and
-                # nothing is left to read. The exit status alone is not enough: it can come
-                # before the last output does (seen here as a read missing its last lines).
-                if (
-                    channel.exit_status_ready()
-                    and (channel.eof_received or channel.closed)
-                    and not channel.recv_ready()
-                    and not channel.recv_stderr_ready()
-                ):
-                    break
-                if time.monotonic() >= deadline:
-                    timed_out = True
-                    break
-                if not self._transport.is_active():  # cut off (see explained), or it broke
-                    raise TransportError(f"the SSH connection closed during `{full}`")
-                if not progressed:
-                    time.sleep(0.01)
-            status = -1 if truncated or timed_out else channel.recv_exit_status()
+            channel.exec_command(full)
+        except paramiko.SSHException as exc:
+            if time.monotonic() < deadline:
+                raise TransportError.of(exc) from exc
+            raise TimeoutError(f"`{full}` was not started before the deadline") from None
         finally:
-            channel.close()
+            watchdog.cancel()
+        waiting = prompt is not None
+        if not waiting:
+            _feed(channel, stdin)
+        while True:
+            progressed = _drain(channel, out, err)
+            if waiting and prompt is not None and prompt in err[:_PROMPT_WITHIN]:
+                waiting = False  # sudo asks: the password, once (a second prompt reads EOF)
+                err[:_PROMPT_WITHIN] = err[:_PROMPT_WITHIN].replace(prompt, b"", 1)
+                _feed(channel, stdin)
+            if len(out) > limit or len(err) > limit:
+                truncated = True  # stop here: the rest is not worth the wait or the memory
+                break
+            # Done when the server said EOF (all output sent) and the exit status, and
+            # nothing is left to read. The exit status alone is not enough: it can come
+            # before the last output does (seen here as a read missing its last lines).
+            if (
+                channel.exit_status_ready()
+                and (channel.eof_received or channel.closed)
+                and not channel.recv_ready()
+                and not channel.recv_stderr_ready()
+            ):
+                break
+            if time.monotonic() >= deadline:
+                timed_out = True
+                break
+            if not self._transport.is_active():  # cut off (see explained), or it broke
+                raise TransportError(f"the SSH connection closed during `{full}`")
+            if not progressed:
+                time.sleep(0.01)
+        status = -1 if truncated or timed_out else channel.recv_exit_status()
+        # the server frees the channel's session when it closes it: wait for that (briefly)
+        # so the next command is not refused by a server at its MaxSessions
+        until = min(deadline, time.monotonic() + _CLOSE_WAIT)
+        while not (truncated or timed_out or channel.closed) and time.monotonic() < until:
+            time.sleep(0.005)
         return CommandResult(
             full,
             status,
@@ -498,6 +743,15 @@ class SshSession:
     def close(self) -> None:
         """Close the transport."""
         self._transport.close()
+
+
+def _feed(channel: paramiko.Channel, stdin: bytes) -> None:
+    """Send ``stdin`` (a password line: on stdin only, never on the command line), then EOF,
+    so nothing that reads stdin waits for more."""
+    with translated_errors():
+        if stdin:
+            channel.sendall(stdin)
+        channel.shutdown_write()
 
 
 def _drain(channel: paramiko.Channel, out: bytearray, err: bytearray) -> bool:
@@ -525,3 +779,14 @@ def describe(result: CommandResult) -> str:
         f"{result.stderr.decode('utf-8', 'replace')}",
         300,
     )
+
+
+class _RefusedChannels(logging.Filter):
+    """Keeps paramiko's "channel open FAILED" lines off the terminal: a channel the server
+    refuses at its MaxSessions is waited for and opened again (:meth:`SshSession._channel`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "open FAILED" not in record.getMessage()
+
+
+logging.getLogger("paramiko.transport").addFilter(_RefusedChannels())

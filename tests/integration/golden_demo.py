@@ -10,6 +10,7 @@ the move provably changed no check, finding or fingerprint.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,8 @@ def observe(db_url: str) -> dict[str, Any]:
         check=False,
         timeout=600,
         cwd=REPO,
+        # the demo's hardened host asks for the sudo password (STATE/secrets/onsite.env)
+        env={**os.environ, **lab.onsite_env(lab.DEFAULT_STATE_DIR)},
     )
     if proc.returncode != 0:
         raise AssertionError(f"scanner run failed ({proc.returncode}): {proc.stderr}")

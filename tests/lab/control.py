@@ -23,6 +23,7 @@ from tests.lab.ics import modbus
 from tests.lab.kv import redis, redis_weak_6380
 from tests.lab.mqtt import mosquitto
 from tests.lab.onsite import enter_namespace, onsite_daemons, onsite_keys
+from tests.lab.onsite_real import onsite_passwords
 from tests.lab.ot import OT_PLANT_DAEMONS, ot_plant
 from tests.lab.postgres import postgres
 from tests.lab.process import (
@@ -214,6 +215,7 @@ def _families(state_dir: Path, python: str) -> list[Family]:
     mqtt_pw = read_or_make_secret(sec / "mqtt-hardened.password")
     community = read_or_make_secret(sec / "snmp-hardened.community", "hex")
     audit_pub = onsite_keys(state_dir)
+    onsite_passwords(state_dir)  # and STATE/secrets/onsite.env, for the demo and the tests
 
     def one(name: str, make: Callable[[], DaemonSpec]) -> Family:
         return (name,), lambda: [make()]
@@ -245,6 +247,15 @@ def _families(state_dir: Path, python: str) -> list[Family]:
         (
             ("anchor-onsite-hardened", "sshd-onsite-hardened", "auditd-onsite-hardened"),
             lambda: onsite_daemons(state_dir, "onsite-hardened", audit_pub),
+        ),
+        # hosts derived from onsite-hardened: one session at a time; su instead of sudo
+        (
+            ("anchor-onsite-maxsess1", "sshd-onsite-maxsess1", "auditd-onsite-maxsess1"),
+            lambda: onsite_daemons(state_dir, "onsite-maxsess1", audit_pub),
+        ),
+        (
+            ("anchor-onsite-su", "sshd-onsite-su", "auditd-onsite-su"),
+            lambda: onsite_daemons(state_dir, "onsite-su", audit_pub),
         ),
     ]
 

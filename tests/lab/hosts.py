@@ -3,9 +3,9 @@
 The integration tests (and anyone demonstrating the scanner) need real targets: a deliberately
 **weak** host, a **hardened** host that gets the same services right, an **ot** host speaking
 Modbus/TCP, two **ot-plant** hosts speaking S7comm, IEC 104, DNP3, BACnet/IP, EtherNet/IP and
-OPC UA (``tests/lab/ot.py``), a **tls** host with one TLS weakness per port, and two **on-site**
-hosts (weak and hardened) to audit over SSH. ``status`` prints this table; tests take addresses
-and ports from it.
+OPC UA (``tests/lab/ot.py``), a **tls** host with one TLS weakness per port, and four **on-site**
+hosts (weak, hardened, and two derived from hardened: ``MaxSessions 1``, and su without sudo) to
+audit over SSH. ``status`` prints this table; tests take addresses and ports from it.
 
 Each host is its own loopback address: 127.x.y.z is routed to ``lo`` without any setup, and every
 daemon binds that address only, never a wildcard (check with ``ss -ltnup``). This machine may run
@@ -33,6 +33,8 @@ OT_PLANT2_ADDR: Final = "127.0.10.31"
 TLS_ADDR: Final = "127.0.10.4"
 ONSITE_WEAK_ADDR: Final = "127.0.10.5"
 ONSITE_HARDENED_ADDR: Final = "127.0.10.6"
+ONSITE_MAXSESS1_ADDR: Final = "127.0.10.7"
+ONSITE_SU_ADDR: Final = "127.0.10.8"
 
 
 @dataclass(frozen=True)
@@ -264,7 +266,40 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
                     "MaxAuthTries 3; host: PASS_MAX_DAYS 90, pam_pwquality with minlen 12 and 3 "
                     "classes, systemd-timesyncd enabled (NTP=127.0.0.1, never run), logs kept "
                     "26 weeks, auditd config, persistent journal, nftables default-drop input "
-                    "enabled at boot (never loaded), no pending security update (lab apt lists)",
+                    "enabled at boot (never loaded), no pending security update (lab apt lists); "
+                    "MaxSessions 2, sudo asking the audit user's password",
+                ),
+            ),
+        ),
+        "onsite-maxsess1": Host(
+            name="onsite-maxsess1",
+            address=ONSITE_MAXSESS1_ADDR,
+            role="on-site audit target derived from onsite-hardened (its files, own identity;"
+            " hostname onsite-maxsess1)",
+            services=(
+                Service(
+                    "ssh",
+                    22,
+                    "tcp",
+                    "sshd-onsite-maxsess1",
+                    "onsite-hardened's configuration with MaxSessions 1 (one channel at a time)"
+                    " and sudo asking the audit user's password",
+                ),
+            ),
+        ),
+        "onsite-su": Host(
+            name="onsite-su",
+            address=ONSITE_SU_ADDR,
+            role="on-site audit target derived from onsite-hardened, without sudo for the "
+            "audit user (hostname onsite-su)",
+            services=(
+                Service(
+                    "ssh",
+                    22,
+                    "tcp",
+                    "sshd-onsite-su",
+                    "onsite-hardened's configuration with MaxSessions 2, no sudo rule for the "
+                    "audit user: root through su with root's password (pam_wheel, group sugroup)",
                 ),
             ),
         ),

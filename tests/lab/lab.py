@@ -55,6 +55,8 @@ from tests.lab.hosts import (
     LAB_HOSTS,
     ONSITE_EXTRA_PORT,
     ONSITE_HARDENED_ADDR,
+    ONSITE_MAXSESS1_ADDR,
+    ONSITE_SU_ADDR,
     ONSITE_WEAK_ADDR,
     OT_ADDR,
     OT_PLANT2_ADDR,
@@ -89,6 +91,16 @@ from tests.lab.onsite_etc import (
     ONSITE_MARKER,
     ONSITE_SSHD,
 )
+from tests.lab.onsite_real import (
+    AUDIT_SUDO_ENV,
+    ONSITE_ENV,
+    ONSITE_PRIVILEGE,
+    ONSITE_PROFILE,
+    ONSITE_SESSIONS,
+    ROOT_SU_ENV,
+    SU_GROUP,
+    onsite_env,
+)
 from tests.lab.ot import OT_IDENTITIES, OT_SERVER_SCRIPT, served_requests, unsafe_served
 from tests.lab.packages import DEBIAN_PACKAGES, install, missing_packages
 from tests.lab.process import DaemonSpec, ProcessRecord, lab_processes, proc_starttime
@@ -100,6 +112,7 @@ from tests.lab.status import status
 from tests.lab.system import REPO_ROOT, LabError
 
 __all__ = [
+    "AUDIT_SUDO_ENV",
     "AUDIT_UID",
     "AUDIT_USER",
     "DEBIAN_PACKAGES",
@@ -118,12 +131,18 @@ __all__ = [
     "ONSITE_APT_BUMP",
     "ONSITE_APT_PACKAGE",
     "ONSITE_APT_SOURCE",
+    "ONSITE_ENV",
     "ONSITE_EXTRA_PORT",
     "ONSITE_HARDENED_ADDR",
     "ONSITE_LOGIN_DEFS",
     "ONSITE_LOG_ROTATE_WEEKS",
     "ONSITE_MARKER",
+    "ONSITE_MAXSESS1_ADDR",
+    "ONSITE_PRIVILEGE",
+    "ONSITE_PROFILE",
+    "ONSITE_SESSIONS",
     "ONSITE_SSHD",
+    "ONSITE_SU_ADDR",
     "ONSITE_WEAK_ADDR",
     "OT_ADDR",
     "OT_IDENTITIES",
@@ -132,9 +151,11 @@ __all__ = [
     "OT_SERVER_SCRIPT",
     "PYMODBUS_VERSION",
     "REPO_ROOT",
+    "ROOT_SU_ENV",
     "START_TIMEOUT",
     "STATE_FILE",
     "STOP_TIMEOUT",
+    "SU_GROUP",
     "SYSDESCR_OID",
     "TLS_ADDR",
     "TLS_EXPIRING_DAYS",
@@ -158,6 +179,7 @@ __all__ = [
     "load_state",
     "main",
     "missing_packages",
+    "onsite_env",
     "onsite_namespace_ready",
     "proc_starttime",
     "restart",

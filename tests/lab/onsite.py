@@ -28,6 +28,7 @@ from typing import Final
 
 from tests.lab.hosts import LAB_HOSTS, ONSITE_EXTRA_PORT
 from tests.lab.onsite_etc import ONSITE_MARKER, ONSITE_SSHD, onsite_etc
+from tests.lab.onsite_real import ONSITE_PROFILE
 from tests.lab.process import DaemonSpec, ProcessRecord
 from tests.lab.ssh import ssh_key
 from tests.lab.system import LabError, log_tail, make_dir, user_ids, write_file
@@ -39,7 +40,7 @@ def onsite_keys(state_dir: Path) -> str:
     keys = make_dir(state_dir / "keys", 0o700)
     ssh_key(keys / "audit_ed25519", "ed25519")
     lines = []
-    for name in ONSITE_SSHD:
+    for name in (*ONSITE_SSHD, *ONSITE_PROFILE):
         base = make_dir(state_dir / "hosts" / name, 0o700)
         ssh_key(base / "ssh_host_ed25519_key", "ed25519")
         ktype, blob = (base / "ssh_host_ed25519_key.pub").read_text().split()[:2]

@@ -15,6 +15,7 @@ import socket
 import ssl
 import struct
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -316,7 +317,7 @@ def test_modbus_registers_and_identification(state: lab.LabState) -> None:
 
 # ---------------------------------------------------------------------------- on-site hosts
 
-ONSITE = ("onsite-weak", "onsite-hardened")
+ONSITE = ("onsite-weak", "onsite-hardened", "onsite-maxsess1", "onsite-su")
 
 
 def onsite_login(state: lab.LabState, address: str) -> paramiko.SSHClient:
@@ -339,9 +340,17 @@ def onsite_login(state: lab.LabState, address: str) -> paramiko.SSHClient:
 
 
 def remote(client: paramiko.SSHClient, command: str) -> str:
-    _stdin, stdout, _stderr = client.exec_command(command, timeout=10)
+    for _ in range(100):  # MaxSessions 1: the server frees the last session just after its close
+        try:
+            _stdin, stdout, _stderr = client.exec_command(command, timeout=10)
+            break
+        except paramiko.ChannelException:
+            time.sleep(0.05)
+    else:
+        raise AssertionError(f"no session channel for {command!r} in 5 s")
     out = stdout.read().decode()
     stdout.channel.recv_exit_status()
+    stdout.channel.close()
     return out
 
 
@@ -351,7 +360,8 @@ def active_lines(text: str) -> list[str]:
 
 @pytest.mark.parametrize("name", ONSITE)
 def test_onsite_host_shows_its_own_etc(state: lab.LabState, name: str) -> None:
-    weak = name == "onsite-weak"
+    profile = lab.ONSITE_PROFILE.get(name, name)  # a derived host has its profile's files
+    weak = profile == "onsite-weak"
     client = onsite_login(state, lab.LAB_HOSTS[name].address)
     try:
         assert remote(client, "hostname").strip() == name
@@ -368,11 +378,14 @@ def test_onsite_host_shows_its_own_etc(state: lab.LabState, name: str) -> None:
         sshd = dict(
             line.split(None, 1) for line in active_lines(remote(client, "cat /etc/ssh/sshd_config"))
         )
-        for key, value in lab.ONSITE_SSHD[name].items():
+        for key, value in lab.ONSITE_SSHD[profile].items():
             assert sshd[key] == value, key
+        assert sshd.get("MaxSessions") == (
+            str(lab.ONSITE_SESSIONS[name]) if name in lab.ONSITE_SESSIONS else None
+        )
         assert sshd["ListenAddress"] == f"{lab.LAB_HOSTS[name].address}:22"
         rotate = active_lines(remote(client, "grep -h ^rotate /etc/logrotate.conf"))
-        assert rotate == [f"rotate {lab.ONSITE_LOG_ROTATE_WEEKS[name]}"]
+        assert rotate == [f"rotate {lab.ONSITE_LOG_ROTATE_WEEKS[profile]}"]
         world_writable = remote(client, "find /etc -xdev -perm -0002 ! -type l 2>/dev/null")
         suid = remote(client, "stat -c '%a %U' /usr/local/sbin/lab-suid 2>/dev/null")
         pwquality = remote(client, "cat /etc/security/pwquality.conf 2>/dev/null")
@@ -393,7 +406,13 @@ def test_onsite_host_shows_its_own_etc(state: lab.LabState, name: str) -> None:
     shadow = (state.state_dir / "hosts" / name / "etc" / "shadow").read_text()
     empty = {f[0] for f in (line.split(":") for line in shadow.splitlines()) if f[1:2] == [""]}
     assert empty == ({"guest"} if weak else set())
-    assert f"{lab.AUDIT_USER}:!:" in shadow
+    hashes = {f[0]: f[1] for f in (line.split(":") for line in shadow.splitlines()) if len(f) > 1}
+    privilege = lab.ONSITE_PRIVILEGE[name]  # sudo asking a password: the audit user has one
+    assert hashes[lab.AUDIT_USER].startswith("$6$") == (privilege == "sudo_password")
+    assert hashes[lab.AUDIT_USER] == "!" or privilege == "sudo_password"
+    if privilege == "su":  # root's password for su; no sudo rule for the audit user
+        assert hashes["root"].startswith("$6$")
+        assert not (state.state_dir / "hosts" / name / "etc" / "sudoers.d" / "audit").exists()
 
 
 def test_onsite_host_keys_are_verified(state: lab.LabState, tmp_path: Path) -> None:

@@ -41,7 +41,8 @@ def onsite_inventory(
     checks: Sequence[str] = (),
     settings: str = "",
 ) -> Path:
-    """An inventory of both on-site hosts with the lab's audit credential (sudo allowed); its
+    """An inventory of both on-site hosts with the lab's audit credential (sudo with the audit
+    user's password: the weak host's sudo needs none, the hardened host's asks it); its
     profile ``remote`` runs every on-site check, or only ``checks``."""
     declared = f"        expected_services: [{', '.join(expected_services)}]\n"
     asset = "        onsite: {}\n        credentials: audit\n" + (
@@ -60,7 +61,8 @@ def onsite_inventory(
     text = text.replace("    modes: [remote]", profile)
     text += (
         f"credentials:\n  audit:\n    username: {lab.AUDIT_USER}\n"
-        f"    key_file: {state.audit_key}\n    known_hosts: {known_hosts}\n    sudo: true\n"
+        f"    key_file: {state.audit_key}\n    known_hosts: {known_hosts}\n"
+        f"    sudo_password_env: {lab.AUDIT_SUDO_ENV}\n"  # the hardened host's sudo asks it
     )
     return write(tmp_path / "inv.yaml", text + settings)
 
