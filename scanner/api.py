@@ -22,9 +22,16 @@ from scanner.core.models import (
 from scanner.core.text import clean, one_line
 from scanner.engine.check import AppliesTo, Check, Inconclusive, NotApplicable
 from scanner.engine.context import CheckContext
+from scanner.engine.credentials import CredentialPolicy
 from scanner.transport.http import HttpResponse
 from scanner.transport.net import Connection, DeadlineExceeded
-from scanner.transport.ssh import CommandResult, HostKeyChanged, SshServerProbe, probe_server
+from scanner.transport.ssh import (
+    CommandResult,
+    HostKeyChanged,
+    SshPasswordProbe,
+    SshServerProbe,
+    probe_server,
+)
 
 __all__ = [
     "AddressedTarget",
@@ -35,6 +42,7 @@ __all__ = [
     "ChecklistTarget",
     "CommandResult",
     "Connection",
+    "CredentialPolicy",
     "DeadlineExceeded",
     "Exposure",
     "Finding",
@@ -48,6 +56,7 @@ __all__ = [
     "Service",
     "ServiceTarget",
     "Severity",
+    "SshPasswordProbe",
     "SshServerProbe",
     "Target",
     "UrlTarget",

@@ -353,6 +353,26 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class CredentialTries:
+    """How many logins a credential check tried on one account of one service (never which
+    passwords): what the run counts and the notice shows the entity.
+
+    Attributes:
+        address: the address the service was reached at.
+        port: its port (UDP for SNMP).
+        service: the service name (``ssh``, ``ftp``, ``postgresql``...).
+        account: the account (user name; for SNMP the literal ``community``).
+        tries: logins sent for this account (each failed or the last one accepted).
+    """
+
+    address: str
+    port: int
+    service: str
+    account: str
+    tries: int
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """The outcome of one check on one target in one run.
 
@@ -368,6 +388,7 @@ class Attempt:
         started_at: wall-clock start, seconds since the epoch.
         duration: seconds the check ran.
         findings: what a ``fail`` observed.
+        credential_tries: for a credential check, the logins it sent, per account.
     """
 
     check_id: str
@@ -381,6 +402,7 @@ class Attempt:
     started_at: float = 0.0
     duration: float = 0.0
     findings: tuple[Finding, ...] = ()
+    credential_tries: tuple[CredentialTries, ...] = ()
 
     @property
     def key(self) -> str:

@@ -26,6 +26,7 @@ from scanner import __version__
 from scanner.core.memo import Memo
 from scanner.core.models import OnsiteTarget
 from scanner.engine.check import Inconclusive, UndeclaredCommand, declares
+from scanner.engine.credentials import CredentialLedger, CredentialPolicy
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.http import BODY_LIMIT, HttpClient, HttpResponse
 from scanner.transport.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
@@ -63,6 +64,7 @@ class RunServices:
         settings: per check id, the inventory's settings for it.
         user_agent: what HTTP requests identify themselves as.
         pins: SSH host keys pinned in the store, by (host, port), read when the run starts.
+        credential_tests: the campaign's credential-test policy; ``ledger`` counts its logins.
     """
 
     guard: ScopeGuard
@@ -75,9 +77,14 @@ class RunServices:
     user_agent: str = f"ci-inspection-scanner/{__version__}"
     facts: Memo = field(default_factory=Memo)
     pins: Mapping[tuple[str, int], tuple[TrustedKey, ...]] = field(default_factory=dict)
+    credential_tests: CredentialPolicy = field(default_factory=CredentialPolicy)
+    ledger: CredentialLedger = field(init=False)
     _http: dict[str, HttpClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ssh: list[SshSession] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.ledger = CredentialLedger(self.credential_tests)
 
     def ssh_connection(self, ctx: CheckContext, target: OnsiteTarget) -> SshSession:
         """The run's one SSH connection to ``target``'s host, its host key verified (known_hosts
@@ -237,12 +244,14 @@ class CheckContext:
         *,
         ot: bool = False,
         commands: tuple[str, ...] = (),
+        attempt_key: str = "",
     ) -> None:
         self._services = services
         self.check_id = check_id
         self.deadline = deadline
         self.ot = ot
         self.commands = commands
+        self.attempt_key = attempt_key or check_id
 
     @property
     def settings(self) -> Mapping[str, Any]:
@@ -357,6 +366,33 @@ class CheckContext:
         """A fact collected once per run for ``key`` (e.g. ``("tls", address, port)``) and shared
         by every check that asks; ``produce`` runs only for the first, under its deadline."""
         return self._services.facts.get(key, produce)
+
+    @property
+    def credential_policy(self) -> CredentialPolicy:
+        """The campaign's credential-test policy (limits, pause, user-supplied lists)."""
+        return self._services.credential_tests
+
+    def credential_try(
+        self, address: str, port: int, service: str, account: str, *, shown: str | None = None
+    ) -> bool:
+        """Ask for one login to ``account`` of ``service`` at ``address``:``port``, just before
+        the password is sent: counted on the run (and shown on the notice), paced by the
+        policy's pause. False when the account has had its logins this run: try no more on
+        it. Never for an ot asset: Inconclusive, before anything is counted. ``shown``: how the
+        run records the account when ``account`` itself is secret (an SNMP community)."""
+        checked = self._services.guard.resolve(address, check_id=self.check_id)[0]
+        if self.ot or self._services.is_ot(checked):
+            raise Inconclusive(
+                f"{address} belongs to an ot asset: credential tests never run against ot assets"
+            )
+        return self._services.ledger.take(
+            self.attempt_key, checked, port, service, account, self.deadline, shown=shown
+        )
+
+    def credential_used(self, address: str, port: int, service: str, account: str) -> int:
+        """Logins already counted this run against ``account`` (its host's account store)."""
+        checked = self._services.guard.resolve(address, check_id=self.check_id)[0]
+        return self._services.ledger.used(checked, port, service, account)
 
     def sleep(self, seconds: float) -> None:
         """Wait, but never past the deadline."""

@@ -67,7 +67,12 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
     check = job.check.cls()
     target = job.target
     ctx = CheckContext(
-        services, job.check.id, start + timeout, ot=target.ot, commands=job.check.meta.commands
+        services,
+        job.check.id,
+        start + timeout,
+        ot=target.ot,
+        commands=job.check.meta.commands,
+        attempt_key=job.key,
     )
     status, reason, error_reason, trace = AttemptStatus.PASS, "", None, ""
     found: list[Finding] = []
@@ -100,6 +105,7 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         started_at=started_at,
         duration=time.monotonic() - start,
         findings=tuple(found),
+        credential_tries=services.ledger.tries(job.key),
     )
 
 
@@ -268,6 +274,7 @@ class Executor:
                     "deadline and was abandoned",
                     started_at=time.time() - (now - started),
                     duration=now - started,
+                    credential_tries=self.services.ledger.tries(job.key),
                 )
             )
         return batch

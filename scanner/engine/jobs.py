@@ -12,11 +12,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from scanner import __version__
+from scanner.core.errors import UserError
 from scanner.core.models import Attempt, Exposure
 from scanner.engine.context import RunServices
+from scanner.engine.credentials import CredentialPolicy
 from scanner.engine.executor import Executor, Limits
 from scanner.engine.plan import Job
 from scanner.engine.refusals import RefusalLog
+from scanner.inventory.credlists import CredentialListError, read_list
 from scanner.inventory.schema import LoadedInventory
 from scanner.scope.guard import ScopeGuard
 from scanner.store import Store
@@ -58,6 +61,27 @@ def run_services(inv: LoadedInventory, pins: Pins, refusals: RefusalLog) -> RunS
             f"authorization: {campaign.authorization.reference})"
         ),
         pins=pins,
+        credential_tests=credential_policy(inv),
+    )
+
+
+def credential_policy(inv: LoadedInventory) -> CredentialPolicy:
+    """The inventory's ``checks.credentials``, its lists read (preflight checked them; a list
+    changed since is a UserError naming its lines)."""
+    tests = inv.model.checks.credentials
+    entries: list[tuple[str, str]] = []
+    for listed in tests.lists:
+        try:
+            entries += read_list(inv.resolve_path(listed))
+        except CredentialListError as exc:
+            raise UserError("\n".join(exc.problems)) from None
+    return CredentialPolicy(
+        enabled=tests.enabled,
+        max_attempts=tests.max_attempts,
+        pause=tests.pause,
+        per_connection=tests.per_connection,
+        builtin=tests.builtin,
+        entries=tuple(dict.fromkeys(entries)),
     )
 
 
