@@ -35,7 +35,7 @@ from scanner.api import (
     one_line,
 )
 
-WAIT = 1.5
+WAIT = 1.0
 
 
 class SnmpWeakCommunity(Check):

@@ -29,6 +29,8 @@ OT_ADDR: Final = "127.0.10.3"
 TLS_ADDR: Final = "127.0.10.4"
 ONSITE_WEAK_ADDR: Final = "127.0.10.5"
 ONSITE_HARDENED_ADDR: Final = "127.0.10.6"
+CREDS_WEAK_ADDR: Final = "127.0.10.20"
+CREDS_HARDENED_ADDR: Final = "127.0.10.21"
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,35 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
                     "26 weeks, auditd config, persistent journal, nftables default-drop input "
                     "enabled at boot (never loaded), no pending security update (lab apt lists)",
                 ),
+            ),
+        ),
+        "creds-weak": Host(
+            name="creds-weak",
+            address=CREDS_WEAK_ADDR,
+            role="one weak account per service, for the credential checks (own /etc in a mount"
+            " namespace for sshd and vsftpd; see tests/lab/creds.py)",
+            services=(
+                Service(
+                    "ftp", 21, "tcp", "vsftpd-creds-weak", "local user 'user', password changeme"
+                ),
+                Service("ssh", 22, "tcp", "sshd-creds-weak", "account 'pi', password raspberry"),
+                Service("http", 80, "tcp", "nginx-creds", "basic auth admin / changeme"),
+                Service("snmp", 161, "udp", "snmpd-creds-weak", "community monitor (ro)"),
+                Service("mqtt", 1883, "tcp", "mosquitto-creds-weak", "admin / changeme"),
+                Service("postgresql", 5432, "tcp", "postgres-creds-weak", "postgres / changeme"),
+            ),
+        ),
+        "creds-hardened": Host(
+            name="creds-hardened",
+            address=CREDS_HARDENED_ADDR,
+            role="the same accounts with long random passwords (STATE/secrets/creds-hardened.*)",
+            services=(
+                Service("ftp", 21, "tcp", "vsftpd-creds-hardened", "local user, random password"),
+                Service("ssh", 22, "tcp", "sshd-creds-hardened", "password logins, random"),
+                Service("http", 80, "tcp", "nginx-creds", "basic auth, random password"),
+                Service("snmp", 161, "udp", "snmpd-creds-hardened", "one random community"),
+                Service("mqtt", 1883, "tcp", "mosquitto-creds-hardened", "random password"),
+                Service("postgresql", 5432, "tcp", "postgres-creds-hardened", "random password"),
             ),
         ),
     }

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from tests.lab.creds import CREDS_WEAK_COMMUNITY
 from tests.lab.hosts import Host, Service, endpoints
 from tests.lab.process import ProcessRecord
 from tests.lab.snmp import WEAK_SNMP_COMMUNITY, snmp_get
@@ -30,11 +31,15 @@ def endpoint_ready(host: Host, svc: Service, state_dir: Path) -> bool:
     """True if the service answers: a TCP connect, or for SNMP a GET with its community."""
     if svc.protocol == "tcp":
         return tcp_accepts(host.address, svc.port)
-    community = (
-        WEAK_SNMP_COMMUNITY
-        if host.name == "weak"
-        else (state_dir / "secrets" / "snmp-hardened.community").read_text().strip()
-    )
+    if host.name == "weak":
+        community = WEAK_SNMP_COMMUNITY
+    elif host.name == "creds-weak":
+        community = CREDS_WEAK_COMMUNITY
+    else:
+        secret = (
+            "creds-hardened.snmp" if host.name == "creds-hardened" else "snmp-hardened.community"
+        )
+        community = (state_dir / "secrets" / secret).read_text().strip()
     return snmp_get(host.address, community, timeout=0.3) is not None
 
 
