@@ -166,6 +166,8 @@ def _carry_out(
     observer = observer or NullObserver()
     refusals = RefusalLog()  # stored with each batch of attempts, the rest at the end
     services = run_services(run.inv, load_pins(store), refusals)  # pins approved earlier
+    if resumed:  # logins sent before the interruption count against the same budgets
+        services.ledger.seed(tuple(r.tries for r in store.attempts.credential_tries(run_id)))
     result = RunResult(run_id=run_id, status=RunStatus.RUNNING)
     started = time.monotonic()
     try:

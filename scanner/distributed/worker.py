@@ -152,6 +152,10 @@ class WorkerRuns:
                 jobs.setdefault((job.target.entity_id, job.target.asset_id), {})[job.key] = job
             refusals = RefusalLog(keep=False)
             services = run_services(run.inv, self.pins(self.store), refusals)
+            # logins already sent in this run (an earlier worker, a resumed run) count too
+            services.ledger.seed(
+                tuple(r.tries for r in self.store.attempts.credential_tries(head.id))
+            )
             ctx = RunContext(jobs, services, run.limits, refusals)
             self._runs[head.id] = ctx
             while len(self._runs) > KEEP_RUNS:
