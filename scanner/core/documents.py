@@ -27,6 +27,27 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class CredentialTestLine:
+    """The logins credential checks sent to one service of one asset in the notice's run, so
+    the entity knows what the inspection tried (never which passwords).
+
+    Attributes:
+        asset_id: the asset.
+        service: the service name (``ssh``, ``ftp``...).
+        address / port: where the service was reached.
+        accounts: how many accounts were tried.
+        tries: how many logins were sent in all.
+    """
+
+    asset_id: str
+    service: str
+    address: str
+    port: int
+    accounts: int
+    tries: int
+
+
+@dataclass(frozen=True)
 class NoticeItem:
     """One rectification item: an issue, ranked by risk, with what to do and by when.
 
@@ -96,6 +117,8 @@ class Notice:
             language, for texts that carry their own translations instead of being in the
             report catalogs (the management checklist's questions, translated in their YAML).
             The renderers look a text up in the catalogs first, then here.
+        credential_tests: the logins credential checks sent in the run, per service of each
+            asset (empty when the campaign ran none).
     """
 
     number: str
@@ -119,6 +142,7 @@ class Notice:
     status: str = "issued"
     reply_by: date | None = None
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
+    credential_tests: tuple[CredentialTestLine, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """Items per risk level, every level present."""

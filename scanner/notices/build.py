@@ -17,6 +17,7 @@ from pathlib import Path
 
 from scanner.core.documents import (
     Contact,
+    CredentialTestLine,
     EntityLine,
     HistoryPoint,
     Notice,
@@ -187,8 +188,23 @@ def build_notice(
         translations=question_translations(
             registry.checks[i.check_id].cls for i in items if i.check_id in registry.checks
         ),
+        credential_tests=credential_tests(store, head.run_id, entity.id),
     )
     return replace(notice, status=notice_status(notice.items))
+
+
+def credential_tests(store: Store, run_id: int, entity_id: str) -> tuple[CredentialTestLine, ...]:
+    """The logins the run's credential checks sent to ``entity_id``'s assets, per service."""
+    lines: dict[tuple[str, str, str, int], tuple[set[str], int]] = {}
+    for row in store.attempts.credential_tries(run_id, entity_id):
+        t = row.tries
+        accounts, tries = lines.get((row.asset_id, t.service, t.address, t.port), (set(), 0))
+        accounts.add(t.account)
+        lines[(row.asset_id, t.service, t.address, t.port)] = (accounts, tries + t.tries)
+    return tuple(
+        CredentialTestLine(asset, service, address, port, len(accounts), tries)
+        for (asset, service, address, port), (accounts, tries) in sorted(lines.items())
+    )
 
 
 def notice_status(items: tuple[NoticeItem, ...]) -> NoticeStatus:
