@@ -249,7 +249,7 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
                 ),
                 Service("ssh", 22, "tcp", "sshd-creds-weak", "account 'pi', password raspberry"),
                 Service("http", 80, "tcp", "nginx-creds", "basic auth admin / changeme"),
-                Service("snmp", 161, "udp", "snmpd-creds-weak", "community monitor (ro)"),
+                Service("snmp", 161, "udp", "snmpd-creds-weak", "community manager (ro)"),
                 Service("mqtt", 1883, "tcp", "mosquitto-creds-weak", "admin / changeme"),
                 Service("postgresql", 5432, "tcp", "postgres-creds-weak", "postgres / changeme"),
             ),
