@@ -227,7 +227,8 @@ def test_a_run_finds_exactly_the_weak_accounts_within_the_limits(
             r[0] for r in conn.execute(sql("SELECT name FROM sqlite_master WHERE type='table'"))
         ]
         for table in tables:
-            texts += [repr(tuple(row)) for row in conn.execute(sql(f'SELECT * FROM "{table}"')  # noqa: S608 - names from sqlite_master)]
+            query = sql(f'SELECT * FROM "{table}"')  # noqa: S608 - names from sqlite_master
+            texts += [repr(tuple(row)) for row in conn.execute(query)]
     db_file = Path(db_url.removeprefix("sqlite:///"))
     for raw in (db_file, db_file.with_name(db_file.name + "-wal")):
         if raw.exists():  # the bytes too: a deleted row's text may linger in a free page
