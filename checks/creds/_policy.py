@@ -140,6 +140,11 @@ class Session(Protocol):
         """Whether another login may be sent on this connection."""
         ...
 
+    def takes(self, guess: Guess) -> bool:
+        """Whether this connection can carry ``guess`` (SSH: only the account of its first
+        login; OpenSSH disconnects a client that changes the user name)."""
+        ...
+
     def try_login(self, guess: Guess) -> bool:
         """Send one login: True when accepted."""
         ...
@@ -176,7 +181,8 @@ def guess_logins(
     """Try ``guesses`` in order, keeping to the run's policy: each login asked of
     ``ctx.credential_try`` (budget per account, pause), at most ``per_connection`` logins on one
     connection (the policy's, or less when the protocol's server allows less), a new connection
-    when the server closes one, and a stop at the first login accepted."""
+    when the server closes one or cannot take the next login, and a stop at the first login
+    accepted."""
     allowed = min(
         per_connection or ctx.credential_policy.per_connection, ctx.credential_policy.per_connection
     )
@@ -192,7 +198,12 @@ def guess_logins(
             if ctx.credential_used(address, port, service, guess.account) >= limit:
                 exhausted.append(guess.account)
                 continue
-            if session is None or not session.alive or on_connection >= allowed:
+            if (
+                session is None
+                or not session.alive
+                or on_connection >= allowed
+                or not session.takes(guess)
+            ):
                 if session is not None:
                     session.close()
                 session, on_connection = None, 0

@@ -54,6 +54,9 @@ class _FtpLogins:
     def alive(self) -> bool:
         return self._open
 
+    def takes(self, guess: Guess) -> bool:
+        return True
+
     def try_login(self, guess: Guess) -> bool:
         self._conn.send(f"USER {guess.account}\r\n".encode())
         code, reply = read_reply(self._conn)

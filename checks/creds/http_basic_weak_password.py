@@ -47,6 +47,9 @@ class _BasicLogins:
     def alive(self) -> bool:
         return True
 
+    def takes(self, guess: Guess) -> bool:
+        return True
+
     def try_login(self, guess: Guess) -> bool:
         token = base64.b64encode(f"{guess.account}:{guess.password}".encode()).decode()
         answer = self._ctx.http_request(

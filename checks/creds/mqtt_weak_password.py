@@ -44,6 +44,9 @@ class _MqttLogin:
     def alive(self) -> bool:
         return not self._used
 
+    def takes(self, guess: Guess) -> bool:
+        return True
+
     def try_login(self, guess: Guess) -> bool:
         self._used = True
         self._conn.send(connect_packet(guess.account, guess.password))

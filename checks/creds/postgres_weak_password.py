@@ -35,6 +35,9 @@ class _PgLogin:
     def alive(self) -> bool:
         return not self._used
 
+    def takes(self, guess: Guess) -> bool:
+        return True
+
     def try_login(self, guess: Guess) -> bool:
         self._used = True
         return password_login(self._conn, guess.account, guess.password)

@@ -6,8 +6,9 @@ an SSH login is a shell. On each service discovery names ``ssh`` the check logs 
 built-in short list and the campaign's own lists (see docs/credentials.md), keeping to the run's
 credential-test policy: at most ``max_attempts`` logins per account per host per run (counted
 with FTP and telnet logins to the same accounts), ``pause`` seconds between logins, at most
-``per_connection`` logins per connection, a new connection when the server closes one, and a
-stop at the first login accepted. Nothing is run after a login: the session is closed at once.
+``per_connection`` logins per connection, all for one account (OpenSSH disconnects a client
+that changes its user name), a new connection when the server closes one, and a stop at the
+first login accepted. Nothing is run after a login: the session is closed at once.
 A server that offers no password login is not applicable.
 
 The finding's location is the account; the password is never stored or shown, only masked
@@ -45,12 +46,17 @@ class _SshLogins:
         except BaseException:
             conn.close()
             raise
+        self._account: str | None = None
 
     @property
     def alive(self) -> bool:
         return self._probe.alive
 
+    def takes(self, guess: Guess) -> bool:
+        return self._account in (None, guess.account)  # OpenSSH: one user name per connection
+
     def try_login(self, guess: Guess) -> bool:
+        self._account = guess.account
         return self._probe.try_password(guess.account, guess.password)
 
     def close(self) -> None:

@@ -47,12 +47,10 @@ def test_preflight_names_the_inventory_line_and_the_list_line(tmp_path: Path) ->
     with pytest.raises(UserError) as info:
         preflight(inv, load_registry(inv), profile=None)
     message = str(info.value)
-    lines = MINIMAL.count("\n")
-    assert (
-        f"inv.yaml:{lines + 4}: checks.credentials.lists.0: {tmp_path / 'l.txt'}:2: no colon"
-        in (message)
-    )
-    assert f"checks.credentials.lists.1: {tmp_path / 'gone.txt'}: cannot read" in message
+    line = text.splitlines().index("    lists: [l.txt, gone.txt]") + 1
+    listed = f"{tmp_path / 'l.txt'}:2: no colon"
+    assert f"inv.yaml:{line}: checks.credentials.lists[0]: {listed}" in message
+    assert f"checks.credentials.lists[1]: {tmp_path / 'gone.txt'}: cannot read" in message
 
 
 def test_policy_limits_are_validated(tmp_path: Path) -> None:
