@@ -56,7 +56,10 @@ class SnmpWeakCommunity(Check):
         address, port = target.address, target.service.port
         tried = 0
         budget_left = False
-        for index, community in enumerate(community_candidates(ctx)):
+        communities = community_candidates(ctx)
+        if not communities:
+            raise NotApplicable("no community to try beyond public and private (the lists)")
+        for index, community in enumerate(communities):
             if not ctx.credential_try(address, port, "snmp", f"#{index}", shown="community"):
                 continue
             budget_left = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -35,7 +36,10 @@ class LogTail:
         self.path = path
         self.start = path.stat().st_size if path.exists() else 0
 
-    def new(self) -> str:
+    def new(self, settle: float = 0.3) -> str:
+        """What was appended since; after ``settle`` seconds (sshd's privileged monitor logs a
+        failure while its unprivileged child sends it, so the line may come a moment late)."""
+        time.sleep(settle)
         with self.path.open("rb") as handle:
             handle.seek(self.start)
             return handle.read().decode("utf-8", "replace")
