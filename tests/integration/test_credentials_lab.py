@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
