@@ -238,7 +238,8 @@ def test_upgrade_keeps_the_rows_and_enforces_the_values(connect: Any, url: str) 
         with store.writer.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     assert _contents(connect) == rows
-    assert _schema(connect) == schema
+    # the tables 0007 had keep their shape (later migrations may add tables of their own)
+    assert {t: shape for t, shape in _schema(connect).items() if t in schema} == schema
     assert _checks_in_database(connect) == _checks_declared()
     for column, update in BAD_UPDATES.items():
         with pytest.raises(IntegrityError), connect() as conn:
@@ -314,7 +315,13 @@ def test_downgrade_drops_the_constraints(connect: Any, url: str) -> None:
     rows, schema = _contents(connect), _schema(connect)
     with connect() as conn:
         _alembic(conn, "downgrade", "0007")
-    assert (_revision(connect), _contents(connect), _schema(connect)) == ("0007", rows, schema)
+    after = _schema(connect)  # later migrations' own tables went with their downgrades
+    rows = {t: r for t, r in rows.items() if t in after}
+    assert (_revision(connect), _contents(connect), after) == (
+        "0007",
+        rows,
+        {t: shape for t, shape in schema.items() if t in after},
+    )
     assert not _checks_in_database(connect)
     with connect() as conn:
         conn.execute(text(BAD_UPDATES["issues.state"]))  # allowed again
