@@ -19,6 +19,7 @@ Sample evidence::
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Iterator
 
 from checks.creds._policy import Guess, candidates, detail, evidence, guess_logins
@@ -62,6 +63,11 @@ class _BasicLogins:
         return None
 
 
+def _same(logins: _BasicLogins) -> _BasicLogins:
+    """The one "connection" of a URL: the host's HTTP session carries every login."""
+    return logins
+
+
 class HttpBasicWeakPassword(Check):
     id = "cred.http-basic-weak-password"
     title = "HTTP basic authentication accepts a default or weak password"
@@ -91,7 +97,7 @@ class HttpBasicWeakPassword(Check):
         for url in protected:
             logins = _BasicLogins(ctx, url)
             outcome = guess_logins(
-                ctx, target, "http", candidates(ctx, "http"), lambda s=logins: s
+                ctx, target, "http", candidates(ctx, "http"), functools.partial(_same, logins)
             )
             if outcome.accepted is not None:
                 yield self.finding(
