@@ -58,7 +58,7 @@ USUAL_ACCOUNTS: Final[dict[str, tuple[str, ...]]] = {
     "ftp": ("admin", "ftp", "user"),
     "telnet": ("root", "admin"),
     "postgresql": ("postgres",),
-    "mysql": ("root",),
+    "mysql": ("root", "admin"),
     "mqtt": ("admin",),
     "http": ("admin",),
 }

@@ -54,7 +54,7 @@ profiles:
   creds:
     modes: [remote]
     families: [creds]
-    ports: 21,22,80,1883,5432
+    ports: 21,22,80,1883,3306,5432
     udp_ports: [161]
 checks:
   credentials:
@@ -71,6 +71,7 @@ EXPECTED = {
     ("weak", "cred.ssh-weak-password", "22/tcp account pi", "critical"),
     ("weak", "cred.ftp-weak-password", "21/tcp account user", "high"),
     ("weak", "cred.postgres-weak-password", "5432/tcp account postgres", "critical"),
+    ("weak", "cred.mysql-weak-password", "3306/tcp account admin", "critical"),
     ("weak", "cred.mqtt-weak-password", "1883/tcp account admin", "high"),
     ("weak", "cred.http-basic-weak-password", "80/tcp account admin", "high"),
     ("weak", "cred.snmp-weak-community", "161/udp", "high"),
@@ -99,6 +100,8 @@ def _logs(state: lab.LabState) -> dict[str, str]:
             "vsftpd-creds-hardened-auth",
             "postgres-creds-weak",
             "postgres-creds-hardened",
+            "mariadb-creds-weak",
+            "mariadb-creds-hardened",
             "mosquitto-creds-weak-auth",
             "mosquitto-creds-hardened-auth",
         )
@@ -111,6 +114,7 @@ def _failures(before: dict[str, str], after: dict[str, str]) -> dict[str, Counte
         "sshd": re.compile(r"Failed password for (?:invalid user )?(\S+) from"),
         "vsftpd": re.compile(r"\[(\S+)\] FAIL LOGIN"),
         "postgres": re.compile(r'password authentication failed for user "([^"]+)"'),
+        "mariadb": re.compile(r"Access denied for user '([^']*)'@"),
         # mosquitto 2.0 does not log the user name of a refused CONNECT: counted as "*"
         "mosquitto": re.compile(r"Client <unknown> disconnected, not (authori)sed"),
     }
@@ -144,10 +148,13 @@ def test_a_run_finds_exactly_the_weak_accounts_within_the_limits(
     for host in ("weak", "hardened"):
         system = failures[f"sshd-creds-{host}"] + failures[f"vsftpd-creds-{host}-auth"]
         assert system and max(system.values()) <= 3, system
-        counted = failures[f"postgres-creds-{host}"]
-        assert counted and max(counted.values()) <= 3, counted
+        for daemon in ("postgres", "mariadb"):
+            counted = failures[f"{daemon}-creds-{host}"]
+            assert counted and max(counted.values()) <= 3, (daemon, counted)
     # the hardened host: every account got its 3 (the lists have more) and no more
-    assert failures["sshd-creds-hardened"]["root"] == 3
+    # (SSH and FTP share it: the campaign list's root entry goes to whichever asks first)
+    system = failures["sshd-creds-hardened"] + failures["vsftpd-creds-hardened-auth"]
+    assert system["root"] == 3
     assert failures["postgres-creds-hardened"] == Counter({"postgres": 3, "root": 1, "backup": 1})
     # the weak host: the first accepted login stopped each check (postgres's was its 3rd)
     assert failures["postgres-creds-weak"] == Counter({"postgres": 2, "root": 1, "backup": 1})
@@ -169,6 +176,9 @@ def test_a_run_finds_exactly_the_weak_accounts_within_the_limits(
     for address, host, accepted in ((WEAK, "weak", 1), (HARDENED, "hardened", 0)):
         assert sum(failures[f"postgres-creds-{host}"].values()) == (
             logins[(address, "postgresql")] - accepted
+        )
+        assert sum(failures[f"mariadb-creds-{host}"].values()) == (
+            logins[(address, "mysql")] - accepted
         )
         # mosquitto logs no user name; two CONNECTs without one are refused too: discovery's
         # identification (scanner-ident) and the check's own anonymous probe
@@ -202,7 +212,7 @@ def test_a_run_finds_exactly_the_weak_accounts_within_the_limits(
     assert set(lines) == {
         (asset, service)
         for asset in ("weak", "hardened")
-        for service in ("ssh", "ftp", "http", "mqtt", "postgresql", "snmp")
+        for service in ("ssh", "ftp", "http", "mqtt", "mysql", "postgresql", "snmp")
     }
     assert lines[("weak", "postgresql")] == {
         "asset_id": "weak",
@@ -220,7 +230,7 @@ def test_a_run_finds_exactly_the_weak_accounts_within_the_limits(
     # No clear password anywhere: the store (every table), the CLI's output, the notices.
     secrets = {pw for _acct, pw in CREDS_WEAK.values()} | {CREDS_WEAK_COMMUNITY}
     secrets |= {"Winter2026!", "Summer2026!"}
-    secrets |= {creds_secret(lab_state.state_dir, s) for s in ("ssh", "ftp", "postgresql")}
+    secrets |= {creds_secret(lab_state.state_dir, s) for s in ("ssh", "ftp", "postgresql", "mysql")}
     listed = scanner("findings", "--db", db_url)
     texts = [proc.stdout, proc.stderr, listed.stdout, listed.stderr]
     texts += [p.read_bytes().decode("utf-8", "replace") for p in out.iterdir()]

@@ -18,6 +18,7 @@ from typing import Final
 
 from tests.lab.certs import make_host_certs
 from tests.lab.creds import (
+    creds_mariadb,
     creds_mosquitto,
     creds_namespace,
     creds_nginx,
@@ -267,6 +268,8 @@ def _families(state_dir: Path, python: str) -> list[Family]:
         one("nginx-creds", lambda: creds_nginx(state_dir)),
         one("postgres-creds-weak", lambda: creds_postgres(state_dir, "weak")),
         one("postgres-creds-hardened", lambda: creds_postgres(state_dir, "hardened")),
+        one("mariadb-creds-weak", lambda: creds_mariadb(state_dir, "weak")),
+        one("mariadb-creds-hardened", lambda: creds_mariadb(state_dir, "hardened")),
     ]
 
 

@@ -11,6 +11,7 @@ to guess at and the daemons' own logs show every login they sent:
 | postgresql 5432 | ``postgres`` (``changeme``) | PostgreSQL, ``password authentication failed`` |
 | mqtt 1883 | ``admin`` (``changeme``) | mosquitto, password file, ``u'admin'`` per CONNECT |
 | http 80 | ``admin`` (``changeme``) | nginx basic auth on ``/`` |
+| mysql 3306 | ``admin`` (``changeme``) | MariaDB, ``Access denied for user`` |
 | snmp 161/udp | community ``manager`` (ro) | snmpd |
 
 The hardened host's passwords are random (``STATE/secrets/creds-hardened.*``); its sshd and
@@ -48,6 +49,7 @@ CREDS_WEAK: Final = {
     "postgresql": ("postgres", "changeme"),
     "mqtt": ("admin", "changeme"),
     "http": ("admin", "changeme"),
+    "mysql": ("admin", "changeme"),
 }
 CREDS_WEAK_COMMUNITY: Final = "manager"
 #: The lab accounts in the hosts' /etc copies: name -> uid (also the group's gid).
@@ -289,3 +291,41 @@ def creds_postgres(state_dir: Path, variant: str) -> DaemonSpec:
             *("-c", "shared_buffers=16MB", "-c", "fsync=off"),
         ),
     )
+
+
+def creds_mariadb(state_dir: Path, variant: str) -> DaemonSpec:
+    """MariaDB of the host: its own data dir (made once: mariadb-install-db, then the account
+    ``admin``@``%`` with the host's password in bootstrap mode), TCP on the host's address only,
+    its socket in the state dir, failed logins logged (``log_warnings=2``)."""
+    name = f"creds-{variant}"
+    base = make_dir(state_dir / f"mariadb-{name}", 0o755, owner="mysql")
+    data = base / "data"
+    if not (data / "mysql").exists():
+        if data.exists():
+            subprocess.run(["rm", "-rf", "--", str(data)], check=True, timeout=60)
+        run_tool(
+            ["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=mysql",
+             "--skip-test-db", "--auth-root-authentication-method=socket"],
+            f"mariadb-install-db ({name})",
+            timeout=120,
+        )  # fmt: skip
+        account, _ = CREDS_WEAK["mysql"]
+        password = _password(state_dir, variant, "mysql").replace("'", "''")
+        res = subprocess.run(
+            ["/usr/sbin/mariadbd", "--no-defaults", "--bootstrap", f"--datadir={data}",
+             "--user=mysql", "--skip-networking", "--log-warnings=0"],
+            input=f"FLUSH PRIVILEGES;\nCREATE USER '{account}'@'%' IDENTIFIED BY '{password}';\n",
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        if res.returncode != 0:
+            raise LabError(f"mariadbd --bootstrap ({name}) failed: {res.stderr[-800:]}")
+    return DaemonSpec(
+        f"mariadb-{name}",
+        (
+            "/usr/sbin/mariadbd", "--no-defaults", f"--datadir={data}", "--user=mysql",
+            f"--bind-address={CREDS_ADDR[variant]}", "--port=3306",
+            f"--socket={base / 'mysqld.sock'}", f"--pid-file={base / 'mysqld.pid'}",
+            "--skip-name-resolve", "--log-warnings=2", "--innodb-buffer-pool-size=16M",
+            "--performance-schema=OFF", "--skip-log-bin", "--max-connections=20",
+        ),
+    )  # fmt: skip
