@@ -45,7 +45,16 @@ VENDOR_DEFAULTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("cisco", "cisco"),
     ),
     "ftp": (("ftp", "ftp"), ("admin", "admin")),
-    "telnet": (("root", "root"), ("admin", "admin")),
+    # devices' telnet defaults (the Mirai botnet's list: ZyXEL, Dahua, Xiongmai...)
+    "telnet": (
+        ("root", "root"),
+        ("admin", "admin"),
+        ("supervisor", "zyad1234"),
+        ("support", "support"),
+        ("root", "xc3511"),
+        ("root", "vizxv"),
+        ("admin", "1234"),
+    ),
     "postgresql": (("postgres", "postgres"),),
     "mysql": (("root", "root"), ("root", "mysql")),
     "mqtt": (("admin", "admin"), ("mosquitto", "mosquitto"), ("guest", "guest")),

@@ -254,11 +254,16 @@ def _families(state_dir: Path, python: str) -> list[Family]:
         ),
         # the credential-test hosts (tests/lab/creds.py)
         (
-            ("anchor-creds-weak", "sshd-creds-weak", "vsftpd-creds-weak"),
+            ("anchor-creds-weak", "sshd-creds-weak", "vsftpd-creds-weak", "inetd-creds-weak"),
             lambda: creds_namespace(state_dir, "weak"),
         ),
         (
-            ("anchor-creds-hardened", "sshd-creds-hardened", "vsftpd-creds-hardened"),
+            (
+                "anchor-creds-hardened",
+                "sshd-creds-hardened",
+                "vsftpd-creds-hardened",
+                "inetd-creds-hardened",
+            ),
             lambda: creds_namespace(state_dir, "hardened"),
         ),
         one("mosquitto-creds-weak", lambda: creds_mosquitto(state_dir, "weak")),

@@ -248,6 +248,7 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
                     "ftp", 21, "tcp", "vsftpd-creds-weak", "local user 'user', password changeme"
                 ),
                 Service("ssh", 22, "tcp", "sshd-creds-weak", "account 'pi', password raspberry"),
+                Service("telnet", 23, "tcp", "inetd-creds-weak", "supervisor / zyad1234"),
                 Service("http", 80, "tcp", "nginx-creds", "basic auth admin / changeme"),
                 Service("snmp", 161, "udp", "snmpd-creds-weak", "community manager (ro)"),
                 Service("mqtt", 1883, "tcp", "mosquitto-creds-weak", "admin / changeme"),
@@ -262,6 +263,7 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
             services=(
                 Service("ftp", 21, "tcp", "vsftpd-creds-hardened", "local user, random password"),
                 Service("ssh", 22, "tcp", "sshd-creds-hardened", "password logins, random"),
+                Service("telnet", 23, "tcp", "inetd-creds-hardened", "/bin/login, random"),
                 Service("http", 80, "tcp", "nginx-creds", "basic auth, random password"),
                 Service("snmp", 161, "udp", "snmpd-creds-hardened", "one random community"),
                 Service("mqtt", 1883, "tcp", "mosquitto-creds-hardened", "random password"),
