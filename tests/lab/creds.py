@@ -18,15 +18,15 @@ to guess at and the daemons' own logs show every login they sent:
 The hardened host's passwords are random (``STATE/secrets/creds-hardened.*``); its sshd and
 vsftpd allow password logins too, so its logs count the failures a run caused.
 
-**The system accounts are safe.** ``pi`` and ``user`` exist only in each host's own copy of
-/etc, bind-mounted over /etc in a private mount namespace (an anchor process, like the on-site
-hosts'; see ``onsite``); sshd, vsftpd and inetutils-inetd (telnet) run inside it. The real /etc is never changed. In the
-copy every other account's password is locked (``!``), the lab accounts' shell is
-``/usr/sbin/nologin`` and their homes are empty folders under the state dir; sshd allows only
-those two accounts (no root login, no forwarding, no TTY, ``ForceCommand /bin/false``) and
-vsftpd logs in through a PAM service of its own (``pam_unix`` only) with writes disabled;
-telnetd's /bin/login uses the copy's ``login`` PAM service (``pam_unix`` only), and a login
-ends in ``nologin`` at once.
+**The system accounts are safe.** ``pi``, ``user`` and ``supervisor`` exist only in each
+host's own copy of /etc, bind-mounted over /etc in a private mount namespace (an anchor
+process, like the on-site hosts'; see ``onsite``); sshd, vsftpd and inetutils-inetd (telnet) run
+inside it. The real /etc is never changed. In the copy every other account's password is locked
+(``!``), the lab accounts' shell is ``/usr/sbin/nologin`` and their homes are empty folders
+under the state dir; sshd allows only those accounts (no root login, no forwarding, no TTY,
+``ForceCommand /bin/false``), vsftpd logs in through a PAM service of its own (``pam_unix``
+only) with writes disabled, and telnetd's /bin/login uses the copy's ``login`` PAM service
+(``pam_unix`` only): a login ends in ``nologin`` at once.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def _shadow_gid() -> int:
 
 def creds_namespace(state_dir: Path, variant: str) -> list[DaemonSpec]:
     """The host's anchor (its /etc copy bind-mounted in a private mount namespace), and its
-    sshd and vsftpd run inside it."""
+    sshd, vsftpd and inetd (telnet) run inside it."""
     name = f"creds-{variant}"
     address = CREDS_ADDR[variant]
     base = make_dir(state_dir / "hosts" / name, 0o755)
