@@ -159,6 +159,12 @@ def test_a_run_finds_exactly_the_weak_accounts_within_the_limits(
     # the weak host: the first accepted login stopped each check (postgres's was its 3rd)
     assert failures["postgres-creds-weak"] == Counter({"postgres": 2, "root": 1, "backup": 1})
 
+    # The run's own output counts them per account (the same rows the store keeps).
+    printed: Counter[tuple[str, str]] = Counter()
+    for line in result["credential_logins"]:
+        printed[(line["address"], line["service"])] += line["logins"]
+    assert printed[(WEAK, "postgresql")] == 5 and printed[(HARDENED, "postgresql")] == 5
+
     # Every login is counted on the run: the store's tally equals what the daemons logged.
     store = Store.open(db_url)
     run_id = result["run"]
