@@ -129,7 +129,13 @@ def candidates(ctx: CheckContext, service: str) -> list[Guess]:
         found += [Guess(a, password) for a in ((account,) if account else accounts)]
     if policy.builtin:
         found += [Guess(a, p) for a in accounts for p in COMMON_PASSWORDS]
-    return list(dict.fromkeys(found))[:MAX_CANDIDATES]
+    return [g for g in dict.fromkeys(found) if _sendable(g.account, g.password)][:MAX_CANDIDATES]
+
+
+def _sendable(*texts: str) -> bool:
+    """Whether ``texts`` may go into a protocol's login (no control characters: a CR LF in a
+    setting must not become a second FTP command; at most 256 characters)."""
+    return all(len(t) <= 256 and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in t) for t in texts)
 
 
 def community_candidates(ctx: CheckContext) -> list[str]:
@@ -138,7 +144,9 @@ def community_candidates(ctx: CheckContext) -> list[str]:
     policy = ctx.credential_policy
     found = list(COMMUNITIES) if policy.builtin else []
     found += [password for _account, password in policy.entries]
-    return [c for c in dict.fromkeys(found) if c not in ("public", "private")][:MAX_CANDIDATES]
+    return [c for c in dict.fromkeys(found) if c not in ("public", "private") and _sendable(c)][
+        :MAX_CANDIDATES
+    ]
 
 
 class Session(Protocol):

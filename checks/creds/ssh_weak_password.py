@@ -9,7 +9,8 @@ with FTP and telnet logins to the same accounts), ``pause`` seconds between logi
 ``per_connection`` logins per connection, all for one account (OpenSSH disconnects a client
 that changes its user name), a new connection when the server closes one, and a stop at the
 first login accepted. Nothing is run after a login: the session is closed at once.
-A server that offers no password login is not applicable.
+A server that offers no password login (asked with the ``none`` method first, on a
+connection of its own: no password is sent to it) is not applicable.
 
 The finding's location is the account; the password is never stored or shown, only masked
 (first character and length). The logins sent are counted on the run and listed on the notice.
@@ -30,10 +31,14 @@ from scanner.api import (
     Check,
     CheckContext,
     Finding,
+    NotApplicable,
     ServiceTarget,
     Severity,
     SshPasswordProbe,
 )
+
+#: The user name the allowed methods are asked for (``none``, which OpenSSH does not count).
+PROBE_USER = "scanner-probe"
 
 
 class _SshLogins:
@@ -51,6 +56,9 @@ class _SshLogins:
     @property
     def alive(self) -> bool:
         return self._probe.alive
+
+    def methods(self, account: str) -> tuple[str, ...] | None:
+        return self._probe.methods(account)
 
     def takes(self, guess: Guess) -> bool:
         return self._account in (None, guess.account)  # OpenSSH: one user name per connection
@@ -79,6 +87,17 @@ class SshWeakPassword(Check):
     )
 
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
+        probe = _SshLogins(ctx, target)
+        try:  # which methods the server offers, before any password is sent
+            offered = probe.methods(PROBE_USER)
+        finally:
+            probe.close()
+        if offered is None:
+            raise NotApplicable("the server lets clients in without authentication")
+        if "password" not in offered:
+            raise NotApplicable(
+                f"the server does not offer password logins (allowed: {', '.join(offered)})"
+            )
         outcome = guess_logins(
             ctx, target, "ssh", candidates(ctx, "ssh"), lambda: _SshLogins(ctx, target)
         )

@@ -50,6 +50,13 @@ def test_candidates_vendor_defaults_then_lists_then_common_passwords() -> None:
     assert "public" not in community_candidates(ctx_of(entries=(("", "public"),)))
 
 
+def test_a_setting_with_control_characters_never_reaches_a_protocol() -> None:
+    services_ = services()
+    services_.settings = {"test.check": {"accounts": ["ok", "evil\r\nDELE x"]}}
+    ctx = CheckContext(services_, "test.check", FAR)
+    assert {g.account for g in candidates(ctx, "ftp")} == {"ftp", "admin", "ok"}
+
+
 class Scripted:
     """A fake connection: accepts the one login given, closes after ``closes_after``."""
 
