@@ -232,7 +232,9 @@ def test_a_run_finds_exactly_the_weak_accounts_within_the_limits(
     for (_asset, service), line in lines.items():
         assert line["logins"] == logins[(line["address"], service)]
     html = next(out.glob("*.en.html")).read_text(encoding="utf-8")
-    assert "weak: snmp at 127.0.10.20 port 161: 4 logins on 1 accounts" in html
+    assert "weak: snmp at 127.0.10.20 port 161: 4 logins on 1 account" in html
+    zh = next(out.glob("*.zh-CN.html")).read_text(encoding="utf-8")
+    assert "weak：snmp（127.0.10.20 端口 161）：对 1 个账户共尝试登录 4 次" in zh
 
     # No clear password anywhere: the store (every table), the CLI's output, the notices.
     secrets = {pw for _acct, pw in CREDS_WEAK.values()} | {CREDS_WEAK_COMMUNITY}
