@@ -234,7 +234,7 @@ def test_a_run_finds_exactly_the_weak_accounts_within_the_limits(
     html = next(out.glob("*.en.html")).read_text(encoding="utf-8")
     assert "weak: snmp at 127.0.10.20 port 161: 4 logins on 1 account" in html
     zh = next(out.glob("*.zh-CN.html")).read_text(encoding="utf-8")
-    assert "weak：snmp（127.0.10.20 端口 161）：对 1 个账户共尝试登录 4 次" in zh
+    assert "weak：snmp（127.0.10.20 端口 161）：对 1 个账户共尝试登录 4 次" in zh  # noqa: RUF001 - Chinese punctuation
 
     # No clear password anywhere: the store (every table), the CLI's output, the notices.
     secrets = {pw for _acct, pw in CREDS_WEAK.values()} | {CREDS_WEAK_COMMUNITY}
