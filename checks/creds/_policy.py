@@ -199,13 +199,16 @@ def guess_logins(
     ``ctx.credential_try`` (budget per account, pause), at most ``per_connection`` logins on one
     connection (the policy's, or less when the protocol's server allows less), a new connection
     when the server closes one or cannot take the next login, and a stop at the first login
-    accepted."""
+    accepted. Nothing accepted while some account was never tried here (its budget spent by
+    other checks: SSH, FTP and telnet share the host's accounts) is Inconclusive, not a pass:
+    a later run must not take it for a fixed password."""
     allowed = min(
         per_connection or ctx.credential_policy.per_connection, ctx.credential_policy.per_connection
     )
     limit = ctx.credential_policy.max_attempts
     address, port = target.address, target.service.port
     exhausted: list[str] = []
+    mine: set[str] = set()  # accounts this check sent a login to
     session: Session | None = None
     on_connection = tried = 0
     try:
@@ -230,15 +233,18 @@ def guess_logins(
                 continue
             on_connection += 1
             tried += 1
+            mine.add(guess.account)
             if session.try_login(guess):
                 return Outcome(guess, tried, tuple(exhausted))
     finally:
         if session is not None:
             session.close()
-    if not tried and exhausted:
+    untested = [a for a in exhausted if a not in mine]
+    if untested:  # not seen is not fixed: an account never tried here says nothing
         raise Inconclusive(
-            f"every account's logins for this run were used up before this check ({limit} per "
-            "account per host): it tried none"
+            f"not tried: {', '.join(untested)} (their logins for this run, {limit} per account "
+            f"per host, were used up before this check by other checks of the host); {tried} "
+            "logins tried on the other accounts, none accepted"
         )
     return Outcome(None, tried, tuple(exhausted))
 

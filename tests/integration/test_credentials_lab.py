@@ -141,7 +141,14 @@ def test_a_run_finds_exactly_the_weak_accounts_within_the_limits(
     assert result["status"] == "completed"
     got = {(f["asset_id"], f["check_id"], f["location"], f["severity"]) for f in result["findings"]}
     assert got == EXPECTED
-    assert result["errors"] == []
+    # SSH, FTP and telnet share the hardened host's accounts: whichever runs first spends root's
+    # and admin's logins, and a later one that could not try them says so (not tried is not
+    # fixed), never passes
+    system = {"cred.ssh-weak-password", "cred.ftp-weak-password", "cred.telnet-weak-password"}
+    for error in result["errors"]:
+        assert (error["asset_id"], error["check_id"] in system) == ("hardened", True), error
+        assert error["reason"].startswith("Inconclusive: not tried: "), error
+    assert len(result["errors"]) < len(system)
 
     # The daemons' own logs: no account got more than 3 logins, SSH and FTP counted together.
     time.sleep(0.3)  # sshd's monitor logs a failure as its child answers: let the logs settle

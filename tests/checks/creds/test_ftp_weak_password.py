@@ -53,3 +53,14 @@ def test_tls_only_server_is_not_applicable(lab_state: lab.LabState) -> None:
     )
     assert attempt.status == AttemptStatus.NOT_APPLICABLE, attempt.reason
     assert "refuses USER before any password" in attempt.reason
+
+
+def test_an_account_other_checks_used_up_makes_it_inconclusive(lab_state: lab.LabState) -> None:
+    run = services()
+    for _ in range(3):  # SSH spent admin's three logins on this host
+        run.ledger.take("ssh", HARDENED, 22, "ssh", "admin", 1e12)
+    target = service_target(HARDENED, 21, "ftp")
+    attempt = run_check(FtpWeakPassword, target, services=run, timeout=30)
+    assert attempt.status == AttemptStatus.ERROR  # not tried is not fixed: never a pass
+    assert attempt.reason.startswith("Inconclusive: not tried: admin (their logins")
+    assert per_account(attempt.credential_tries) == Counter({"ftp": 3, "user": 3})
