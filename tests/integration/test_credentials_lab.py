@@ -144,11 +144,11 @@ def test_a_run_finds_exactly_the_weak_accounts_within_the_limits(
     # SSH, FTP and telnet share the hardened host's accounts: whichever runs first spends root's
     # and admin's logins, and a later one that could not try them says so (not tried is not
     # fixed), never passes
-    system = {"cred.ssh-weak-password", "cred.ftp-weak-password", "cred.telnet-weak-password"}
+    shared = {"cred.ssh-weak-password", "cred.ftp-weak-password", "cred.telnet-weak-password"}
     for error in result["errors"]:
-        assert (error["asset_id"], error["check_id"] in system) == ("hardened", True), error
+        assert (error["asset_id"], error["check_id"] in shared) == ("hardened", True), error
         assert error["reason"].startswith("Inconclusive: not tried: "), error
-    assert len(result["errors"]) < len(system)
+    assert len(result["errors"]) < len(shared)
 
     # The daemons' own logs: no account got more than 3 logins, SSH and FTP counted together.
     time.sleep(0.3)  # sshd's monitor logs a failure as its child answers: let the logs settle
