@@ -22,9 +22,16 @@ from scanner.core.models import (
 from scanner.core.text import clean, one_line
 from scanner.engine.check import AppliesTo, Check, Inconclusive, NotApplicable
 from scanner.engine.context import CheckContext
+from scanner.engine.credentials import CredentialPolicy
 from scanner.transport.net import Connection, DeadlineExceeded
 from scanner.transport.response import HttpResponse
-from scanner.transport.ssh import CommandResult, HostKeyChanged, SshServerProbe, probe_server
+from scanner.transport.ssh import (
+    CommandResult,
+    HostKeyChanged,
+    SshPasswordProbe,
+    SshServerProbe,
+    probe_server,
+)
 from scanner.vulns.match import Installed, Matcher, PackageVuln, StaleFeed, UpstreamVuln
 
 __all__ = [
@@ -36,6 +43,7 @@ __all__ = [
     "ChecklistTarget",
     "CommandResult",
     "Connection",
+    "CredentialPolicy",
     "DeadlineExceeded",
     "Exposure",
     "Finding",
@@ -52,6 +60,7 @@ __all__ = [
     "Service",
     "ServiceTarget",
     "Severity",
+    "SshPasswordProbe",
     "SshServerProbe",
     "StaleFeed",
     "Target",

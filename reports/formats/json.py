@@ -32,7 +32,7 @@ def notice_data(notice: Notice, lang: str) -> dict[str, Any]:
     """The notice as JSON-ready data following ``notice.schema.json``, texts in ``lang``."""
     regime = regimes.load(notice.legal_regime)
     t = notice_translator(notice, lang)
-    return {
+    data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "kind": "notice",
         "lang": lang,
@@ -127,6 +127,19 @@ def notice_data(notice: Notice, lang: str) -> dict[str, Any]:
             for i in notice.items
         ],
     }
+    if notice.credential_tests:  # only when the run tested credentials (older notices unchanged)
+        data["credential_tests"] = [
+            {
+                "asset_id": c.asset_id,
+                "service": c.service,
+                "address": c.address,
+                "port": c.port,
+                "accounts": c.accounts,
+                "logins": c.tries,
+            }
+            for c in notice.credential_tests
+        ]
+    return data
 
 
 def _line(e: EntityLine) -> dict[str, Any]:

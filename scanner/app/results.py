@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scanner.core.errors import UserError
 from scanner.core.models import AttemptStatus, Privilege
 from scanner.store import Store
-from scanner.store.attempts import AttemptRow, FindingRow
+from scanner.store.attempts import AttemptRow, FindingRow, TriesRow
 
 
 @dataclass(frozen=True)
@@ -18,11 +18,18 @@ class RunResults:
         run_id: the run.
         findings: its findings (store rows).
         errors: its attempts that ended in error, with their reasons (store rows).
+        credential_tries: the logins its credential checks sent, per attempt and account.
     """
 
     run_id: int
     findings: list[FindingRow]
     errors: list[AttemptRow]
+    credential_tries: list[TriesRow] = field(default_factory=list)
+
+    @property
+    def credential_logins(self) -> int:
+        """How many logins the run's credential checks sent in all."""
+        return sum(r.tries.tries for r in self.credential_tries)
 
     @property
     def unverified_privilege(self) -> int:
@@ -44,4 +51,9 @@ def resolve_run(store: Store, run_id: int | None) -> int:
 def run_results(store: Store, run_id: int) -> RunResults:
     """The findings and error attempts of run ``run_id``."""
     errors = [a for a in store.attempts.of_run(run_id) if a.status == AttemptStatus.ERROR]
-    return RunResults(run_id, store.attempts.findings(run_id), errors)
+    return RunResults(
+        run_id,
+        store.attempts.findings(run_id),
+        errors,
+        store.attempts.credential_tries(run_id),
+    )

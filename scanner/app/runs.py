@@ -179,6 +179,8 @@ def _carry_out(
         feeds=store.feeds,
         onsite_audit=not run.profile.modes or Mode.ONSITE in run.profile.modes,
     )
+    if resumed:  # logins sent before the interruption count against the same budgets
+        services.ledger.seed(tuple(r.tries for r in store.attempts.credential_tries(run_id)))
     result = RunResult(run_id=run_id, status=RunStatus.RUNNING)
     started = time.monotonic()
     full: BaseException | None = None

@@ -244,6 +244,19 @@ def run(
                     for r in result.refusals
                 ],
                 "issues": asdict(result.tracking) if result.tracking else None,
+                "credential_logins": [
+                    {
+                        "entity_id": r.entity_id,
+                        "asset_id": r.asset_id,
+                        "check_id": r.check_id,
+                        "address": r.tries.address,
+                        "port": r.tries.port,
+                        "service": r.tries.service,
+                        "account": r.tries.account,
+                        "logins": r.tries.tries,
+                    }
+                    for r in stored.credential_tries
+                ],
             }
         )
         return
@@ -259,6 +272,12 @@ def run(
         out.print(
             f"{stored.unverified_privilege} on-site checks could not be verified for lack of "
             "privilege (`scanner findings --errors` says why; docs/onsite.md, Privilege)."
+        )
+    if stored.credential_tries:
+        services = {(r.tries.address, r.tries.port) for r in stored.credential_tries}
+        out.print(
+            f"credential tests: {stored.credential_logins} logins to {len(services)} services "
+            "(per account and service: `scanner run --json`, and the notices)"
         )
     if result.tracking:
         out.print(escape(result.tracking.line()))

@@ -27,6 +27,27 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class CredentialTestLine:
+    """The logins credential checks sent to one service of one asset in the notice's run, so
+    the entity knows what the inspection tried (never which passwords).
+
+    Attributes:
+        asset_id: the asset.
+        service: the service name (``ssh``, ``ftp``...).
+        address / port: where the service was reached.
+        accounts: how many accounts were tried.
+        tries: how many logins were sent in all.
+    """
+
+    asset_id: str
+    service: str
+    address: str
+    port: int
+    accounts: int
+    tries: int
+
+
+@dataclass(frozen=True)
 class NoticeItem:
     """One rectification item: an issue, ranked by risk, with what to do and by when.
 
@@ -149,6 +170,8 @@ class Notice:
         actions: the enforcement actions recorded after the notice, oldest first.
         unverified_privilege: on-site checks of the run that could not be verified for lack of
             privilege (their root-only reads ran without root: none declared, or refused).
+        credential_tests: the logins credential checks sent in the run, per service of each
+            asset (empty when the campaign ran none).
     """
 
     number: str
@@ -177,6 +200,7 @@ class Notice:
     supplements: str = ""
     actions: tuple[Action, ...] = ()
     unverified_privilege: int = 0
+    credential_tests: tuple[CredentialTestLine, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """Items per risk level, every level present."""

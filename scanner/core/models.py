@@ -401,6 +401,26 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class CredentialTries:
+    """How many logins a credential check tried on one account of one service (never which
+    passwords): what the run counts and the notice shows the entity.
+
+    Attributes:
+        address: the address the service was reached at.
+        port: its port (UDP for SNMP).
+        service: the service name (``ssh``, ``ftp``, ``postgresql``...).
+        account: the account (user name; for SNMP the literal ``community``).
+        tries: logins sent for this account (each failed or the last one accepted).
+    """
+
+    address: str
+    port: int
+    service: str
+    account: str
+    tries: int
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """The outcome of one check on one target in one run.
 
@@ -419,6 +439,7 @@ class Attempt:
         check_sha256: the code hash of the check that ran (its version, for evidence).
         exchanges: what the check sent and received (bounded, secrets replaced).
         privilege: how its root-only commands ran on an on-site host (None: it ran none).
+        credential_tries: for a credential check, the logins it sent, per account.
     """
 
     check_id: str
@@ -435,6 +456,7 @@ class Attempt:
     check_sha256: str = ""
     exchanges: tuple[Exchange, ...] = ()
     privilege: Privilege | None = None
+    credential_tries: tuple[CredentialTries, ...] = ()
 
     @property
     def key(self) -> str:

@@ -168,6 +168,10 @@ class WorkerRuns:
                 feeds=self.store.feeds,
                 onsite_audit=not run.profile.modes or Mode.ONSITE in run.profile.modes,
             )
+            # logins already sent in this run (an earlier worker, a resumed run) count too
+            services.ledger.seed(
+                tuple(r.tries for r in self.store.attempts.credential_tries(head.id))
+            )
             if self.share is not None:
                 services = self.share(head.id, run.inv, services)
             ctx = RunContext(jobs, services, run.limits, refusals)

@@ -183,6 +183,7 @@ class CheckMeta(BaseModel):
     kinds: tuple[AssetKind, ...]
     services: tuple[str, ...]
     intrusive: bool
+    credentials: bool = False
     references: tuple[str, ...]
     remediation: str = Field(min_length=10)
     description: str = Field(min_length=10)
@@ -220,6 +221,13 @@ class CheckMeta(BaseModel):
                 )
         return value
 
+    @field_validator("credentials")
+    @classmethod
+    def _guessing_is_intrusive(cls, value: bool, info: Any) -> bool:
+        if value and not info.data.get("intrusive"):
+            raise ValueError("a credential check (credentials = True) must be intrusive")
+        return value
+
     @field_validator("services")
     @classmethod
     def _applies_somewhere(cls, value: tuple[str, ...], info: Any) -> tuple[str, ...]:
@@ -242,6 +250,9 @@ class Check:
     severity: ClassVar[Severity]
     applies_to: ClassVar[AppliesTo]
     intrusive: ClassVar[bool] = False
+    #: The check guesses passwords (it must be intrusive too): ``checks.credentials.enabled``
+    #: opts in to it, and every login it sends goes through ``ctx.credential_try``.
+    credentials: ClassVar[bool] = False
     references: ClassVar[tuple[str, ...]] = ()
     remediation: ClassVar[str]
     #: Every shell command the check runs on an on-site host, exactly as passed to
@@ -297,6 +308,7 @@ class Check:
             kinds=applies.kinds,
             services=applies.services,
             intrusive=cls.intrusive,
+            credentials=cls.credentials,
             references=cls.references,
             remediation=getattr(cls, "remediation", ""),
             description=description,

@@ -35,6 +35,7 @@ from scanner.core.models import OnsiteTarget, Privilege
 from scanner.core.secrets import SECRET_NAME
 from scanner.core.text import one_line
 from scanner.engine.check import Inconclusive, UndeclaredCommand, UndeclaredRequest, declares
+from scanner.engine.credentials import CredentialLedger, CredentialPolicy
 from scanner.scope.guard import OutOfScope, ScopeGuard, Unresolvable
 from scanner.transport.net import READ_LIMIT, Connection, open_tcp, remaining, udp_exchange
 from scanner.transport.ratelimit import Bucket, HostSlots
@@ -84,6 +85,7 @@ class RunServices:
         onsite: the run's on-site assets (address or name in ``address``) when the run audits
             on site, so a remote check can settle what it inferred from the installed packages
             (:meth:`onsite_twin`); empty otherwise.
+        credential_tests: the campaign's credential-test policy; ``ledger`` counts its logins.
     """
 
     guard: ScopeGuard
@@ -100,6 +102,8 @@ class RunServices:
     sent_requests: list[tuple[str, str, str]] = field(default_factory=list)
     vulnerabilities: Matcher | None = None
     onsite: tuple[OnsiteTarget, ...] = ()
+    credential_tests: CredentialPolicy = field(default_factory=CredentialPolicy)
+    ledger: CredentialLedger = field(init=False)
     _http: dict[tuple[str, str], HttpClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unresponsive: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -123,6 +127,9 @@ class RunServices:
 
     _ssh: list[SshSession] = field(default_factory=list)
     _secrets: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        self.ledger = CredentialLedger(self.credential_tests)
 
     def ssh_connection(self, ctx: CheckContext, target: OnsiteTarget) -> SshSession:
         """The run's one SSH connection to ``target``'s host, its host key verified (known_hosts
@@ -365,6 +372,7 @@ class CheckContext:
         commands: tuple[str, ...] = (),
         address: str = "",
         requests: Collection[str] = (),
+        attempt_key: str = "",
     ) -> None:
         self._services = services
         self.requests = frozenset(requests)
@@ -374,10 +382,13 @@ class CheckContext:
         self.commands = commands
         self.address = address  # the target's address: where its HTTP requests are dialled
         self.log = ExchangeLog()
+        #: Secrets this check sends (guessed passwords): masked in its exchanges like the run's.
+        self.secrets: list[str] = []
         #: How its root-only commands ran (the worst of them), None until one ran.
         self.privilege: Privilege | None = None
         #: Why they lacked privilege and which setting fixes it, for an error's reason.
         self.privilege_note = ""
+        self.attempt_key = attempt_key or check_id
 
     @property
     def settings(self) -> Mapping[str, Any]:
@@ -392,6 +403,12 @@ class CheckContext:
         """A file path from a setting, relative to the inventory's folder when not absolute."""
         path = Path(value)
         return path if path.is_absolute() else self._services.base_dir / path
+
+    def keep_secret(self, value: str) -> None:
+        """Say that the check sends ``value`` as a secret (a password or community it guesses):
+        the exchanges kept as this attempt's evidence show it masked, like the run's own."""
+        if value and value not in self.secrets:
+            self.secrets.append(value)
 
     def remaining(self) -> float:
         """Seconds left before the deadline; raises DeadlineExceeded when none are."""
@@ -595,6 +612,33 @@ class CheckContext:
         """A fact collected once per run for ``key`` (e.g. ``("tls", address, port)``) and shared
         by every check that asks; ``produce`` runs only for the first, under its deadline."""
         return self._services.facts.get(key, produce)
+
+    @property
+    def credential_policy(self) -> CredentialPolicy:
+        """The campaign's credential-test policy (limits, pause, user-supplied lists)."""
+        return self._services.credential_tests
+
+    def credential_try(
+        self, address: str, port: int, service: str, account: str, *, shown: str | None = None
+    ) -> bool:
+        """Ask for one login to ``account`` of ``service`` at ``address``:``port``, just before
+        the password is sent: counted on the run (and shown on the notice), paced by the
+        policy's pause. False when the account has had its logins this run: try no more on
+        it. Never for an ot asset: Inconclusive, before anything is counted. ``shown``: how the
+        run records the account when ``account`` itself is secret (an SNMP community)."""
+        checked = self._services.guard.resolve(address, check_id=self.check_id)[0]
+        if self.ot or self._services.is_ot(checked):
+            raise Inconclusive(
+                f"{address} belongs to an ot asset: credential tests never run against ot assets"
+            )
+        return self._services.ledger.take(
+            self.attempt_key, checked, port, service, account, self.deadline, shown=shown
+        )
+
+    def credential_used(self, address: str, port: int, service: str, account: str) -> int:
+        """Logins already counted this run against ``account`` (its host's account store)."""
+        checked = self._services.guard.resolve(address, check_id=self.check_id)[0]
+        return self._services.ledger.used(checked, port, service, account)
 
     def sleep(self, seconds: float) -> None:
         """Wait, but never past the deadline."""

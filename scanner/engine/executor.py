@@ -74,6 +74,7 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         commands=job.check.meta.commands,
         address=getattr(target, "address", ""),
         requests=job.check.meta.requests,
+        attempt_key=job.key,
     )
     status, reason, error_reason, trace = AttemptStatus.PASS, "", None, ""
     found: list[Finding] = []
@@ -112,8 +113,9 @@ def run_job(job: Job, services: RunServices, timeout: float) -> Attempt:
         duration=time.monotonic() - start,
         findings=tuple(found),
         check_sha256=job.check.code_sha256,
-        exchanges=ctx.log.exchanges(services.known_secrets()),
+        exchanges=ctx.log.exchanges((*services.known_secrets(), *ctx.secrets)),
         privilege=ctx.privilege,
+        credential_tries=services.ledger.tries(job.key),
     )
 
 
@@ -304,6 +306,7 @@ class Executor:
                     started_at=time.time() - (now - started),
                     duration=now - started,
                     check_sha256=job.check.code_sha256,
+                    credential_tries=self.services.ledger.tries(job.key),
                 )
             )
         return batch

@@ -12,11 +12,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from scanner import __version__
+from scanner.core.errors import UserError
 from scanner.core.models import AssetKind, Attempt, Exposure, OnsiteTarget, is_ip
 from scanner.engine.context import RunServices
+from scanner.engine.credentials import CredentialPolicy
 from scanner.engine.executor import Executor, Limits
 from scanner.engine.plan import Job
 from scanner.engine.refusals import RefusalLog
+from scanner.inventory.credlists import CredentialListError, read_list
 from scanner.inventory.schema import LoadedInventory
 from scanner.scope import guard as scope_guard
 from scanner.scope.guard import Resolver, ScopeGuard
@@ -91,6 +94,27 @@ def run_services(
         pins=pins,
         vulnerabilities=Matcher(feeds) if feeds is not None else None,
         onsite=onsite,
+        credential_tests=credential_policy(inv),
+    )
+
+
+def credential_policy(inv: LoadedInventory) -> CredentialPolicy:
+    """The inventory's ``checks.credentials``, its lists read (preflight checked them; a list
+    changed since is a UserError naming its lines)."""
+    tests = inv.model.checks.credentials
+    entries: list[tuple[str, str]] = []
+    for listed in tests.lists:
+        try:
+            entries += read_list(inv.resolve_path(listed))
+        except CredentialListError as exc:
+            raise UserError("\n".join(exc.problems)) from None
+    return CredentialPolicy(
+        enabled=tests.enabled,
+        max_attempts=tests.max_attempts,
+        pause=tests.pause,
+        per_connection=tests.per_connection,
+        builtin=tests.builtin,
+        entries=tuple(dict.fromkeys(entries)),
     )
 
 

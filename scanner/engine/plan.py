@@ -185,6 +185,8 @@ def build_plan(run: CompiledRun, discovered: Discovered) -> Plan:
     inv, checks = run.inv, list(run.checks)
     plan = Plan()
     opted_in = set(inv.model.checks.intrusive)
+    if inv.model.checks.credentials.enabled:  # the credential-test policy opts in to them all
+        opted_in |= {c.id for c in checks if c.meta.credentials}
     declared_urls = {_endpoint(a.url) for e in inv.model.entities for a in e.assets if a.url}
     for entity in inv.model.entities:
         for asset in entity.assets:
@@ -335,7 +337,8 @@ class _AssetPlanner:
             self.decide(
                 check,
                 AttemptStatus.SKIPPED,
-                "intrusive check; the inventory does not opt in to it (checks.intrusive)",
+                "intrusive check; the inventory does not opt in to it (checks.intrusive"
+                + (", or checks.credentials.enabled)" if meta.credentials else ")"),
             )
             return
         if meta.intrusive and self.ot:

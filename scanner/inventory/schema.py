@@ -32,6 +32,7 @@ from pydantic import (
 
 from scanner.core.errors import UserError
 from scanner.core.models import MANAGEMENT_ASSET, AssetKind, Exposure, Mode, Privilege, Severity
+from scanner.inventory.credlists import CredentialListError, read_list
 from scanner.inventory.yamlsource import Loc, Source, dotted, load, parse
 
 IDENT = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -619,6 +620,29 @@ class RiskModel(Model):
         return self
 
 
+class CredentialTests(Model):
+    """The campaign's credential-test policy: whether weak and default passwords are tried,
+    and how carefully (see docs/credentials.md)."""
+
+    enabled: bool = Field(
+        False,
+        description="Opt in to every credential check (intrusive: they log in with guessed "
+        "passwords). Never on ot assets.",
+    )
+    max_attempts: int = Field(
+        3, ge=1, le=10, description="Logins per account per host per run (lockout-aware)."
+    )
+    pause: float = Field(
+        1.0, ge=0.0, le=60.0, description="Seconds between two logins to the same service."
+    )
+    per_connection: int = Field(1, ge=1, le=6, description="Logins sent on one connection at most.")
+    builtin: bool = Field(True, description="Try the built-in short list (vendor defaults).")
+    lists: list[Path] = Field(
+        default_factory=list,
+        description="Files of account:password lines (relative to the inventory).",
+    )
+
+
 class ChecksConfig(Model):
     """Where extra checks come from, which intrusive checks are allowed, and check settings."""
 
@@ -628,6 +652,9 @@ class ChecksConfig(Model):
     )
     settings: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per check id: settings handed to the check."
+    )
+    credentials: CredentialTests = Field(
+        default_factory=CredentialTests, description="The credential-test policy."
     )
 
 
@@ -797,6 +824,12 @@ def preflight_paths(inv: LoadedInventory) -> list[str]:
                     f"  {inv.where(loc)}: {dotted(loc)}: the environment variable "
                     f"{variable} is not set. Fix: export it before the run."
                 )
+    for index, listed in enumerate(inv.model.checks.credentials.lists):
+        loc = ("checks", "credentials", "lists", index)
+        try:
+            read_list(inv.resolve_path(listed))
+        except CredentialListError as exc:
+            problems += [f"  {inv.where(loc)}: {dotted(loc)}: {p}" for p in exc.problems]
     for index, folder in enumerate(inv.model.checks.dirs):
         if not inv.resolve_path(folder).is_dir():
             loc = ("checks", "dirs", index)

@@ -23,6 +23,7 @@ from pathlib import Path
 from scanner.core.documents import (
     Action,
     Contact,
+    CredentialTestLine,
     Device,
     EntityLine,
     HistoryPoint,
@@ -224,6 +225,7 @@ def build_notice(
         supplements=supplements,
         actions=actions,
         unverified_privilege=store.attempts.lacking_privilege(head.run_id, entity.id),
+        credential_tests=credential_tests(store, head.run_id, entity.id),
     )
     cited = [ref for i in items for ref in i.references]
     cited += [c.ref for c in regime.basis] + ([regime.penalty] if regime.penalty else [])
@@ -280,6 +282,20 @@ def _devices(
         return key[0], int(port.group(1)) if port else 0, key[1]
 
     return tuple(found[k] for k in sorted(found, key=order))
+
+
+def credential_tests(store: Store, run_id: int, entity_id: str) -> tuple[CredentialTestLine, ...]:
+    """The logins the run's credential checks sent to ``entity_id``'s assets, per service."""
+    lines: dict[tuple[str, str, str, int], tuple[set[str], int]] = {}
+    for row in store.attempts.credential_tries(run_id, entity_id):
+        t = row.tries
+        accounts, tries = lines.get((row.asset_id, t.service, t.address, t.port), (set(), 0))
+        accounts.add(t.account)
+        lines[(row.asset_id, t.service, t.address, t.port)] = (accounts, tries + t.tries)
+    return tuple(
+        CredentialTestLine(asset, service, address, port, len(accounts), tries)
+        for (asset, service, address, port), (accounts, tries) in sorted(lines.items())
+    )
 
 
 def notice_status(items: tuple[NoticeItem, ...]) -> NoticeStatus:

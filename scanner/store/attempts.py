@@ -34,6 +34,7 @@ from scanner.core.evidence import (
 from scanner.core.models import (
     Attempt,
     AttemptStatus,
+    CredentialTries,
     ErrorReason,
     Finding,
     HostScan,
@@ -46,6 +47,7 @@ from scanner.store.sql import Aggregate, insert_ignoring_duplicates
 from scanner.store.tables import (
     attempt_chain,
     attempts,
+    credential_tries,
     exchanges,
     findings,
     hosts,
@@ -136,6 +138,21 @@ class RefusalRow:
     at: float
 
 
+@dataclass(frozen=True)
+class TriesRow:
+    """The logins one credential check sent to one account, as stored.
+
+    Attributes:
+        check_id / entity_id / asset_id: the attempt they belong to.
+        tries: the service, account and count (never a password).
+    """
+
+    check_id: str
+    entity_id: str
+    asset_id: str
+    tries: CredentialTries
+
+
 class Attempts(Aggregate):
     """A run's attempts, findings, refusals and discovery results."""
 
@@ -201,6 +218,25 @@ class Attempts(Aggregate):
                 if attempt.key in inserted
                 for key, f in _unique_findings(attempt)
             ]
+            tries = [
+                {
+                    "run_id": run_id,
+                    "attempt_id": inserted[attempt.key],
+                    "check_id": attempt.check_id,
+                    "entity_id": attempt.entity_id,
+                    "asset_id": attempt.asset_id,
+                    "address": t.address,
+                    "port": t.port,
+                    "service": t.service,
+                    "account": t.account,
+                    "tries": t.tries,
+                }
+                for attempt in batch
+                if attempt.key in inserted
+                for t in attempt.credential_tries
+            ]
+            if tries:
+                conn.execute(insert(credential_tries), tries)
             stored: set[tuple[int, str]] = set()
             if found:
                 # Two targets of one asset may report the same location (a check reading two
@@ -406,6 +442,25 @@ class Attempts(Aggregate):
             return [
                 AttemptRow(**{**r, "status": AttemptStatus(r["status"])})
                 for r in conn.execute(query.order_by(attempts.c.id)).mappings()
+            ]
+
+    def credential_tries(self, run_id: int, entity_id: str | None = None) -> list[TriesRow]:
+        """The logins a run's credential checks sent (of one entity's assets), in the order
+        stored."""
+        query = select(credential_tries).where(credential_tries.c.run_id == run_id)
+        if entity_id is not None:
+            query = query.where(credential_tries.c.entity_id == entity_id)
+        with self._store.engine.connect() as conn:
+            return [
+                TriesRow(
+                    check_id=r["check_id"],
+                    entity_id=r["entity_id"],
+                    asset_id=r["asset_id"],
+                    tries=CredentialTries(
+                        r["address"], r["port"], r["service"], r["account"], r["tries"]
+                    ),
+                )
+                for r in conn.execute(query.order_by(credential_tries.c.id)).mappings()
             ]
 
     def refusals(self, run_id: int) -> list[RefusalRow]:

@@ -184,6 +184,24 @@ attempt_chain = Table(
     Index("ix_attempt_chain_attempt", "attempt_id"),
 )
 
+#: The logins credential checks sent, per attempt and account (migration 0015): never a password.
+credential_tries = Table(
+    "credential_tries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("attempt_id", Integer, ForeignKey("attempts.id"), nullable=False),
+    Column("check_id", String(100), nullable=False),
+    Column("entity_id", String(63), nullable=False),
+    Column("asset_id", String(63), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("service", String(100), nullable=False),
+    Column("account", Text, nullable=False),
+    Column("tries", Integer, nullable=False),
+    Index("ix_credential_tries_run_entity", "run_id", "entity_id"),
+)
+
 refusals = Table(
     "refusals",
     metadata,

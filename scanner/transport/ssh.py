@@ -390,6 +390,76 @@ def _probe(
     )
 
 
+class SshPasswordProbe:
+    """Password logins on one SSH connection, for credential checks.
+
+    The host key is not verified: only guessed passwords from public lists are sent, never a
+    secret of the inspection team. What the peer sends is capped (twice
+    :data:`HANDSHAKE_LIMIT`: key exchange and the logins) and every wait ends at the
+    connection's deadline. ``keyboard-interactive`` is never tried in place of ``password``.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        import paramiko  # noqa: PLC0415  # loaded when SSH is first spoken (module docstring)
+
+        wait = max(0.1, remaining(conn.deadline) - 0.5)
+        limit = min(conn.read_left, 2 * HANDSHAKE_LIMIT)
+        self._capped = CappedSocket(conn.sock, limit, time.monotonic() + wait, what="SSH server")
+        self._transport = paramiko.Transport(self._capped)  # type: ignore[arg-type]  # as _start
+        self._deadline = conn.deadline
+        try:
+            with self._capped.explained():
+                _probe(self._transport, (), "", remaining(conn.deadline), wait)
+        except BaseException:
+            self._transport.close()
+            raise
+
+    @property
+    def alive(self) -> bool:
+        """Whether the server keeps the connection open (it closes after its MaxAuthTries)."""
+        return self._transport.is_active()
+
+    def methods(self, account: str) -> tuple[str, ...] | None:
+        """The methods the server allows ``account`` (asked with ``none``, which OpenSSH does
+        not count as a failure); None when ``none`` itself let it in."""
+        import paramiko  # noqa: PLC0415  # loaded when SSH is first spoken (module docstring)
+
+        try:
+            with self._capped.explained():
+                self._transport.auth_none(account)
+        except paramiko.BadAuthenticationType as exc:
+            return tuple(exc.allowed_types)
+        except paramiko.SSHException as exc:
+            raise Inconclusive(f"the SSH server ended the login: {one_line(str(exc))}") from exc
+        return None
+
+    def try_password(self, account: str, password: str) -> bool:
+        """One ``password`` login: True when accepted, False when refused (the connection may
+        be closed by the server after it: see :attr:`alive`)."""
+        import paramiko  # noqa: PLC0415  # loaded when SSH is first spoken (module docstring)
+
+        self._transport.auth_timeout = max(0.1, remaining(self._deadline) - 0.2)
+        try:
+            with self._capped.explained():
+                self._transport.auth_password(account, password, fallback=False)
+        except paramiko.BadAuthenticationType as exc:
+            raise NotApplicable(
+                "the server does not offer password logins (allowed: "
+                f"{', '.join(exc.allowed_types) or 'none'})"
+            ) from exc
+        except paramiko.AuthenticationException:
+            return False
+        except paramiko.SSHException as exc:
+            if not self._transport.is_active():
+                return False  # refused, then closed: the next login needs a new connection
+            raise Inconclusive(f"the SSH login failed: {one_line(str(exc))}") from exc
+        return self._transport.is_authenticated()
+
+    def close(self) -> None:
+        """Close the transport (and the socket under it)."""
+        self._transport.close()
+
+
 class SshSession:
     """One host's SSH connection for one run (thread-safe: channels are opened concurrently).
 

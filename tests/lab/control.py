@@ -17,6 +17,14 @@ from pathlib import Path
 from typing import Final
 
 from tests.lab.certs import make_host_certs
+from tests.lab.creds import (
+    creds_mariadb,
+    creds_mosquitto,
+    creds_namespace,
+    creds_nginx,
+    creds_postgres,
+    creds_snmpd,
+)
 from tests.lab.ftp import vsftpd
 from tests.lab.hosts import HARDENED_ADDR, WEAK_ADDR, endpoints
 from tests.lab.ics import modbus
@@ -257,6 +265,29 @@ def _families(state_dir: Path, python: str) -> list[Family]:
             ("anchor-onsite-su", "sshd-onsite-su", "auditd-onsite-su"),
             lambda: onsite_daemons(state_dir, "onsite-su", audit_pub),
         ),
+        # the credential-test hosts (tests/lab/creds.py)
+        (
+            ("anchor-creds-weak", "sshd-creds-weak", "vsftpd-creds-weak", "inetd-creds-weak"),
+            lambda: creds_namespace(state_dir, "weak"),
+        ),
+        (
+            (
+                "anchor-creds-hardened",
+                "sshd-creds-hardened",
+                "vsftpd-creds-hardened",
+                "inetd-creds-hardened",
+            ),
+            lambda: creds_namespace(state_dir, "hardened"),
+        ),
+        one("mosquitto-creds-weak", lambda: creds_mosquitto(state_dir, "weak")),
+        one("mosquitto-creds-hardened", lambda: creds_mosquitto(state_dir, "hardened")),
+        one("snmpd-creds-weak", lambda: creds_snmpd(state_dir, "weak")),
+        one("snmpd-creds-hardened", lambda: creds_snmpd(state_dir, "hardened")),
+        one("nginx-creds", lambda: creds_nginx(state_dir)),
+        one("postgres-creds-weak", lambda: creds_postgres(state_dir, "weak")),
+        one("postgres-creds-hardened", lambda: creds_postgres(state_dir, "hardened")),
+        one("mariadb-creds-weak", lambda: creds_mariadb(state_dir, "weak")),
+        one("mariadb-creds-hardened", lambda: creds_mariadb(state_dir, "hardened")),
     ]
 
 

@@ -35,6 +35,8 @@ ONSITE_WEAK_ADDR: Final = "127.0.10.5"
 ONSITE_HARDENED_ADDR: Final = "127.0.10.6"
 ONSITE_MAXSESS1_ADDR: Final = "127.0.10.7"
 ONSITE_SU_ADDR: Final = "127.0.10.8"
+CREDS_WEAK_ADDR: Final = "127.0.10.20"
+CREDS_HARDENED_ADDR: Final = "127.0.10.21"
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,39 @@ LAB_HOSTS: Final[Mapping[str, Host]] = MappingProxyType(
                     "onsite-hardened's configuration with MaxSessions 2, no sudo rule for the "
                     "audit user: root through su with root's password (pam_wheel, group sugroup)",
                 ),
+            ),
+        ),
+        "creds-weak": Host(
+            name="creds-weak",
+            address=CREDS_WEAK_ADDR,
+            role="one weak account per service, for the credential checks (own /etc in a mount"
+            " namespace for sshd and vsftpd; see tests/lab/creds.py)",
+            services=(
+                Service(
+                    "ftp", 21, "tcp", "vsftpd-creds-weak", "local user 'user', password changeme"
+                ),
+                Service("ssh", 22, "tcp", "sshd-creds-weak", "account 'pi', password raspberry"),
+                Service("telnet", 23, "tcp", "inetd-creds-weak", "supervisor / zyad1234"),
+                Service("http", 80, "tcp", "nginx-creds", "basic auth admin / changeme"),
+                Service("snmp", 161, "udp", "snmpd-creds-weak", "community manager (ro)"),
+                Service("mqtt", 1883, "tcp", "mosquitto-creds-weak", "admin / changeme"),
+                Service("mysql", 3306, "tcp", "mariadb-creds-weak", "MariaDB, admin / changeme"),
+                Service("postgresql", 5432, "tcp", "postgres-creds-weak", "postgres / changeme"),
+            ),
+        ),
+        "creds-hardened": Host(
+            name="creds-hardened",
+            address=CREDS_HARDENED_ADDR,
+            role="the same accounts with long random passwords (STATE/secrets/creds-hardened.*)",
+            services=(
+                Service("ftp", 21, "tcp", "vsftpd-creds-hardened", "local user, random password"),
+                Service("ssh", 22, "tcp", "sshd-creds-hardened", "password logins, random"),
+                Service("telnet", 23, "tcp", "inetd-creds-hardened", "/bin/login, random"),
+                Service("http", 80, "tcp", "nginx-creds", "basic auth, random password"),
+                Service("snmp", 161, "udp", "snmpd-creds-hardened", "one random community"),
+                Service("mqtt", 1883, "tcp", "mosquitto-creds-hardened", "random password"),
+                Service("mysql", 3306, "tcp", "mariadb-creds-hardened", "MariaDB, random"),
+                Service("postgresql", 5432, "tcp", "postgres-creds-hardened", "random password"),
             ),
         ),
     }

@@ -33,6 +33,7 @@ DEBIAN_PACKAGES: Final = (
     "nmap",
     "python3",
     "postgresql",
+    "mariadb-server",
     "tigervnc-standalone-server",
     "samba",
     "sudo",

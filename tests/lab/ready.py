@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from checks.protocols.bacnet import read_device
+from tests.lab.creds import CREDS_WEAK_COMMUNITY
 from tests.lab.hosts import Host, Service, endpoints
 from tests.lab.process import ProcessRecord
 from tests.lab.snmp import WEAK_SNMP_COMMUNITY, snmp_get
@@ -44,11 +45,15 @@ def endpoint_ready(host: Host, svc: Service, state_dir: Path) -> bool:
         return tcp_accepts(host.address, svc.port)
     if svc.name == "bacnet":
         return bacnet_answers(host.address, svc.port)
-    community = (
-        WEAK_SNMP_COMMUNITY
-        if host.name == "weak"
-        else (state_dir / "secrets" / "snmp-hardened.community").read_text().strip()
-    )
+    if host.name == "weak":
+        community = WEAK_SNMP_COMMUNITY
+    elif host.name == "creds-weak":
+        community = CREDS_WEAK_COMMUNITY
+    else:
+        secret = (
+            "creds-hardened.snmp" if host.name == "creds-hardened" else "snmp-hardened.community"
+        )
+        community = (state_dir / "secrets" / secret).read_text().strip()
     return snmp_get(host.address, community, timeout=0.3) is not None
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from checks.network.redis_default_password import RedisDefaultPassword, mask
+from checks.creds._policy import masked
+from checks.network.redis_default_password import RedisDefaultPassword
 from checks.network.redis_no_auth import RedisNoAuth
-from scanner.core.models import AttemptStatus, ErrorReason, Severity
+from scanner.core.models import AttemptStatus, CredentialTries, ErrorReason, Severity
 from scanner.engine.context import RunServices
+from scanner.engine.credentials import CredentialPolicy
 from scanner.transport.ratelimit import TokenBucket
 from tests.helpers import LOOPBACK_ONLY, loaded, run_check, service_target
 from tests.lab import lab
@@ -25,6 +27,7 @@ def with_passwords(passwords: object) -> RunServices:
         guard=LOOPBACK_ONLY,
         bucket=TokenBucket(1000),
         settings={"net.redis-default-password": {"passwords": passwords}},
+        credential_tests=CredentialPolicy(pause=0.05),
     )
 
 
@@ -41,10 +44,13 @@ def test_weak_redis_with_sample_password(lab_state: lab.LabState) -> None:
     assert finding.severity == Severity.HIGH
     assert finding.location == "6380/tcp"
     assert finding.evidence == (
-        "AUTH accepted the well-known password 'fo*****' (password 1 of 5 tried); the server "
-        "had answered PING with -NOAUTH"
+        "AUTH accepted the well-known password 'f******* (8 characters)' (1 AUTH tried); the "
+        "server had answered PING with -NOAUTH"
     )
-    assert finding.detail == {"masked": "fo*****", "tried": 1}
+    assert finding.detail == {"masked": "f******* (8 characters)", "tried": 1}
+    assert attempt.credential_tries == (
+        CredentialTries(lab.WEAK_ADDR, 6380, "redis", "default", 1),
+    )
     assert lab.WEAK_REDIS_DEFAULT_PASSWORD not in repr(finding)
     # the plain no-auth check passes on it: a password is required
     assert run_check(RedisNoAuth, target).status == AttemptStatus.PASS
@@ -55,7 +61,20 @@ def test_password_found_later_in_a_custom_list(lab_state: lab.LabState) -> None:
     attempt = run_check(RedisDefaultPassword, service_target(lab.WEAK_ADDR, 6380, "redis"),
                         services=services)  # fmt: skip
     assert attempt.status == AttemptStatus.FAIL
-    assert attempt.findings[0].detail == {"masked": "fo*****", "tried": 3}
+    assert attempt.findings[0].detail == {"masked": "f******* (8 characters)", "tried": 3}
+
+
+def test_at_most_max_attempts_auth_per_run(lab_state: lab.LabState) -> None:
+    services = with_passwords(["admin", "changeme", "redis", "foobared"])
+    target = service_target(lab.WEAK_ADDR, 6380, "redis")
+    attempt = run_check(RedisDefaultPassword, target, services=services)
+    assert attempt.status == AttemptStatus.PASS  # foobared would be the 4th: never sent
+    assert attempt.credential_tries == (
+        CredentialTries(lab.WEAK_ADDR, 6380, "redis", "default", 3),
+    )
+    # the run's budget is spent: a second attempt in the same run sends nothing
+    again = run_check(RedisDefaultPassword, target, services=services)
+    assert again.status == AttemptStatus.ERROR and "used up" in again.reason
 
 
 def test_hardened_redis_random_password_passes(lab_state: lab.LabState) -> None:
@@ -85,7 +104,5 @@ def test_bad_setting_is_inconclusive(lab_state: lab.LabState) -> None:
     assert attempt.error_reason == ErrorReason.INCONCLUSIVE
 
 
-def test_mask_never_shows_length_or_most_of_it() -> None:
-    assert mask("foobared") == "fo*****"
-    assert mask("admin") == "ad*****"
-    assert mask("pass") == "p*****"
+def test_masked_like_every_credential_check() -> None:
+    assert masked("foobared") == "f******* (8 characters)"  # checks/creds/_policy.py

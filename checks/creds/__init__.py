@@ -1,0 +1,1 @@
+"""Credential checks: weak and default passwords, tried lockout-aware (docs/credentials.md)."""
