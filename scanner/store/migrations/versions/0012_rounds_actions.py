@@ -10,7 +10,7 @@ Existing notices become round 1, 2, ... by the runs they were issued after, per 
 of them is marked supplementary (the stores before this revision did not know).
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0009
 """
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from alembic import op
 from scanner.store.tables import one_of
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
