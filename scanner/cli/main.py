@@ -38,7 +38,7 @@ from scanner.cli.jsonout import echo_json
 from scanner.cli.notices import explain_cmd, notice_cmd, notices_cmd, summary_cmd, verify_cmd
 from scanner.cli.progress import RichProgress
 from scanner.cli.schedule import schedule_cmd
-from scanner.cli.util import DB_OPTION, err, out, user_errors
+from scanner.cli.util import DB_OPTION, err, out, process_timings, user_errors
 from scanner.cli.worker import coordinator, worker_cmd
 from scanner.core.text import one_line
 from scanner.engine.registry import discover
@@ -135,6 +135,13 @@ def checks_cmd(fmt: str, as_json: bool, checks_dir: tuple[Path, ...]) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run's results as JSON.")
 @click.option(
+    "--timings",
+    is_flag=True,
+    help="Print where the time went, phase by phase (start-up, preflight, discovery, "
+    "identification, checks, storage, reconciliation) and how they overlapped; with --json "
+    "the results always carry a `timings` object.",
+)
+@click.option(
     "--resume",
     "resume",
     type=int,
@@ -166,13 +173,16 @@ def run(
     profile: str,
     checks_dir: tuple[Path, ...],
     as_json: bool,
+    timings: bool,
     resume: int | None,
     db_url: str | None,
     broker: str | None,
     wait_timeout: float,
 ) -> None:
     """Run PROFILE of INVENTORY and store the results."""
-    store = Store.open(db_url)
+    clock = process_timings()
+    with clock.span("storage"):
+        store = Store.open(db_url)
     result = run_inventory(
         inventory,
         profile,
@@ -181,6 +191,7 @@ def run(
         resume=resume,
         observer=RichProgress(err) if err.is_terminal and not as_json else None,
         dispatch=coordinator(broker, wait_timeout) if broker else None,
+        timings=clock,
     )
     stored = run_results(store, result.run_id)
     found = stored.findings
@@ -199,6 +210,7 @@ def run(
                     for r in result.refusals
                 ],
                 "issues": asdict(result.tracking) if result.tracking else None,
+                "timings": clock.as_json(),
             }
         )
         return
@@ -212,6 +224,10 @@ def run(
         out.print(f"  refused: {escape(one_line(r.target))}: {escape(one_line(r.reason))}")
     if result.tracking:
         out.print(escape(result.tracking.line()))
+    if timings:
+        out.print(f"timings (seconds from the process's start; total {clock.as_json()['total']} s):")
+        for line in clock.lines():
+            out.print(escape(line))
 
 
 @main.command()

@@ -11,7 +11,8 @@ import ipaddress
 import os
 import shutil
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import cache
 from pathlib import Path
 
@@ -127,8 +128,42 @@ def discover(
 
     Hosts and ranges listed in ``ot`` are scanned separately with OT-safe options.
     """
-    privileged = os.geteuid() == 0
     results: dict[str, HostScan] = {}
+    for _targets, scans in discover_batches(
+        hosts,
+        networks,
+        profile,
+        timeout=timeout,
+        exclude=exclude,
+        in_scope=in_scope,
+        ot=ot,
+        ot_rate=ot_rate,
+    ):
+        results.update((scan.address, scan) for scan in scans)
+    return results
+
+
+#: nmap processes at once: the groups (hosts, ranges, their ot parts) and their batches run
+#: side by side, so a small ot scan does not wait behind a large one.
+PARALLEL = 4
+
+
+def discover_batches(
+    hosts: Iterable[str],
+    networks: Iterable[str],
+    profile: Profile,
+    *,
+    timeout: float,
+    exclude: Iterable[str] = (),
+    in_scope: Callable[[str], bool] = lambda _a: True,
+    ot: Iterable[str] = (),
+    ot_rate: int = 100,
+    parallel: int = PARALLEL,
+) -> Iterator[tuple[list[str], list[HostScan]]]:
+    """Each nmap batch's targets and in-scope results, as each batch ends (see
+    :func:`discover`); up to ``parallel`` nmap processes run at once. The first error (a
+    UserError: timeout, nmap failure) is raised once the batches in flight have ended."""
+    privileged = os.geteuid() == 0
     ot_set = set(ot)
     hosts, networks = list(hosts), list(networks)
     groups = [
@@ -136,6 +171,7 @@ def discover(
         for targets, sweep in ((hosts, False), (networks, True))
         for is_ot in (False, True)
     ]
+    batches: list[tuple[list[str], list[str]]] = []
     for targets, sweep, is_ot in groups:
         if not targets:
             continue
@@ -148,11 +184,22 @@ def discover(
             ot_rate=ot_rate if is_ot else None,
         )
         for start in range(0, len(targets), BATCH):
-            batch = targets[start : start + BATCH]
-            for scan in run_nmap(batch, args, timeout=timeout * 1.5 + 30):
-                if in_scope(scan.address):  # a range may hold addresses we must not touch
-                    results[scan.address] = scan
-    return results
+            batches.append((targets[start : start + BATCH], args))
+    if not batches:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(batches)))) as pool:
+        running = {
+            pool.submit(run_nmap, batch, args, timeout=timeout * 1.5 + 30): batch
+            for batch, args in batches
+        }
+        try:
+            for future in as_completed(running):
+                # a range may hold addresses we must not touch
+                scans = [scan for scan in future.result() if in_scope(scan.address)]
+                yield running[future], scans
+        finally:
+            for future in running:
+                future.cancel()  # those not started yet; nmap processes in flight end alone
 
 
 def run_nmap(targets: list[str], args: list[str], *, timeout: float) -> list[HostScan]:

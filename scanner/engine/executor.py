@@ -10,13 +10,14 @@ batches on the calling thread, which is therefore the store's single writer.
 from __future__ import annotations
 
 import errno
+import itertools
 import queue
 import ssl
 import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -47,6 +48,9 @@ NETWORK_ERRNOS = frozenset(
         errno.EADDRNOTAVAIL,
     }
 )
+#: Jobs that became ready since the last call, or None once no more will come (see
+#: :meth:`Executor.execute`).
+More = Callable[[], Sequence[Job] | None]
 #: How long past its deadline a check may take to notice before it is abandoned.
 GRACE = 2.0
 
@@ -198,41 +202,73 @@ class Executor:
         on_attempts: Callable[[list[Attempt]], None],
         stop: Callable[[], object] | None = None,
         idle: Callable[[], None] | None = None,
+        more: More | None = None,
     ) -> None:
         """Run every job; call ``on_attempts`` with each batch of finished attempts, and
         ``idle`` whenever a tick (0.1 s) ends with none (the caller may store other things).
 
-        ``stop`` (a scan window closing, a signal) is asked before each job is handed to a
-        worker: once it answers true, no further job starts and those in flight finish.
+        ``more`` streams jobs that become ready later (a host's discovery done): it is called
+        on this thread at every tick and returns the new jobs, or None once no more will ever
+        come; until then the executor keeps running. ``stop`` (a scan window closing, a signal)
+        is asked before each job is handed to a worker: once it answers true, no further job
+        starts and those in flight finish.
         """
         by_host: dict[str, deque[tuple[int, Job]]] = {}
-        for job_id, job in enumerate(jobs):
-            by_host.setdefault(job.host_key, deque()).append((job_id, job))
-        total = sum(len(q) for q in by_host.values())
-        if not total:
-            return
-        workers = min(self.limits.workers, total)
-        self._spawn(workers)
+        per_host: dict[str, int] = {}
         inflight: dict[int, Job] = {}
-        per_host: dict[str, int] = dict.fromkeys(by_host, 0)
+        counter = itertools.count()
+        spawned = 0
+        stopped = False
+
+        def add(new: Iterable[Job]) -> None:
+            nonlocal spawned
+            hosts = []
+            for job in new:
+                host = job.host_key
+                if host not in by_host:
+                    by_host[host] = deque()
+                    per_host[host] = 0
+                by_host[host].append((next(counter), job))
+                hosts.append(host)
+            waiting = sum(len(q) for q in by_host.values()) + len(inflight)
+            wanted = min(self.limits.workers, waiting)
+            if wanted > spawned:  # the pool grows with the work, up to its cap
+                self._spawn(wanted - spawned)
+                spawned = wanted
+            for host in dict.fromkeys(hosts):
+                feed(host)
 
         def feed(host: str) -> None:
+            nonlocal stopped
             pending = by_host[host]
             # An ot host gets one check at a time: PLCs fall over under parallel sessions.
             while pending and per_host[host] < (
                 1 if pending[0][1].target.ot else self.limits.per_host
             ):
-                if stop is not None and stop():
+                if stopped or (stop is not None and stop()):
+                    stopped = True
                     return
                 job_id, job = pending.popleft()
                 per_host[host] += 1
                 inflight[job_id] = job
                 self._work.put((job_id, job))
 
-        for host in by_host:
-            feed(host)
+        add(jobs)
+        streaming = more is not None
         try:
-            while inflight:
+            while inflight or (streaming and not stopped):
+                if streaming and more is not None:
+                    new = more()
+                    if new is None:
+                        streaming = False
+                    elif new:
+                        add(new)
+                if not inflight:
+                    if streaming:  # nothing runs yet: wait for discovery (or a stop request)
+                        if stop is not None and stop():
+                            stopped = True
+                        time.sleep(0.02)
+                    continue
                 batch = self._collect(inflight, per_host, feed)
                 batch += self._abandon_overdue(inflight, per_host, feed)
                 if batch:
@@ -240,7 +276,7 @@ class Executor:
                 elif idle is not None:
                     idle()
         finally:
-            for _ in range(workers):
+            for _ in range(spawned):
                 self._work.put(None)
 
     def _collect(

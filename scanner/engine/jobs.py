@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from scanner import __version__
 from scanner.core.models import Attempt, Exposure
 from scanner.engine.context import RunServices
-from scanner.engine.executor import Executor, Limits
+from scanner.engine.executor import Executor, Limits, More
 from scanner.engine.plan import Job
 from scanner.engine.refusals import RefusalLog
 from scanner.inventory.schema import LoadedInventory
@@ -98,8 +98,10 @@ def execute_jobs(
     refusals: RefusalLog | None = None,
     write_every: float = 0.0,
     stop: Callable[[], str | None] | None = None,
+    more: More | None = None,
 ) -> None:
-    """Run ``jobs`` on this process's thread pool, storing the attempts as they end.
+    """Run ``jobs`` on this process's thread pool, storing the attempts as they end; ``more``
+    streams jobs that become ready later (see :meth:`Executor.execute`).
 
     The one way jobs execute: a local run passes its whole plan, a worker one asset's jobs.
     Writes are idempotent by attempt key, so a job run twice (a worker died before its
@@ -131,5 +133,5 @@ def execute_jobs(
         if time.monotonic() - written >= write_every:
             write()
 
-    Executor(services, limits).execute(jobs, record, stop, idle=lambda: record(()))
+    Executor(services, limits).execute(jobs, record, stop, idle=lambda: record(()), more=more)
     write()
