@@ -31,7 +31,6 @@ from scanner.core.models import (
     AttemptStatus,
     HostScan,
     Refusal,
-    Service,
 )
 from scanner.core.text import one_line
 from scanner.core.timings import Timings
@@ -198,21 +197,10 @@ def _carry_out(
     full: BaseException | None = None
     feed: _DiscoveryFeed | None = None
     try:
-        done = store.attempts.keys(run_id) if resumed else set()
         tally = _Tally(result, observer, stop, timings)
-        if not run.remote or (resumed and store.attempts.discovery(run_id)):
-            discovered = stored_discovery(run, store, run_id)  # all known: one plan
-            pipeline = _Pipeline(run, store, run_id, tally, refusals, done, None)
-            pipeline.start(observer, build_plan(run, discovered))
-        else:
-            feed = _DiscoveryFeed(run, services, timings)
-            feed.start()
-            pipeline = _Pipeline(run, store, run_id, tally, refusals, done, feed)
-            if dispatch is None:
-                pipeline.start(observer, build_plan(run, Discovered({}, run.addresses), stage="ready"))
-            else:  # workers plan from the stored discovery: dispatch once it is all stored
-                pipeline.drain()
-                pipeline.start(observer, build_plan(run, pipeline.discovered()))
+        pipeline = _pipeline(run, store, run_id, resumed, tally, refusals, services, dispatch)
+        feed = pipeline.feed
+        pipeline.begin(observer, dispatch is not None)
 
         def run_jobs(jobs: Sequence[Job]) -> None:
             if dispatch is None:
@@ -260,6 +248,27 @@ def _carry_out(
     with timings.span("reconciliation"):
         result.tracking = reconcile_pending(store).get(run_id) or reconcile(store, run_id)
     return result
+
+
+def _pipeline(
+    run: CompiledRun,
+    store: Store,
+    run_id: int,
+    resumed: bool,
+    tally: _Tally,
+    refusals: RefusalLog,
+    services: RunServices,
+    dispatch: Dispatch | None,
+) -> _Pipeline:
+    """The run's pipeline: without discovery when a resumed run's is stored (or none is
+    needed), else with discovery started on its own thread."""
+    done = store.attempts.keys(run_id) if resumed else set()
+    if not run.remote or (resumed and store.attempts.discovery(run_id)):
+        return _Pipeline(run, store, run_id, tally, refusals, done, None)
+    assert tally.timings is not None
+    feed = _DiscoveryFeed(run, services, tally.timings)
+    feed.start()
+    return _Pipeline(run, store, run_id, tally, refusals, done, feed)
 
 
 def _end(store: Store, result: RunResult, refusals: RefusalLog) -> BaseException | None:
@@ -534,6 +543,19 @@ class _Pipeline:
         self.waiting = dict(_nmap_targets(run)) if feed is not None else {}
         self.seen: set[str] = set(done)
         self.observer: Observer = NullObserver()
+
+    def begin(self, observer: Observer, dispatched: bool) -> None:
+        """Plan the first part: everything from a stored discovery; without one, what needs no
+        port scan, or (a distributed run, whose workers plan from the stored discovery) all
+        once discovery is over and stored."""
+        run = self.run
+        if self.feed is None:
+            self.start(observer, build_plan(run, stored_discovery(run, self.store, self.run_id)))
+        elif dispatched:
+            self.drain()
+            self.start(observer, build_plan(run, self.discovered()))
+        else:
+            self.start(observer, build_plan(run, Discovered({}, run.addresses), stage="ready"))
 
     def start(self, observer: Observer, plan: Plan) -> None:
         """The first part of the plan: everything when discovery is known, else what needs

@@ -225,7 +225,9 @@ def run(
     if result.tracking:
         out.print(escape(result.tracking.line()))
     if timings:
-        out.print(f"timings (seconds from the process's start; total {clock.as_json()['total']} s):")
+        out.print(
+            f"timings (seconds from the process's start; total {clock.as_json()['total']} s):"
+        )
         for line in clock.lines():
             out.print(escape(line))
 

@@ -213,70 +213,29 @@ class Executor:
         is asked before each job is handed to a worker: once it answers true, no further job
         starts and those in flight finish.
         """
-        by_host: dict[str, deque[tuple[int, Job]]] = {}
-        per_host: dict[str, int] = {}
-        inflight: dict[int, Job] = {}
-        counter = itertools.count()
-        spawned = 0
-        stopped = False
-
-        def add(new: Iterable[Job]) -> None:
-            nonlocal spawned
-            hosts = []
-            for job in new:
-                host = job.host_key
-                if host not in by_host:
-                    by_host[host] = deque()
-                    per_host[host] = 0
-                by_host[host].append((next(counter), job))
-                hosts.append(host)
-            waiting = sum(len(q) for q in by_host.values()) + len(inflight)
-            wanted = min(self.limits.workers, waiting)
-            if wanted > spawned:  # the pool grows with the work, up to its cap
-                self._spawn(wanted - spawned)
-                spawned = wanted
-            for host in dict.fromkeys(hosts):
-                feed(host)
-
-        def feed(host: str) -> None:
-            nonlocal stopped
-            pending = by_host[host]
-            # An ot host gets one check at a time: PLCs fall over under parallel sessions.
-            while pending and per_host[host] < (
-                1 if pending[0][1].target.ot else self.limits.per_host
-            ):
-                if stopped or (stop is not None and stop()):
-                    stopped = True
-                    return
-                job_id, job = pending.popleft()
-                per_host[host] += 1
-                inflight[job_id] = job
-                self._work.put((job_id, job))
-
-        add(jobs)
+        state = _Pending(self, stop)
+        state.add(jobs)
         streaming = more is not None
         try:
-            while inflight or (streaming and not stopped):
-                if streaming and more is not None:
+            while state.inflight or (streaming and not state.stopped):
+                if more is not None and streaming:
                     new = more()
-                    if new is None:
-                        streaming = False
-                    elif new:
-                        add(new)
-                if not inflight:
+                    streaming = new is not None
+                    if new:
+                        state.add(new)
+                if not state.inflight:
                     if streaming:  # nothing runs yet: wait for discovery (or a stop request)
-                        if stop is not None and stop():
-                            stopped = True
+                        state.stopped = state.stopped or bool(stop is not None and stop())
                         time.sleep(0.02)
                     continue
-                batch = self._collect(inflight, per_host, feed)
-                batch += self._abandon_overdue(inflight, per_host, feed)
+                batch = self._collect(state.inflight, state.per_host, state.feed)
+                batch += self._abandon_overdue(state.inflight, state.per_host, state.feed)
                 if batch:
                     on_attempts(batch)
                 elif idle is not None:
                     idle()
         finally:
-            for _ in range(spawned):
+            for _ in range(state.spawned):
                 self._work.put(None)
 
     def _collect(
@@ -336,3 +295,50 @@ class Executor:
                 )
             )
         return batch
+
+
+class _Pending:
+    """The jobs of one :meth:`Executor.execute` not started yet, by host, and those in flight;
+    the pool grows with the work, up to its cap."""
+
+    def __init__(self, executor: Executor, stop: Callable[[], object] | None) -> None:
+        self.executor = executor
+        self.stop = stop
+        self.by_host: dict[str, deque[tuple[int, Job]]] = {}
+        self.per_host: dict[str, int] = {}
+        self.inflight: dict[int, Job] = {}
+        self.counter = itertools.count()
+        self.spawned = 0
+        self.stopped = False
+
+    def add(self, new: Iterable[Job]) -> None:
+        """Queue ``new`` jobs and start what the caps allow."""
+        hosts = []
+        for job in new:
+            host = job.host_key
+            if host not in self.by_host:
+                self.by_host[host] = deque()
+                self.per_host[host] = 0
+            self.by_host[host].append((next(self.counter), job))
+            hosts.append(host)
+        waiting = sum(len(q) for q in self.by_host.values()) + len(self.inflight)
+        wanted = min(self.executor.limits.workers, waiting)
+        if wanted > self.spawned:
+            self.executor._spawn(wanted - self.spawned)
+            self.spawned = wanted
+        for host in dict.fromkeys(hosts):
+            self.feed(host)
+
+    def feed(self, host: str) -> None:
+        """Start ``host``'s next jobs up to its cap, asking ``stop`` before each."""
+        pending = self.by_host[host]
+        cap = self.executor.limits.per_host
+        # An ot host gets one check at a time: PLCs fall over under parallel sessions.
+        while pending and self.per_host[host] < (1 if pending[0][1].target.ot else cap):
+            if self.stopped or (self.stop is not None and self.stop()):
+                self.stopped = True
+                return
+            job_id, job = pending.popleft()
+            self.per_host[host] += 1
+            self.inflight[job_id] = job
+            self.executor._work.put((job_id, job))

@@ -388,13 +388,20 @@ class _AssetPlanner:
             self.decide(
                 check, AttemptStatus.SKIPPED, f"no address of {self.asset.value} answered discovery"
             )
+        self._per_address(check, wants_host)
+
+    def _per_address(self, check: LoadedCheck, wants_host: bool) -> None:
+        """The check on each of the asset's addresses (a host, an on-site host, a range's)."""
+        meta = check.meta
+        wants_services = bool(meta.services)
+        wants_web = AssetKind.URL in meta.kinds
+        if self.asset.kind == AssetKind.ONSITE and meta.mode == Mode.ONSITE:
+            # An on-site audit starts before discovery (it logs in whatever nmap says), so its
+            # target never carries discovered services.
+            for address in self.addrs if wants_host else ():
+                self.job(check, self._host(address, ()))
+            return
         for address in self.addrs:
-            if self.asset.kind == AssetKind.ONSITE and meta.mode == Mode.ONSITE:
-                # An on-site audit starts before discovery (it logs in whatever nmap says), so
-                # its target never carries discovered services.
-                if wants_host:
-                    self.job(check, self._host(address, ()))
-                continue
             scan = self.scans.get(address)
             where = address if self.asset.kind == AssetKind.NETWORK else None
             if scan is not None and not scan.answered:
