@@ -2,10 +2,15 @@
 
 nmap without ``-sV`` names a port by its number (6379 is "redis", 8080 "http-proxy"), so a Redis
 moved to port 8080 would escape the Redis checks. After discovery, each open TCP port is
-identified by what it says unasked (a banner) or, if it stays silent, by the first of a few
-read-only probes that it answers in its own protocol. The probe for the port's usual service goes
-first, so a well-behaved service costs one connection. Assets tagged ``ot`` get the banner read
-and the usual-service probe only: no guessing with other protocols' bytes at a PLC.
+identified by what it says unasked (a banner) or by the first of a few read-only probes that it
+answers in its own protocol. A port whose usual service is one we probe (``http``, ``redis``...)
+gets that probe and TLS first, sent at once without waiting for a banner (a service that speaks
+first says its banner anyway, and the reply is read as one), so a well-behaved service costs one
+or two connections and one round trip; only when neither answers are the other guesses and the
+banner read made, all at once and with a shorter wait (``SILENT_WAIT``). A port whose usual
+service speaks first (``ssh``, ``ftp``...) is read for its banner first, until it is recognised
+or pauses. Assets tagged ``ot`` get the banner read and the usual-service probe only: no
+guessing with other protocols' bytes at a PLC.
 
 Every probe is scope-checked and rate-limited through :class:`~scanner.engine.context.CheckContext`,
 reads are bounded, and each port has a deadline. A port nothing recognises keeps nmap's name.

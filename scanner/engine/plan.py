@@ -8,6 +8,9 @@ applies to (:meth:`~scanner.engine.check.AppliesTo.target_types`): a ServiceTarg
 service, a UrlTarget per URL asset and discovered web service, a HostTarget (an OnsiteTarget on an
 on-site asset) per address.
 
+A pipelined run builds the plan in parts (:data:`Stage`): what needs no port scan at once, each
+host's remote part once its discovery ends (:func:`needs_discovery`); the parts make the whole.
+
 Management checklist questions are about the entity, not an asset: each entity gets a
 ChecklistTarget per answered question (asset id ``management``) carrying the answer recorded on
 site. A question without an answer, or an entity without an answers file, is decided as an
