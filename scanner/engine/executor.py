@@ -228,8 +228,8 @@ class Executor:
                         state.stopped = state.stopped or bool(stop is not None and stop())
                         time.sleep(0.02)
                     continue
-                batch = self._collect(state.inflight, state.per_host, state.feed)
-                batch += self._abandon_overdue(state.inflight, state.per_host, state.feed)
+                batch = self._collect(state.inflight, state.per_host, state.release)
+                batch += self._abandon_overdue(state.inflight, state.per_host, state.release)
                 if batch:
                     on_attempts(batch)
                 elif idle is not None:
@@ -239,7 +239,7 @@ class Executor:
                 self._work.put(None)
 
     def _collect(
-        self, inflight: dict[int, Job], per_host: dict[str, int], feed: Callable[[str], None]
+        self, inflight: dict[int, Job], per_host: dict[str, int], feed: Callable[[Job], None]
     ) -> list[Attempt]:
         batch: list[Attempt] = []
         try:
@@ -259,15 +259,15 @@ class Executor:
         return batch
 
     def _finish(
-        self, job_id: int, job: Job, per_host: dict[str, int], feed: Callable[[str], None]
+        self, job_id: int, job: Job, per_host: dict[str, int], feed: Callable[[Job], None]
     ) -> None:
         with self._lock:
             self._started.pop(job_id, None)
         per_host[job.host_key] -= 1
-        feed(job.host_key)
+        feed(job)
 
     def _abandon_overdue(
-        self, inflight: dict[int, Job], per_host: dict[str, int], feed: Callable[[str], None]
+        self, inflight: dict[int, Job], per_host: dict[str, int], feed: Callable[[Job], None]
     ) -> list[Attempt]:
         now = time.monotonic()
         limit = self.limits.check_timeout + GRACE
@@ -304,7 +304,7 @@ class _Pending:
     def __init__(self, executor: Executor, stop: Callable[[], object] | None) -> None:
         self.executor = executor
         self.stop = stop
-        self.by_host: dict[str, deque[tuple[int, Job]]] = {}
+        self.by_host: dict[str, _HostQueue] = {}
         self.per_host: dict[str, int] = {}
         self.inflight: dict[int, Job] = {}
         self.counter = itertools.count()
@@ -317,7 +317,7 @@ class _Pending:
         for job in new:
             host = job.host_key
             if host not in self.by_host:
-                self.by_host[host] = deque()
+                self.by_host[host] = _HostQueue()
                 self.per_host[host] = 0
             self.by_host[host].append((next(self.counter), job))
             hosts.append(host)
@@ -329,12 +329,17 @@ class _Pending:
         for host in dict.fromkeys(hosts):
             self.feed(host)
 
+    def release(self, job: Job) -> None:
+        """``job`` ended (or was abandoned): its host may start another."""
+        self.by_host[job.host_key].ended(job)
+        self.feed(job.host_key)
+
     def feed(self, host: str) -> None:
         """Start ``host``'s next jobs up to its cap, asking ``stop`` before each."""
         pending = self.by_host[host]
         cap = self.executor.limits.per_host
         # An ot host gets one check at a time: PLCs fall over under parallel sessions.
-        while pending and self.per_host[host] < (1 if pending[0][1].target.ot else cap):
+        while pending and self.per_host[host] < (1 if pending.peek().target.ot else cap):
             if self.stopped or (self.stop is not None and self.stop()):
                 self.stopped = True
                 return
@@ -342,3 +347,52 @@ class _Pending:
             self.per_host[host] += 1
             self.inflight[job_id] = job
             self.executor._work.put((job_id, job))
+
+
+class _HostQueue:
+    """One host's jobs not started yet, by (asset, check family): the next job comes from the
+    group with the fewest jobs running, in turn. An asset's checks of one family often wait for
+    one shared fetch (a TLS scan, a page, an SSH login) that the first of them makes: the host's
+    slots all held by such waiters would keep its other checks (those of an asset discovered
+    later, too) from starting."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple[str, str], deque[tuple[int, Job]]] = {}
+        self._running: dict[tuple[str, str], int] = {}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    @staticmethod
+    def _group(job: Job) -> tuple[str, str]:
+        return (f"{job.target.entity_id}/{job.target.asset_id}", job.check.meta.family)
+
+    def append(self, item: tuple[int, Job]) -> None:
+        group = self._group(item[1])
+        self._groups.setdefault(group, deque()).append(item)
+        self._running.setdefault(group, 0)
+        self._count += 1
+
+    def _next(self) -> tuple[str, str]:
+        # dicts keep insertion order: ties go to the group queued first
+        return min(self._groups, key=lambda g: self._running[g])
+
+    def peek(self) -> Job:
+        return self._groups[self._next()][0][1]
+
+    def popleft(self) -> tuple[int, Job]:
+        group = self._next()
+        queue_ = self._groups[group]
+        item = queue_.popleft()
+        if not queue_:
+            del self._groups[group]
+        else:  # to the back: its next job waits for the other groups' turn
+            self._groups[group] = self._groups.pop(group)
+        self._running[group] += 1
+        self._count -= 1
+        return item
+
+    def ended(self, job: Job) -> None:
+        """A job of this host ended."""
+        self._running[self._group(job)] -= 1
