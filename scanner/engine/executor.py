@@ -340,6 +340,8 @@ class _Pending:
         cap = self.executor.limits.per_host
         # An ot host gets one check at a time: PLCs fall over under parallel sessions.
         while pending and self.per_host[host] < (1 if pending.peek().target.ot else cap):
+            if not pending.may_start(max(1, cap // 2)) and self.per_host[host]:
+                return  # keep slots for the host's other checks (see _HostQueue)
             if self.stopped or (self.stop is not None and self.stop()):
                 self.stopped = True
                 return
@@ -373,6 +375,11 @@ class _HostQueue:
         self._groups.setdefault(group, deque()).append(item)
         self._running.setdefault(group, 0)
         self._count += 1
+
+    def may_start(self, share: int) -> bool:
+        """Whether the next job's group runs fewer than ``share`` jobs (a group holds at most
+        that share of the host's slots, so one arriving later finds some free)."""
+        return self._running[self._next()] < share
 
     def _next(self) -> tuple[str, str]:
         # dicts keep insertion order: ties go to the group queued first

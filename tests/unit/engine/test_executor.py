@@ -234,3 +234,36 @@ def test_stop_ends_the_wait_for_streamed_jobs() -> None:
         [], got.extend, stop=lambda: True, more=lambda: []
     )
     assert got == []
+
+
+class Waits(_Base):
+    id = "test.waits"
+    title = "A check that waits for a shared fetch, holding its slot"
+    family = "waiting"
+
+    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+        time.sleep(1.0)
+        yield from ()
+
+
+def test_a_group_of_waiters_leaves_the_host_slots_for_later_checks() -> None:
+    # Eight checks of one family that all wait (as for one TLS scan) hold at most half the
+    # host's slots, so a check of that host streamed in later starts at once, not after them.
+    waiting = [Job(loaded(Waits), service_target("127.0.0.6", p, "thing")) for p in range(8)]
+    later = [Job(loaded(Counts), service_target("127.0.0.6", 99, "thing"))]
+    got: list[Attempt] = []
+    begun = time.time()
+
+    def more() -> list[Job] | None:
+        if later:
+            batch = list(later)
+            later.clear()
+            return batch
+        return None
+
+    Executor(_services(), Limits(workers=8, per_host=4, check_timeout=5)).execute(
+        waiting, got.extend, more=more
+    )
+    assert len(got) == 9
+    [counted] = [a for a in got if a.check_id == Counts.id]
+    assert counted.started_at - begun < 0.8  # before the first waiter ended (1 s)
