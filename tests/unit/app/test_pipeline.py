@@ -9,7 +9,7 @@ service on the loopback site the test serves. Identification then probes that re
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,9 @@ import pytest
 from scanner.app import runs
 from scanner.app.compile import compile_run
 from scanner.app.runs import start_run
-from scanner.core.models import Attempt, HostScan, Service
+from scanner.core.models import Attempt, AttemptStatus, HostScan, Service
 from scanner.engine.compiled import Discovered
-from scanner.engine.plan import build_plan
+from scanner.engine.plan import Job, build_plan
 from scanner.inventory.schema import load_inventory
 from scanner.store import Store
 from tests.helpers import write
@@ -120,3 +120,46 @@ def test_the_plans_parts_make_the_whole_plan(tmp_path: Path, site: Site) -> None
     assert sorted(keys) == sorted([j.key for j in whole.jobs] + [a.key for a in whole.decided])
     assert {j.target.asset_id for j in ready.jobs} == {"site"}
     assert {j.target.asset_id for j in later.jobs} == {"box"}
+
+
+def test_a_distributed_run_dispatches_once_discovery_is_stored(
+    tmp_path: Path, site: Site, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers plan from the stored discovery, so the coordinator dispatches the whole plan
+    # once it is stored (a stand-in dispatch here: it stores a pass per job, as workers would).
+    text = INVENTORY.format(port=site.port).replace(
+        "profiles:", "      - id: box\n        host: 127.0.0.1\nprofiles:"
+    )
+
+    def quick_discovery(
+        hosts: list[str], *_args: object, **_kwargs: object
+    ) -> Iterator[tuple[list[str], list[HostScan]]]:
+        time.sleep(0.2)
+        yield list(hosts), [HostScan("127.0.0.1", True, ())]
+
+    monkeypatch.setattr(runs, "discover_batches", quick_discovery)
+    store = Store.open(db_url)
+    sent: list[tuple[str, ...]] = []
+
+    def dispatch(run_id: int, jobs: Sequence[Job], observe: Callable[..., None]) -> None:
+        assert "127.0.0.1" in store.attempts.discovery(run_id)  # stored before dispatch
+        sent.append(tuple(sorted(j.target.asset_id for j in jobs)))
+        done = [
+            Attempt(
+                check_id=j.check.id,
+                entity_id=j.target.entity_id,
+                asset_id=j.target.asset_id,
+                location=j.target.location,
+                status=AttemptStatus.PASS,
+                started_at=time.time(),
+            )
+            for j in jobs
+        ]
+        store.attempts.record(run_id, done, [])
+        observe(done)
+
+    run = compile_run(load_inventory(write(tmp_path / "inv.yaml", text)), "web")
+    result = start_run(run, store, dispatch=dispatch)
+    assert result.status == "completed"
+    assert sent == [("site", "site")]  # the box has no web service: decided, not dispatched
+    assert {a.asset_id for a in store.attempts.of_run(result.run_id)} == {"site", "box"}
