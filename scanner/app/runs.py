@@ -31,11 +31,12 @@ from scanner.core.models import (
     AttemptStatus,
     HostScan,
     Refusal,
+    Service,
 )
 from scanner.core.text import one_line
 from scanner.core.timings import Timings
-from scanner.discovery.identify import identify_all
-from scanner.discovery.nmap import discover_batches
+from scanner.discovery.identify import identify, identify_all
+from scanner.discovery.nmap import discover_batches, port_names
 from scanner.engine.compiled import AssetKey, CompiledRun, Discovered, Triple
 from scanner.engine.context import RunServices
 from scanner.engine.jobs import Dispatch, execute_jobs, run_services, stored_resolver
@@ -402,6 +403,10 @@ class _DiscoveryFeed:
         self.events: queue.Queue[tuple[object, ...] | BaseException | None] = queue.Queue()
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
+        self._early_lock = threading.Lock()
+        self._per_host: dict[str, int] = {}
+        #: Ports identified while nmap still scans: (address, port) -> (nmap's name, result).
+        self.early: dict[tuple[str, int], tuple[Service, Future[Service]]] = {}
         targets = _nmap_targets(run)
         kinds = run.kinds
         self.hosts = sorted(
@@ -444,36 +449,73 @@ class _DiscoveryFeed:
         limits = run.inv.model.rate_limits
         ot = _ot_addresses(run, run.addresses)
         begun = time.monotonic()
-        batches = discover_batches(
-            self.hosts,
-            self.networks,
-            run.profile,
-            timeout=limits.discovery_timeout,
-            exclude=guard.denied_networks(),
-            in_scope=lambda address: guard.address_problem(address) is None,
-            ot=ot,
-            ot_rate=limits.ot_packets_per_second,
-        )
-        # Hosts at once, each with its ports in parallel (IDENTIFY_PER_HOST): the run's rate
-        # limit spaces the connections, and a slow host does not hold the others back.
+        # Ports are identified as nmap finds them (up to the tarpit cap per host), while the
+        # scan goes on; a host is handed over once its batch ends and its ports are named.
         with ThreadPoolExecutor(
-            max_workers=max(1, limits.workers), thread_name_prefix="host"
-        ) as pool:
-            waiting: list[Future[None]] = []
-            for targets, found in batches:
-                self.timings.add("discovery", begun, time.monotonic())
-                if self._cancel.is_set():
-                    return
-                scans = {scan.address: scan for scan in found}
-                live = _live_addresses(run, scans)
-                scans, tarpits = _cap_services(run, scans, live)
-                batch = _Batch(self, targets, tuple(tarpits), len(scans))
-                for scan in scans.values():
-                    waiting.append(pool.submit(batch.identify, scan, scan.address in ot))
-                if not scans:
-                    batch.done()
-            for future in waiting:
-                future.result()
+            max_workers=max(1, limits.workers), thread_name_prefix="identify"
+        ) as early:
+            batches = discover_batches(
+                self.hosts,
+                self.networks,
+                run.profile,
+                timeout=limits.discovery_timeout,
+                exclude=guard.denied_networks(),
+                in_scope=lambda address: guard.address_problem(address) is None,
+                ot=ot,
+                ot_rate=limits.ot_packets_per_second,
+                on_port=lambda a, p, proto: self._found(early, a, p, proto, ot),
+            )
+            # Hosts at once, each with its other ports in parallel (IDENTIFY_PER_HOST).
+            with ThreadPoolExecutor(
+                max_workers=max(1, limits.workers), thread_name_prefix="host"
+            ) as pool:
+                waiting: list[Future[None]] = []
+                for targets, found in batches:
+                    self.timings.add("discovery", begun, time.monotonic())
+                    if self._cancel.is_set():
+                        return
+                    scans = {scan.address: scan for scan in found}
+                    live = _live_addresses(run, scans)
+                    scans, tarpits = _cap_services(run, scans, live)
+                    batch = _Batch(self, targets, tuple(tarpits), len(scans))
+                    for scan in scans.values():
+                        waiting.append(pool.submit(batch.identify, scan, scan.address in ot))
+                    if not scans:
+                        batch.done()
+                for future in waiting:
+                    future.result()
+
+    def _found(
+        self, pool: ThreadPoolExecutor, address: str, port: int, protocol: str, ot: set[str]
+    ) -> None:
+        """nmap just found ``address:port`` open: start naming it (not on an ot host, not
+        past the tarpit cap, never outside the scope)."""
+        guard = self.services.guard
+        if protocol != "tcp" or self._cancel.is_set() or address in ot:
+            return
+        if guard.address_problem(address) is not None:
+            return
+        cap = self.run.inv.model.rate_limits.max_services_per_host
+        with self._early_lock:
+            if (address, port) in self.early or self._per_host.get(address, 0) >= cap:
+                return
+            self._per_host[address] = self._per_host.get(address, 0) + 1
+            hint = Service(address, port, "tcp", port_names().get((port, "tcp"), "unknown"))
+            self.early[(address, port)] = (hint, pool.submit(self._identify_one, hint))
+
+    def _identify_one(self, service: Service) -> Service:
+        with self.timings.span("identification"):
+            return identify(service, self.services)
+
+    def named(self, service: Service) -> Service | None:
+        """``service`` as its early identification named it, or None if it had none."""
+        with self._early_lock:
+            started = self.early.get((service.address, service.port))
+        if started is None or service.protocol != "tcp":
+            return None
+        hint, future = started
+        got = future.result()
+        return service if got.name == hint.name else replace(service, name=got.name)
 
     def identified(self, scan: HostScan) -> None:
         self.events.put(("host", scan))
@@ -495,14 +537,25 @@ class _Batch:
         """Identify ``scan``'s services (its ports in parallel), then hand the host over."""
         feed = self.feed
         if not feed._cancel.is_set() and scan.services:
-            with feed.timings.span("identification"):
-                found = identify_all(
-                    scan.services,
-                    feed.services,
-                    ot={scan.address} if ot else set(),
-                    workers=min(len(scan.services), IDENTIFY_PER_HOST),
-                )
-            scan = replace(scan, services=tuple(found))
+            early = {svc: feed.named(svc) for svc in scan.services}
+            rest = [svc for svc, named in early.items() if named is None]
+            found: dict[Service, Service] = {}
+            if rest:
+                with feed.timings.span("identification"):
+                    found = dict(
+                        zip(
+                            rest,
+                            identify_all(
+                                rest,
+                                feed.services,
+                                ot={scan.address} if ot else set(),
+                                workers=min(len(rest), IDENTIFY_PER_HOST),
+                            ),
+                            strict=True,
+                        )
+                    )
+            services = tuple(early[svc] or found[svc] for svc in scan.services)
+            scan = replace(scan, services=services)
         feed.identified(scan)
         with self._lock:
             self.left -= 1
