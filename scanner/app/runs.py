@@ -488,14 +488,14 @@ class _DiscoveryFeed:
     def _found(
         self, pool: ThreadPoolExecutor, address: str, port: int, protocol: str, ot: set[str]
     ) -> None:
-        """nmap just found ``address:port`` open: start naming it (not on an ot host, not
-        past the tarpit cap, never outside the scope)."""
+        """nmap just found ``address:port`` open: start naming it (not on an ot host, not past
+        EARLY_PER_HOST ports of one host, never outside the scope)."""
         guard = self.services.guard
         if protocol != "tcp" or self._cancel.is_set() or address in ot:
             return
         if guard.address_problem(address) is not None:
             return
-        cap = self.run.inv.model.rate_limits.max_services_per_host
+        cap = min(EARLY_PER_HOST, self.run.inv.model.rate_limits.max_services_per_host)
         with self._early_lock:
             if (address, port) in self.early or self._per_host.get(address, 0) >= cap:
                 return
@@ -707,6 +707,9 @@ class _Pipeline:
 
 #: Ports of one host identified at once.
 IDENTIFY_PER_HOST = 16
+#: Ports of one host identified while nmap still scans it; the others once its scan ends (a
+#: tarpit, whose ports are then not identified at all, costs at most these ports' probes).
+EARLY_PER_HOST = 16
 TARPIT_CHECK = "discovery.services"  # the attempt that records a host answering on every port
 
 
