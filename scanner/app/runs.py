@@ -705,6 +705,30 @@ class _Pipeline:
         self.store.attempts.record_discovery(self.run_id, answered, found, self.refusals.take())
 
 
+def discover_only(
+    run: CompiledRun, services: RunServices, timings: Timings | None = None
+) -> dict[str, HostScan]:
+    """Discovery and identification alone, exactly as a run does them, with nothing else
+    running: what ``bench/pipeline.py`` times against raw nmap. Nothing is stored."""
+    feed = _DiscoveryFeed(run, services, timings or Timings())
+    feed.start()
+    scans: dict[str, HostScan] = {}
+    limit = run.inv.model.rate_limits.discovery_timeout * 2 + 60
+    try:
+        while True:
+            event = feed.events.get(timeout=limit)
+            if event is None:
+                return scans
+            if isinstance(event, BaseException):
+                raise event
+            if event[0] == "host":
+                scan = event[1]
+                assert isinstance(scan, HostScan)
+                scans[scan.address] = scan
+    finally:
+        feed.close()
+
+
 #: Ports of one host identified at once.
 IDENTIFY_PER_HOST = 16
 #: Ports of one host identified while nmap still scans it; the others once its scan ends (a
