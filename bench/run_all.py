@@ -11,6 +11,9 @@ all their figures. Benchmarks print figures; none of them asserts a timing.
 - ``reconcile.py``: 100,000 findings reconciled against 1,000,000 issues (target < 10 s);
 - ``tls_vs_testssl.py``: the TLS checks vs ``testssl.sh --fast`` on the lab endpoints (ratio
   target <= 0.05; installs testssl.sh with apt if missing; takes minutes);
+- ``pipeline.py``: the full profile over the lab vs raw nmap's scan of the same hosts, in one run,
+  with discovery + identification against raw nmap (targets: the run within 2x, identification
+  adding at most 20 %; needs root and the running lab, never starts or stops it);
 - ``remote_vs_nmap.py``: the remote profile over the lab vs ``nmap -sV -sC`` on the same ports
   (target < 10 s and a ratio <= 0.1; nmap takes minutes);
 - ``ics_vs_nmap.py``: the industrial-protocol checks vs nmap's ``s7-info``, ``iec-identify``,
@@ -44,6 +47,7 @@ BENCHMARKS = (
     "engine_overhead",
     "store_write",
     "discovery_overhead",
+    "pipeline",
     "reconcile",
     "render",
     "tls_vs_testssl",

@@ -11,8 +11,11 @@ new run restricted to some (entity, asset, check) triples: a verification rescan
 from __future__ import annotations
 
 import ipaddress
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -32,8 +35,9 @@ from scanner.core.models import (
     Service,
 )
 from scanner.core.text import one_line
-from scanner.discovery.identify import identify_all
-from scanner.discovery.nmap import discover
+from scanner.core.timings import Timings
+from scanner.discovery.identify import identify, identify_all
+from scanner.discovery.nmap import discover_batches, port_names
 from scanner.engine.compiled import AssetKey, CompiledRun, Discovered, Triple
 from scanner.engine.context import RunServices
 from scanner.engine.jobs import Dispatch, execute_jobs, run_services, stored_resolver
@@ -51,7 +55,10 @@ class Observer(Protocol):
     """Receives progress of a run (the terminal display subscribes; the store is written anyway)."""
 
     def started(self, run_id: int, jobs: int) -> None:
-        """The plan is made: ``jobs`` checks will run."""
+        """The plan's first part is made: ``jobs`` checks will run (more may follow)."""
+
+    def planned(self, jobs: int) -> None:
+        """``jobs`` more checks were planned (a host's discovery ended)."""
 
     def attempts(self, batch: Sequence[Attempt]) -> None:
         """A batch of attempts finished."""
@@ -64,6 +71,9 @@ class NullObserver:
     """An observer that shows nothing."""
 
     def started(self, run_id: int, jobs: int) -> None:
+        """Nothing to show."""
+
+    def planned(self, jobs: int) -> None:
         """Nothing to show."""
 
     def attempts(self, batch: Sequence[Attempt]) -> None:
@@ -85,6 +95,7 @@ class RunResult:
     http_requests: int = 0
     tracking: ReconcileReport | None = None
     note: str = ""  # why an interrupted run stopped (stored with the run)
+    timings: Timings | None = None  # where the time went, phase by phase
 
 
 class _Stopped(Exception):
@@ -98,6 +109,7 @@ def start_run(
     observer: Observer | None = None,
     stop: Stop | None = None,
     dispatch: Dispatch | None = None,
+    timings: Timings | None = None,
 ) -> RunResult:
     """A new run of ``run`` (kept to ``run.only`` when restricted), stored as it goes, its issues
     reconciled when it completes.
@@ -116,7 +128,7 @@ def start_run(
         inventory_text=run.inv.source.text,
         restricted_to=set(run.only) if run.only is not None else None,
     )
-    return _carry_out(run, store, run_id, False, observer, stop, dispatch)
+    return _carry_out(run, store, run_id, False, observer, stop, dispatch, timings)
 
 
 def rescan(
@@ -143,6 +155,7 @@ def resume_run(
     observer: Observer | None = None,
     stop: Stop | None = None,
     dispatch: Dispatch | None = None,
+    timings: Timings | None = None,
 ) -> RunResult:
     """Finish the unfinished run ``run_id`` (same inventory and profile as ``run``): its stored
     discovery and attempts are kept, only the attempts it lacks are run, and a restricted
@@ -151,7 +164,7 @@ def resume_run(
     if only is not None:
         run = run.restricted_to(only)
     _reopen(store, run_id, run.profile_name, run.sha256)
-    return _carry_out(run, store, run_id, True, observer, stop, dispatch)
+    return _carry_out(run, store, run_id, True, observer, stop, dispatch, timings)
 
 
 def _carry_out(
@@ -162,11 +175,79 @@ def _carry_out(
     observer: Observer | None,
     stop: Stop | None,
     dispatch: Dispatch | None,
+    timings: Timings | None = None,
 ) -> RunResult:
-    """The stages of run ``run_id``, each fed by the one before; the run's end is stored
-    whatever happens, and a completed run is reconciled."""
+    """The stages of run ``run_id`` as a pipeline: what needs no port scan (URL and checklist
+    assets, on-site audits) starts at once, and each host's remote checks as soon as its own
+    discovery and identification are done. The run's end is stored whatever happens, and a
+    completed run is reconciled."""
     observer = observer or NullObserver()
+    timings = timings or Timings()
     refusals = RefusalLog()  # stored with each batch of attempts, the rest at the end
+    services = _services(run, store, run_id, refusals, resumed)
+    result = RunResult(run_id=run_id, status=RunStatus.RUNNING, timings=timings)
+    started = time.monotonic()
+    full: BaseException | None = None
+    feed: _DiscoveryFeed | None = None
+    try:
+        tally = _Tally(result, observer, stop, timings)
+        pipeline = _pipeline(run, store, run_id, resumed, tally, refusals, services, dispatch)
+        feed = pipeline.feed
+        pipeline.begin(observer, dispatch is not None)
+
+        def run_jobs(jobs: Sequence[Job]) -> None:
+            if dispatch is None:
+                with timings.span("checks"):
+                    execute_jobs(
+                        store,
+                        run_id,
+                        services,
+                        run.limits,
+                        jobs,
+                        tally.observe,
+                        refusals=refusals,
+                        stop=stop,
+                        more=pipeline.more if pipeline.feed is not None else None,
+                    )
+            else:  # workers store the attempts; this process only watches them arrive
+                with timings.span("checks"):
+                    dispatch(run_id, jobs, tally.observe)
+
+        _execute(run_jobs, pipeline, result, stop)
+    except KeyboardInterrupt:
+        result.status = RunStatus.INTERRUPTED
+        raise
+    except StoreError as exc:
+        result.status = RunStatus.FAILED
+        if not disk_full(exc):
+            raise
+        full = exc
+    except BaseException:
+        result.status = RunStatus.FAILED
+        raise
+    finally:
+        if feed is not None:
+            feed.close()
+        result.refusals = refusals.history
+        result.seconds = time.monotonic() - started
+        result.http_requests = services.http_requests_sent()
+        services.close()
+        full = _end(store, result, refusals) or full
+        observer.finished()
+    if full is not None:
+        raise _disk_full(run, run_id, full)
+    if result.status != RunStatus.COMPLETED:
+        return result
+    with timings.span("reconciliation"):
+        result.tracking = reconcile_pending(store).get(run_id) or reconcile(store, run_id)
+    return result
+
+
+def _services(
+    run: CompiledRun, store: Store, run_id: int, refusals: RefusalLog, resumed: bool
+) -> RunServices:
+    """The run's shared services: the host keys pinned earlier, the feeds as imported before
+    the run, its names as it resolved them, the logins a resumed run sent already."""
     # One resolution per name per run: preflight's answers are kept with the run (a resumed
     # run's earlier ones win), and any name resolved later is kept for its workers too.
     resolved = store.runs.keep_resolutions(run_id, run.resolutions)
@@ -181,60 +262,28 @@ def _carry_out(
     )
     if resumed:  # logins sent before the interruption count against the same budgets
         services.ledger.seed(tuple(r.tries for r in store.attempts.credential_tries(run_id)))
-    result = RunResult(run_id=run_id, status=RunStatus.RUNNING)
-    started = time.monotonic()
-    full: BaseException | None = None
-    try:
-        discovered = _discovery(run, store, run_id, services, refusals, resumed=resumed)
-        plan = build_plan(run, discovered)
-        if resumed:
-            plan = plan.without(store.attempts.keys(run_id))
-        observer.started(run_id, len(plan.jobs) + len(plan.decided) + len(discovered.skipped))
+    return services
 
-        tally = _Tally(result, observer, stop)
-        if discovered.skipped:  # stored and counted like the plan's decided attempts
-            tally.record(store, discovered.skipped, refusals)
 
-        def run_jobs(jobs: Sequence[Job]) -> None:
-            if dispatch is None:
-                execute_jobs(
-                    store,
-                    run_id,
-                    services,
-                    run.limits,
-                    jobs,
-                    tally.observe,
-                    refusals=refusals,
-                    stop=stop,
-                )
-            else:  # workers store the attempts; this process only watches them arrive
-                dispatch(run_id, jobs, tally.observe)
-
-        _execute(run_jobs, plan, lambda batch: tally.record(store, batch, refusals), result, stop)
-    except KeyboardInterrupt:
-        result.status = RunStatus.INTERRUPTED
-        raise
-    except StoreError as exc:
-        result.status = RunStatus.FAILED
-        if not disk_full(exc):
-            raise
-        full = exc
-    except BaseException:
-        result.status = RunStatus.FAILED
-        raise
-    finally:
-        result.refusals = refusals.history
-        result.seconds = time.monotonic() - started
-        result.http_requests = services.http_requests_sent()
-        services.close()
-        full = _end(store, result, refusals) or full
-        observer.finished()
-    if full is not None:
-        raise _disk_full(run, run_id, full)
-    if result.status != RunStatus.COMPLETED:
-        return result
-    result.tracking = reconcile_pending(store).get(run_id) or reconcile(store, run_id)
-    return result
+def _pipeline(
+    run: CompiledRun,
+    store: Store,
+    run_id: int,
+    resumed: bool,
+    tally: _Tally,
+    refusals: RefusalLog,
+    services: RunServices,
+    dispatch: Dispatch | None,
+) -> _Pipeline:
+    """The run's pipeline: without discovery when a resumed run's is stored (or none is
+    needed), else with discovery started on its own thread."""
+    done = store.attempts.keys(run_id) if resumed else set()
+    if not run.remote or (resumed and store.attempts.discovery(run_id)):
+        return _Pipeline(run, store, run_id, tally, refusals, done, None)
+    assert tally.timings is not None
+    feed = _DiscoveryFeed(run, services, tally.timings)
+    feed.start()
+    return _Pipeline(run, store, run_id, tally, refusals, done, feed)
 
 
 def _end(store: Store, result: RunResult, refusals: RefusalLog) -> BaseException | None:
@@ -267,6 +316,7 @@ class _Tally:
     result: RunResult
     observer: Observer
     stop: Callable[[], str | None] | None
+    timings: Timings | None = None
 
     def observe(self, batch: Sequence[Attempt]) -> None:
         counts = self.result.counts
@@ -277,29 +327,38 @@ class _Tally:
             raise _Stopped(why)
 
     def record(self, store: Store, batch: Sequence[Attempt], refusals: RefusalLog) -> None:
-        store.attempts.record(self.result.run_id, batch, refusals.take())
+        if self.timings is None:
+            store.attempts.record(self.result.run_id, batch, refusals.take())
+        else:
+            with self.timings.span("storage"):
+                store.attempts.record(self.result.run_id, batch, refusals.take())
         self.observe(batch)
 
 
 def _execute(
     run_jobs: Callable[[Sequence[Job]], None],
-    plan: Plan,
-    record: Callable[[Sequence[Attempt]], None],
+    pipeline: _Pipeline,
     result: RunResult,
     stop: Callable[[], str | None] | None = None,
 ) -> None:
-    """Record the decided attempts and run the jobs; a stop request ends the run interrupted."""
+    """Record the decided attempts and run the jobs (more arrive from the pipeline while they
+    run); a stop request ends the run interrupted."""
     try:
-        record(plan.decided)
-        run_jobs(plan.jobs)
-        if sum(result.counts.values()) < len(plan.jobs) + len(plan.decided):
+        pipeline.record_first()
+        run_jobs(pipeline.first)
+        if pipeline.feed is not None and not pipeline.finished:
+            raise _Stopped((stop() if stop is not None else None) or "the run was stopped")
+        if sum(result.counts.values()) < pipeline.planned:
             # stop came before the first batch: the executor started nothing, raised nothing
             raise _Stopped((stop() if stop is not None else None) or "the run was stopped")
         result.status = RunStatus.COMPLETED
     except _Stopped as exc:
-        left = len(plan.jobs) + len(plan.decided) - sum(result.counts.values())
+        left = max(0, pipeline.planned - sum(result.counts.values()))
         result.status = RunStatus.INTERRUPTED
-        result.note = f"{exc}: {left} checks not run; finish with --resume {result.run_id}"
+        unplanned = "" if pipeline.finished else " (and those of hosts not yet discovered)"
+        result.note = (
+            f"{exc}: {left} checks not run{unplanned}; finish with --resume {result.run_id}"
+        )
 
 
 def _reopen(store: Store, run_id: int, profile_name: str, sha: str) -> int:
@@ -324,21 +383,6 @@ def _reopen(store: Store, run_id: int, profile_name: str, sha: str) -> int:
     return run_id
 
 
-def _discovery(
-    run: CompiledRun,
-    store: Store,
-    run_id: int,
-    services: RunServices,
-    refusals: RefusalLog,
-    *,
-    resumed: bool,
-) -> Discovered:
-    """A resumed run's stored discovery, or a new discovery."""
-    if not run.remote or (resumed and store.attempts.discovery(run_id)):
-        return stored_discovery(run, store, run_id)
-    return _discover(run, store, run_id, services, refusals)
-
-
 def stored_discovery(run: CompiledRun, store: Store, run_id: int) -> Discovered:
     """Run ``run_id``'s discovery as stored (none for a run without remote checks): what a
     resumed run plans from, and a worker checking a task against the run's plan."""
@@ -348,66 +392,362 @@ def stored_discovery(run: CompiledRun, store: Store, run_id: int) -> Discovered:
     return Discovered(scans, _live_addresses(run, scans))
 
 
-def _discover(
-    run: CompiledRun, store: Store, run_id: int, services: RunServices, refusals: RefusalLog
-) -> Discovered:
-    """Scan the run's hosts and ranges with nmap, identify their services, store both (with the
-    scope guard's refusals meanwhile)."""
-    inv = run.inv
-    guard = services.guard
-    hosts = sorted(
-        {
-            addr
-            for key, addrs in run.addresses.items()
-            if run.kinds[key] in (AssetKind.HOST, AssetKind.ONSITE)
-            for addr in addrs
-        }
-    )
-    networks = sorted(
-        {
-            addr
-            for key, addrs in run.addresses.items()
-            if run.kinds[key] == AssetKind.NETWORK
-            for addr in addrs
-        }
-    )
-    for target in [*hosts, *networks]:  # the guard records nmap's targets like any other action
-        if "/" in target:
-            if guard.network_problem(target):
-                raise UserError(f"refusing to scan {target}: out of scope")
+def _nmap_targets(run: CompiledRun) -> dict[AssetKey, tuple[str, ...]]:
+    """What nmap scans for each asset that needs a port scan: a host's addresses, a range."""
+    return {
+        key: addrs
+        for key, addrs in run.addresses.items()
+        if run.kinds[key] in (AssetKind.HOST, AssetKind.ONSITE, AssetKind.NETWORK)
+    }
+
+
+class _DiscoveryFeed:
+    """Discovery on a thread of its own: nmap batches (several at once), the tarpit cap, then
+    each host's services identified; every host is handed over as soon as its own
+    identification is done, every batch once all its hosts are.
+
+    Events on :attr:`events`: ``("host", HostScan)``, ``("batch", targets, tarpit attempts)``,
+    then ``None`` at the end, or the exception that ended discovery.
+    """
+
+    def __init__(self, run: CompiledRun, services: RunServices, timings: Timings) -> None:
+        self.run = run
+        self.services = services
+        self.timings = timings
+        self.events: queue.Queue[tuple[object, ...] | BaseException | None] = queue.Queue()
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._early_lock = threading.Lock()
+        self._per_host: dict[str, int] = {}
+        #: Ports identified while nmap still scans: (address, port) -> (nmap's name, result).
+        self.early: dict[tuple[str, int], tuple[Service, Future[Service]]] = {}
+        targets = _nmap_targets(run)
+        kinds = run.kinds
+        self.hosts = sorted(
+            {a for k, v in targets.items() if kinds[k] != AssetKind.NETWORK for a in v}
+        )
+        self.networks = sorted(
+            {a for k, v in targets.items() if kinds[k] == AssetKind.NETWORK for a in v}
+        )
+        guard = services.guard
+        for target in [*self.hosts, *self.networks]:  # the guard records nmap's targets too
+            if "/" in target:
+                if guard.network_problem(target):
+                    raise UserError(f"refusing to scan {target}: out of scope")
+            else:
+                guard.resolve(target)
+
+    def start(self) -> None:
+        """Start discovering."""
+        self._thread = threading.Thread(target=self._work, daemon=True, name="discovery")
+        self._thread.start()
+
+    def close(self) -> None:
+        """Start no further identification, and wait for the nmap batches in flight (bounded
+        by their own deadline)."""
+        self._cancel.set()
+        if self._thread is not None:
+            limit = self.run.inv.model.rate_limits.discovery_timeout * 1.5 + 60
+            self._thread.join(timeout=limit)
+
+    def _work(self) -> None:
+        try:
+            self._discover()
+        except BaseException as exc:  # handed to the run's thread, which raises it
+            self.events.put(exc)
         else:
-            guard.resolve(target)
+            self.events.put(None)
 
-    def in_scope(address: str) -> bool:
-        return guard.address_problem(address) is None
+    def _discover(self) -> None:
+        run, guard = self.run, self.services.guard
+        limits = run.inv.model.rate_limits
+        ot = _ot_addresses(run, run.addresses)
+        begun = time.monotonic()
+        # Ports are identified as nmap finds them (up to the tarpit cap per host), while the
+        # scan goes on; a host is handed over once its batch ends and its ports are named.
+        with ThreadPoolExecutor(
+            max_workers=max(1, limits.workers), thread_name_prefix="identify"
+        ) as early:
+            batches = discover_batches(
+                self.hosts,
+                self.networks,
+                run.profile,
+                timeout=limits.discovery_timeout,
+                exclude=guard.denied_networks(),
+                in_scope=lambda address: guard.address_problem(address) is None,
+                ot=ot,
+                ot_rate=limits.ot_packets_per_second,
+                on_port=lambda a, p, proto: self._found(early, a, p, proto, ot),
+            )
+            # Hosts at once, each with its other ports in parallel (IDENTIFY_PER_HOST).
+            with ThreadPoolExecutor(
+                max_workers=max(1, limits.workers), thread_name_prefix="host"
+            ) as pool:
+                waiting: list[Future[None]] = []
+                for targets, found in batches:
+                    self.timings.add("discovery", begun, time.monotonic())
+                    if self._cancel.is_set():
+                        return
+                    scans = {scan.address: scan for scan in found}
+                    live = _live_addresses(run, scans)
+                    scans, tarpits = _cap_services(run, scans, live)
+                    batch = _Batch(self, targets, tuple(tarpits), len(scans))
+                    for scan in scans.values():
+                        waiting.append(pool.submit(batch.identify, scan, scan.address in ot))
+                    if not scans:
+                        batch.done()
+                for future in waiting:
+                    future.result()
 
-    scans = discover(
-        hosts,
-        networks,
-        run.profile,
-        timeout=inv.model.rate_limits.discovery_timeout,
-        exclude=guard.denied_networks(),
-        in_scope=in_scope,
-        ot=_ot_addresses(run, run.addresses),
-        ot_rate=inv.model.rate_limits.ot_packets_per_second,
-    )
-    addresses = _live_addresses(run, scans)
-    scans, tarpits = _cap_services(run, scans, addresses)
-    found = identify_all(
-        [svc for s in scans.values() for svc in s.services],
-        services,
-        ot=_ot_addresses(run, addresses),
-        workers=inv.model.rate_limits.workers,
-    )
-    by_address: dict[str, list[Service]] = {}
-    for svc in found:
-        by_address.setdefault(svc.address, []).append(svc)
-    scans = {a: replace(s, services=tuple(by_address.get(a, ()))) for a, s in scans.items()}
-    answered = {a: s.answered for a, s in scans.items()}
-    store.attempts.record_discovery(run_id, answered, found, refusals.take())
-    return Discovered(scans, addresses, tuple(tarpits))
+    def _found(
+        self, pool: ThreadPoolExecutor, address: str, port: int, protocol: str, ot: set[str]
+    ) -> None:
+        """nmap just found ``address:port`` open: start naming it (not on an ot host, not past
+        EARLY_PER_HOST ports of one host, never outside the scope)."""
+        guard = self.services.guard
+        if protocol != "tcp" or self._cancel.is_set() or address in ot:
+            return
+        if guard.address_problem(address) is not None:
+            return
+        cap = min(EARLY_PER_HOST, self.run.inv.model.rate_limits.max_services_per_host)
+        with self._early_lock:
+            if (address, port) in self.early or self._per_host.get(address, 0) >= cap:
+                return
+            self._per_host[address] = self._per_host.get(address, 0) + 1
+            hint = Service(address, port, "tcp", port_names().get((port, "tcp"), "unknown"))
+            self.early[(address, port)] = (hint, pool.submit(self._identify_one, hint))
+
+    def _identify_one(self, service: Service) -> Service:
+        with self.timings.span("identification"):
+            return identify(service, self.services)
+
+    def named(self, service: Service) -> Service | None:
+        """``service`` as its early identification named it, or None if it had none."""
+        with self._early_lock:
+            started = self.early.get((service.address, service.port))
+        if started is None or service.protocol != "tcp":
+            return None
+        hint, future = started
+        got = future.result()
+        return service if got.name == hint.name else replace(service, name=got.name)
+
+    def identified(self, scan: HostScan) -> None:
+        self.events.put(("host", scan))
 
 
+class _Batch:
+    """One nmap batch's hosts being identified; the batch is done when the last one is."""
+
+    def __init__(
+        self, feed: _DiscoveryFeed, targets: list[str], tarpits: tuple[Attempt, ...], hosts: int
+    ) -> None:
+        self.feed = feed
+        self.targets = targets
+        self.tarpits = tarpits
+        self.left = hosts
+        self._lock = threading.Lock()
+
+    def identify(self, scan: HostScan, ot: bool) -> None:
+        """Identify ``scan``'s services (its ports in parallel), then hand the host over."""
+        feed = self.feed
+        if not feed._cancel.is_set() and scan.services:
+            early = {svc: feed.named(svc) for svc in scan.services}
+            rest = [svc for svc, named in early.items() if named is None]
+            found: dict[Service, Service] = {}
+            if rest:
+                with feed.timings.span("identification"):
+                    found = dict(
+                        zip(
+                            rest,
+                            identify_all(
+                                rest,
+                                feed.services,
+                                ot={scan.address} if ot else set(),
+                                workers=min(len(rest), IDENTIFY_PER_HOST),
+                            ),
+                            strict=True,
+                        )
+                    )
+            services = tuple(early[svc] or found[svc] for svc in scan.services)
+            scan = replace(scan, services=services)
+        feed.identified(scan)
+        with self._lock:
+            self.left -= 1
+            last = self.left == 0
+        if last:
+            self.done()
+
+    def done(self) -> None:
+        self.feed.events.put(("batch", self.targets, self.tarpits))
+
+
+class _Pipeline:
+    """The run's side of a pipelined run: takes discovery's hosts as they come, plans the
+    assets whose discovery is done, records their decided attempts and hands their jobs to the
+    executor (its ``more``); the whole discovery is stored once it ends (a run stopped or
+    killed before then discovers again when resumed: its stored attempts are kept)."""
+
+    def __init__(
+        self,
+        run: CompiledRun,
+        store: Store,
+        run_id: int,
+        tally: _Tally,
+        refusals: RefusalLog,
+        done: set[str],
+        feed: _DiscoveryFeed | None,
+    ) -> None:
+        self.run, self.store, self.run_id = run, store, run_id
+        self.tally, self.refusals, self.done = tally, refusals, done
+        self.feed = feed
+        self.first: list[Job] = []
+        self.first_decided: list[Attempt] = []
+        self.planned = 0
+        self.finished = feed is None
+        self.scans: dict[str, HostScan] = {}
+        self.scanned: set[str] = set()  # nmap targets whose batch is done
+        self.tarpits: dict[str, Attempt] = {}
+        self.waiting = dict(_nmap_targets(run)) if feed is not None else {}
+        self.seen: set[str] = set(done)
+        self.observer: Observer = NullObserver()
+
+    def begin(self, observer: Observer, dispatched: bool) -> None:
+        """Plan the first part: everything from a stored discovery; without one, what needs no
+        port scan, or (a distributed run, whose workers plan from the stored discovery) all
+        once discovery is over and stored."""
+        run = self.run
+        if self.feed is None:
+            self.start(observer, build_plan(run, stored_discovery(run, self.store, self.run_id)))
+        elif dispatched:
+            self.drain()
+            self.start(observer, build_plan(run, self.discovered()))
+        else:
+            self.start(observer, build_plan(run, Discovered({}, run.addresses), stage="ready"))
+
+    def start(self, observer: Observer, plan: Plan) -> None:
+        """The first part of the plan: everything when discovery is known, else what needs
+        no port scan."""
+        self.observer = observer
+        plan.decided[:0] = list(self.tarpits.values())  # a drained discovery's
+        jobs, decided = self._fresh(plan)
+        self.first, self.first_decided = jobs, decided
+        self.planned = len(jobs) + len(decided)
+        observer.started(self.run_id, self.planned)
+
+    def record_first(self) -> None:
+        self.tally.record(self.store, self.first_decided, self.refusals)
+
+    def drain(self) -> None:
+        """Wait for the whole discovery (a distributed run plans once it is stored)."""
+        while not self.finished:
+            self._take(block=True)
+
+    def more(self) -> list[Job] | None:
+        """The executor's feed: jobs of the assets whose discovery ended since the last call,
+        or None once discovery is over and all its jobs were handed over."""
+        if self.finished:
+            return None
+        ready = self._take(block=False)
+        return self._plan(ready) if ready else []
+
+    def discovered(self) -> Discovered:
+        """The discovery so far, as the plan reads it."""
+        return Discovered(
+            self.scans, _live_addresses(self.run, self.scans), tuple(self.tarpits.values())
+        )
+
+    def _take(self, *, block: bool) -> set[AssetKey]:
+        """Apply discovery's events; the assets that became ready."""
+        assert self.feed is not None
+        ready: set[AssetKey] = set()
+        while not self.finished:
+            try:
+                event = (
+                    self.feed.events.get(timeout=0.5) if block else self.feed.events.get_nowait()
+                )
+            except queue.Empty:
+                break
+            if isinstance(event, BaseException):
+                raise event
+            if event is None:
+                self._store_discovery()
+                self.finished = True
+                ready |= set(self.waiting)  # nothing more will come for them
+                self.waiting.clear()
+                break
+            if event[0] == "host":
+                scan = event[1]
+                assert isinstance(scan, HostScan)
+                self.scans[scan.address] = scan
+                self.scanned.add(scan.address)
+            else:
+                targets, tarpits = event[1], event[2]
+                assert isinstance(targets, list) and isinstance(tarpits, tuple)
+                self.scanned.update(targets)
+                for attempt in tarpits:
+                    self.tarpits.setdefault(attempt.key, attempt)
+            for key, targets_of in list(self.waiting.items()):
+                if all(t in self.scanned for t in targets_of):
+                    ready.add(key)
+                    del self.waiting[key]
+            if block:
+                break
+        return ready
+
+    def _plan(self, ready: set[AssetKey]) -> list[Job]:
+        plan = build_plan(self.run, self.discovered(), stage="discovered", assets=ready)
+        tarpits = [a for a in self.tarpits.values() if (a.entity_id, a.asset_id) in ready]
+        plan.decided[:0] = tarpits
+        jobs, decided = self._fresh(plan)
+        self.planned += len(jobs) + len(decided)
+        self.observer.planned(len(jobs) + len(decided))
+        if decided:
+            self.tally.record(self.store, decided, self.refusals)
+        return jobs
+
+    def _fresh(self, plan: Plan) -> tuple[list[Job], list[Attempt]]:
+        """The plan's jobs and attempts not stored yet (a resumed run's) nor planned before."""
+        jobs = [j for j in plan.jobs if j.key not in self.seen]
+        decided = [a for a in plan.decided if a.key not in self.seen]
+        self.seen.update(j.key for j in jobs)
+        self.seen.update(a.key for a in decided)
+        return jobs, decided
+
+    def _store_discovery(self) -> None:
+        found = [svc for s in self.scans.values() for svc in s.services]
+        answered = {a: s.answered for a, s in self.scans.items()}
+        self.store.attempts.record_discovery(self.run_id, answered, found, self.refusals.take())
+
+
+def discover_only(
+    run: CompiledRun, services: RunServices, timings: Timings | None = None
+) -> dict[str, HostScan]:
+    """Discovery and identification alone, exactly as a run does them, with nothing else
+    running: what ``bench/pipeline.py`` times against raw nmap. Nothing is stored."""
+    feed = _DiscoveryFeed(run, services, timings or Timings())
+    feed.start()
+    scans: dict[str, HostScan] = {}
+    limit = run.inv.model.rate_limits.discovery_timeout * 2 + 60
+    try:
+        while True:
+            event = feed.events.get(timeout=limit)
+            if event is None:
+                return scans
+            if isinstance(event, BaseException):
+                raise event
+            if event[0] == "host":
+                scan = event[1]
+                assert isinstance(scan, HostScan)
+                scans[scan.address] = scan
+    finally:
+        feed.close()
+
+
+#: Ports of one host identified at once.
+IDENTIFY_PER_HOST = 16
+#: Ports of one host identified while nmap still scans it; the others once its scan ends (a
+#: tarpit, whose ports are then not identified at all, costs at most these ports' probes).
+EARLY_PER_HOST = 16
 TARPIT_CHECK = "discovery.services"  # the attempt that records a host answering on every port
 
 
@@ -483,17 +823,20 @@ def run_inventory(
     resume: int | None = None,
     observer: Observer | None = None,
     dispatch: Callable[[Store], Dispatch] | None = None,
+    timings: Timings | None = None,
 ) -> RunResult:
     """``scanner run``: load and compile the inventory at ``inventory``, then a new run of
     ``profile``, or the unfinished run ``resume`` finished. ``dispatch`` makes the dispatch of a
     distributed run from the store (it reaches the broker first; workers load their own check
-    folders, so none are sent)."""
-    inv = load_inventory(inventory)
-    dirs = checks_dirs(extra_dirs)
-    sent = dispatch(store) if dispatch is not None else None
-    # A resumed run connects where it did before: its names as it resolved them.
-    resolved = store.runs.resolutions(resume) if resume is not None else None
-    run = compile_run(inv, profile, extra_dirs=dirs, resolved=resolved)
+    folders, so none are sent). ``timings`` collects where the time went."""
+    timings = timings or Timings()
+    with timings.span("preflight"):
+        inv = load_inventory(inventory)
+        dirs = checks_dirs(extra_dirs)
+        sent = dispatch(store) if dispatch is not None else None
+        # A resumed run connects where it did before: its names as it resolved them.
+        resolved = store.runs.resolutions(resume) if resume is not None else None
+        run = compile_run(inv, profile, extra_dirs=dirs, resolved=resolved)
     if resume is not None:
-        return resume_run(run, store, resume, observer=observer, dispatch=sent)
-    return start_run(run, store, observer=observer, dispatch=sent)
+        return resume_run(run, store, resume, observer=observer, dispatch=sent, timings=timings)
+    return start_run(run, store, observer=observer, dispatch=sent, timings=timings)

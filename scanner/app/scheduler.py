@@ -111,6 +111,9 @@ class _Watch:
         self.on_run_id(run_id)
         log.info("run %d: %d checks planned", run_id, jobs)
 
+    def planned(self, jobs: int) -> None:
+        """More checks planned (a host's discovery ended): nothing to log."""
+
     def attempts(self, batch: Sequence[Attempt]) -> None:
         """Nothing to show per batch."""
 

@@ -42,7 +42,7 @@ from scanner.cli.jsonout import echo_json
 from scanner.cli.notices import explain_cmd, notice_cmd, notices_cmd, summary_cmd, verify_cmd
 from scanner.cli.progress import RichProgress
 from scanner.cli.schedule import schedule_cmd
-from scanner.cli.util import DB_OPTION, err, out, user_errors
+from scanner.cli.util import DB_OPTION, err, out, process_timings, user_errors
 from scanner.cli.validate import validate
 from scanner.cli.web import queue_cmd, serve_cmd, tokens_cmd, users_cmd
 from scanner.cli.worker import coordinator, worker_cmd
@@ -179,6 +179,13 @@ def coverage_cmd(fmt: str, checks_dir: tuple[Path, ...]) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run's results as JSON.")
 @click.option(
+    "--timings",
+    is_flag=True,
+    help="Print where the time went, phase by phase (start-up, preflight, discovery, "
+    "identification, checks, storage, reconciliation) and how they overlapped; with --json "
+    "the results always carry a `timings` object.",
+)
+@click.option(
     "--resume",
     "resume",
     type=int,
@@ -210,13 +217,16 @@ def run(
     profile: str,
     checks_dir: tuple[Path, ...],
     as_json: bool,
+    timings: bool,
     resume: int | None,
     db_url: str | None,
     broker: str | None,
     wait_timeout: float,
 ) -> None:
     """Run PROFILE of INVENTORY and store the results."""
-    store = Store.open(db_url)
+    clock = process_timings()
+    with clock.span("storage"):
+        store = Store.open(db_url)
     result = run_inventory(
         inventory,
         profile,
@@ -225,6 +235,7 @@ def run(
         resume=resume,
         observer=RichProgress(err) if err.is_terminal and not as_json else None,
         dispatch=coordinator(broker, wait_timeout) if broker else None,
+        timings=clock,
     )
     stored = run_results(store, result.run_id)
     found = stored.findings
@@ -257,6 +268,7 @@ def run(
                     }
                     for r in stored.credential_tries
                 ],
+                "timings": clock.as_json(),
             }
         )
         return
@@ -281,6 +293,12 @@ def run(
         )
     if result.tracking:
         out.print(escape(result.tracking.line()))
+    if timings:
+        out.print(
+            f"timings (seconds from the process's start; total {clock.as_json()['total']} s):"
+        )
+        for line in clock.lines():
+            out.print(escape(line))
 
 
 @main.command()

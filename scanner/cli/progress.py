@@ -1,4 +1,8 @@
-"""Run progress on a terminal (rich), and nothing when output is not a terminal."""
+"""Run progress on a terminal (rich), and nothing when output is not a terminal.
+
+A pipelined run plans in parts (what needs no port scan first, each host once discovered), so
+the bar's total grows while the run goes.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +42,12 @@ class RichProgress:
         """Show the bar."""
         self._progress.start()
         self._task = self._progress.add_task("run", total=jobs, run=run_id, fails=0, errors=0)
+
+    def planned(self, jobs: int) -> None:
+        """Grow the bar's total: a host's discovery planned more checks."""
+        if self._task is not None:
+            total = self._progress.tasks[self._progress.task_ids.index(self._task)].total or 0
+            self._progress.update(self._task, total=total + jobs)
 
     def attempts(self, batch: Sequence[Attempt]) -> None:
         """Advance the bar."""

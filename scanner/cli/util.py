@@ -6,10 +6,13 @@ exit code 2, no traceback unless ``--debug``.
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -18,6 +21,7 @@ from rich.markup import escape
 
 from scanner.core.errors import UserError
 from scanner.core.text import clean
+from scanner.core.timings import Timings
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: Characters of one error message printed (an inventory with many problems lists them all).
@@ -50,3 +54,21 @@ def user_errors(func: F) -> F:
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
+
+
+def process_timings() -> Timings:
+    """Timings measured from this process's start (Linux: ``/proc/self/stat``; elsewhere from
+    now), with the start-up so far (interpreter, imports) as its first phase."""
+    now = time.monotonic()
+    age = 0.0
+    try:
+        # Field 22 is the start time in clock ticks since boot; the name (field 2) may hold
+        # spaces, so count from the closing parenthesis.
+        stat = Path("/proc/self/stat").read_text(encoding="ascii")
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    timings = Timings(origin=now - max(0.0, age))
+    timings.add("start-up", timings.origin, now)
+    return timings

@@ -2,12 +2,18 @@
 
 nmap without ``-sV`` names a port by its number (6379 is "redis", 8080 "http-proxy"), so a Redis
 moved to port 8080 would escape the Redis checks. After discovery, each open TCP port is
-identified by what it says unasked (a banner) or, if it stays silent, by the first of a few
-read-only probes that it answers in its own protocol. The probe for the port's usual service goes
-first, so a well-behaved service costs one connection; on an industrial port (S7comm, Modbus,
-IEC 104, DNP3, EtherNet/IP, OPC UA by nmap's name) that probe runs alone, before any other.
-Assets tagged ``ot`` get the banner read and the usual-service probe only: no guessing with
-other protocols' bytes at a PLC.
+identified by what it says unasked (a banner) or by the first of a few read-only probes that it
+answers in its own protocol. A port whose usual service is one we probe (``http``, ``redis``...)
+gets that probe and TLS first, sent at once without waiting for a banner (a service that speaks
+first says its banner anyway, and the reply is read as one), so a well-behaved service costs one
+or two connections and one round trip; only when neither answers are the other guesses and the
+banner read made, all at once and with a shorter wait (``SILENT_WAIT``). A port whose usual
+service speaks first (``ssh``, ``ftp``...) is read for its banner first, until it is recognised
+or pauses. On an industrial port (S7comm, Modbus, IEC 104, DNP3, EtherNet/IP, OPC UA
+by nmap's name) that port's own probe runs alone, before any other, and the industrial guesses
+come after the generic ones, three at a time (controllers keep short listen queues). Assets
+tagged ``ot`` get the banner read and the usual-service probe only: no
+guessing with other protocols' bytes at a PLC.
 
 Every probe is scope-checked and rate-limited through :class:`~scanner.engine.context.CheckContext`,
 reads are bounded, and each port has a deadline. A port nothing recognises keeps nmap's name.
@@ -19,14 +25,20 @@ import re
 import ssl
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
 from scanner.core.models import Service
 from scanner.engine.context import CheckContext, RunServices
 
 BANNER_WAIT = 0.5
+#: Once a banner has begun, a pause this long ends it.
+BANNER_PAUSE = 0.05
 PROBE_WAIT = 1.0
+#: The guesses at a port whose usual service did not answer (or that has none) wait less: a
+#: service answers its own protocol within a round trip, and a port silent to every guess
+#: would otherwise cost every host its longest wait.
+SILENT_WAIT = 0.5
 PORT_DEADLINE = 10.0
 CHECK_ID = "discovery.identify"  # what refusals and rate limiting attribute the probes to
 
@@ -55,6 +67,8 @@ BANNERS: tuple[tuple[str, Callable[[bytes], bool]], ...] = (
     ("imap", lambda b: b.startswith(b"* OK")),
     ("mysql", lambda b: len(b) > 5 and b[3] == 0 and b[4] == 10),
 )
+
+BANNER_NAMES = frozenset(name for name, _says in BANNERS)
 
 _MBAP = re.compile(rb"\x13\x37\x00\x00..\x01", re.DOTALL)
 
@@ -163,10 +177,6 @@ def identify(service: Service, run: RunServices, *, ot: bool = False) -> Service
 
 def _identify(service: Service, ctx: CheckContext, ot: bool) -> str | None:
     address, port = service.address, service.port
-    with ctx.connect(address, port, timeout=PROBE_WAIT, read_limit=4096) as conn:
-        banner = conn.recv_for(BANNER_WAIT, max_bytes=512)
-    if banner:
-        return next((name for name, says in BANNERS if says(banner)), None)
     hinted = ALIASES.get(service.name, service.name)
     if hinted in OT_PROBES:
         # An industrial port gets its own protocol's probe alone first: a controller that
@@ -174,42 +184,125 @@ def _identify(service: Service, ctx: CheckContext, ot: bool) -> str | None:
         named = _answers(ctx, address, port, hinted)
         if named or ot:
             return named
-    order = ["tls"] if hinted in TLS_NAMES else [hinted] if hinted in PROBES else []
-    if not ot:
-        # TLS before anything else: a TLS port answers plain HTTP too (with an error page).
-        order = ["tls", *(n for n in (*order, *PROBES) if n != "tls")]
-        order = list(dict.fromkeys(order))
-    if len(order) <= 1:
-        return _answers(ctx, address, port, order[0]) if order else None
-    # Each probe on its own connection, the generic ones all at once: a port that swallows
-    # every guess costs one probe's wait, not the sum of them. The industrial ones come after,
-    # three at a time: controllers keep short listen queues (python-snap7 5, c104 2) that a
-    # dozen simultaneous connections overflow, and a port a generic probe names never sees
-    # them. The first match in priority order names the port.
-    generic = [n for n in order if n not in OT_PROBES]
-    industrial = [n for n in order if n in OT_PROBES and n != hinted]
-    for batch in (generic, industrial[:3], industrial[3:]):
-        if not batch:
-            continue
-        with ThreadPoolExecutor(max_workers=len(batch), thread_name_prefix="probe") as pool:
-            answered = list(pool.map(lambda n: _answers(ctx, address, port, n), batch))
-        found = next((a for a in answered if a), None)
-        if found:
-            return found
-    return None
+    if ot:  # the banner, then the usual service's probe only: nothing else at a PLC
+        banner = _banner(ctx, address, port)
+        if banner:
+            return _banner_name(banner)
+        return _answers(ctx, address, port, hinted) if hinted in PROBES else None
+    if hinted in BANNER_NAMES:  # it speaks first: its banner names it without a probe
+        banner = _banner(ctx, address, port)
+        if banner:
+            return _banner_name(banner)
+    # The usual service's probe and TLS first (two connections for a well-behaved port, the
+    # run's rate limit spends little), then every other generic guess at once, each on its own
+    # connection with the banner read: a port that swallows every guess costs one probe's wait,
+    # not the sum; the first decisive answer ends each round: TLS, a probe answered in its own
+    # protocol, or a banner. Plain HTTP alone waits for TLS, since a TLS port answers plain HTTP
+    # too (with an error page). The industrial guesses come last, three at a time: controllers
+    # keep short listen queues (python-snap7 5, c104 2) that a dozen connections overflow, and
+    # a port a generic probe names never sees them.
+    first = ["tls", hinted] if hinted in PROBES else ["tls"]
+    industrial = [n for n in PROBES if n in OT_PROBES and n not in first]
+    if hinted in PROBES or hinted in TLS_NAMES:
+        name = _round(ctx, address, port, first, banner=False)
+        if name:
+            return name
+        generic = [n for n in PROBES if n not in first and n not in OT_PROBES]
+        name = _round(
+            ctx, address, port, generic, banner=hinted not in BANNER_NAMES, wait=SILENT_WAIT
+        )
+    else:
+        generic = [n for n in PROBES if n != "tls" and n not in OT_PROBES]
+        name = _round(ctx, address, port, ["tls", *generic], banner=True, wait=SILENT_WAIT)
+    for batch in (industrial[:3], industrial[3:]):
+        if name or not batch:
+            break
+        name = _round(ctx, address, port, batch, banner=False, wait=SILENT_WAIT)
+    return name
 
 
-def _answers(ctx: CheckContext, address: str, port: int, name: str) -> str | None:
-    """The service name if the port answers probe ``name`` in its protocol, else None."""
+def _round(
+    ctx: CheckContext,
+    address: str,
+    port: int,
+    names: list[str],
+    *,
+    banner: bool,
+    wait: float = PROBE_WAIT,
+) -> str | None:
+    """Probes ``names`` (and the banner read) at once, each waiting up to ``wait`` for its
+    answer; the first decisive answer."""
+    pool = ThreadPoolExecutor(max_workers=len(names) + 1, thread_name_prefix="probe")
+    try:
+        futures = {pool.submit(_answers, ctx, address, port, n, wait): n for n in names}
+        if banner:
+            futures[pool.submit(_banner_or_none, ctx, address, port)] = "banner"
+        return _decide(futures)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # the rest end by their own timeouts
+
+
+def _decide(futures: dict[Future[str | None], str]) -> str | None:
+    """The first decisive answer among the probes as they end (see :func:`_identify`)."""
+    results: dict[str, str | None] = {}
+    for future in as_completed(futures):
+        which = futures[future]
+        answer = results[which] = future.result()
+        if answer and which != "http":
+            return answer  # TLS, a protocol's own answer, or a banner's name
+        if results.get("http") and ("tls" in results or "tls" not in futures.values()):
+            return results.get("tls") or "http"
+    return results.get("http")
+
+
+def _banner(ctx: CheckContext, address: str, port: int) -> bytes:
+    """What the port says unasked within BANNER_WAIT: read until a banner is recognised or the
+    service pauses (its first line), not for the whole wait."""
+    with ctx.connect(address, port, timeout=PROBE_WAIT, read_limit=4096) as conn:
+        end = time.monotonic() + BANNER_WAIT
+        buf = bytearray()
+        while len(buf) < 512:
+            left = end - time.monotonic() if not buf else BANNER_PAUSE
+            if left <= 0:
+                break
+            try:
+                chunk = conn.recv(512 - len(buf), timeout=left)
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            buf += chunk
+            if _banner_name(bytes(buf)) and buf.endswith(b"\n"):
+                break
+        return bytes(buf)
+
+
+def _banner_name(banner: bytes) -> str | None:
+    return next((name for name, says in BANNERS if says(banner)), None)
+
+
+def _banner_or_none(ctx: CheckContext, address: str, port: int) -> str | None:
+    try:
+        banner = _banner(ctx, address, port)
+    except (OSError, TimeoutError):
+        return None
+    return _banner_name(banner) if banner else None
+
+
+def _answers(
+    ctx: CheckContext, address: str, port: int, name: str, wait: float = PROBE_WAIT
+) -> str | None:
+    """The service name if the port answers probe ``name`` in its protocol within ``wait``,
+    else None."""
     try:
         if name == "tls":
-            if not _speaks_tls(ctx, address, port):
+            if not _speaks_tls(ctx, address, port, wait):
                 return None
-            return "https" if _https(ctx, address, port) else "ssl"
+            return "https" if _https(ctx, address, port, wait) else "ssl"
         probe = PROBES[name]
-        with ctx.connect(address, port, timeout=PROBE_WAIT, read_limit=4096) as conn:
+        with ctx.connect(address, port, timeout=wait, read_limit=4096) as conn:
             conn.send(probe.payload)
-            reply = conn.recv(256, timeout=PROBE_WAIT)
+            reply = conn.recv(256, timeout=wait)
     except (OSError, TimeoutError):
         return None  # refused, hung up or silent: not this protocol
     return name if reply and probe.answer(reply) else None
@@ -225,9 +318,9 @@ def _tls_context() -> ssl.SSLContext:
     return context
 
 
-def _speaks_tls(ctx: CheckContext, address: str, port: int) -> bool:
-    with ctx.connect(address, port, timeout=PROBE_WAIT) as conn:
-        conn.sock.settimeout(min(PROBE_WAIT, ctx.remaining()))
+def _speaks_tls(ctx: CheckContext, address: str, port: int, wait: float = PROBE_WAIT) -> bool:
+    with ctx.connect(address, port, timeout=wait) as conn:
+        conn.sock.settimeout(min(wait, ctx.remaining()))
         try:
             with _tls_context().wrap_socket(conn.sock, do_handshake_on_connect=True):
                 return True
@@ -235,9 +328,9 @@ def _speaks_tls(ctx: CheckContext, address: str, port: int) -> bool:
             return False
 
 
-def _https(ctx: CheckContext, address: str, port: int) -> bool:
-    with ctx.connect(address, port, timeout=PROBE_WAIT) as conn:
-        conn.sock.settimeout(min(PROBE_WAIT, ctx.remaining()))
+def _https(ctx: CheckContext, address: str, port: int, wait: float = PROBE_WAIT) -> bool:
+    with ctx.connect(address, port, timeout=wait) as conn:
+        conn.sock.settimeout(min(wait, ctx.remaining()))
         try:
             with _tls_context().wrap_socket(conn.sock) as tls:
                 tls.sendall(PROBES["http"].payload)

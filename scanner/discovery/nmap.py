@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import shutil
+import subprocess
+import tempfile
+import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import cache
 from pathlib import Path
 
@@ -72,6 +77,24 @@ def nmap_arguments(
 
 
 @cache
+def port_names() -> dict[tuple[int, str], str]:
+    """nmap's name of each (port, protocol) from its services table: what it calls a port it
+    found open without version detection."""
+    names: dict[tuple[int, str], str] = {}
+    try:
+        text = NMAP_SERVICES.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return names
+    for line in text.splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 2 and "/" in fields[1]:
+            port, _, proto = fields[1].partition("/")
+            if port.isdigit():
+                names.setdefault((int(port), proto), fields[0])
+    return names
+
+
+@cache
 def _top_tcp_ports(count: int) -> str:
     # nmap cannot combine --top-ports with an explicit UDP list, so expand the TCP half itself
     # from nmap's own frequency table.
@@ -129,8 +152,45 @@ def discover(
 
     Hosts and ranges listed in ``ot`` are scanned separately with OT-safe options.
     """
-    privileged = os.geteuid() == 0
     results: dict[str, HostScan] = {}
+    for _targets, scans in discover_batches(
+        hosts,
+        networks,
+        profile,
+        timeout=timeout,
+        exclude=exclude,
+        in_scope=in_scope,
+        ot=ot,
+        ot_rate=ot_rate,
+    ):
+        results.update((scan.address, scan) for scan in scans)
+    return results
+
+
+#: nmap processes at once: the groups (hosts, ranges, their ot parts) and their batches run
+#: side by side, so a small ot scan does not wait behind a large one.
+PARALLEL = 4
+
+
+def discover_batches(
+    hosts: Iterable[str],
+    networks: Iterable[str],
+    profile: Profile,
+    *,
+    timeout: float,
+    exclude: Iterable[str] = (),
+    in_scope: Callable[[str], bool] = lambda _a: True,
+    ot: Iterable[str] = (),
+    ot_rate: int = 100,
+    parallel: int = PARALLEL,
+    on_port: OnPort | None = None,
+) -> Iterator[tuple[list[str], list[HostScan]]]:
+    """Each nmap batch's targets and in-scope results, as each batch ends (see
+    :func:`discover`); up to ``parallel`` nmap processes run at once. With ``on_port``, each
+    open port of a batch that is not OT-safe is also reported the moment nmap finds it. The
+    first error (a UserError: timeout, nmap failure) is raised once the batches in flight have
+    ended."""
+    privileged = os.geteuid() == 0
     ot_set = set(ot)
     hosts, networks = list(hosts), list(networks)
     groups = [
@@ -138,6 +198,7 @@ def discover(
         for targets, sweep in ((hosts, False), (networks, True))
         for is_ot in (False, True)
     ]
+    batches: list[tuple[list[str], list[str], bool]] = []
     for targets, sweep, is_ot in groups:
         if not targets:
             continue
@@ -150,11 +211,92 @@ def discover(
             ot_rate=ot_rate if is_ot else None,
         )
         for start in range(0, len(targets), BATCH):
-            batch = targets[start : start + BATCH]
-            for scan in run_nmap(batch, args, timeout=timeout * 1.5 + 30):
-                if in_scope(scan.address):  # a range may hold addresses we must not touch
-                    results[scan.address] = scan
-    return results
+            batches.append((targets[start : start + BATCH], args, is_ot))
+    if not batches:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(batches)))) as pool:
+        running = {
+            (
+                pool.submit(run_nmap, batch, args, timeout=timeout * 1.5 + 30)
+                if on_port is None or is_ot
+                else pool.submit(
+                    run_nmap_streaming, batch, args, timeout=timeout * 1.5 + 30, on_port=on_port
+                )
+            ): batch
+            for batch, args, is_ot in batches
+        }
+        try:
+            for future in as_completed(running):
+                # a range may hold addresses we must not touch
+                scans = [scan for scan in future.result() if in_scope(scan.address)]
+                yield running[future], scans
+        finally:
+            for future in running:
+                future.cancel()  # those not started yet; nmap processes in flight end alone
+
+
+#: What ``nmap -v`` prints the moment it finds an open port.
+OPEN_PORT = re.compile(r"^Discovered open port (\d{1,5})/(tcp|udp) on (\S{1,100})\s*$")
+#: A port as soon as nmap finds it open: (address, port, protocol).
+OnPort = Callable[[str, int, str], None]
+
+
+def run_nmap_streaming(
+    targets: list[str], args: list[str], *, timeout: float, on_port: OnPort
+) -> list[HostScan]:
+    """Run one nmap process over ``targets`` (``-v``), calling ``on_port`` for each open port
+    the moment nmap reports it (so its identification can start while the scan goes on), then
+    parse the XML it wrote. The same deadline, XML cap and errors as :func:`run_nmap`."""
+    for target in targets:  # defence in depth: nothing but addresses and ranges reaches nmap
+        ipaddress.ip_network(target, strict=False)
+    found = shutil.which("nmap")
+    if found is None:
+        raise UserError(
+            "nmap was not found on PATH; discovery needs it. Fix: apt-get install nmap "
+            "(make setup does this)."
+        )
+    with tempfile.TemporaryDirectory(prefix="scanner-nmap-") as tmp:
+        xml_path, err_path = Path(tmp) / "scan.xml", Path(tmp) / "stderr"
+        with err_path.open("wb") as err:
+            proc = subprocess.Popen(  # validated arguments, no shell
+                [found, "-v", "-oX", str(xml_path), *args, *targets],
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                errors="replace",
+            )
+            killed = threading.Event()
+
+            def kill() -> None:  # the deadline, even while nmap prints nothing
+                killed.set()
+                proc.kill()
+
+            timer = threading.Timer(timeout, kill)
+            timer.start()
+            try:
+                assert proc.stdout is not None
+                for line in proc.stdout:
+                    match = OPEN_PORT.match(line[:200])
+                    if match:
+                        on_port(match.group(3), int(match.group(1)), match.group(2))
+                code = proc.wait()
+            finally:
+                timer.cancel()
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        if killed.is_set():
+            raise UserError(
+                f"discovery did not finish within {int(timeout)} s for {len(targets)} targets. "
+                "Fix: raise rate_limits.discovery_timeout or scan fewer ports."
+            )
+        if code != 0:
+            message = err_path.read_bytes()[:2000].decode("utf-8", "replace").strip()
+            raise UserError(f"nmap failed: {message}")
+        size = xml_path.stat().st_size
+        if size > MAX_XML_BYTES:
+            raise _too_large(size, MAX_XML_BYTES)
+        return parse_nmap_xml(xml_path.read_bytes())
 
 
 def run_nmap(targets: list[str], args: list[str], *, timeout: float) -> list[HostScan]:
@@ -174,14 +316,18 @@ def run_nmap(targets: list[str], args: list[str], *, timeout: float) -> list[Hos
     return parse_nmap_xml(scanner.get_nmap_last_output())
 
 
+def _too_large(size: int, max_bytes: int) -> UserError:
+    return UserError(
+        f"nmap wrote {size} bytes of XML, more than the {max_bytes} discovery parses "
+        "(hosts that answer on every port?). Fix: scan fewer hosts or ports per run."
+    )
+
+
 def parse_nmap_xml(xml: str | bytes) -> list[HostScan]:
     """HostScans from nmap's XML output (``-oX``); XML larger than MAX_XML_BYTES is refused."""
     max_bytes = MAX_XML_BYTES  # looked up at call time, so a test can lower it
     if len(xml) > max_bytes:
-        raise UserError(
-            f"nmap wrote {len(xml)} bytes of XML, more than the {max_bytes} discovery parses "
-            "(hosts that answer on every port?). Fix: scan fewer hosts or ports per run."
-        )
+        raise _too_large(len(xml), max_bytes)
     root = ET.fromstring(xml)  # noqa: S314 - nmap's own output
     scans = []
     for host in root.iter("host"):

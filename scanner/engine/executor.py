@@ -10,13 +10,14 @@ batches on the calling thread, which is therefore the store's single writer.
 from __future__ import annotations
 
 import errno
+import itertools
 import queue
 import ssl
 import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -47,6 +48,9 @@ NETWORK_ERRNOS = frozenset(
         errno.EADDRNOTAVAIL,
     }
 )
+#: Jobs that became ready since the last call, or None once no more will come (see
+#: :meth:`Executor.execute`).
+More = Callable[[], Sequence[Job] | None]
 #: How long past its deadline a check may take to notice before it is abandoned.
 GRACE = 2.0
 
@@ -206,53 +210,44 @@ class Executor:
         on_attempts: Callable[[list[Attempt]], None],
         stop: Callable[[], object] | None = None,
         idle: Callable[[], None] | None = None,
+        more: More | None = None,
     ) -> None:
         """Run every job; call ``on_attempts`` with each batch of finished attempts, and
         ``idle`` whenever a tick (0.1 s) ends with none (the caller may store other things).
 
-        ``stop`` (a scan window closing, a signal) is asked before each job is handed to a
-        worker: once it answers true, no further job starts and those in flight finish.
+        ``more`` streams jobs that become ready later (a host's discovery done): it is called
+        on this thread at every tick and returns the new jobs, or None once no more will ever
+        come; until then the executor keeps running. ``stop`` (a scan window closing, a signal)
+        is asked before each job is handed to a worker: once it answers true, no further job
+        starts and those in flight finish.
         """
-        by_host: dict[str, deque[tuple[int, Job]]] = {}
-        for job_id, job in enumerate(jobs):
-            by_host.setdefault(job.host_key, deque()).append((job_id, job))
-        total = sum(len(q) for q in by_host.values())
-        if not total:
-            return
-        workers = min(self.limits.workers, total)
-        self._spawn(workers)
-        inflight: dict[int, Job] = {}
-        per_host: dict[str, int] = dict.fromkeys(by_host, 0)
-
-        def feed(host: str) -> None:
-            pending = by_host[host]
-            # An ot host gets one check at a time: PLCs fall over under parallel sessions.
-            while pending and per_host[host] < (
-                1 if pending[0][1].target.ot else self.limits.per_host
-            ):
-                if stop is not None and stop():
-                    return
-                job_id, job = pending.popleft()
-                per_host[host] += 1
-                inflight[job_id] = job
-                self._work.put((job_id, job))
-
-        for host in by_host:
-            feed(host)
+        state = _Pending(self, stop)
+        state.add(jobs)
+        streaming = more is not None
         try:
-            while inflight:
-                batch = self._collect(inflight, per_host, feed)
-                batch += self._abandon_overdue(inflight, per_host, feed)
+            while state.inflight or (streaming and not state.stopped):
+                if more is not None and streaming:
+                    new = more()
+                    streaming = new is not None
+                    if new:
+                        state.add(new)
+                if not state.inflight:
+                    if streaming:  # nothing runs yet: wait for discovery (or a stop request)
+                        state.stopped = state.stopped or bool(stop is not None and stop())
+                        time.sleep(0.02)
+                    continue
+                batch = self._collect(state.inflight, state.per_host, state.release)
+                batch += self._abandon_overdue(state.inflight, state.per_host, state.release)
                 if batch:
                     on_attempts(batch)
                 elif idle is not None:
                     idle()
         finally:
-            for _ in range(workers):
+            for _ in range(state.spawned):
                 self._work.put(None)
 
     def _collect(
-        self, inflight: dict[int, Job], per_host: dict[str, int], feed: Callable[[str], None]
+        self, inflight: dict[int, Job], per_host: dict[str, int], feed: Callable[[Job], None]
     ) -> list[Attempt]:
         batch: list[Attempt] = []
         try:
@@ -272,15 +267,15 @@ class Executor:
         return batch
 
     def _finish(
-        self, job_id: int, job: Job, per_host: dict[str, int], feed: Callable[[str], None]
+        self, job_id: int, job: Job, per_host: dict[str, int], feed: Callable[[Job], None]
     ) -> None:
         with self._lock:
             self._started.pop(job_id, None)
         per_host[job.host_key] -= 1
-        feed(job.host_key)
+        feed(job)
 
     def _abandon_overdue(
-        self, inflight: dict[int, Job], per_host: dict[str, int], feed: Callable[[str], None]
+        self, inflight: dict[int, Job], per_host: dict[str, int], feed: Callable[[Job], None]
     ) -> list[Attempt]:
         now = time.monotonic()
         limit = self.limits.check_timeout + GRACE
@@ -310,3 +305,111 @@ class Executor:
                 )
             )
         return batch
+
+
+class _Pending:
+    """The jobs of one :meth:`Executor.execute` not started yet, by host, and those in flight;
+    the pool grows with the work, up to its cap."""
+
+    def __init__(self, executor: Executor, stop: Callable[[], object] | None) -> None:
+        self.executor = executor
+        self.stop = stop
+        self.by_host: dict[str, _HostQueue] = {}
+        self.per_host: dict[str, int] = {}
+        self.inflight: dict[int, Job] = {}
+        self.counter = itertools.count()
+        self.spawned = 0
+        self.stopped = False
+
+    def add(self, new: Iterable[Job]) -> None:
+        """Queue ``new`` jobs and start what the caps allow."""
+        hosts = []
+        for job in new:
+            host = job.host_key
+            if host not in self.by_host:
+                self.by_host[host] = _HostQueue()
+                self.per_host[host] = 0
+            self.by_host[host].append((next(self.counter), job))
+            hosts.append(host)
+        waiting = sum(len(q) for q in self.by_host.values()) + len(self.inflight)
+        wanted = min(self.executor.limits.workers, waiting)
+        if wanted > self.spawned:
+            self.executor._spawn(wanted - self.spawned)
+            self.spawned = wanted
+        for host in dict.fromkeys(hosts):
+            self.feed(host)
+
+    def release(self, job: Job) -> None:
+        """``job`` ended (or was abandoned): its host may start another."""
+        self.by_host[job.host_key].ended(job)
+        self.feed(job.host_key)
+
+    def feed(self, host: str) -> None:
+        """Start ``host``'s next jobs up to its cap, asking ``stop`` before each."""
+        pending = self.by_host[host]
+        cap = self.executor.limits.per_host
+        # An ot host gets one check at a time: PLCs fall over under parallel sessions.
+        while pending and self.per_host[host] < (1 if pending.peek().target.ot else cap):
+            if not pending.may_start(max(1, cap // 2)) and self.per_host[host]:
+                return  # keep slots for the host's other checks (see _HostQueue)
+            if self.stopped or (self.stop is not None and self.stop()):
+                self.stopped = True
+                return
+            job_id, job = pending.popleft()
+            self.per_host[host] += 1
+            self.inflight[job_id] = job
+            self.executor._work.put((job_id, job))
+
+
+class _HostQueue:
+    """One host's jobs not started yet, by (asset, check family): the next job comes from the
+    group with the fewest jobs running, in turn. An asset's checks of one family often wait for
+    one shared fetch (a TLS scan, a page, an SSH login) that the first of them makes: the host's
+    slots all held by such waiters would keep its other checks (those of an asset discovered
+    later, too) from starting."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple[str, str], deque[tuple[int, Job]]] = {}
+        self._running: dict[tuple[str, str], int] = {}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    @staticmethod
+    def _group(job: Job) -> tuple[str, str]:
+        return (f"{job.target.entity_id}/{job.target.asset_id}", job.check.meta.family)
+
+    def append(self, item: tuple[int, Job]) -> None:
+        group = self._group(item[1])
+        self._groups.setdefault(group, deque()).append(item)
+        self._running.setdefault(group, 0)
+        self._count += 1
+
+    def may_start(self, share: int) -> bool:
+        """Whether the next job's group runs fewer than ``share`` jobs (a group holds at most
+        that share of the host's slots, so one arriving later finds some free)."""
+        return self._running[self._next()] < share
+
+    def _next(self) -> tuple[str, str]:
+        # dicts keep insertion order: ties go to the group queued first
+        return min(self._groups, key=lambda g: self._running[g])
+
+    def peek(self) -> Job:
+        return self._groups[self._next()][0][1]
+
+    def popleft(self) -> tuple[int, Job]:
+        group = self._next()
+        queue_ = self._groups[group]
+        item = queue_.popleft()
+        if not queue_:
+            del self._groups[group]
+        else:  # to the back: its next job waits for the other groups' turn
+            self._groups[group] = self._groups.pop(group)
+        self._running[group] += 1
+        self._count -= 1
+        return item
+
+    def ended(self, job: Job) -> None:
+        """A job of this host ended."""
+        self._running[self._group(job)] -= 1

@@ -16,7 +16,7 @@ from scanner.core.errors import UserError
 from scanner.core.models import AssetKind, Attempt, Exposure, OnsiteTarget, is_ip
 from scanner.engine.context import RunServices
 from scanner.engine.credentials import CredentialPolicy
-from scanner.engine.executor import Executor, Limits
+from scanner.engine.executor import Executor, Limits, More
 from scanner.engine.plan import Job
 from scanner.engine.refusals import RefusalLog
 from scanner.inventory.credlists import CredentialListError, read_list
@@ -144,8 +144,10 @@ def execute_jobs(
     refusals: RefusalLog | None = None,
     write_every: float = 0.0,
     stop: Callable[[], str | None] | None = None,
+    more: More | None = None,
 ) -> None:
-    """Run ``jobs`` on this process's thread pool, storing the attempts as they end.
+    """Run ``jobs`` on this process's thread pool, storing the attempts as they end; ``more``
+    streams jobs that become ready later (see :meth:`Executor.execute`).
 
     The one way jobs execute: a local run passes its whole plan, a worker one asset's jobs.
     Writes are idempotent by attempt key, so a job run twice (a worker died before its
@@ -177,5 +179,5 @@ def execute_jobs(
         if time.monotonic() - written >= write_every:
             write()
 
-    Executor(services, limits).execute(jobs, record, stop, idle=lambda: record(()))
+    Executor(services, limits).execute(jobs, record, stop, idle=lambda: record(()), more=more)
     write()

@@ -8,6 +8,9 @@ applies to (:meth:`~scanner.engine.check.AppliesTo.target_types`): a ServiceTarg
 service, a UrlTarget per URL asset and discovered web service, a HostTarget (an OnsiteTarget on an
 on-site asset) per address.
 
+A pipelined run builds the plan in parts (:data:`Stage`): what needs no port scan at once, each
+host's remote part once its discovery ends (:func:`needs_discovery`); the parts make the whole.
+
 Management checklist questions are about the entity, not an asset: each entity gets a
 ChecklistTarget per answered question (asset id ``management``) carrying the answer recorded on
 site. A question without an answer, or an entity without an answers file, is decided as an
@@ -19,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict
 from urllib.parse import urlsplit
 
 from scanner.core.errors import UserError
@@ -35,6 +38,7 @@ from scanner.core.models import (
     Exposure,
     HostScan,
     HostTarget,
+    Mode,
     OnsiteTarget,
     Service,
     ServiceTarget,
@@ -179,9 +183,34 @@ def check_id_problems(inv: LoadedInventory, registry: Registry) -> list[str]:
     return problems
 
 
-def build_plan(run: CompiledRun, discovered: Discovered) -> Plan:
+#: Which part of a run's plan to build: everything, the part that needs no port scan (URL and
+#: checklist assets, on-site audits: it starts at once), or the part that waits for discovery.
+Stage = Literal["all", "ready", "discovered"]
+
+
+def needs_discovery(kind: AssetKind, check: LoadedCheck) -> bool:
+    """Whether ``check`` on an asset of ``kind`` waits for the port scan: a host's or range's
+    checks do, and an on-site host's remote ones; URL assets, checklists and on-site audits
+    (which log in over SSH whatever nmap saw) do not."""
+    if kind in (AssetKind.HOST, AssetKind.NETWORK):
+        return True
+    return kind == AssetKind.ONSITE and check.meta.mode != Mode.ONSITE
+
+
+def build_plan(
+    run: CompiledRun,
+    discovered: Discovered,
+    *,
+    stage: Stage = "all",
+    assets: Collection[tuple[str, str]] | None = None,
+) -> Plan:
     """Jobs and decided attempts for every (asset, selected check) pair of the compiled run, on
-    the live addresses and services discovery found; a rescan's plan keeps to ``run.only``."""
+    the live addresses and services discovery found; a rescan's plan keeps to ``run.only``.
+
+    A pipelined run builds its plan in parts: ``stage="ready"`` before discovery (what needs no
+    port scan), then ``stage="discovered"`` for the ``assets`` whose discovery is done; the
+    parts together are exactly the ``"all"`` plan (what a worker and a resume rebuild).
+    """
     inv, checks = run.inv, list(run.checks)
     plan = Plan()
     opted_in = set(inv.model.checks.intrusive)
@@ -190,6 +219,8 @@ def build_plan(run: CompiledRun, discovered: Discovered) -> Plan:
     declared_urls = {_endpoint(a.url) for e in inv.model.entities for a in e.assets if a.url}
     for entity in inv.model.entities:
         for asset in entity.assets:
+            if assets is not None and (entity.id, asset.id) not in assets:
+                continue
             planner = _AssetPlanner(
                 plan,
                 entity,
@@ -200,9 +231,10 @@ def build_plan(run: CompiledRun, discovered: Discovered) -> Plan:
                 declared_urls,
             )
             for check in checks:
-                planner.plan(check, opted_in)
+                if stage == "all" or needs_discovery(asset.kind, check) == (stage == "discovered"):
+                    planner.plan(check, opted_in)
     questions = [c for c in checks if AssetKind.CHECKLIST in c.meta.kinds]
-    if questions:
+    if questions and stage != "discovered":
         for index in range(len(inv.model.entities)):
             _plan_checklist(plan, inv, index, questions)
     plan = _deduplicated(plan)
@@ -362,6 +394,19 @@ class _AssetPlanner:
             self.decide(
                 check, AttemptStatus.SKIPPED, f"no address of {self.asset.value} answered discovery"
             )
+        self._per_address(check, wants_host)
+
+    def _per_address(self, check: LoadedCheck, wants_host: bool) -> None:
+        """The check on each of the asset's addresses (a host, an on-site host, a range's)."""
+        meta = check.meta
+        wants_services = bool(meta.services)
+        wants_web = AssetKind.URL in meta.kinds
+        if self.asset.kind == AssetKind.ONSITE and meta.mode == Mode.ONSITE:
+            # An on-site audit starts before discovery (it logs in whatever nmap says), so its
+            # target never carries discovered services.
+            for address in self.addrs if wants_host else ():
+                self.job(check, self._host(address, ()))
+            return
         for address in self.addrs:
             scan = self.scans.get(address)
             where = address if self.asset.kind == AssetKind.NETWORK else None

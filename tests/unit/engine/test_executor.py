@@ -196,3 +196,74 @@ class Misuses(_Base):
 def test_local_os_errors_are_check_bugs_not_connectivity() -> None:
     attempt = run_check(Misuses, service_target("127.0.0.1", 1, "thing"))
     assert attempt.error_reason == ErrorReason.CHECK_BUG and attempt.traceback
+
+
+def test_jobs_stream_in_while_others_run() -> None:
+    # A pipelined run: the first job runs before the others are known; streamed jobs keep the
+    # per-host cap; the executor ends only once ``more`` says nothing more will come.
+    first = [Job(loaded(Counts), service_target("127.0.0.4", 1, "thing"))]
+    later = [Job(loaded(Counts), service_target("127.0.0.5", p, "thing")) for p in range(10)]
+    got: list[Attempt] = []
+    started = time.monotonic()
+    calls: list[float] = []
+
+    def more() -> list[Job] | None:
+        calls.append(time.monotonic() - started)
+        if calls[-1] < 0.3:
+            return []  # still discovering
+        if later:
+            batch = list(later)
+            later.clear()
+            return batch
+        return None
+
+    Executor(_services(), Limits(workers=8, per_host=2, check_timeout=5)).execute(
+        first, got.extend, more=more
+    )
+    assert len(got) == 11 and all(a.status == AttemptStatus.PASS for a in got)
+    assert got[0].location == first[0].target.location  # it did not wait for the rest
+    assert got[0].started_at < min(a.started_at for a in got[1:])
+    assert Counts.peak["127.0.0.5"] <= 2
+    assert calls[-1] >= 0.3
+
+
+def test_stop_ends_the_wait_for_streamed_jobs() -> None:
+    # A scan window closing while discovery still runs: the executor stops waiting for it.
+    got: list[Attempt] = []
+    Executor(_services(), Limits(workers=2, per_host=2, check_timeout=5)).execute(
+        [], got.extend, stop=lambda: True, more=lambda: []
+    )
+    assert got == []
+
+
+class Waits(_Base):
+    id = "test.waits"
+    title = "A check that waits for a shared fetch, holding its slot"
+    family = "waiting"
+
+    def run(self, target: Target, ctx: CheckContext) -> Iterator[Finding]:
+        time.sleep(1.0)
+        yield from ()
+
+
+def test_a_group_of_waiters_leaves_the_host_slots_for_later_checks() -> None:
+    # Eight checks of one family that all wait (as for one TLS scan) hold at most half the
+    # host's slots, so a check of that host streamed in later starts at once, not after them.
+    waiting = [Job(loaded(Waits), service_target("127.0.0.6", p, "thing")) for p in range(8)]
+    later = [Job(loaded(Counts), service_target("127.0.0.6", 99, "thing"))]
+    got: list[Attempt] = []
+    begun = time.time()
+
+    def more() -> list[Job] | None:
+        if later:
+            batch = list(later)
+            later.clear()
+            return batch
+        return None
+
+    Executor(_services(), Limits(workers=8, per_host=4, check_timeout=5)).execute(
+        waiting, got.extend, more=more
+    )
+    assert len(got) == 9
+    [counted] = [a for a in got if a.check_id == Counts.id]
+    assert counted.started_at - begun < 0.8  # before the first waiter ended (1 s)
