@@ -26,6 +26,8 @@ lab-status:
 demo: lab-start
 	mkdir -p $(OUT)
 	$(LAB_ENV) $(SCAN) validate targets.example.yaml
+	# the lab's sample vulnerability feeds (real ones: docs/vulnerabilities.md says where to get them)
+	$(SCAN) feed import tests/data/feeds/*.json --db sqlite:///$(OUT)/scanner.db
 	$(LAB_ENV) $(SCAN) run targets.example.yaml --profile full --db sqlite:///$(OUT)/scanner.db
 	$(SCAN) findings --db sqlite:///$(OUT)/scanner.db --json > $(OUT)/findings.json
 	$(SCAN) notices --db sqlite:///$(OUT)/scanner.db --format html,pdf,md,json,csv --lang zh-CN,en --out $(OUT)/notices

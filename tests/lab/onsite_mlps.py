@@ -160,6 +160,11 @@ def _pam(etc: Path, weak: bool) -> None:
     def auth(text: str) -> str:
         lines = text.splitlines()
         unix = next(i for i, ln in enumerate(lines) if ln.startswith("auth") and "pam_unix" in ln)
+        # pam_unix's success jumps over the lines after it: one more now (the authfail line),
+        # else a right password lands on pam_deny (pam_faillock(8)'s Debian layout)
+        lines[unix] = re.sub(
+            r"success=(\d+)", lambda m: f"success={int(m.group(1)) + 1}", lines[unix], count=1
+        )
         lines.insert(unix + 1, "auth\t[default=die]\t\t\tpam_faillock.so authfail")
         lines.insert(unix, "auth\trequired\t\t\tpam_faillock.so preauth")
         return "\n".join(lines) + "\n"

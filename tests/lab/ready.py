@@ -11,7 +11,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from checks.protocols.bacnet import read_device
 from tests.lab.creds import CREDS_WEAK_COMMUNITY
 from tests.lab.hosts import Host, Service, endpoints
 from tests.lab.process import ProcessRecord
@@ -30,6 +29,9 @@ def tcp_accepts(address: str, port: int, timeout: float = 0.3) -> bool:
 
 def bacnet_answers(address: str, port: int, timeout: float = 0.3) -> bool:
     """True if a BACnet/IP device answers a ReadPropertyMultiple of its device object."""
+    # imported here: `lab.py install` runs on the system's stdlib-only Python, before the venv
+    from checks.protocols.bacnet import read_device  # noqa: PLC0415
+
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(timeout)
         try:
