@@ -35,6 +35,17 @@ def _machine_listener(location: str, lab_ports: set[str]) -> bool:
 def observe(db_url: str) -> dict[str, Any]:
     """Run the demo inventory's full profile into ``db_url`` and reduce the result."""
     lab_ports = {f"{s.port}/{s.protocol}" for h in lab.LAB_HOSTS.values() for s in h.services}
+    feeds = sorted(str(p) for p in (REPO / "tests" / "data" / "feeds").glob("*.json"))
+    imported = subprocess.run(  # as `make demo` does: the lab's sample feeds
+        [sys.executable, "-m", "scanner.cli", "feed", "import", "--db", db_url, *feeds],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=REPO,
+    )
+    if imported.returncode != 0:
+        raise AssertionError(f"scanner feed import failed: {imported.stderr}")
     proc = subprocess.run(
         [
             sys.executable,
