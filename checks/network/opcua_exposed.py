@@ -14,7 +14,7 @@ check never creates a session.
 Sample evidence::
 
     OPC UA server 'Lab OPC UA server' (urn:lab:opcua:server) offers security mode None:
-    opc.tcp://127.0.10.30:4840/lab/ None (tokens: anonymous)
+    opc.tcp://127.0.10.30:4840/lab/ None (identities: anonymous)
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class OpcuaExposed(Check):
             product_uri=first.product_uri if first else "",
         )
         listed = "; ".join(
-            f"{e.url} {e.mode} (tokens: {', '.join(t for t, _ in e.tokens) or 'none'})"
+            f"{e.url} {e.mode} (identities: {', '.join(t for t, _ in e.tokens) or 'none'})"
             for e in (plain or found)[:8]
         )
         evidence = (

@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 #: from a store shared by every worker of the run.
 Share = Callable[[int, LoadedInventory, RunServices], RunServices]
 
+#: Seconds a per-host slot's lease outlives the check deadline: a check ends by its deadline
+#: (the executor abandons it a few seconds after), so a killed worker's slots free themselves
+#: soon after, and the worker its task is given to again is not kept waiting long.
+LEASE_MARGIN = 10.0
+
 #: Seconds a key outlives its last use.
 KEY_TTL = 3600
 #: Longest wait for a per-host slot before the check runs anyway (a bound, never expected).
@@ -150,7 +155,9 @@ def shared_limits(broker: str) -> Share | None:
             ot_bucket=SharedBucket(
                 client, f"{prefix}:ot-rate", limits.ot_connections_per_second, burst=1
             ),
-            host_slots=SharedSlots(client, f"{prefix}:host", lease=limits.check_timeout + 60),
+            host_slots=SharedSlots(
+                client, f"{prefix}:host", lease=limits.check_timeout + LEASE_MARGIN
+            ),
         )
 
     return share

@@ -23,6 +23,11 @@ class DeadlineExceeded(TimeoutError):
     """The check's deadline passed while waiting on the target."""
 
 
+class DeadlineStall(EndpointStalled, DeadlineExceeded):
+    """The deadline passed while the endpoint kept the check waiting: a stall (the run
+    remembers the endpoint) and the deadline passing (what protocol code tells from silence)."""
+
+
 def remaining(deadline: float) -> float:
     """Seconds left until ``deadline`` (monotonic); raises DeadlineExceeded when none are."""
     left = deadline - time.monotonic()
@@ -101,8 +106,9 @@ class Connection:
         return data
 
     def _stalled(self, what: str) -> EndpointStalled:
-        address, port = str(self.peer[0]), int(self.peer[1])
-        return EndpointStalled(
+        peer = self.peer if isinstance(self.peer, tuple) else (str(self.peer), 0)  # AF_UNIX: a str
+        address, port = str(peer[0]), int(peer[1])
+        return DeadlineStall(
             f"{address} port {port} stalled: {what}",
             endpoint=(address, port),
             origin="TimeoutError",

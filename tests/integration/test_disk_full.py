@@ -56,12 +56,12 @@ profiles:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 2 MiB tmpfs mounted for this test, unmounted after it."""
+    """A 64 MiB tmpfs mounted for this test, unmounted after it."""
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root (the suite runs as root)")
     mount = tmp_path / "disk"
     mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], check=True)
     try:
         yield mount
     finally:

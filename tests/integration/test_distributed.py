@@ -276,8 +276,12 @@ def test_a_worker_killed_mid_job_is_replaced(
     result = finish(coordinator)
     assert_same_as_local(result, local, db)
     survivor = workers.log("survivor")
-    redone = re.findall(r"run \d+ ent/(\w+): (\d+) jobs run, ([1-9]\d*) already stored", survivor)
-    assert len(redone) == 1, survivor  # the killed task, finished without redoing stored jobs
+    redone = re.findall(
+        r"run \d+ ent/(\w+): ([1-9]\d*) jobs run, ([1-9]\d*) already stored", survivor
+    )
+    # the killed task, finished without redoing stored jobs (a task the broker gave again while
+    # it ran finds all its jobs stored: "0 jobs run", harmless)
+    assert len(redone) == 1, survivor
 
 
 UNREACHABLE = (

@@ -55,6 +55,11 @@ UNPRIVILEGED = {
 }
 
 
+#: The profile: every on-site check but the package vulnerabilities, which need imported feeds
+#: (tests/checks/host/test_vulnerable_package.py runs them with the test feeds).
+ONSITE_PROFILE_LINES = "    modes: [onsite]\n    exclude: [host.vulnerable-package]"
+
+
 def known_hosts(state: lab.LabState, host: str, tmp_path: Path) -> Path:
     """A known_hosts file with ``host``'s key (STATE/known_hosts is rewritten by every lab start,
     also by checkouts that do not know the newer hosts)."""
@@ -70,7 +75,7 @@ def inventory(state: lab.LabState, tmp_path: Path, host: str, privilege: str) ->
         "      - id: web\n        host: 127.0.10.1\n",
         f"      - id: host\n        onsite: {address}\n        credentials: audit\n"
         "        expected_services: [22/tcp]\n",
-    ).replace("    modes: [remote]", "    modes: [onsite]")
+    ).replace("    modes: [remote]", ONSITE_PROFILE_LINES)
     text += (
         f"credentials:\n  audit:\n    username: {lab.AUDIT_USER}\n"
         f"    key_file: {state.audit_key}\n"
@@ -322,7 +327,7 @@ def test_maxsessions_2_and_sudo_with_a_password(lab_state: lab.LabState, tmp_pat
             "      - id: web\n        host: 127.0.10.1\n",
             f"      - id: host\n        onsite: {address}\n        credentials: audit\n"
             "        expected_services: [22/tcp]\n",
-        ).replace("    modes: [remote]", "    modes: [onsite]")
+        ).replace("    modes: [remote]", ONSITE_PROFILE_LINES)
         text += (
             f"credentials:\n  audit:\n    username: {lab.AUDIT_USER}\n"
             f"    key_file: {lab_state.audit_key}\n    known_hosts: {known}\n"

@@ -22,7 +22,7 @@ def test_mode_none_endpoint_is_a_finding(lab_state: lab.LabState) -> None:
     assert finding.severity == Severity.CRITICAL
     assert finding.evidence == (
         f"OPC UA server {IDENT['application_name']!r} ({IDENT['application_uri']}) offers "
-        f"security mode None: opc.tcp://{lab.OT_PLANT_ADDR}:4840/lab/ None (tokens: anonymous)"
+        f"security mode None: opc.tcp://{lab.OT_PLANT_ADDR}:4840/lab/ None (identities: anonymous)"
     )
     assert finding.detail["device"]["application_uri"] == IDENT["application_uri"]
     assert finding.detail["endpoints"][0]["mode"] == "None"
@@ -40,7 +40,7 @@ def test_user_name_only_server_still_offers_mode_none(lab_state: lab.LabState) -
     attempt, _ = run_ot(OpcuaExposed, target)
     assert attempt.status == AttemptStatus.FAIL, attempt.reason
     assert attempt.findings[0].severity == Severity.HIGH
-    assert "(tokens: username)" in attempt.findings[0].evidence
+    assert "(identities: username)" in attempt.findings[0].evidence
 
 
 def test_write_and_call_are_unknown_kinds() -> None:
