@@ -52,7 +52,7 @@ campaign:
     valid_from: 2026-01-01
     valid_until: 2030-12-31
 scope:
-  allow: [10.0.0.0/8]
+  allow: [127.30.0.0/16]  # loopback: the bench seeds the store, it scans nothing
 entities:
 """
     body = "".join(
@@ -62,7 +62,7 @@ entities:
     cii_operator: {"true" if i % 3 == 0 else "false"}
     assets:
       - id: a{i:04d}
-        host: 10.{i // 250}.{i % 250}.1
+        host: 127.30.{i // 250}.{i % 250 + 1}
         exposure: {("internet", "internal", "ot")[i % 3]}
 """
         for i in range(entities)

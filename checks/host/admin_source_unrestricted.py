@@ -62,9 +62,9 @@ class AdminSourceUnrestricted(Check):
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
     references = ("CWE-284", "MLPS-8.1.4.4c")
     remediation = (
-        "Name who may log in over SSH (AllowGroups sshusers, or AllowUsers admin@10.0.0.0/24 "
+        "Name who may log in over SSH (AllowGroups sshusers, or AllowUsers admin@192.0.2.0/24 "
         "in /etc/ssh/sshd_config) and allow port 22 only from the management network in the "
-        "host firewall (nftables: ip saddr 10.0.0.0/24 tcp dport 22 accept, then drop)."
+        "host firewall (nftables: ip saddr 192.0.2.0/24 tcp dport 22 accept, then drop)."
     )
     commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config", "sudo " + COMMAND)
 

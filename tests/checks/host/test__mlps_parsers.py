@@ -143,6 +143,6 @@ def test_clamav_header_build_time() -> None:
 
 def test_inetd_and_firewall_lines() -> None:
     assert cleartext.INETD_LINE.findall("127.0.0.1:telnet stream tcp nowait root x\n") == ["telnet"]
-    assert admin.NFT.search("ip saddr 10.0.0.0/8 tcp dport { 22, 443 } accept")
+    assert admin.NFT.search("ip saddr 198.51.100.0/24 tcp dport { 22, 443 } accept")
     assert not admin.NFT.search("tcp dport 22 accept")
-    assert re.search(admin.IPT, "-A INPUT -s 10.0.0.0/8 -p tcp -m tcp --dport 22 -j ACCEPT")
+    assert re.search(admin.IPT, "-A INPUT -s 198.51.100.0/24 -p tcp -m tcp --dport 22 -j ACCEPT")
