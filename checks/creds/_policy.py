@@ -13,11 +13,11 @@ list. Nothing else of a candidate leaves the check.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from scanner.api import CheckContext, Inconclusive, ServiceTarget
+from scanner.api import Check, CheckContext, Connection, Finding, Inconclusive, ServiceTarget
 
 #: The most common weak passwords (from public breach-corpus rankings), tried on each of a
 #: service's usual accounts after its vendor defaults, as far as the per-account budget goes.
@@ -266,3 +266,45 @@ def detail(outcome: Outcome, accepted: Guess) -> dict[str, object]:
         "password_masked": masked(accepted.password),
         "logins_tried": outcome.tried,
     }
+
+
+class OneLogin:
+    """A session of one login on one connection, for protocols that authenticate once per
+    connection (a MySQL greeting, PostgreSQL's StartupMessage): ``login(conn, account,
+    password)`` says whether the server accepted it."""
+
+    def __init__(
+        self,
+        ctx: CheckContext,
+        target: ServiceTarget,
+        login: Callable[[Connection, str, str], bool],
+    ) -> None:
+        self._conn = ctx.connect(target.address, target.service.port, read_limit=1 << 20)
+        self._login = login
+        self._used = False
+
+    @property
+    def alive(self) -> bool:
+        return not self._used
+
+    def takes(self, guess: Guess) -> bool:
+        return True
+
+    def try_login(self, guess: Guess) -> bool:
+        self._used = True
+        return self._login(self._conn, guess.account, guess.password)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def found(check: Check, target: ServiceTarget, service: str, outcome: Outcome) -> Iterator[Finding]:
+    """The check's finding for the login ``outcome`` accepted (none when it accepted none): the
+    account, its password masked, the logins tried."""
+    if outcome.accepted is not None:
+        yield check.finding(
+            target,
+            evidence(service, outcome, outcome.accepted),
+            location=f"{target.location} account {outcome.accepted.account}",
+            detail=detail(outcome, outcome.accepted),
+        )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.creds._policy import Guess, candidates, detail, evidence, guess_logins
+from checks.creds._policy import Guess, candidates, found, guess_logins
 from checks.protocols.ftp import greeting, read_reply, show
 from scanner.api import (
     AppliesTo,
@@ -103,10 +103,4 @@ class FtpWeakPassword(Check):
         outcome = guess_logins(
             ctx, target, "ftp", candidates(ctx, "ftp"), lambda: _FtpLogins(ctx, target)
         )
-        if outcome.accepted is not None:
-            yield self.finding(
-                target,
-                evidence("ftp", outcome, outcome.accepted),
-                location=f"{target.location} account {outcome.accepted.account}",
-                detail=detail(outcome, outcome.accepted),
-            )
+        yield from found(self, target, "ftp", outcome)

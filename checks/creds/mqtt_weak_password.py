@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.creds._policy import Guess, candidates, detail, evidence, guess_logins
+from checks.creds._policy import Guess, candidates, found, guess_logins
 from checks.protocols.mqtt import ACCEPTED, DISCONNECT, connack, connect_packet
 from scanner.api import (
     AppliesTo,
@@ -94,10 +94,4 @@ class MqttWeakPassword(Check):
             lambda: _MqttLogin(ctx, target),
             per_connection=1,
         )
-        if outcome.accepted is not None:
-            yield self.finding(
-                target,
-                evidence("mqtt", outcome, outcome.accepted),
-                location=f"{target.location} account {outcome.accepted.account}",
-                detail=detail(outcome, outcome.accepted),
-            )
+        yield from found(self, target, "mqtt", outcome)

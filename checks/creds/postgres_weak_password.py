@@ -19,31 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.creds._policy import Guess, candidates, detail, evidence, guess_logins
+from checks.creds._policy import OneLogin, candidates, found, guess_logins
 from checks.protocols.postgres import password_login
 from scanner.api import AppliesTo, Check, CheckContext, Finding, ServiceTarget, Severity
-
-
-class _PgLogin:
-    """One login on one connection (PostgreSQL's StartupMessage comes once)."""
-
-    def __init__(self, ctx: CheckContext, target: ServiceTarget) -> None:
-        self._conn = ctx.connect(target.address, target.service.port, read_limit=1 << 20)
-        self._used = False
-
-    @property
-    def alive(self) -> bool:
-        return not self._used
-
-    def takes(self, guess: Guess) -> bool:
-        return True
-
-    def try_login(self, guess: Guess) -> bool:
-        self._used = True
-        return password_login(self._conn, guess.account, guess.password)
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 class PostgresWeakPassword(Check):
@@ -67,13 +45,7 @@ class PostgresWeakPassword(Check):
             target,
             "postgresql",
             candidates(ctx, "postgresql"),
-            lambda: _PgLogin(ctx, target),
+            lambda: OneLogin(ctx, target, password_login),
             per_connection=1,
         )
-        if outcome.accepted is not None:
-            yield self.finding(
-                target,
-                evidence("postgresql", outcome, outcome.accepted),
-                location=f"{target.location} account {outcome.accepted.account}",
-                detail=detail(outcome, outcome.accepted),
-            )
+        yield from found(self, target, "postgresql", outcome)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.creds._policy import Guess, candidates, detail, evidence, guess_logins
+from checks.creds._policy import Guess, candidates, found, guess_logins
 from scanner.api import (
     AppliesTo,
     Check,
@@ -101,10 +101,4 @@ class SshWeakPassword(Check):
         outcome = guess_logins(
             ctx, target, "ssh", candidates(ctx, "ssh"), lambda: _SshLogins(ctx, target)
         )
-        if outcome.accepted is not None:
-            yield self.finding(
-                target,
-                evidence("ssh", outcome, outcome.accepted),
-                location=f"{target.location} account {outcome.accepted.account}",
-                detail=detail(outcome, outcome.accepted),
-            )
+        yield from found(self, target, "ssh", outcome)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.creds._policy import Guess, candidates, detail, evidence, guess_logins
+from checks.creds._policy import Guess, candidates, found, guess_logins
 from checks.protocols.telnet import LOGIN_PROMPT, PASSWORD_PROMPT, REFUSED, TelnetText
 from scanner.api import (
     AppliesTo,
@@ -99,10 +99,4 @@ class TelnetWeakPassword(Check):
         outcome = guess_logins(
             ctx, target, "telnet", candidates(ctx, "telnet"), lambda: _TelnetLogins(ctx, target)
         )
-        if outcome.accepted is not None:
-            yield self.finding(
-                target,
-                evidence("telnet", outcome, outcome.accepted),
-                location=f"{target.location} account {outcome.accepted.account}",
-                detail=detail(outcome, outcome.accepted),
-            )
+        yield from found(self, target, "telnet", outcome)
