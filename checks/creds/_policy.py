@@ -270,16 +270,18 @@ def detail(outcome: Outcome, accepted: Guess) -> dict[str, object]:
 
 class OneLogin:
     """A session of one login on one connection, for protocols that authenticate once per
-    connection (a MySQL greeting, PostgreSQL's StartupMessage): ``login(conn, account,
-    password)`` says whether the server accepted it."""
+    connection (a MySQL greeting, PostgreSQL's StartupMessage, an MQTT CONNECT):
+    ``login(conn, account, password)`` says whether the server accepted it."""
 
     def __init__(
         self,
         ctx: CheckContext,
         target: ServiceTarget,
         login: Callable[[Connection, str, str], bool],
+        *,
+        read_limit: int = 1 << 20,
     ) -> None:
-        self._conn = ctx.connect(target.address, target.service.port, read_limit=1 << 20)
+        self._conn = ctx.connect(target.address, target.service.port, read_limit=read_limit)
         self._login = login
         self._used = False
 

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.creds._policy import Guess, candidates, found, guess_logins
+from checks.creds._policy import Guess, OneLogin, candidates, found, guess_logins
 from checks.protocols.mqtt import ACCEPTED, DISCONNECT, connack, connect_packet
 from scanner.api import (
     AppliesTo,
     Check,
     CheckContext,
+    Connection,
     Finding,
     Inconclusive,
     NotApplicable,
@@ -33,33 +34,20 @@ from scanner.api import (
 )
 
 
-class _MqttLogin:
-    """One CONNECT on one connection."""
-
-    def __init__(self, ctx: CheckContext, target: ServiceTarget) -> None:
-        self._conn = ctx.connect(target.address, target.service.port, read_limit=4096)
-        self._used = False
-
-    @property
-    def alive(self) -> bool:
-        return not self._used
-
-    def takes(self, guess: Guess) -> bool:
+def _login(conn: Connection, account: str, password: str) -> bool:
+    """One CONNECT on ``conn``: whether the broker accepted ``account`` and ``password``."""
+    conn.send(connect_packet(account, password))
+    code = connack(conn)
+    if code == ACCEPTED:
+        conn.send(DISCONNECT)
         return True
+    if code in (4, 5):  # bad user name or password; not authorized
+        return False
+    raise Inconclusive(f"CONNACK return code {code}: the broker refused for another reason")
 
-    def try_login(self, guess: Guess) -> bool:
-        self._used = True
-        self._conn.send(connect_packet(guess.account, guess.password))
-        code = connack(self._conn)
-        if code == ACCEPTED:
-            self._conn.send(DISCONNECT)
-            return True
-        if code in (4, 5):  # bad user name or password; not authorized
-            return False
-        raise Inconclusive(f"CONNACK return code {code}: the broker refused for another reason")
 
-    def close(self) -> None:
-        self._conn.close()
+def _session(ctx: CheckContext, target: ServiceTarget) -> OneLogin:
+    return OneLogin(ctx, target, _login, read_limit=4096)
 
 
 class MqttWeakPassword(Check):
@@ -77,7 +65,7 @@ class MqttWeakPassword(Check):
     )
 
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
-        anonymous = _MqttLogin(ctx, target)
+        anonymous = _session(ctx, target)
         try:
             if anonymous.try_login(Guess("", "")):
                 raise NotApplicable(
@@ -91,7 +79,7 @@ class MqttWeakPassword(Check):
             target,
             "mqtt",
             candidates(ctx, "mqtt"),
-            lambda: _MqttLogin(ctx, target),
+            lambda: _session(ctx, target),
             per_connection=1,
         )
         yield from found(self, target, "mqtt", outcome)
