@@ -1,5 +1,6 @@
-"""Products and versions a service announces: its SSH identification line, or what nmap's
-version detection made of it (product text and CPE).
+"""Products and versions a service announces: its SSH identification line, the greeting or
+header other services send unasked (``announced_product``), or what nmap's version detection made
+of it (product text and CPE).
 
 ``SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3`` names the upstream product and version (NVD's
 ``openbsd:openssh`` at ``9.2p1``) and, in its comment, the distribution package revision
@@ -59,6 +60,54 @@ DEBIAN_SOURCES = {
     ("mariadb", "mariadb"): "mariadb",
 }
 
+#: What other services announce without being asked, by the kind of announcement: the pattern
+#: of the product and version in it -> (NVD vendor, NVD product, Debian source package). Only
+#: products whose announcement carries a version; ``Server: nginx`` alone names none.
+ANNOUNCED = {
+    "http": (  # the Server header
+        (re.compile(r"^nginx/(?P<version>\d[0-9.]*)"), "nginx", "nginx", "nginx"),
+        (re.compile(r"^openresty/(?P<version>\d[0-9.]*)"), "openresty", "openresty", ""),
+        (re.compile(r"^Apache/(?P<version>\d[0-9.]*)"), "apache", "http_server", "apache2"),
+        (re.compile(r"^lighttpd/(?P<version>\d[0-9.]*)"), "lighttpd", "lighttpd", "lighttpd"),
+        (
+            re.compile(r"^Microsoft-IIS/(?P<version>\d[0-9.]*)"),
+            "microsoft",
+            "internet_information_services",
+            "",
+        ),
+    ),
+    "ftp": (  # the 220 greeting
+        (re.compile(r"\(vsFTPd (?P<version>\d[0-9.]*)\)"), "beasts", "vsftpd", "vsftpd"),
+        (
+            re.compile(r"\bProFTPD (?P<version>\d[0-9.]*[a-z]?)\b"),
+            "proftpd",
+            "proftpd",
+            "proftpd-dfsg",
+        ),
+    ),
+    "smtp": (  # the 220 greeting
+        (re.compile(r"\bExim (?P<version>\d[0-9.]*)\b"), "exim", "exim", "exim4"),
+    ),
+    "mysql": (  # the handshake's server version: 5.5.5- is MariaDB's compatibility prefix
+        (
+            re.compile(r"^(?:5\.5\.5-)?(?P<version>\d+\.\d+\.\d+)-MariaDB\b"),
+            "mariadb",
+            "mariadb",
+            "mariadb",
+        ),
+        (re.compile(r"^(?P<version>\d+\.\d+\.\d+)(?:-|$)"), "oracle", "mysql", ""),
+    ),
+}
+#: How evidence names each kind of announcement.
+LABELS = {
+    "http": "Server",
+    "ftp": "FTP greeting",
+    "smtp": "SMTP greeting",
+    "mysql": "MySQL handshake",
+}
+#: A Debian package revision in a MariaDB version (``10.11.19-MariaDB-0+deb12u1``).
+MARIADB_DEBIAN = re.compile(r"-MariaDB-(?P<revision>[0-9][0-9A-Za-z.+~]*\+deb\d+u\d+)\b")
+
 
 @dataclass(frozen=True)
 class Product:
@@ -106,8 +155,41 @@ def ssh_product(banner: str) -> Product | None:
     return None
 
 
-#: The SSH banner is read on ``ssh``; the others are matched when nmap's version detection gave
-#: a CPE (profile ``version_detection``).
+def announced_product(kind: str, text: str) -> Product | None:
+    """The product an announcement of ``kind`` (a key of ANNOUNCED) names with its version, with
+    the Debian package revision where the announcement carries one (MariaDB's does); None when
+    it names no known product with a version.
+
+    >>> announced_product("mysql", "5.5.5-10.11.19-MariaDB-0+deb12u1").package_version
+    '10.11.19-0+deb12u1'
+    >>> announced_product("http", "nginx") is None
+    True
+    """
+    said = f"{LABELS.get(kind, kind)}: {one_line(text, 200)}"
+    for pattern, vendor, product, package in ANNOUNCED.get(kind, ()):
+        found = pattern.search(text)
+        if found is None:
+            continue
+        version = found["version"].rstrip(".")
+        debian = MARIADB_DEBIAN.search(text) if kind == "mysql" else None
+        release = DEBIAN_RELEASE.search(debian["revision"]) if debian else None
+        if debian and release and package:
+            return Product(
+                said,
+                vendor,
+                product,
+                version,
+                f"Debian:{release['release']}",
+                package,
+                f"{version}-{debian['revision']}",
+            )
+        return Product(said, vendor, product, version, package=package)
+    return None
+
+
+#: The SSH banner is read on ``ssh``, the announcements of ANNOUNCED on theirs (``_announced``);
+#: the others are matched when nmap's version detection gave a CPE (profile
+#: ``version_detection``).
 SERVICES = (
     "ssh",
     "ftp",
@@ -135,6 +217,7 @@ SERVICES = (
 #: nmap's CPE names that NVD spells otherwise: (vendor, product) -> NVD's names to match.
 NVD_NAMES = {
     ("igor_sysoev", "nginx"): (("f5", "nginx"), ("nginx", "nginx")),
+    ("nginx", "nginx"): (("f5", "nginx"), ("nginx", "nginx")),
     ("vsftpd", "vsftpd"): (("beasts", "vsftpd"),),
     ("redislabs", "redis"): (("redis", "redis"),),
 }

@@ -1,10 +1,14 @@
 """A service's announced version has known vulnerabilities (confirmed, or only inferred).
 
-The check reads the SSH identification line (``SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3``) of an
-``ssh`` service, or, on the other services, what nmap's version detection named (profile
+The check reads what the service announces unasked: the SSH identification line
+(``SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3``) of an ``ssh`` service, the ``Server`` header of a
+web server (``nginx/1.22.1``), the 220 greeting of an FTP or SMTP server (``(vsFTPd 3.0.3)``),
+the server version of a MySQL/MariaDB handshake (``10.11.19-MariaDB-0+deb12u1``, which carries
+the Debian revision); or, when the profile ran it, what nmap's version detection named (profile
 ``version_detection``: the CPE ``cpe:/a:nginx:nginx:1.22.1`` and the version text, which may
-carry a Debian revision), and matches it against the feeds imported with ``scanner feed
-import``, trusting each source for what it can show:
+carry a Debian revision; it is preferred, and then nothing more is read). It matches that
+against the feeds imported with ``scanner feed import``, trusting each source for what it can
+show:
 
 1. **On-site settles it.** When the run also audits the host on site (an on-site asset at the
    same address, and the profile runs on-site checks), its installed package of the product
@@ -40,9 +44,11 @@ from collections.abc import Iterator
 
 from checks.host._packages import COMMANDS, host_packages
 from checks.host._vulns import describe, exploited, feed_note, listed, severity_of
+from checks.network._announced import announcement
 from checks.network._versions import (
     SERVICES,
     Product,
+    announced_product,
     nmap_product,
     nvd_names,
     ssh_banner,
@@ -83,11 +89,17 @@ class VulnerableVersion(Check):
             if product is None:
                 raise NotApplicable(f"no known product in the banner {banner!r}")
         else:
+            # nmap's version detection, when the profile ran it, already read the service;
+            # else what the service announces unasked
             product = nmap_product(target.service)
+            announced = announcement(target, ctx) if product is None else None
+            if announced is not None:
+                product = announced_product(*announced)
             if product is None:
+                said = f" (it announced {announced[1]!r})" if announced else ""
                 raise NotApplicable(
-                    "discovery named no product version (the profile's version_detection is "
-                    "off, or nmap did not recognise the service)"
+                    f"the service announced no product version{said}, and discovery named none "
+                    "(the profile's version_detection is off, or nmap did not recognise it)"
                 )
         banner = product.banner
         matcher = ctx.vulnerabilities

@@ -1,7 +1,8 @@
 """net.vulnerable-version against the lab's real sshds, the machine's Debian 12 OpenSSH: the weak
 host's banner carries its package revision, the hardened host's is bare (``DebianBanner no``);
 the on-site lab host 127.0.10.5 audited in the same run; and the lab's nginx through nmap's
-version detection."""
+version detection; and what other services announce unasked: the lab's nginx ``Server`` header,
+vsftpd's greeting and MariaDB's handshake (which carries its Debian revision)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.network._versions import nmap_product, nvd_names, ssh_product
+from checks.network._versions import announced_product, nmap_product, nvd_names, ssh_product
 from checks.network.vulnerable_version import VulnerableVersion
 from scanner.app.compile import compile_run
 from scanner.app.runs import start_run
@@ -26,7 +27,17 @@ from scanner.vulns.match import Matcher
 from tests.checks.host.lab_onsite import detail, onsite_inventory
 from tests.helpers import LOOPBACK_ONLY, run_check, service_target
 from tests.lab import lab
-from tests.unit.vulns.feeds import DSA, KEV, LAB, NVD, feed_store
+from tests.lab.hosts import CREDS_WEAK_ADDR
+from tests.unit.vulns.feeds import (
+    DSA,
+    KEV,
+    LAB,
+    MARIADB_NEW_FIX,
+    MARIADB_OLD_FIX,
+    NVD,
+    VSFTPD,
+    feed_store,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -117,9 +128,107 @@ def test_nmap_version_detection_feeds_the_check(db_url: str) -> None:
 
 
 def test_a_service_without_version_is_not_applicable() -> None:
-    attempt = run_check(VulnerableVersion, service_target(lab.WEAK_ADDR, 80, "http"))
+    # the hardened nginx says ``Server: nginx`` (server_tokens off)
+    attempt = run_check(VulnerableVersion, service_target(lab.HARDENED_ADDR, 80, "http"))
     assert attempt.status == AttemptStatus.NOT_APPLICABLE
+    assert "announced 'nginx'" in attempt.reason
     assert "version_detection" in attempt.reason
+
+
+def test_announced_products() -> None:
+    maria = announced_product("mysql", "5.5.5-10.11.19-MariaDB-0+deb12u1")
+    assert maria is not None
+    assert (maria.vendor, maria.product, maria.version) == ("mariadb", "mariadb", "10.11.19")
+    assert (maria.ecosystem, maria.package, maria.package_version) == (
+        "Debian:12",
+        "mariadb",
+        "10.11.19-0+deb12u1",
+    )
+    ubuntu = announced_product("mysql", "8.0.36-0ubuntu0.22.04.1")
+    assert ubuntu is not None
+    assert (ubuntu.vendor, ubuntu.product, ubuntu.version, ubuntu.ecosystem) == (
+        "oracle",
+        "mysql",
+        "8.0.36",
+        "",
+    )
+    apache = announced_product("http", "Apache/2.4.57 (Debian)")
+    assert apache is not None
+    assert (apache.vendor, apache.product, apache.version) == ("apache", "http_server", "2.4.57")
+    nginx = announced_product("http", "nginx/1.22.1")
+    assert nginx is not None
+    assert nvd_names(nginx) == (("f5", "nginx"), ("nginx", "nginx"))
+    proftpd = announced_product("ftp", "220 ProFTPD 1.3.8b Server (Debian) [::ffff:192.0.2.9]")
+    assert proftpd is not None
+    assert proftpd.version == "1.3.8b"
+    exim = announced_product("smtp", "220 mx.example.org ESMTP Exim 4.96 Mon, 01 Dec 2026")
+    assert exim is not None
+    assert (exim.vendor, exim.version) == ("exim", "4.96")
+    for kind, text in (
+        ("http", "nginx"),
+        ("smtp", "220 mx ESMTP Postfix (Debian/GNU)"),
+        ("ftp", "220 Welcome"),
+        ("mysql", "garbage"),
+        ("telnet", "anything 1.2"),
+    ):
+        assert announced_product(kind, text) is None, (kind, text)
+    # a hostile announcement: control characters and escapes never reach the evidence raw
+    hostile = announced_product("http", "nginx/1.22.1\x1b[31m\r\n<script>" + "x" * 10_000)
+    assert hostile is not None
+    assert "\x1b" not in hostile.banner and "\n" not in hostile.banner
+    assert len(hostile.banner) < 300
+
+
+def test_server_header_of_the_lab_nginx(db_url: str) -> None:
+    store = feed_store(db_url, NVD, KEV)
+    attempt = run_check(
+        VulnerableVersion, service_target(lab.WEAK_ADDR, 80, "http"), services=services(store)
+    )
+    [finding] = attempt.findings
+    assert finding.severity == "low"
+    assert finding.evidence == (
+        "Server: nginx/1.22.1: unconfirmed (version-inferred from the upstream version only; a "
+        "distribution may have backported fixes): nginx nginx 1.22.1 is in NVD's ranges of "
+        "CVE-2023-44487 (CVSS up to 7.5)"
+    )
+    assert finding.detail["confirmed"] is False
+
+
+def test_ftp_greeting_of_the_lab_vsftpd(db_url: str) -> None:
+    store = feed_store(db_url, VSFTPD)
+    attempt = run_check(
+        VulnerableVersion, service_target(lab.WEAK_ADDR, 21, "ftp"), services=services(store)
+    )
+    [finding] = attempt.findings
+    assert finding.severity == "low"
+    assert finding.evidence.startswith(
+        "FTP greeting: 220 (vsFTPd 3.0.3): unconfirmed (version-inferred"
+    )
+    assert "beasts vsftpd 3.0.3 is in NVD's ranges of CVE-2021-30047" in finding.evidence
+
+
+@pytest.mark.parametrize(("feed", "found"), [(MARIADB_OLD_FIX, False), (MARIADB_NEW_FIX, True)])
+def test_mariadb_handshake_revision(
+    lab_state: lab.LabState, db_url: str, feed: Path, found: bool
+) -> None:
+    # the machine's MariaDB (Debian 12) greets with its package revision: matched exactly
+    # against the distribution's advisories, as the SSH banner's is
+    store = feed_store(db_url, feed)
+    attempt = run_check(
+        VulnerableVersion,
+        service_target(CREDS_WEAK_ADDR, 3306, "mysql"),
+        services=services(store),
+    )
+    if not found:
+        assert attempt.status == AttemptStatus.PASS, attempt.reason
+        return
+    [finding] = attempt.findings
+    assert finding.severity == "high"  # no CVSS in the advisory: the check's confirmed default
+    assert finding.evidence.startswith("MySQL handshake: 5.5.5-10.11.")
+    assert "LAB-2026-0002 (CVE-2099-0002" in finding.evidence
+    assert "(from the banner's package revision)" in finding.evidence
+    assert finding.detail["confirmed"] is True
+    assert finding.detail["fixed"] == "1:10.11.99-0+deb12u1"
 
 
 def test_backported_banner_is_not_reported(db_url: str) -> None:
