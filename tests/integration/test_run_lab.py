@@ -106,6 +106,10 @@ EXPECTED = {
     # The hardened sshd hides Debian's revision (DebianBanner no): its upstream 9.2p1 is in NVD's
     # ranges of CVE-2024-6387, an unconfirmed low lead (the weak one's revision has the fix).
     ("water-city", "scada-dmz", "net.vulnerable-version", "22/tcp", "low"),
+    # The weak nginx announces ``Server: nginx/1.22.1``: in NVD's ranges of CVE-2023-44487, an
+    # unconfirmed low lead on both its ports (the hardened one says only ``nginx``).
+    (*GW, "net.vulnerable-version", "80/tcp", "low"),
+    (*GW, "net.vulnerable-version", "443/tcp", "low"),
 }
 #: Unconfirmed leads the hardened hosts may have: a version-inferred match is not a weakness.
 LEADS = {"net.vulnerable-version"}
