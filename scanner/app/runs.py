@@ -33,6 +33,8 @@ from scanner.core.models import (
     Mode,
     Refusal,
     Service,
+    ServiceTarget,
+    UrlTarget,
 )
 from scanner.core.text import one_line
 from scanner.core.timings import Timings
@@ -406,8 +408,9 @@ class _DiscoveryFeed:
     each host's services identified; every host is handed over as soon as its own
     identification is done, every batch once all its hosts are.
 
-    Events on :attr:`events`: ``("host", HostScan)``, ``("batch", targets, tarpit attempts)``,
-    then ``None`` at the end, or the exception that ended discovery.
+    Events on :attr:`events`: ``("service", Service)`` for each port named while nmap still
+    scans (see :attr:`early_checks`), ``("host", HostScan)``, ``("batch", targets, tarpit
+    attempts)``, then ``None`` at the end, or the exception that ended discovery.
     """
 
     def __init__(self, run: CompiledRun, services: RunServices, timings: Timings) -> None:
@@ -423,6 +426,9 @@ class _DiscoveryFeed:
         self.early: dict[tuple[str, int], tuple[Service, Future[Service]]] = {}
         targets = _nmap_targets(run)
         kinds = run.kinds
+        # A service's own checks start as soon as it is named, unless nmap's version detection
+        # runs (its product and CPE come only with the scan's end) or nothing is planned then.
+        self.early_checks = not run.profile.version_detection
         self.hosts = sorted(
             {a for k, v in targets.items() if kinds[k] != AssetKind.NETWORK for a in v}
         )
@@ -515,7 +521,18 @@ class _DiscoveryFeed:
                 return
             self._per_host[address] = self._per_host.get(address, 0) + 1
             hint = Service(address, port, "tcp", port_names().get((port, "tcp"), "unknown"))
-            self.early[(address, port)] = (hint, pool.submit(self._identify_one, hint))
+            future = pool.submit(self._identify_one, hint)
+            self.early[(address, port)] = (hint, future)
+        if self.early_checks:
+            future.add_done_callback(lambda done: self._named_early(hint, done))
+
+    def _named_early(self, hint: Service, done: Future[Service]) -> None:
+        """An early identification ended: hand the service over, so that its own checks start
+        while nmap still scans the host (the host's other checks wait for its scan)."""
+        if self._cancel.is_set() or done.cancelled() or done.exception() is not None:
+            return
+        got = done.result()
+        self.events.put(("service", replace(hint, name=got.name)))
 
     def _identify_one(self, service: Service) -> Service:
         with self.timings.span("identification"):
@@ -529,6 +546,8 @@ class _DiscoveryFeed:
             return None
         hint, future = started
         got = future.result()
+        if self.early_checks:  # exactly the service handed over early, whose checks may run
+            return replace(service, name=got.name)
         return service if got.name == hint.name else replace(service, name=got.name)
 
     def identified(self, scan: HostScan) -> None:
@@ -610,6 +629,8 @@ class _Pipeline:
         self.waiting = dict(_nmap_targets(run)) if feed is not None else {}
         self.seen: set[str] = set(done)
         self.observer: Observer = NullObserver()
+        #: Services named while nmap still scans their host, not planned yet.
+        self.named: list[Service] = []
 
     def begin(self, observer: Observer, dispatched: bool) -> None:
         """Plan the first part: everything from a stored discovery; without one, what needs no
@@ -648,7 +669,8 @@ class _Pipeline:
         if self.finished:
             return None
         ready = self._take(block=False)
-        return self._plan(ready) if ready else []
+        early = self._plan_named() if self.named else []
+        return early + (self._plan(ready) if ready else [])
 
     def discovered(self) -> Discovered:
         """The discovery so far, as the plan reads it."""
@@ -675,6 +697,12 @@ class _Pipeline:
                 ready |= set(self.waiting)  # nothing more will come for them
                 self.waiting.clear()
                 break
+            if event[0] == "service":
+                service = event[1]
+                assert isinstance(service, Service)
+                if service.address not in self.scanned:  # else its host's plan has it
+                    self.named.append(service)
+                continue
             if event[0] == "host":
                 scan = event[1]
                 assert isinstance(scan, HostScan)
@@ -703,6 +731,45 @@ class _Pipeline:
         self.observer.planned(len(jobs) + len(decided))
         if decided:
             self.tally.record(self.store, decided, self.refusals)
+        return jobs
+
+    def _plan_named(self) -> list[Job]:
+        """The jobs of the services named while nmap still scans their hosts: each service's
+        own checks (those a service or its web site is the target of), exactly as the host's
+        plan will have them once its scan ends (which then skips them as planned); nothing
+        decided yet (a check that finds no service of its kind is decided with the host), no
+        check of the whole host. A range's addresses wait for the sweep."""
+        named, self.named = self.named, []
+        run = self.run
+        jobs: list[Job] = []
+        for service in named:
+            if service.address in self.scanned:
+                continue
+            keys = {
+                key
+                for key, targets in self.waiting.items()
+                if service.address in targets and run.kinds[key] != AssetKind.NETWORK
+            }
+            if not keys:
+                continue
+            partial = Discovered(
+                {service.address: HostScan(service.address, True, (service,))}, run.addresses
+            )
+            plan = build_plan(run, partial, stage="discovered", assets=keys)
+            mine = Plan(
+                jobs=[
+                    job
+                    for job in plan.jobs
+                    if isinstance(job.target, ServiceTarget | UrlTarget)
+                    and job.target.service == service
+                    and job.target.address == service.address
+                ]
+            )
+            fresh, _ = self._fresh(mine)
+            jobs += fresh
+        if jobs:
+            self.planned += len(jobs)
+            self.observer.planned(len(jobs))
         return jobs
 
     def _fresh(self, plan: Plan) -> tuple[list[Job], list[Attempt]]:

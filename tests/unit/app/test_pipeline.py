@@ -18,6 +18,7 @@ from scanner.app import runs
 from scanner.app.compile import compile_run
 from scanner.app.runs import start_run
 from scanner.core.models import Attempt, AttemptStatus, HostScan, Service
+from scanner.discovery.nmap import OnPort
 from scanner.engine.compiled import Discovered
 from scanner.engine.plan import Job, build_plan
 from scanner.inventory.schema import load_inventory
@@ -101,6 +102,42 @@ def _pipelined(
     assert {"discovery", "identification", "checks"} <= set(phases)
     assert phases["checks"].start < phases["discovery"].end  # they overlapped
     # Discovery is stored once it ends, as a resumed run and workers read it.
+    assert store.attempts.discovery(result.run_id)["127.0.0.1"].services[0].name == "http"
+
+
+def test_a_services_checks_start_while_nmap_still_scans_its_host(
+    tmp_path: Path, site: Site, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # nmap reports the box's web port early (``on_port``, as ``nmap -v`` prints it), then goes
+    # on scanning: that service is named and its own checks run before the host's scan ends;
+    # the host's plan at the end does not run them again.
+    with serving() as other:
+        text = INVENTORY.format(port=site.port).replace(
+            "profiles:", "      - id: box\n        host: 127.0.0.1\nprofiles:"
+        )
+        inventory = write(tmp_path / "inv.yaml", text)
+        ended: list[float] = []
+
+        def scanning(
+            hosts: list[str], *_args: object, on_port: OnPort, **_kwargs: object
+        ) -> Iterator[tuple[list[str], list[HostScan]]]:
+            on_port("127.0.0.1", other.port, "tcp")
+            time.sleep(SLOW)
+            ended.append(time.time())
+            web = Service("127.0.0.1", other.port, "tcp", "unknown")
+            yield list(hosts), [HostScan("127.0.0.1", True, (web,))]
+
+        monkeypatch.setattr(runs, "discover_batches", scanning)
+        store = Store.open(db_url)
+        seen = Seen()
+        result = start_run(compile_run(load_inventory(inventory), "web"), store, observer=seen)
+    assert result.status == "completed"
+    attempts = store.attempts.of_run(result.run_id)
+    host = [a for a in attempts if a.asset_id == "box"]
+    assert len(host) == 2, host  # each check once on the box's web port
+    assert all(a.location == f"{other.port}/tcp" for a in host)
+    assert max(a.started_at for a in host) < ended[0]  # ran while nmap still scanned
+    assert seen.first == 2 and sum(seen.more) == 2  # planned once, early
     assert store.attempts.discovery(result.run_id)["127.0.0.1"].services[0].name == "http"
 
 
