@@ -33,8 +33,9 @@ evidence. Settings ``unit_id`` (Modbus) and ``addresses`` (DNP3) are those of
 Sample evidence::
 
     S7 device Siemens 6ES7 315-2EH14-0AB0 (CPU 315-2 PN/DP) reports firmware 3.2.6 (its own
-    identification, read over the protocol): in NVD's ranges of CVE-2016-9159 as
-    siemens:simatic_s7-300_cpu_firmware (CVSS 5.9)
+    identification, read over the protocol): in NVD's ranges of CVE-2016-9158, CVE-2016-9159 as
+    siemens:simatic_s7-300_cpu_firmware, siemens:simatic_s7-300_cpu_315-2_pn/dp_firmware
+    (CVSS 7.5)
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from collections.abc import Callable, Iterator
 from checks.host._vulns import exploited, feed_note, listed, severity_of
 from checks.network import _ot_read as read
 from checks.network._firmware import firmware_version
-from checks.network._ot import nvd_names
+from checks.network._ot import SOFTWARE, describe, nvd_names
 from checks.protocols.modbus import parse_device_id
 from scanner.api import (
     AppliesTo,
@@ -119,7 +120,9 @@ class VulnerableFirmware(Check):
         version = firmware_version(record.get("version", ""))
         names = nvd_names(record)
         if not names or not version:
-            raise NotApplicable("the device named no vendor, product and firmware version")
+            raise NotApplicable(
+                f"the device named no vendor, product and firmware version ({describe(record)})"
+            )
         matcher = ctx.vulnerabilities
         if not matcher.has("nvd"):
             raise NotApplicable(
@@ -136,10 +139,11 @@ class VulnerableFirmware(Check):
         model = f" ({record['model']})" if record.get("model") else ""
         matched = ", ".join(dict.fromkeys(f"{u.vendor}:{u.product}" for u in found))
         score = f" (CVSS {cvss:g})" if cvss is not None else ""
+        what = "software" if protocol in SOFTWARE else "firmware"
         yield self.finding(
             target,
             f"{PROTOCOL_NAMES[protocol]} device {record['vendor']} {record['product']}{model} "
-            f"reports firmware {version} (its own identification, read over the protocol): "
+            f"reports {what} {version} (its own identification, read over the protocol): "
             f"in NVD's ranges of {listed(cves)} as {matched}{score}{exploited(known)}"
             f"{feed_note(ctx, ('nvd', 'kev'))}",
             severity=severity_of(cvss, Severity.HIGH),
@@ -151,6 +155,6 @@ class VulnerableFirmware(Check):
                 "cvss": cvss,
                 "known_exploited": known,
                 "confirmed": True,
-                "basis": f"firmware version the device reported over {PROTOCOL_NAMES[protocol]}",
+                "basis": f"{what} version the device reported over {PROTOCOL_NAMES[protocol]}",
             },
         )
