@@ -53,6 +53,7 @@ def s7_identity(target: ServiceTarget, ctx: CheckContext) -> s7.S7Identity:
 
 
 def s7_device(ident: s7.S7Identity) -> dict[str, str]:
+    """The identity record of an S7 CPU: order code, firmware, module, serial, system name."""
     parts = ident.components
     return device(
         "s7",
@@ -77,6 +78,7 @@ def enip_identity(target: ServiceTarget, ctx: CheckContext) -> enip.Identity:
 
 
 def enip_device(ident: enip.Identity) -> dict[str, str]:
+    """The identity record of an EtherNet/IP adapter (its identity object)."""
     return device(
         "enip",
         vendor=ident.vendor or f"vendor {ident.vendor_id}",
@@ -100,6 +102,7 @@ def bacnet_identity(target: ServiceTarget, ctx: CheckContext) -> bacnet.Device:
 
 
 def bacnet_device(found: bacnet.Device) -> dict[str, str]:
+    """The identity record of a BACnet device (its device object's properties)."""
     props = found.properties
     return device(
         "bacnet",
@@ -127,6 +130,7 @@ def dnp3_station(target: ServiceTarget, ctx: CheckContext) -> dnp3.Outstation:
 
 
 def dnp3_device(station: dnp3.Outstation) -> dict[str, str]:
+    """The identity record of a DNP3 outstation (its device attributes, often none)."""
     attrs = station.attributes
     return device(
         "dnp3",
@@ -160,6 +164,7 @@ def modbus_answer(target: ServiceTarget, ctx: CheckContext) -> tuple[int, bytes]
 
 
 def modbus_device(objects: dict[str, str]) -> dict[str, str]:
+    """The identity record of a Modbus device (its basic identification objects)."""
     return device(
         "modbus",
         vendor=objects.get("VendorName", ""),
@@ -210,6 +215,7 @@ def opcua_session(target: ServiceTarget, ctx: CheckContext) -> OpcuaSession:
 
 
 def opcua_device(info: dict[str, str]) -> dict[str, str]:
+    """The identity record of an OPC UA server (its BuildInfo): software, not firmware."""
     return device(
         "opcua",
         vendor=info.get("manufacturer", ""),
