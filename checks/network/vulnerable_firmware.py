@@ -9,10 +9,10 @@ This check maps that identity to NVD's CPE names (the table in ``checks/network/
 ``Siemens 6ES7 315-2EH14-0AB0`` is ``siemens:simatic_s7-300_cpu_firmware``) and matches the
 firmware version against the CPE ranges of the NVD feed imported with ``scanner feed import``.
 
-It sends nothing of its own: the identity is the one the ``net.*-exposed`` check of the same
-run collected (one read per device and run, shared through the run's collected facts); only
-when that check is not in the profile does this one send the same declared read-only requests
-(listed in docs/ot-safety.md) to read it.
+It sends nothing of its own: the identity is the one the industrial check of the same run
+collected (``net.*-exposed``; for OPC UA ``net.opcua-anonymous``), one read per device and run
+shared through the run's collected facts; only when that check is not in the profile does this
+one send the same declared read-only requests (listed in docs/ot-safety.md) to read it.
 
 **Confirmed, not version-inferred.** A remote match of an upstream version is only a lead,
 because distributions backport fixes without changing it. Industrial firmware has no
