@@ -5,20 +5,15 @@ finding's ``detail["device"]`` in one shape, so the notice's device inventory an
 matching read every protocol alike:
 
 ``protocol``, ``vendor``, ``product``, ``version`` (firmware or software), ``serial`` and
-``cpe`` (a CPE 2.3-like name built from vendor, product and version, for matching against
-vulnerability feeds; empty when the vendor or product is unknown), plus protocol-specific
-extras.
+``cpe`` (the CPE 2.3 name NVD gives the device's firmware or software at that version, from
+the table in ``checks/network/_firmware.py``; empty when the vendor or product is unknown),
+plus protocol-specific extras.
 """
 
 from __future__ import annotations
 
-import re
-
+from checks.network._firmware import Cpe, cpes, firmware_version
 from scanner.api import Exposure, ServiceTarget, Severity
-
-
-def _cpe_part(text: str) -> str:
-    return re.sub(r"[^a-z0-9._-]+", "_", text.strip().lower()).strip("_") or "*"
 
 
 def device(
@@ -28,26 +23,35 @@ def device(
     product: str = "",
     version: str = "",
     serial: str = "",
-    part: str = "h",
     **extra: str,
 ) -> dict[str, str]:
     """The identity record of a device (see the module docstring)."""
-    cpe = ""
-    if vendor and product:
-        cpe = (
-            f"cpe:2.3:{part}:{_cpe_part(vendor)}:{_cpe_part(product)}:"
-            f"{_cpe_part(version) if version else '*'}:*:*:*:*:*:*:*"
-        )
     record = {
         "protocol": protocol,
         "vendor": vendor,
         "product": product,
         "version": version,
         "serial": serial,
-        "cpe": cpe,
+        "cpe": "",
     }
     record.update({k: v for k, v in extra.items() if v})
+    names = nvd_names(record)
+    record["cpe"] = names[0].name(firmware_version(version)) if names else ""
     return record
+
+
+#: Protocols whose identity names software (an OPC UA server's build), not device firmware.
+SOFTWARE = ("opcua",)
+
+
+def nvd_names(record: dict[str, str]) -> tuple[Cpe, ...]:
+    """The NVD names of an identity record's device firmware or software (``_firmware``)."""
+    return cpes(
+        record.get("vendor", ""),
+        record.get("product", ""),
+        record.get("model", ""),
+        software=record.get("protocol") in SOFTWARE,
+    )
 
 
 def describe(record: dict[str, str]) -> str:

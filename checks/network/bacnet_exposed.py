@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.network._ot import describe, device, exposed_severity
+from checks.network._ot import describe, exposed_severity
+from checks.network._ot_read import bacnet_device, bacnet_identity
 from checks.protocols import bacnet
 from scanner.api import AppliesTo, Check, CheckContext, Finding, ServiceTarget, Severity
 
@@ -41,19 +42,9 @@ class BacnetExposed(Check):
     )
 
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
-        wait = min(3.0, max(0.5, ctx.remaining() / 3))
-        found = bacnet.read_identity(ctx, target.address, target.service.port, wait)
+        found = bacnet_identity(target, ctx)
         props = found.properties
-        record = device(
-            "bacnet",
-            vendor=props.get("vendor", ""),
-            product=props.get("model", ""),
-            version=props.get("firmware", ""),
-            software=props.get("software_version", ""),
-            name=props.get("object_name", ""),
-            vendor_id=props.get("vendor_id", ""),
-            instance=str(found.instance) if found.instance >= 0 else "",
-        )
+        record = bacnet_device(found)
         who = f"device {found.instance}" if found.instance >= 0 else "a device"
         named = f" ({record['name']!r})" if record.get("name") else ""
         refused = f" (it answered with an error: {found.error})" if found.error else ""

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.network._ot import describe, device, exposed_severity
+from checks.network._ot import describe, exposed_severity
+from checks.network._ot_read import dnp3_device, dnp3_station
 from checks.protocols import dnp3
 from scanner.api import AppliesTo, Check, CheckContext, Finding, ServiceTarget, Severity
 
@@ -41,18 +42,9 @@ class Dnp3Exposed(Check):
     )
 
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
-        candidates = tuple(int(a) for a in ctx.setting("addresses", (1, 10, 1024)))[:8]
-        with ctx.connect(target.address, target.service.port, timeout=5.0, read_limit=8192) as c:
-            station = dnp3.probe(c, ctx.request, target.address, candidates)
+        station = dnp3_station(target, ctx)
         attrs = station.attributes
-        record = device(
-            "dnp3",
-            vendor=attrs.get("vendor", ""),
-            product=attrs.get("product", "") or attrs.get("model", ""),
-            version=attrs.get("software_version", ""),
-            serial=attrs.get("serial", ""),
-            address=str(station.address),
-        )
+        record = dnp3_device(station)
         if not station.application:
             what, note = "Request Link Status", "the application layer did not answer the READ"
         else:

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.network._ot import describe, device, exposed_severity
+from checks.network._ot import describe, exposed_severity
+from checks.network._ot_read import enip_device, enip_identity
 from checks.protocols import enip
 from scanner.api import AppliesTo, Check, CheckContext, Finding, ServiceTarget, Severity
 
@@ -41,18 +42,8 @@ class EnipExposed(Check):
     )
 
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
-        with ctx.connect(target.address, target.service.port, timeout=5.0, read_limit=4096) as c:
-            ident = enip.list_identity(c, ctx.request, target.address)
-        record = device(
-            "enip",
-            vendor=ident.vendor or f"vendor {ident.vendor_id}",
-            product=ident.product_name,
-            version=ident.revision,
-            serial=ident.serial,
-            vendor_id=str(ident.vendor_id),
-            device_type=str(ident.device_type),
-            product_code=str(ident.product_code),
-        )
+        ident = enip_identity(target, ctx)
+        record = enip_device(ident)
         evidence = (
             "EtherNet/IP answered List Identity without authentication: "
             + describe(record)

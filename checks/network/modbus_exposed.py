@@ -22,14 +22,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 
-from checks.network._ot import device
-from checks.protocols.modbus import (
-    READ_DEVICE_ID,
-    READ_HOLDING,
-    REQUESTS,
-    exchange,
-    parse_device_id,
-)
+from checks.network._ot_read import modbus_answer, modbus_device
+from checks.protocols.modbus import REQUESTS, parse_device_id
 from scanner.api import (
     AppliesTo,
     Check,
@@ -58,13 +52,7 @@ class ModbusExposed(Check):
     )
 
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
-        unit = int(ctx.setting("unit_id", 1))
-        wait = min(5.0, ctx.remaining())
-        with ctx.connect(target.address, target.service.port, read_limit=4096) as conn:
-            where = target.address
-            pdu = exchange(conn, unit, READ_DEVICE_ID, wait, declare=ctx.request, address=where)
-            if pdu[0] == 0x2B | 0x80:  # exception: device identification not supported
-                pdu = exchange(conn, unit, READ_HOLDING, wait, declare=ctx.request, address=where)
+        unit, pdu = modbus_answer(target, ctx)
         if pdu[0] == 0x2B:
             try:
                 objects = parse_device_id(pdu)
@@ -73,13 +61,7 @@ class ModbusExposed(Check):
             what = "Read Device Identification"
             facts = ", ".join(f"{k}={v!r}" for k, v in objects.items()) or "no objects"
             detail: dict[str, object] = {"unit_id": unit, "identification": objects}
-            detail["device"] = device(
-                "modbus",
-                vendor=objects.get("VendorName", ""),
-                product=objects.get("ProductCode", "") or objects.get("ModelName", ""),
-                version=objects.get("MajorMinorRevision", ""),
-                model=objects.get("ModelName", ""),
-            )
+            detail["device"] = modbus_device(objects)
         elif pdu[0] == 0x03 and len(pdu) >= 4:
             what = "Read Holding Registers"
             value = struct.unpack_from(">H", pdu, 2)[0]

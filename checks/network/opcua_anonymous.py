@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.network._ot import describe, device, exposed_severity
+from checks.network._ot import describe, exposed_severity
+from checks.network._ot_read import opcua_device, opcua_session
 from checks.protocols import opcua
 from scanner.api import AppliesTo, Check, CheckContext, Finding, ServiceTarget, Severity
 
@@ -42,40 +43,13 @@ class OpcuaAnonymous(Check):
     )
 
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
-        url = f"opc.tcp://{target.address}:{target.service.port}/"
-        port = target.service.port
-        with ctx.connect(target.address, port, timeout=5.0, read_limit=1 << 18) as c:
-            channel = opcua.Channel(c, ctx.request, target.address, url)
-            channel.open()
-            found = channel.endpoints()
-            anonymous = [
-                policy
-                for e in found
-                if e.mode == "None"
-                for kind, policy in e.tokens
-                if kind == "anonymous"
-            ]
-            if not anonymous:
-                channel.close()
-                return
-            try:
-                info = channel.anonymous_session(anonymous[0])
-            except opcua.Refused:
-                channel.close()
-                return
-            channel.close()
-        record = device(
-            "opcua",
-            vendor=info.get("manufacturer", ""),
-            product=info.get("product_name", ""),
-            version=info.get("software_version", ""),
-            part="a",
-            build=info.get("build_number", ""),
-            product_uri=info.get("product_uri", ""),
-        )
+        session = opcua_session(target, ctx)
+        if session.info is None:  # no anonymous token offered, or the activation refused
+            return
+        record = opcua_device(session.info)
         evidence = (
-            f"OPC UA server accepted an anonymous session (policy id {anonymous[0]!r}): "
+            f"OPC UA server accepted an anonymous session (policy id {session.policy!r}): "
             + describe(record)
         )
-        detail = {"device": record, "build_info": info}
+        detail = {"device": record, "build_info": session.info}
         yield self.finding(target, evidence, severity=exposed_severity(target), detail=detail)

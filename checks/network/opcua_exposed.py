@@ -61,7 +61,6 @@ class OpcuaExposed(Check):
         record = device(
             "opcua",
             product=name,
-            part="a",
             application_uri=uri,
             product_uri=first.product_uri if first else "",
         )

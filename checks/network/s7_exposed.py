@@ -20,10 +20,10 @@ Sample evidence::
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 
-from checks.network._ot import describe, device, exposed_severity
+from checks.network._ot import describe, exposed_severity
+from checks.network._ot_read import s7_device, s7_identity
 from checks.protocols import s7
 from scanner.api import AppliesTo, Check, CheckContext, Finding, ServiceTarget, Severity
 
@@ -44,17 +44,9 @@ class S7Exposed(Check):
     )
 
     def run(self, target: ServiceTarget, ctx: CheckContext) -> Iterator[Finding]:
-        ident = self._identify(target, ctx)
+        ident = s7_identity(target, ctx)
         parts = ident.components
-        record = device(
-            "s7",
-            vendor="Siemens",
-            product=ident.order_code,
-            version=ident.firmware,
-            serial=parts.get("serial", ""),
-            model=parts.get("module_name", "") or parts.get("module_type", ""),
-            name=parts.get("system_name", ""),
-        )
+        record = s7_device(ident)
         more = [f"module {record['model']!r}"] if record.get("model") else []
         more += [f"system name {record['name']!r}"] if record.get("name") else []
         evidence = (
@@ -64,16 +56,3 @@ class S7Exposed(Check):
         )
         detail = {"device": record, "components": parts}
         yield self.finding(target, evidence, severity=exposed_severity(target), detail=detail)
-
-    @staticmethod
-    def _identify(target: ServiceTarget, ctx: CheckContext) -> s7.S7Identity:
-        """The identity over the first TSAP the CPU confirms (one connection per TSAP)."""
-        where, port = target.address, target.service.port
-        for tsap in s7.TSAPS[:-1]:
-            with (
-                ctx.connect(where, port, timeout=5.0, read_limit=8192) as conn,
-                contextlib.suppress(s7.NotConfirmed),
-            ):
-                return s7.identify(conn, ctx.request, where, tsap)
-        with ctx.connect(where, port, timeout=5.0, read_limit=8192) as conn:
-            return s7.identify(conn, ctx.request, where, s7.TSAPS[-1])

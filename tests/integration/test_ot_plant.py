@@ -72,7 +72,8 @@ def test_ot_plant_campaign(lab_state: lab.LabState, db_url: str, tmp_path: Path)
     assert devices["plant", "enip"]["product"] == lab.OT_IDENTITIES["enip"]["product_name"]
     opcua = devices["plant", "opcua"]  # the anonymous session's build information wins
     assert opcua["version"] == lab.OT_IDENTITIES["opcua"]["software_version"]
-    assert devices["plant2", "s7"]["cpe"].startswith("cpe:2.3:h:siemens:6es7_315-2eh14-0ab0:")
+    s7_cpe = "cpe:2.3:o:siemens:simatic_s7-300_cpu_firmware:"
+    assert devices["plant2", "s7"]["cpe"].startswith(s7_cpe)
     [markdown] = out.rglob("*.md")
     page = markdown.read_text(encoding="utf-8")
     assert "Industrial devices identified" in page

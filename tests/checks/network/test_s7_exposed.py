@@ -35,7 +35,7 @@ def test_s7_identity_in_evidence_and_detail(lab_state: lab.LabState) -> None:
     assert device["vendor"] == "Siemens"
     assert device["serial"] == IDENT["serial"]
     assert device["model"] == IDENT["module_name"]
-    assert device["cpe"] == "cpe:2.3:h:siemens:6es7_315-2eh14-0ab0:3.2.6:*:*:*:*:*:*:*"
+    assert device["cpe"] == "cpe:2.3:o:siemens:simatic_s7-300_cpu_firmware:3.2.6:*:*:*:*:*:*:*"
     assert sent == [
         "s7.cotp-connect",
         "s7.setup-communication",
