@@ -1,0 +1,425 @@
+"""Web application's login form accepts a default or weak password (intrusive, credential test).
+
+Routers, cameras, NAS boxes, building-management and SCADA web front ends, Tomcat-style
+consoles and CMS back ends log in through an HTML form, often with the vendor's default login.
+On each URL asset and each web service discovery found, the check reads the page (redirects
+followed in scope; the setting ``paths`` adds others, e.g. ``/login``, ``/admin/``) and takes
+the first form that has exactly one password field and posts it: its user name field (a text
+or e-mail input, by name ``user``/``login``/``email``... before the password field), its hidden
+fields (CSRF tokens) and its action, resolved against the page (and its ``<base href>``); a
+form that sends the password in the URL (GET) or to another host is not tried.
+
+Each login is one fresh browser-like session of its own: the login page is fetched again (a
+new CSRF token and session cookie), the form posted with that page's cookies, and same-origin
+redirects followed (never one off the site; nothing is followed out of scope). The first login
+is a deliberately wrong password on the first account (counted like every login): what the
+site answers to a wrong password is the baseline. A login counts as accepted only when its
+answer differs from the baseline the way an accepted one does: the login form did not come
+back, the status is not an error, the baseline's error message (its text that the login page
+lacks, e.g. "Invalid user name or password") is absent, and the site went on elsewhere (a
+redirect away from where the wrong password landed) or set a session cookie the wrong password
+did not get. A page that says the login is locked or limited ("too many attempts", a CAPTCHA)
+stops the check at once (inconclusive). The built-in list (web admin panels' defaults:
+admin/admin, admin/password, root/root, tomcat/tomcat, ...) and the campaign's lists are tried
+under the run's credential-test policy (docs/credentials.md), at most 3 logins per account,
+counted as service ``http-form`` of the action's port. Pages are read up to 256 KiB.
+
+Sample evidence::
+
+    web form login accepted for account 'admin': its password is on the weak and default
+    password list (a**** (5 characters)); 2 logins tried by this check
+    (http://127.0.10.30:8080/login: the login form did not come back; the message a wrong
+    password got was absent ('Invalid user name or password'); it went on to /admin)
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import quote, quote_plus, urlencode, urljoin, urlsplit
+
+from checks.creds._policy import Guess, candidates, detail, evidence, guess_logins
+from checks.protocols.htmlform import TEXT_TYPES, UNSENT_TYPES, Form, Page, read_page
+from scanner.api import (
+    AppliesTo,
+    AssetKind,
+    Check,
+    CheckContext,
+    Finding,
+    HttpResponse,
+    Inconclusive,
+    NotApplicable,
+    Severity,
+    UrlTarget,
+    one_line,
+)
+
+SERVICE = "http-form"
+#: Body bytes read of every page and answer.
+PAGE_BYTES = 262144
+#: Same-origin redirects followed after a login.
+HOPS = 3
+REDIRECTS = (301, 302, 303, 307, 308)
+#: What a user name field is called, most telling first.
+USER_NAMES = ("user", "login", "email", "mail", "account", "name", "uid", "id")
+#: Words of a page that says logins are locked or limited: no more logins are sent.
+LIMITED = ("locked", "too many", "try again later", "temporarily", "captcha", "blocked")
+#: Cookies kept of one session, and characters of each.
+MAX_COOKIES = 30
+MAX_COOKIE = 4096
+#: RFC 6265 cookie-octets (and a token's characters for the name: those without = ( ) etc.).
+_COOKIE_VALUE = frozenset(chr(c) for c in range(0x21, 0x7F)) - set('",;\\')
+_COOKIE_NAME = _COOKIE_VALUE - set("()<>@:/[]?={}")
+
+
+@dataclass(frozen=True)
+class LoginForm:
+    """A login form found on a page.
+
+    Attributes:
+        page: the URL of the page that shows it (after redirects).
+        action: the absolute URL it posts to.
+        user: the name of its user name field.
+        password: the name of its password field.
+    """
+
+    page: str
+    action: str
+    user: str
+    password: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the site answered one login, as far as the verdict needs.
+
+    Attributes:
+        status: the status of the last page reached.
+        landed: where the login ended (path and query of the last page reached).
+        form_back: the login form is on that page again.
+        texts: that page's visible text pieces.
+        cookies: cookies the answers set to a new value.
+    """
+
+    status: int
+    landed: str
+    form_back: bool
+    texts: frozenset[str]
+    cookies: frozenset[str]
+
+
+def find_form(page: Page, url: str) -> LoginForm | str:
+    """The login form of ``page`` (served at ``url``), or why it has none."""
+    base = urljoin(url, page.base) if page.base else url
+    why = "no form with a password field"
+    for form in page.forms:
+        passwords = form.passwords
+        if len(passwords) != 1:  # none, or a sign-up / password-change form
+            continue
+        at = form.fields.index(passwords[0])
+        users = [f for f in form.fields[:at] if f.type in TEXT_TYPES and f.name]
+        if not users or not passwords[0].name:
+            why = "the form with a password field has no user name field"
+            continue
+        if form.method != "post":
+            why = "the login form sends the password in the URL (method GET): not tried"
+            continue
+        action = urljoin(base, form.action) if form.action else url
+        parts, here = urlsplit(action), urlsplit(url)
+        if parts.scheme not in ("http", "https") or parts.hostname != here.hostname:
+            why = f"the login form posts to another site ({one_line(action, 120)}): not tried"
+            continue
+        named = [f for f in users if any(n in f.name.lower() for n in USER_NAMES)]
+        user = (named or users)[-1]
+        return LoginForm(url, action.split("#", 1)[0], user.name, passwords[0].name)
+    return why
+
+
+def _fields(form: Form, login: LoginForm, guess: Guess) -> list[tuple[str, str]]:
+    """What a browser sends for ``form``, with ``guess`` typed in (the first named submit
+    button clicked)."""
+    sent: list[tuple[str, str]] = []
+    clicked = False
+    for f in form.fields:
+        if not f.name:
+            continue
+        if f.name == login.user and f.type in TEXT_TYPES:
+            sent.append((f.name, guess.account))
+        elif f.type == "password":
+            sent.append((f.name, guess.password))
+        elif f.type == "submit" and not clicked:
+            sent.append((f.name, f.value))
+            clicked = True
+        elif f.type in UNSENT_TYPES or (f.type in ("checkbox", "radio") and not f.checked):
+            continue
+        else:
+            sent.append((f.name, f.value))
+    return sent
+
+
+def _same_form(page: Page, url: str, login: LoginForm) -> Form | None:
+    """The form of ``page`` that is ``login`` (same action and fields), or None."""
+    base = urljoin(url, page.base) if page.base else url
+    for form in page.forms:
+        action = urljoin(base, form.action) if form.action else url
+        names = {f.name for f in form.fields}
+        if action.split("#", 1)[0] == login.action and {login.user, login.password} <= names:
+            return form
+    return None
+
+
+def _same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
+
+
+def _where(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+@dataclass
+class _Jar:
+    """One login's cookies: what the site set, sent back to it (bounded, header-safe)."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    def take(self, response: HttpResponse) -> set[str]:
+        """Keep the cookies ``response`` sets; the names whose value changed."""
+        changed = set()
+        for line in response.header_all("Set-Cookie")[:MAX_COOKIES]:
+            name, _, value = line.split(";", 1)[0].partition("=")
+            name, value = name.strip(), value.strip()
+            if not name or len(name) + len(value) > MAX_COOKIE:
+                continue
+            if not set(name) <= _COOKIE_NAME or not set(value) <= _COOKIE_VALUE:
+                continue
+            if self.values.get(name) != value:
+                changed.add(name)
+            if value:
+                if name in self.values or len(self.values) < MAX_COOKIES:
+                    self.values[name] = value
+            else:
+                self.values.pop(name, None)
+        return changed
+
+
+class FormLogins:
+    """Logins through one login form, each in a fresh session; the first is the baseline."""
+
+    def __init__(self, ctx: CheckContext, form: LoginForm, baseline: Guess) -> None:
+        self._ctx, self.form, self._baseline_guess = ctx, form, baseline
+        self.baseline: Answer | None = None
+        self._page_texts: frozenset[str] = frozenset()
+        self.signals: list[str] = []
+
+    @property
+    def alive(self) -> bool:
+        return True
+
+    def takes(self, guess: Guess) -> bool:
+        return True
+
+    def close(self) -> None:
+        return None
+
+    def try_login(self, guess: Guess) -> bool:
+        answer = self._login(guess)
+        if self.baseline is None:
+            if guess != self._baseline_guess:
+                raise Inconclusive("no wrong-password baseline could be sent before the logins")
+            self.baseline = answer
+            self._check_baseline()
+            return False
+        self._stop_if_limited(answer)
+        self.signals = self._verdict(answer)
+        return bool(self.signals)
+
+    def _get(self, url: str, cookies: dict[str, str]) -> HttpResponse:
+        return self._ctx.http_request("GET", url, max_bytes=PAGE_BYTES, cookies=cookies)
+
+    def _login(self, guess: Guess) -> Answer:
+        """One login in a new session: the page, the post, same-origin redirects."""
+        jar = _Jar()
+        shown = self._get(self.form.page, {})
+        jar.take(shown)
+        page = read_page(shown.text)
+        form = _same_form(page, shown.url, self.form)
+        if form is None:
+            raise Inconclusive(
+                f"the login form at {one_line(self.form.page, 120)} did not come back when the "
+                f"page was fetched again ({shown.status})"
+            )
+        if self.baseline is None:
+            self._page_texts = frozenset(page.texts)
+        for encoded in (quote_plus(guess.password), quote(guess.password)):
+            self._ctx.keep_secret(encoded)  # the form's body carries it percent-encoded
+        answer = self._ctx.http_request(
+            "POST",
+            self.form.action,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": "{0.scheme}://{0.netloc}".format(urlsplit(self.form.page)),
+                "Referer": self.form.page,
+            },
+            body=urlencode(_fields(form, self.form, guess)).encode(),
+            cookies=dict(jar.values),
+            max_bytes=PAGE_BYTES,
+        )
+        changed = jar.take(answer)
+        url = self.form.action
+        for _ in range(HOPS):
+            location = answer.header("Location")
+            if answer.status not in REDIRECTS or not location:
+                break
+            nxt = urljoin(url, location)
+            if not _same_origin(nxt, self.form.page):
+                url = nxt  # where it went, never followed off the site
+                break
+            answer, url = self._get(nxt, dict(jar.values)), nxt
+            changed |= jar.take(answer)
+        final = read_page(answer.text)
+        return Answer(
+            status=answer.status,
+            landed=_where(url) if _same_origin(url, self.form.page) else url,
+            form_back=_same_form(final, url, self.form) is not None,
+            texts=frozenset(final.texts),
+            cookies=frozenset(changed),
+        )
+
+    def _markers(self) -> frozenset[str]:
+        """The baseline's text that the login page lacks: the wrong password's message."""
+        assert self.baseline is not None
+        return frozenset(t for t in self.baseline.texts - self._page_texts if len(t) >= 3)
+
+    def _check_baseline(self) -> None:
+        assert self.baseline is not None
+        b = self.baseline
+        if not (b.form_back or b.status >= 400 or self._markers()):
+            raise Inconclusive(
+                "a deliberately wrong password got an answer like an accepted login (no login "
+                f"form, no error, {b.status} at {one_line(b.landed, 120)}): the check cannot "
+                "tell a refused login from an accepted one"
+            )
+        self._stop_if_limited(b, baseline=True)
+
+    def _stop_if_limited(self, answer: Answer, *, baseline: bool = False) -> None:
+        """Inconclusive, and no more logins, when the site says logins are limited (or the
+        status says so: 423 Locked, 429 Too Many Requests)."""
+        assert self.baseline is not None
+        said = " ".join(answer.texts - self._page_texts).lower()
+        usual = "" if baseline else " ".join(self.baseline.texts).lower()
+        word = next((w for w in LIMITED if w in said and w not in usual), "")
+        if word or answer.status in (423, 429):
+            why = f"'{word}'" if word else f"status {answer.status}"
+            raise Inconclusive(
+                f"the site says logins are limited ({why} at {one_line(answer.landed, 120)}): "
+                "no more logins sent"
+            )
+
+    def _verdict(self, answer: Answer) -> list[str]:
+        """How ``answer`` shows an accepted login, or [] when it does not."""
+        assert self.baseline is not None
+        markers = self._markers()
+        if answer.form_back or answer.status >= 400 or markers & answer.texts:
+            return []
+        signals = []
+        if answer.landed != self.baseline.landed:
+            signals.append(f"it went on to {one_line(answer.landed, 120)}")
+        new = sorted(answer.cookies - self.baseline.cookies)
+        if new:
+            signals.append(f"it set cookie {', '.join(repr(one_line(n, 40)) for n in new[:3])}")
+        if not signals:  # nothing tells it from the wrong password's answer but the form
+            return []
+        if markers:
+            sample = one_line(min(markers, key=len), 80)
+            signals.insert(0, f"the message a wrong password got was absent ({sample!r})")
+        return ["the login form did not come back", *signals]
+
+
+class WebFormWeakPassword(Check):
+    id = "cred.web-form-weak-password"
+    title = "Web login form accepts a default or weak password"
+    family = "creds"
+    severity = Severity.HIGH
+    applies_to = AppliesTo(kinds=(AssetKind.URL,))
+    intrusive = True
+    credentials = True
+    references = ("CWE-1392", "CWE-521", "MLPS-8.1.4.2", "CSL-21")
+    remediation = (
+        "Change the login to a long unique password (or single sign-on), lock or slow down "
+        "repeated failed logins, serve the console over HTTPS only, and restrict it to the "
+        "administrators' addresses."
+    )
+
+    def run(self, target: UrlTarget, ctx: CheckContext) -> Iterator[Finding]:
+        if not target.address:
+            raise Inconclusive(f"{one_line(target.url, 120)} has no address to log in to")
+        forms = self._forms(target, ctx)
+        guesses = candidates(ctx, SERVICE)
+        limit = ctx.credential_policy.max_attempts
+        for form in forms:
+            parts = urlsplit(form.action)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            first = next(
+                (
+                    g.account
+                    for g in guesses
+                    if ctx.credential_used(target.address, port, SERVICE, g.account) < limit
+                ),
+                None,
+            )
+            wrong = [Guess(first, f"ci-scanner-{secrets.token_hex(8)}")] if first else []
+            logins = FormLogins(ctx, form, wrong[0]) if wrong else None
+            outcome = guess_logins(
+                ctx,
+                target,
+                SERVICE,
+                [*wrong, *guesses],
+                lambda logins=logins: _opened(logins),
+                port=port,
+            )
+            if outcome.accepted is not None and logins is not None:
+                yield self.finding(
+                    target,
+                    f"{evidence('web form', outcome, outcome.accepted)} "
+                    f"({one_line(form.page, 120)}: {'; '.join(logins.signals)})",
+                    location=f"{target.location} account {outcome.accepted.account}",
+                    detail={
+                        **detail(outcome, outcome.accepted),
+                        "url": form.page,
+                        "action": form.action,
+                        "signals": list(logins.signals),
+                    },
+                )
+                return
+
+    def _forms(self, target: UrlTarget, ctx: CheckContext) -> list[LoginForm]:
+        """The login forms of the target's page and of the ``paths`` setting's pages."""
+        paths = ctx.setting("paths", [])
+        urls = [target.url] + [
+            urljoin(target.url, p) for p in paths if isinstance(p, str) and p.startswith("/")
+        ][:10]
+        found: dict[tuple[str, str, str], LoginForm] = {}
+        why = ""
+        for url in dict.fromkeys(urls):
+            response = ctx.http_get(url, max_bytes=PAGE_BYTES)
+            if response.status >= 400:
+                why = why or f"{one_line(url, 120)} answered {response.status}"
+                continue
+            form = find_form(read_page(response.text), response.url)
+            if isinstance(form, str):
+                why = form if not why or why.startswith("no form") else why
+                continue
+            found.setdefault((form.action, form.user, form.password), form)
+        if not found:
+            raise NotApplicable(why or "no login form")
+        return list(found.values())
+
+
+def _opened(logins: FormLogins | None) -> FormLogins:
+    """The one "connection" of a login form: each login opens its own session anyway."""
+    if logins is None:  # no account had logins left: guess_logins never opens one
+        raise Inconclusive("no account of the login form has logins left in this run")
+    return logins
