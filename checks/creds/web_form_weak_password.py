@@ -34,6 +34,7 @@ Sample evidence::
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -80,12 +81,14 @@ class LoginForm:
     Attributes:
         page: the URL of the page that shows it (after redirects).
         action: the absolute URL it posts to.
+        port: the action's port (where the logins are counted).
         user: the name of its user name field.
         password: the name of its password field.
     """
 
     page: str
     action: str
+    port: int
     user: str
     password: str
 
@@ -109,9 +112,30 @@ class Answer:
     cookies: frozenset[str]
 
 
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) ``url``; None for anything else, or a URL that
+    does not parse (a hostile ``Location: http://[``)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname, port
+
+
+def _resolve(base: str, link: str) -> str:
+    """``link`` resolved against ``base``, without its fragment ('' when it does not parse)."""
+    try:
+        return urljoin(base, link).split("#", 1)[0]
+    except ValueError:
+        return ""
+
+
 def find_form(page: Page, url: str) -> LoginForm | str:
     """The login form of ``page`` (served at ``url``), or why it has none."""
-    base = urljoin(url, page.base) if page.base else url
+    base = _resolve(url, page.base) if page.base else url
     why = "no form with a password field"
     for form in page.forms:
         passwords = form.passwords
@@ -125,14 +149,15 @@ def find_form(page: Page, url: str) -> LoginForm | str:
         if form.method != "post":
             why = "the login form sends the password in the URL (method GET): not tried"
             continue
-        action = urljoin(base, form.action) if form.action else url
-        parts, here = urlsplit(action), urlsplit(url)
-        if parts.scheme not in ("http", "https") or parts.hostname != here.hostname:
-            why = f"the login form posts to another site ({one_line(action, 120)}): not tried"
+        action = _resolve(base, form.action) if form.action else url
+        there, here = _origin(action), _origin(url)
+        if there is None or here is None or there[1] != here[1]:
+            shown = one_line(action or form.action, 120)
+            why = f"the login form posts to another site ({shown}): not tried"
             continue
         named = [f for f in users if any(n in f.name.lower() for n in USER_NAMES)]
         user = (named or users)[-1]
-        return LoginForm(url, action.split("#", 1)[0], user.name, passwords[0].name)
+        return LoginForm(url, action, there[2], user.name, passwords[0].name)
     return why
 
 
@@ -160,18 +185,17 @@ def _fields(form: Form, login: LoginForm, guess: Guess) -> list[tuple[str, str]]
 
 def _same_form(page: Page, url: str, login: LoginForm) -> Form | None:
     """The form of ``page`` that is ``login`` (same action and fields), or None."""
-    base = urljoin(url, page.base) if page.base else url
+    base = _resolve(url, page.base) if page.base else url
     for form in page.forms:
-        action = urljoin(base, form.action) if form.action else url
+        action = _resolve(base, form.action) if form.action else url
         names = {f.name for f in form.fields}
-        if action.split("#", 1)[0] == login.action and {login.user, login.password} <= names:
+        if action == login.action and {login.user, login.password} <= names:
             return form
     return None
 
 
 def _same_origin(a: str, b: str) -> bool:
-    pa, pb = urlsplit(a), urlsplit(b)
-    return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
+    return _origin(a) is not None and _origin(a) == _origin(b)
 
 
 def _where(url: str) -> str:
@@ -273,9 +297,9 @@ class FormLogins:
             location = answer.header("Location")
             if answer.status not in REDIRECTS or not location:
                 break
-            nxt = urljoin(url, location)
+            nxt = _resolve(url, location)
             if not _same_origin(nxt, self.form.page):
-                url = nxt  # where it went, never followed off the site
+                url = nxt or location  # where it went, never followed off the site
                 break
             answer, url = self._get(nxt, dict(jar.values)), nxt
             changed |= jar.take(answer)
@@ -360,13 +384,11 @@ class WebFormWeakPassword(Check):
         guesses = candidates(ctx, SERVICE)
         limit = ctx.credential_policy.max_attempts
         for form in forms:
-            parts = urlsplit(form.action)
-            port = parts.port or (443 if parts.scheme == "https" else 80)
             first = next(
                 (
                     g.account
                     for g in guesses
-                    if ctx.credential_used(target.address, port, SERVICE, g.account) < limit
+                    if ctx.credential_used(target.address, form.port, SERVICE, g.account) < limit
                 ),
                 None,
             )
@@ -377,8 +399,8 @@ class WebFormWeakPassword(Check):
                 target,
                 SERVICE,
                 [*wrong, *guesses],
-                lambda logins=logins: _opened(logins),
-                port=port,
+                functools.partial(_opened, logins),
+                port=form.port,
             )
             if outcome.accepted is not None and logins is not None:
                 yield self.finding(
@@ -398,23 +420,23 @@ class WebFormWeakPassword(Check):
     def _forms(self, target: UrlTarget, ctx: CheckContext) -> list[LoginForm]:
         """The login forms of the target's page and of the ``paths`` setting's pages."""
         paths = ctx.setting("paths", [])
-        urls = [target.url] + [
-            urljoin(target.url, p) for p in paths if isinstance(p, str) and p.startswith("/")
-        ][:10]
+        extra = [urljoin(target.url, p) for p in paths if isinstance(p, str) and p.startswith("/")]
+        urls = [target.url, *extra[:10]]
         found: dict[tuple[str, str, str], LoginForm] = {}
-        why = ""
+        reasons: list[str] = []
         for url in dict.fromkeys(urls):
             response = ctx.http_get(url, max_bytes=PAGE_BYTES)
             if response.status >= 400:
-                why = why or f"{one_line(url, 120)} answered {response.status}"
+                reasons.append(f"{one_line(url, 120)} answered {response.status}")
                 continue
             form = find_form(read_page(response.text), response.url)
             if isinstance(form, str):
-                why = form if not why or why.startswith("no form") else why
-                continue
-            found.setdefault((form.action, form.user, form.password), form)
-        if not found:
-            raise NotApplicable(why or "no login form")
+                reasons.append(form)
+            else:
+                found.setdefault((form.action, form.user, form.password), form)
+        if not found:  # the most telling reason: a form not tried says more than no form
+            telling = [r for r in reasons if not r.startswith("no form")]
+            raise NotApplicable((telling or reasons)[0])
         return list(found.values())
 
 

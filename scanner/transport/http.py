@@ -263,9 +263,7 @@ class HttpClient:
         wires: list[Wire] = []
         seen = {url}
         while True:
-            response = self._one(
-                method, url, deadline, check_id, max_bytes, headers, body, cookies
-            )
+            response = self._one(method, url, deadline, check_id, max_bytes, headers, body, cookies)
             wires += response.wire
             location = response.header("Location")
             if not (follow and response.status in REDIRECTS and location) or len(hops) >= 10:
@@ -343,15 +341,25 @@ class HttpClient:
             session = self._apart
             if cookies:
                 outgoing["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        with session.request(
-            method,
-            url,
-            stream=True,
-            allow_redirects=False,
-            timeout=(timeout, timeout),
-            headers=outgoing,
-            data=data,
-        ) as resp:
+        try:
+            opened = session.request(
+                method,
+                url,
+                stream=True,
+                allow_redirects=False,
+                timeout=(timeout, timeout),
+                headers=outgoing,
+                data=data,
+            )
+        except ValueError as exc:
+            # requests parses a redirect's Location even when it does not follow it: a server
+            # answering "Location: http://[" is the target's doing, not a bug of the check
+            if isinstance(exc, requests.RequestException):  # InvalidURL: the URL we were given
+                raise
+            raise Inconclusive(
+                f"{url} answered with a Location header that is not a URL ({exc})"
+            ) from None
+        with opened as resp:
             body = bytearray()
             truncated = False
             # Small decoded reads keep a compression bomb to one chunk's worth of memory.

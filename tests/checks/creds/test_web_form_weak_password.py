@@ -21,7 +21,7 @@ import pytest
 
 from checks.creds.web_form_weak_password import WebFormWeakPassword, find_form
 from checks.protocols.htmlform import read_page
-from scanner.core.models import AttemptStatus, Refusal, Severity
+from scanner.core.models import AttemptStatus, ErrorReason, Refusal, Severity
 from scanner.engine.context import RunServices
 from scanner.engine.credentials import CredentialPolicy
 from scanner.scope.guard import ScopeGuard
@@ -92,7 +92,7 @@ def _handler(app: App) -> type[http.server.BaseHTTPRequestHandler]:
             page = LOGIN_PAGE.format(error=text, token=session["csrf"])
             self._send(200, page, *(("Set-Cookie", c) for c in cookie))
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             sid, session, new = self._session()
             cookie = [f"sid={sid}; Path=/; HttpOnly"] if new else []
             if self.path == "/home":
@@ -107,8 +107,8 @@ def _handler(app: App) -> type[http.server.BaseHTTPRequestHandler]:
             else:
                 self._send(302, "", ("Location", "/login"), *(("Set-Cookie", c) for c in cookie))
 
-        def do_POST(self) -> None:  # noqa: N802
-            sid, session, _ = self._session()
+        def do_POST(self) -> None:
+            _sid, session, _ = self._session()
             length = min(int(self.headers.get("Content-Length") or 0), 65536)
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             if form.get("csrf_token") != session["csrf"]:
@@ -255,9 +255,11 @@ HOSTILE = {
 
 
 class Hostile(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         data = HOSTILE.get(self.path, "").encode("utf-8", "replace")
-        self.send_response(200)
+        self.send_response(302 if self.command == "POST" else 200)
+        if self.command == "POST":  # a login answered with a Location that does not parse
+            self.send_header("Location", "http://[::1:bad/")
         self.send_header("Content-Type", "text/html")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -292,6 +294,18 @@ def test_hostile_pages_end_cleanly_without_a_login(path: str, why: str) -> None:
     assert attempt.status == AttemptStatus.NOT_APPLICABLE, attempt.reason
     assert why in attempt.reason and attempt.credential_tries == ()
     assert "\x1b" not in attempt.reason
+
+
+def test_a_login_answer_with_a_broken_location_is_inconclusive_not_a_bug() -> None:
+    HOSTILE["/form"] = "<form method=post><input name=user><input type=password name=pw></form>"
+    with serve(HOSTILE_ADDR, Hostile) as base:
+        attempt = run_check(
+            WebFormWeakPassword, url_target(base + "form", HOSTILE_ADDR), services=services()
+        )
+    assert attempt.status == AttemptStatus.ERROR and not attempt.findings
+    assert attempt.error_reason == ErrorReason.INCONCLUSIVE, attempt.reason
+    assert "a Location header that is not a URL" in attempt.reason
+    assert len(attempt.credential_tries) == 1  # the baseline only
 
 
 def test_find_form_takes_the_user_field_hidden_fields_and_the_action() -> None:
