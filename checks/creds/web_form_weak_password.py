@@ -7,7 +7,8 @@ followed in scope; the setting ``paths`` adds others, e.g. ``/login``, ``/admin/
 the first form that has exactly one password field and posts it: its user name field (a text
 or e-mail input, by name ``user``/``login``/``email``... before the password field), its hidden
 fields (CSRF tokens) and its action, resolved against the page (and its ``<base href>``); a
-form that sends the password in the URL (GET) or to another host is not tried.
+form that sends the password in the URL (GET), posts to another host, or has no user name
+field (a password-only device login) is not tried.
 
 Each login is one fresh browser-like session of its own: the login page is fetched again (a
 new CSRF token and session cookie), the form posted with that page's cookies, and same-origin

@@ -13,7 +13,6 @@ import http.server
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -28,6 +27,7 @@ from scanner.scope.guard import ScopeGuard
 from scanner.transport.ratelimit import TokenBucket
 from tests.checks.creds import per_account
 from tests.helpers import run_check, url_target
+from tests.hostile_http import handler_server
 
 WEAK_ADDR, HARDENED_ADDR, STRICT_ADDR, LAX_ADDR, HOSTILE_ADDR = (
     "127.77.2.10",
@@ -141,21 +141,6 @@ def _handler(app: App) -> type[http.server.BaseHTTPRequestHandler]:
     return Handler
 
 
-@contextlib.contextmanager
-def serve(address: str, handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
-    """Serve ``handler`` on ``address`` (an ephemeral port); yields the base URL."""
-    server = http.server.ThreadingHTTPServer((address, 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://{address}:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
 def services(**policy: object) -> RunServices:
     """Credential tests on, pause short, scope: this test's range only."""
     return RunServices(
@@ -167,7 +152,7 @@ def services(**policy: object) -> RunServices:
 
 def test_weak_login_found_with_its_password_masked() -> None:
     app = App({"admin": STRONG, "tomcat": "s3cret"})
-    with serve(WEAK_ADDR, _handler(app)) as base:
+    with handler_server(_handler(app), WEAK_ADDR) as base:
         attempt = run_check(WebFormWeakPassword, url_target(base, WEAK_ADDR), services=services())
     assert attempt.status == AttemptStatus.FAIL, attempt.reason
     [finding] = attempt.findings
@@ -193,7 +178,7 @@ def test_weak_login_found_with_its_password_masked() -> None:
 
 def test_hardened_login_passes_within_the_limits() -> None:
     app = App({"admin": STRONG, "administrator": STRONG}, lock_after=5)
-    with serve(HARDENED_ADDR, _handler(app)) as base:
+    with handler_server(_handler(app), HARDENED_ADDR) as base:
         attempt = run_check(
             WebFormWeakPassword, url_target(base, HARDENED_ADDR), services=services()
         )
@@ -207,7 +192,7 @@ def test_hardened_login_passes_within_the_limits() -> None:
 
 def test_a_lock_page_stops_the_check() -> None:
     app = App({"admin": STRONG}, lock_after=2)
-    with serve(STRICT_ADDR, _handler(app)) as base:
+    with handler_server(_handler(app), STRICT_ADDR) as base:
         attempt = run_check(WebFormWeakPassword, url_target(base, STRICT_ADDR), services=services())
     assert attempt.status == AttemptStatus.ERROR and not attempt.findings
     assert "logins are limited ('locked'" in attempt.reason
@@ -216,7 +201,7 @@ def test_a_lock_page_stops_the_check() -> None:
 
 def test_a_site_that_takes_any_password_is_not_a_finding() -> None:
     app = App({}, lax=True)
-    with serve(LAX_ADDR, _handler(app)) as base:
+    with handler_server(_handler(app), LAX_ADDR) as base:
         attempt = run_check(WebFormWeakPassword, url_target(base, LAX_ADDR), services=services())
     assert not attempt.findings, attempt.findings
     assert max(app.posts.values()) <= 3
@@ -233,7 +218,7 @@ def test_an_accepted_login_redirecting_off_site_is_never_followed() -> None:
 
     run = services()
     run.guard = ScopeGuard(["127.77.2.0/24"], on_refusal=refusals.append)
-    with serve(HOSTILE_ADDR, Away) as base:
+    with handler_server(Away, HOSTILE_ADDR) as base:
         attempt = run_check(WebFormWeakPassword, url_target(base, HOSTILE_ADDR), services=run)
     assert attempt.status == AttemptStatus.FAIL, attempt.reason
     assert "it went on to http://127.0.10.99/portal" in attempt.findings[0].evidence
@@ -284,7 +269,7 @@ class Hostile(http.server.BaseHTTPRequestHandler):
     ],
 )
 def test_hostile_pages_end_cleanly_without_a_login(path: str, why: str) -> None:
-    with serve(HOSTILE_ADDR, Hostile) as base:
+    with handler_server(Hostile, HOSTILE_ADDR) as base:
         attempt = run_check(
             WebFormWeakPassword,
             url_target(base + path, HOSTILE_ADDR),
@@ -298,7 +283,7 @@ def test_hostile_pages_end_cleanly_without_a_login(path: str, why: str) -> None:
 
 def test_a_login_answer_with_a_broken_location_is_inconclusive_not_a_bug() -> None:
     HOSTILE["/form"] = "<form method=post><input name=user><input type=password name=pw></form>"
-    with serve(HOSTILE_ADDR, Hostile) as base:
+    with handler_server(Hostile, HOSTILE_ADDR) as base:
         attempt = run_check(
             WebFormWeakPassword, url_target(base + "form", HOSTILE_ADDR), services=services()
         )

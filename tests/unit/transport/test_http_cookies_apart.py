@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import threading
 import time
 from collections.abc import Iterator
 
@@ -15,6 +14,7 @@ import pytest
 from scanner.core.errors import Inconclusive
 from scanner.scope.guard import ScopeGuard
 from scanner.transport.http import HttpClient
+from tests.hostile_http import handler_server
 
 ADDRESS = "127.77.2.20"
 
@@ -37,15 +37,8 @@ def recorder(seen: list[tuple[str, str, bytes]]) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer((ADDRESS, 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://{ADDRESS}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with handler_server(Handler, ADDRESS) as base:
+        yield base.rstrip("/")
 
 
 def test_own_cookies_are_sent_alone_and_kept_apart_from_the_session() -> None:
@@ -77,17 +70,10 @@ def test_a_location_that_is_not_a_url_is_inconclusive_not_a_bug() -> None:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer((ADDRESS, 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
     client = HttpClient(ScopeGuard(["127.77.2.0/24"]), "test", lambda _a, _d: True)
-    try:
-        with pytest.raises(Inconclusive, match="Location header that is not a URL"):
-            client.fetch(
-                "GET", f"http://{ADDRESS}:{server.server_address[1]}/", time.monotonic() + 5
-            )
-    finally:
-        client.close()
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with (
+        handler_server(Handler, ADDRESS) as base,
+        pytest.raises(Inconclusive, match="Location header that is not a URL"),
+    ):
+        client.fetch("GET", base, time.monotonic() + 5)
+    client.close()
