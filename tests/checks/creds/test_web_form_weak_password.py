@@ -18,7 +18,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from checks.creds.web_form_weak_password import WebFormWeakPassword, find_form
+from checks.creds._webform import find_form
+from checks.creds.web_form_weak_password import WebFormWeakPassword
 from checks.protocols.htmlform import read_page
 from scanner.core.models import AttemptStatus, ErrorReason, Refusal, Severity
 from scanner.engine.context import RunServices
