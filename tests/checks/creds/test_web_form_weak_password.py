@@ -177,6 +177,30 @@ def test_weak_login_found_with_its_password_masked() -> None:
     assert "s3cret" not in f"{finding.evidence} {finding.detail} {attempt.reason}"
 
 
+def test_a_campaign_list_and_the_paths_setting_are_used() -> None:
+    class Hidden(_handler(App({"operator": "Spring2026!"}))):  # type: ignore[misc]
+        def do_GET(self) -> None:
+            if self.path == "/":  # the login page is linked from nowhere: only `paths` finds it
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.path = self.path.replace("/portal/login", "/login")
+            super().do_GET()
+
+    run = services(builtin=False, entries=(("operator", "Spring2026!"), ("", "Summer2026!")))
+    run.settings = {WebFormWeakPassword.id: {"paths": ["/portal/login"]}}
+    with handler_server(Hidden, WEAK_ADDR) as base:
+        attempt = run_check(WebFormWeakPassword, url_target(base, WEAK_ADDR), services=run)
+    assert attempt.status == AttemptStatus.FAIL, attempt.reason
+    [finding] = attempt.findings
+    assert finding.location == f"{base} account operator"
+    assert finding.detail["password_masked"] == "S********** (11 characters)"
+    # the lists only (builtin: false): the baseline goes to the first account of the list
+    assert per_account(attempt.credential_tries) == Counter({"operator": 2})
+    assert "Spring2026" not in str([e.sent for e in attempt.exchanges])
+
+
 def test_hardened_login_passes_within_the_limits() -> None:
     app = App({"admin": STRONG, "administrator": STRONG}, lock_after=5)
     with handler_server(_handler(app), HARDENED_ADDR) as base:
