@@ -55,6 +55,7 @@ class App:
     accounts: dict[str, str]
     lock_after: int | None = None
     lax: bool = False  # "accepts" everything: every post lands on the same page
+    hidden: bool = False  # the login page is at /portal/login, linked from nowhere
     sessions: dict[str, dict[str, object]] = field(default_factory=dict)
     posts: Counter[str] = field(default_factory=Counter)  # logins per account
     failures: Counter[str] = field(default_factory=Counter)
@@ -96,14 +97,17 @@ def _handler(app: App) -> type[http.server.BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             sid, session, new = self._session()
             cookie = [f"sid={sid}; Path=/; HttpOnly"] if new else []
-            if self.path == "/home":
+            path = self.path.removeprefix("/portal") if app.hidden else self.path
+            if app.hidden and path == "/":
+                self._send(200, "<html><p>Nothing here</p></html>")
+            elif path == "/home":
                 self._send(200, "<html><p>Welcome</p></html>")
-            elif self.path == "/admin":
+            elif path == "/admin":
                 if session["user"]:
                     self._send(200, f"<html><p>Welcome {session['user']}</p><a>Log out</a></html>")
                 else:
                     self._send(302, "", ("Location", "/login"))
-            elif self.path == "/login":
+            elif path == "/login":
                 self._login_page(session, "", *cookie)
             else:
                 self._send(302, "", ("Location", "/login"), *(("Set-Cookie", c) for c in cookie))
@@ -178,19 +182,10 @@ def test_weak_login_found_with_its_password_masked() -> None:
 
 
 def test_a_campaign_list_and_the_paths_setting_are_used() -> None:
-    class Hidden(_handler(App({"operator": "Spring2026!"}))):  # type: ignore[misc]
-        def do_GET(self) -> None:
-            if self.path == "/":  # the login page is linked from nowhere: only `paths` finds it
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.path = self.path.replace("/portal/login", "/login")
-            super().do_GET()
-
+    app = App({"operator": "Spring2026!"}, hidden=True)
     run = services(builtin=False, entries=(("operator", "Spring2026!"), ("", "Summer2026!")))
     run.settings = {WebFormWeakPassword.id: {"paths": ["/portal/login"]}}
-    with handler_server(Hidden, WEAK_ADDR) as base:
+    with handler_server(_handler(app), WEAK_ADDR) as base:
         attempt = run_check(WebFormWeakPassword, url_target(base, WEAK_ADDR), services=run)
     assert attempt.status == AttemptStatus.FAIL, attempt.reason
     [finding] = attempt.findings
