@@ -22,7 +22,7 @@ PAGE_BYTES = 262144
 #: Same-origin redirects followed after a login.
 HOPS = 3
 REDIRECTS = (301, 302, 303, 307, 308)
-#: What a user name field is called, most telling first.
+#: What the name of a user name field contains (the closest such field before the password wins).
 USER_NAMES = ("user", "login", "email", "mail", "account", "name", "uid", "id")
 #: Words of a page that says logins are locked or limited: no more logins are sent.
 LIMITED = ("locked", "too many", "try again later", "temporarily", "captcha", "blocked")
