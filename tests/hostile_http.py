@@ -268,12 +268,22 @@ def site_server(site: Site) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with handler_server(Handler) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def handler_server(
+    handler: type[http.server.BaseHTTPRequestHandler], address: str = "127.0.0.1"
+) -> Iterator[str]:
+    """Serve ``handler`` (a whole application) on ``address``, an ephemeral port; yields the
+    base URL ``http://ADDRESS:PORT/``; stopped (and its port closed) when the block ends."""
+    server = http.server.ThreadingHTTPServer((address, 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield f"http://{address}:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()

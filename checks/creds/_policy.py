@@ -17,7 +17,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from scanner.api import Check, CheckContext, Connection, Finding, Inconclusive, ServiceTarget
+from scanner.api import (
+    AddressedTarget,
+    Check,
+    CheckContext,
+    Connection,
+    Finding,
+    Inconclusive,
+    ServiceTarget,
+)
 
 #: The most common weak passwords (from public breach-corpus rankings), tried on each of a
 #: service's usual accounts after its vendor defaults, as far as the per-account budget goes.
@@ -59,6 +67,18 @@ VENDOR_DEFAULTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "mysql": (("root", "root"), ("root", "mysql")),
     "mqtt": (("admin", "admin"), ("mosquitto", "mosquitto"), ("guest", "guest")),
     "http": (("admin", "admin"), ("tomcat", "tomcat"), ("root", "root")),
+    # web admin panels' login forms: routers, cameras, NAS, Tomcat-style and CMS defaults
+    "http-form": (
+        ("admin", "admin"),
+        ("admin", "password"),
+        ("admin", "1234"),
+        ("root", "root"),
+        ("tomcat", "tomcat"),
+        ("tomcat", "s3cret"),
+        ("administrator", "administrator"),
+        ("manager", "manager"),
+        ("guest", "guest"),
+    ),
 }
 
 #: Per service: the accounts the common passwords (and ``:password`` list entries) are tried on.
@@ -70,6 +90,7 @@ USUAL_ACCOUNTS: Final[dict[str, tuple[str, ...]]] = {
     "mysql": ("root", "admin"),
     "mqtt": ("admin",),
     "http": ("admin",),
+    "http-form": ("admin", "administrator"),
 }
 
 #: SNMP communities beyond public and private (those are net.snmp-default-community's).
@@ -188,12 +209,13 @@ class Outcome:
 
 def guess_logins(
     ctx: CheckContext,
-    target: ServiceTarget,
+    target: AddressedTarget,
     service: str,
     guesses: Iterable[Guess],
     open_session: Callable[[], Session],
     *,
     per_connection: int | None = None,
+    port: int | None = None,
 ) -> Outcome:
     """Try ``guesses`` in order, keeping to the run's policy: each login asked of
     ``ctx.credential_try`` (budget per account, pause), at most ``per_connection`` logins on one
@@ -201,12 +223,17 @@ def guess_logins(
     when the server closes one or cannot take the next login, and a stop at the first login
     accepted. Nothing accepted while some account was never tried here (its budget spent by
     other checks: SSH, FTP and telnet share the host's accounts) is Inconclusive, not a pass:
-    a later run must not take it for a fixed password."""
+    a later run must not take it for a fixed password. ``port``: where the logins go when
+    ``target`` is not a service (a web form's action); the service's port otherwise."""
     allowed = min(
         per_connection or ctx.credential_policy.per_connection, ctx.credential_policy.per_connection
     )
     limit = ctx.credential_policy.max_attempts
-    address, port = target.address, target.service.port
+    if port is None:
+        if not isinstance(target, ServiceTarget):
+            raise TypeError("guess_logins needs the port of a target that is not a service")
+        port = target.service.port
+    address = target.address
     exhausted: list[str] = []
     mine: set[str] = set()  # accounts this check sent a login to
     session: Session | None = None

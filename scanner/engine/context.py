@@ -482,8 +482,12 @@ class CheckContext:
         headers: Mapping[str, str] | None = None,
         max_bytes: int = BODY_LIMIT,
         follow: bool = False,
+        body: bytes | None = None,
+        cookies: Mapping[str, str] | None = None,
     ) -> HttpResponse:
-        """One request of any method (TRACE, OPTIONS...) through the host's session; not cached."""
+        """One request of any method (TRACE, OPTIONS, a form's POST with ``body``...) through
+        the host's session; not cached. ``cookies``: the request carries exactly these and the
+        host's session keeps none it answers (a login's session stays the check's own)."""
         client = self._services.http_client(host or urlsplit(url).netloc, self.address)
         response = client.fetch(
             method,
@@ -493,6 +497,8 @@ class CheckContext:
             max_bytes=max_bytes,
             follow=follow,
             headers=headers,
+            body=body,
+            cookies=cookies,
         )
         return self._logged(response)
 

@@ -14,6 +14,7 @@ check API names it without importing requests.
 
 from __future__ import annotations
 
+import http.cookiejar
 import io
 import socket
 import threading
@@ -154,6 +155,17 @@ def _never_stalled(address: str, port: int) -> None:
     """The default gate: every endpoint may be tried."""
 
 
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """A cookie policy that keeps no cookie and sends none: the jar of requests sent with
+    cookies of their own stays empty, so no request of any check carries a login's cookies."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
 class HttpClient:
     """One host's HTTP session for one run, shared by every check that talks to that host.
 
@@ -169,6 +181,11 @@ class HttpClient:
     ``gate(address, port)`` is asked before each request: it raises for an endpoint that stalled
     an earlier check of the run. A request that the endpoint keeps until the deadline (silence,
     or a drip) raises EndpointStalled, which the engine remembers for that endpoint.
+
+    Cookies a host sets are kept in the session's jar and sent back, as a browser would, except
+    for requests sent with ``cookies`` of their own (a login form's): those carry exactly the
+    cookies given, and what they answer is kept nowhere, so a session a credential check opened
+    never makes another check's requests logged in.
     """
 
     def __init__(
@@ -188,8 +205,17 @@ class HttpClient:
         self._session.trust_env = False  # no proxies, netrc or CA bundles from the environment
         self._session.verify = False
         self._session.headers["User-Agent"] = user_agent
+        # Requests with cookies of their own go through a session that keeps no cookie, over
+        # the same adapters (so the same pooled connections).
+        self._apart = requests.Session()
+        self._apart.trust_env = False
+        self._apart.verify = False
+        self._apart.headers["User-Agent"] = user_agent
+        self._apart.cookies.set_policy(_NoCookies())
         for scheme in ("http://", "https://"):
-            self._session.mount(scheme, _DeadlineAdapter())
+            adapter = _DeadlineAdapter()
+            self._session.mount(scheme, adapter)
+            self._apart.mount(scheme, adapter)
         self._memo = Memo()
         self._lock = threading.Lock()
         self.requests_sent = 0
@@ -198,6 +224,7 @@ class HttpClient:
     def close(self) -> None:
         """Close pooled connections."""
         self._session.close()
+        self._apart.close()
 
     def get(
         self,
@@ -226,13 +253,17 @@ class HttpClient:
         max_bytes: int = BODY_LIMIT,
         follow: bool = False,
         headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        cookies: Mapping[str, str] | None = None,
     ) -> HttpResponse:
-        """Send one request (no cache), following redirects in scope when ``follow``."""
+        """Send one request (no cache), following redirects in scope when ``follow`` (a 303
+        turns it into a GET without ``body``). ``cookies``: send exactly these, none of the
+        session's, and keep none it answers (see the class)."""
         hops: list[tuple[str, int]] = []
         wires: list[Wire] = []
         seen = {url}
         while True:
-            response = self._one(method, url, deadline, check_id, max_bytes, headers)
+            response = self._one(method, url, deadline, check_id, max_bytes, headers, body, cookies)
             wires += response.wire
             location = response.header("Location")
             if not (follow and response.status in REDIRECTS and location) or len(hops) >= 10:
@@ -248,7 +279,7 @@ class HttpClient:
             seen.add(nxt)
             url = nxt
             if response.status == 303:
-                method = "GET"
+                method, body = "GET", None
 
     def _one(
         self,
@@ -258,6 +289,8 @@ class HttpClient:
         check_id: str,
         max_bytes: int,
         headers: Mapping[str, str] | None,
+        body: bytes | None = None,
+        cookies: Mapping[str, str] | None = None,
     ) -> HttpResponse:
         addresses = self._guard.check_url(url, check_id=check_id)
         if self._via in addresses:  # the target's own address first: it is the one dialled
@@ -273,7 +306,9 @@ class HttpClient:
         _deadline.at, _deadline.addresses, _deadline.endpoints = deadline, addresses, None
         try:
             with translated_errors():  # requests' connection errors and timeouts
-                return self._exchange(method, url, timeout, max_bytes, deadline, headers)
+                return self._exchange(
+                    method, url, timeout, max_bytes, deadline, headers, body, cookies
+                )
         except urllib3.exceptions.ReadTimeoutError as exc:
             raise _stalled(endpoint, f"the server stalled: {exc}") from None
         except TimeoutError as exc:
@@ -296,16 +331,35 @@ class HttpClient:
         max_bytes: int,
         deadline: float,
         headers: Mapping[str, str] | None,
+        data: bytes | None = None,
+        cookies: Mapping[str, str] | None = None,
     ) -> HttpResponse:
         started = time.time()
-        with self._session.request(
-            method,
-            url,
-            stream=True,
-            allow_redirects=False,
-            timeout=(timeout, timeout),
-            headers=dict(headers or {}),
-        ) as resp:
+        outgoing = dict(headers or {})
+        session = self._session
+        if cookies is not None:
+            session = self._apart
+            if cookies:
+                outgoing["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        try:
+            opened = session.request(
+                method,
+                url,
+                stream=True,
+                allow_redirects=False,
+                timeout=(timeout, timeout),
+                headers=outgoing,
+                data=data,
+            )
+        except ValueError as exc:
+            # requests parses a redirect's Location even when it does not follow it: a server
+            # answering "Location: http://[" is the target's doing, not a bug of the check
+            if isinstance(exc, requests.RequestException):  # InvalidURL: the URL we were given
+                raise
+            raise Inconclusive(
+                f"{url} answered with a Location header that is not a URL ({exc})"
+            ) from None
+        with opened as resp:
             body = bytearray()
             truncated = False
             # Small decoded reads keep a compression bomb to one chunk's worth of memory.
