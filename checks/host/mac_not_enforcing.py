@@ -8,7 +8,10 @@ profile in ``/etc/apparmor.d`` not in complain mode; ``selinux=0``, ``apparmor=0
 ``security=`` another module on the kernel command line in ``/etc/default/grub`` turns that
 off. The live state (``getenforce``, ``/sys/module/apparmor/parameters/enabled``) is the
 kernel's, which containers and test hosts share with their machine: it is reported in the
-evidence, and decides only with the setting ``require_live: true``.
+evidence, and decides only with the setting ``require_live: true``. One live state decides
+always: SELinux ``Permissive`` (``getenforce``) while the configuration says enforcing. The
+kernel then runs SELinux and enforces nothing (``setenforce 0``, or ``enforcing=0`` at boot)
+until the next boot, whoever shares it, so the configuration file alone would misreport it.
 
 Commands run (read-only): one ``cat`` loop over ``/etc/selinux/config`` and
 ``/etc/default/grub`` with a listing of ``/etc/apparmor.d``, the complain-mode profiles and the
@@ -18,6 +21,8 @@ Sample evidence::
 
     no mandatory access control at boot: SELinux not configured (/etc/selinux/config absent);
     AppArmor: apparmor.service not enabled; live: getenforce absent, AppArmor module absent
+    SELinux enforcing in /etc/selinux/config but permissive now (getenforce: Permissive;
+    setenforce 0 or enforcing=0): nothing is enforced until the next boot
 """
 
 from __future__ import annotations
@@ -92,9 +97,17 @@ class MacNotEnforcing(Check):
             raise Inconclusive("cannot list the units enabled at boot (/etc/systemd/system)")
         apparmor_on = "apparmor.service" in enabled_units(wants.text)
         enforcing = profiles - complain
-        configured = (selinux == "enforcing" and "selinux=0" not in off) or (
-            apparmor_on and enforcing and "apparmor=0" not in off
-        )
+        selinux_on = selinux == "enforcing" and "selinux=0" not in off
+        apparmor = apparmor_on and bool(enforcing) and "apparmor=0" not in off
+        if selinux_on and not apparmor and "selinux Permissive" in live:
+            yield self.finding(
+                target,
+                f"SELinux enforcing in {SELINUX} but permissive now (getenforce: Permissive; "
+                "setenforce 0 or enforcing=0): nothing is enforced until the next boot",
+                location="mandatory access control",
+            )
+            return
+        configured = selinux_on or apparmor
         live_said = ", ".join(live) or "getenforce absent, AppArmor module absent"
         live_on = any(v in ("selinux Enforcing", "apparmor Y") for v in live)
         if configured and (live_on or not ctx.setting("require_live", False)):
