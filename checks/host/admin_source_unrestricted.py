@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterator
 
 from checks.host._files import cat_command, parse_files
+from checks.host._sshd import COMMANDS as SSHD_COMMANDS
 from checks.host._sshd import sshd_config
 from scanner.api import (
     AppliesTo,
@@ -122,7 +123,7 @@ class AdminSourceUnrestricted(Check):
         "in /etc/ssh/sshd_config) and allow port 22 only from the management network in the "
         "host firewall (nftables: ip saddr 192.0.2.0/24 tcp dport 22 accept, then drop)."
     )
-    commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config", "sudo " + COMMAND)
+    commands = (*SSHD_COMMANDS, "sudo " + COMMAND)
 
     def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         config = sshd_config(target, ctx)

@@ -73,4 +73,3 @@ class SuUnrestricted(Check):
             said += "still try su to root"
             said += "; the group's members get root without a password)" if trust else ")"
         yield self.finding(target, said, location="su pam_wheel")
-

@@ -8,7 +8,8 @@ is answered the way the shell would run it, from ``files/`` (globs sorted as the
 them), with the output of its ``tail`` from ``outputs/`` (:data:`OUTPUTS` names the file of
 each command); so is ``cat PATH`` (absent: the error ``cat`` prints) and the logrotate loop.
 Anything else must be named in :data:`OUTPUTS`: a command the model does not know fails the
-test, never reads as empty output.
+test, never reads as empty output. A test varies a host with ``files`` (path -> text, or None:
+the file is absent) and ``overrides`` (command -> its result).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from checks.host import (
     kernel_sysctl_weak,
     log_retention_short,
     mac_not_enforcing,
+    pending_security_updates,
     time_sync_missing,
+    world_writable_system_files,
 )
 from checks.host._files import FILE, TAIL
 from checks.host._firewall import IPT_LIVE, NFT_LIVE
@@ -60,6 +63,10 @@ OUTPUTS = {
     antimalware_missing.COMMAND: "antimalware.out",
     audit_logging_missing.COMMAND: "audit-trail-probe.out",
     time_sync_missing.TIMEDATECTL: "timedatectl.out",
+    pending_security_updates.WHICH: "which-updates.out",
+    pending_security_updates.DNF: "dnf-security.out",
+    "date +%s": "clock.out",
+    world_writable_system_files.FIND: "world-writable.out",
 }
 LOOP = re.compile(r"^for f in (?P<paths>[^;]*); do if \[ -f \"\$f\" \]; then .*?; done; ")
 TAIL_PART = re.compile(rf"echo '{re.escape(TAIL)}'; (?:(?P<tail>.*); )?echo '{re.escape(END)}'$")
@@ -68,14 +75,21 @@ TAIL_PART = re.compile(rf"echo '{re.escape(TAIL)}'; (?:(?P<tail>.*); )?echo '{re
 class ModelledHost(Replay):
     """A :class:`Replay` whose answers come from ``tests/data/rpm-hosts/<name>/``."""
 
-    def __init__(self, name: str, settings: dict[str, Any] | None = None):
-        super().__init__({}, settings)
+    def __init__(
+        self,
+        name: str,
+        settings: dict[str, Any] | None = None,
+        overrides: dict[str, CommandResult] | None = None,
+        files: dict[str, str | None] | None = None,
+    ):
+        super().__init__(overrides or {}, settings)
         self.root = DATA / name
         self.files = self.root / "files"
+        self.changed = files or {}
 
     def ssh_run(self, target: Any, command: str, *, root: bool = False) -> CommandResult:
         self.asked.append((command, root))
-        return self.answer(command)
+        return self.answers[command] if command in self.answers else self.answer(command)
 
     def collect(self, key: Any, produce: Any) -> Any:
         """Each fact collected afresh (one check per test)."""
@@ -97,11 +111,9 @@ class ModelledHost(Replay):
             return command_result("".join(f"==> {p}\n{self.read(p)}" for p in paths))
         if command.startswith("cat /") and " " not in command[4:]:
             path = command[4:]
-            if (self.files / path.lstrip("/")).is_file():
+            if self.glob(path):
                 return command_result(self.read(path))
-            return command_result(
-                "", stderr=f"cat: {path}: No such file or directory\n", status=1
-            )
+            return command_result("", stderr=f"cat: {path}: No such file or directory\n", status=1)
         return command_result(self.output(command))
 
     def output(self, command: str) -> str:
@@ -109,7 +121,8 @@ class ModelledHost(Replay):
         return (self.root / "outputs" / OUTPUTS[command]).read_text()
 
     def read(self, path: str) -> str:
-        return (self.files / path.lstrip("/")).read_text()
+        changed = self.changed.get(path)
+        return changed if changed is not None else (self.files / path.lstrip("/")).read_text()
 
     def glob(self, patterns: str) -> list[str]:
         """The existing regular files of ``patterns`` (shell words), in the shell's order."""
@@ -117,8 +130,9 @@ class ModelledHost(Replay):
         for pattern in patterns.split():
             folder, _, name = pattern.rpartition("/")
             here = self.files / folder.lstrip("/")
-            if not here.is_dir():
-                continue
-            names = sorted(p.name for p in here.iterdir() if fnmatch.fnmatchcase(p.name, name))
-            found += [f"{folder}/{n}" for n in names if (here / n).is_file()]
+            names = {p.name for p in here.iterdir() if p.is_file()} if here.is_dir() else set()
+            for path, text in self.changed.items():
+                if path.rpartition("/")[0] == folder:
+                    (names.add if text is not None else names.discard)(path.rpartition("/")[2])
+            found += [f"{folder}/{n}" for n in sorted(names) if fnmatch.fnmatchcase(n, name)]
         return found
