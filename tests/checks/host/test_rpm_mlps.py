@@ -15,6 +15,7 @@ from __future__ import annotations
 import pytest
 
 from checks.host import _pamstack, _sshd, aide_missing, mac_not_enforcing
+from checks.host._units import WANTS
 from checks.host.account_files_permissions import AccountFilesPermissions
 from checks.host.admin_source_unrestricted import (
     AdminSourceUnrestricted,
@@ -65,7 +66,7 @@ from checks.host.unnecessary_packages import UnnecessaryPackages
 from checks.host.world_writable_system_files import WorldWritableSystemFiles
 from scanner.api import Check
 from tests.checks.host.lab_onsite import HOSTILE, command_result, onsite_target, survives
-from tests.checks.host.modelled import ModelledHost
+from tests.checks.host.modelled import DATA, ModelledHost
 
 #: Every on-site check whose commands the modelled hosts answer (not modelled: the SSH host
 #: key, the vulnerability feed match, SUID ownership through ``rpm -qf`` and listening sockets,
@@ -577,3 +578,54 @@ def test_sshd_config_drop_ins_when_sshd_t_cannot_run() -> None:
     )
     assert verdict(SshRootLogin, host) == {"sshd PermitRootLogin": f"{source}: permitrootlogin yes"}
     assert verdict(SshX11Forwarding, host) == {"sshd x11forwarding": f"{source}: x11forwarding yes"}
+
+
+WANTS_WITHOUT_FIREWALLD = "".join(
+    line + "\n"
+    for line in (DATA / "weak" / "outputs" / "wants.out").read_text().splitlines()
+    if "firewalld" not in line
+)
+RHEL_IPTABLES = (
+    "# sample configuration for iptables service\n*filter\n:INPUT ACCEPT [0:0]\n"
+    ":FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+    "-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p icmp -j ACCEPT\n"
+    "-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n"
+    "-A INPUT -j REJECT --reject-with icmp-host-prohibited\n"
+    "-A FORWARD -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n"
+)
+
+
+def without_firewalld(unit: str, files: dict[str, str | None]) -> ModelledHost:
+    """The weak host with firewalld off and ``unit`` enabled at boot instead."""
+    wants = WANTS_WITHOUT_FIREWALLD + f"/etc/systemd/system/multi-user.target.wants/{unit}\n"
+    return ModelledHost("weak", overrides={WANTS: command_result(wants)}, files=files)
+
+
+def test_iptables_services_filters_at_boot() -> None:
+    host = without_firewalld("iptables.service", {"/etc/sysconfig/iptables": RHEL_IPTABLES})
+    assert verdict(FirewallInactive, host) == {}
+
+
+def test_nftables_service_loads_sysconfig_and_its_includes() -> None:
+    sysconfig = "/etc/sysconfig/nftables.conf"
+    shipped = ModelledHost("weak").read(sysconfig)
+    host = without_firewalld("nftables.service", {})
+    [evidence] = verdict(FirewallInactive, host).values()  # Red Hat ships the include commented
+    assert evidence.startswith(
+        f"no firewall is enabled at boot: {sysconfig} has no input chain that drops or rejects;"
+    )
+    enabled = shipped.replace(
+        '#include "/etc/nftables/main.nft"', 'include "/etc/nftables/main.nft"'
+    )
+    host = without_firewalld("nftables.service", {sysconfig: enabled})
+    assert verdict(FirewallInactive, host) == {}
+
+
+def test_a_filtering_sysconfig_iptables_without_its_service() -> None:
+    host = without_firewalld("sshd.service", {"/etc/sysconfig/iptables": RHEL_IPTABLES})
+    [evidence] = verdict(FirewallInactive, host).values()
+    assert (
+        "/etc/sysconfig/nftables.conf has no input chain that drops or rejects; "
+        "/etc/sysconfig/iptables filters input but iptables.service is not enabled; ufw not "
+        "enabled (/etc/ufw/ufw.conf absent); firewalld.service not enabled"
+    ) in evidence
