@@ -25,6 +25,7 @@ from checks.host import (
     _auditd,
     _installed,
     _modes,
+    _packages,
     _sudoers,
     _units,
     aide_missing,
@@ -67,6 +68,8 @@ OUTPUTS = {
     pending_security_updates.DNF: "dnf-security.out",
     "date +%s": "clock.out",
     world_writable_system_files.FIND: "world-writable.out",
+    _packages.WHICH: "which-packages.out",
+    _packages.RPM: "rpm-qa.out",
 }
 LOOP = re.compile(r"^for f in (?P<paths>[^;]*); do if \[ -f \"\$f\" \]; then .*?; done; ")
 TAIL_PART = re.compile(rf"echo '{re.escape(TAIL)}'; (?:(?P<tail>.*); )?echo '{re.escape(END)}'$")

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from checks.host import _pamstack, _sshd, aide_missing, mac_not_enforcing
+from checks.host import _packages, _pamstack, _sshd, aide_missing, mac_not_enforcing
+from checks.host._packages import rpm_packages
 from checks.host._units import WANTS
 from checks.host.account_files_permissions import AccountFilesPermissions
 from checks.host.admin_source_unrestricted import (
@@ -63,8 +64,9 @@ from checks.host.time_sync_missing import TimeSyncMissing
 from checks.host.uid0_extra_account import Uid0ExtraAccount
 from checks.host.umask_permissive import UmaskPermissive
 from checks.host.unnecessary_packages import UnnecessaryPackages
+from checks.host.vulnerable_package import VulnerablePackage
 from checks.host.world_writable_system_files import WorldWritableSystemFiles
-from scanner.api import Check
+from scanner.api import Check, Inconclusive
 from tests.checks.host.lab_onsite import HOSTILE, command_result, onsite_target, survives
 from tests.checks.host.modelled import DATA, ModelledHost
 
@@ -629,3 +631,23 @@ def test_a_filtering_sysconfig_iptables_without_its_service() -> None:
         "/etc/sysconfig/iptables filters input but iptables.service is not enabled; ufw not "
         "enabled (/etc/ufw/ufw.conf absent); firewalld.service not enabled"
     ) in evidence
+
+
+@pytest.mark.parametrize(
+    ("host", "ident"), [("weak", "rhel"), ("hardened", "openEuler")], ids=["rhel", "openeuler"]
+)
+def test_vulnerable_package_names_the_unmatched_distribution(host: str, ident: str) -> None:
+    """No advisory ecosystem is known for RHEL or openEuler yet: inconclusive, never a pass."""
+    with pytest.raises(Inconclusive, match=f"distribution '{ident}' in /etc/os-release"):
+        verdict(VulnerablePackage, ModelledHost(host))
+
+
+def test_rpm_query_format_with_capitals_and_epochs() -> None:
+    """``rpm -qa --qf`` as declared: names with capitals, epochs kept but 0, source RPMs."""
+    listed = rpm_packages(ModelledHost("weak").output(_packages.RPM))
+    by_name = {p.name: p for p in listed}
+    assert by_name["NetworkManager"].version == "1:1.44.0-3.el9"
+    assert by_name["xorg-x11-server-Xorg"].source == "xorg-x11-server"
+    assert by_name["openssh-server"].version == "8.7p1-34.el9"
+    assert by_name["gpg-pubkey"].source == "gpg-pubkey"  # a key, not built from a source RPM
+    assert len(listed) == 8
