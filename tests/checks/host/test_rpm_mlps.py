@@ -232,8 +232,8 @@ WEAK: dict[str, dict[str, str]] = {
     "host.mac-not-enforcing": {
         "mandatory access control": (
             "SELinux enforcing in /etc/selinux/config but permissive now (getenforce: "
-            "Permissive; setenforce 0 or enforcing=0): nothing is enforced until the next "
-            "boot"
+            "Permissive, as after setenforce 0): nothing is enforced until it is set back or "
+            "the host reboots"
         ),
     },
     "host.password-hash-weak": {
@@ -477,6 +477,18 @@ def test_selinux_live_state(live: str, require_live: bool, passes: bool) -> None
     text = host.answer(command).text.replace("#=mac-live=# selinux Enforcing\n", live)
     host.answers[command] = command_result(text)
     assert (verdict(MacNotEnforcing, host) == {}) is passes
+
+
+def test_enforcing_0_on_the_kernel_command_line_is_permissive_at_every_boot() -> None:
+    grub = (
+        ModelledHost("hardened")
+        .read("/etc/default/grub")
+        .replace('rd.lvm.lv=rhel/swap"', 'rd.lvm.lv=rhel/swap enforcing=0"')
+    )
+    host = ModelledHost("hardened", files={"/etc/default/grub": grub})
+    [evidence] = verdict(MacNotEnforcing, host).values()
+    assert evidence.startswith("no mandatory access control at boot: SELinux enforcing")
+    assert "kernel command line: enforcing=0" in evidence
 
 
 @pytest.mark.parametrize(
