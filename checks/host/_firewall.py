@@ -26,7 +26,7 @@ DROPS = re.compile(r"\b(?:drop|reject)\b")
 # [^\S\n]*, not \s*, after ^: \s* would run on over every following blank line, and a file of
 # blank lines would take quadratic time.
 UFW_ENABLED = re.compile(r"^[^\S\n]*ENABLED\s*=\s*\"?yes\"?\s*$", re.MULTILINE | re.IGNORECASE)
-IPT_DROPS = re.compile(r"^(?::INPUT (?:DROP|REJECT)\b|-A INPUT .*\s-j\s+(?:DROP|REJECT)\b)")
+IPT_DROPS = re.compile(r"^(?::INPUT (?:DROP|REJECT)\b|-A INPUT\b.*?\s-j\s+(?:DROP|REJECT)\b)")
 IPT_LINE = re.compile(r"^(?:#.*|\*\w+|:\S+ \S+.*|-[AINP] .*|COMMIT|)$")
 
 

@@ -1,7 +1,9 @@
 """The names of the packages installed on an audited host, from its package manager (dpkg or
 rpm), read with one command shared by the checks that ask whether a package is installed (the
 vulnerability checks read versions and the release too, through ``_packages``). A package counts
-as installed only in dpkg's ``ii``/``hi`` states (``rc``: removed, configuration left)."""
+as installed only in dpkg's ``ii``/``hi`` states (``rc``: removed, configuration left). RPM names
+may hold capitals (``xorg-x11-server-Xorg``, ``NetworkManager``, ``perl-Time-HiRes``); dpkg's
+never do."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ COMMAND = (
     "rpm -qa --qf 'ii %{NAME}\\n'; fi; "
     f"echo '{END}'"
 )
-LINE = re.compile(r"^([a-z][a-zA-Z]{1,2})\s+([a-z0-9][a-z0-9+.\-_]*)$")
+LINE = re.compile(r"^([a-z][a-zA-Z]{1,2})\s+([A-Za-z0-9][A-Za-z0-9+.\-_]*)$")
 
 
 def installed(target: OnsiteTarget, ctx: CheckContext) -> tuple[str, frozenset[str]]:

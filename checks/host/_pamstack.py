@@ -4,7 +4,9 @@ lockout, password history, su restriction, second factor, hash algorithm).
 :func:`modules` lists the active lines of one type (``auth``, ``password`` ...) of a stack file,
 following ``@include`` and ``include``/``substack`` of the files read, as PAM does; a module is
 named without its path and ``.so`` and comes with its ``key=value`` arguments and bare flags.
-Commented lines never count.
+Commented lines never count. :func:`binding` says whether a line's control makes its module's
+failure fail the stack; :func:`reached` cuts a stack where a module's success ends it (lines
+after ``password sufficient pam_unix.so`` never run when the password change succeeds).
 """
 
 from __future__ import annotations
@@ -86,6 +88,28 @@ def modules(files: Files, path: str, kind: str, depth: int = 0) -> list[Line]:
         flags = frozenset(w for w in words[1:] if "=" not in w)
         found.append(Line(path, control, name, args, flags))
     return found
+
+
+def binding(control: str) -> bool:
+    """Whether a PAM ``control`` makes its module's failure fail the stack (``required``,
+    ``requisite``, or ``[...]`` with ``default`` or ``auth_err`` set to ``die``/``bad``);
+    ``sufficient`` and ``optional`` never do."""
+    if control in ("required", "requisite"):
+        return True
+    actions = dict(w.partition("=")[::2] for w in control.strip("[]").split())
+    return any(actions.get(key) in ("die", "bad") for key in ("default", "auth_err"))
+
+
+def reached(lines: list[Line], module: str) -> tuple[list[Line], list[Line]]:
+    """``lines`` split after the first line of ``module`` whose success ends the stack
+    (``sufficient``, or ``[...]`` with ``success=done``): the lines a successful run reaches,
+    and those it never reaches."""
+    for index, line in enumerate(lines):
+        if line.module == module and (
+            line.control == "sufficient" or "success=done" in line.control.strip("[]").split()
+        ):
+            return lines[: index + 1], lines[index + 1 :]
+    return lines, []
 
 
 def settings(files: Files, path: str) -> dict[str, str]:

@@ -4,7 +4,9 @@ MLPS 2.0 level 3 (8.1.4.7 b) expects the integrity of important data in storage 
 configuration included) checked, so that a change is detected. The check looks for AIDE:
 a configuration (``/etc/aide/aide.conf`` or ``/etc/aide.conf``), a baseline database
 (``/var/lib/aide/aide.db`` or ``aide.db.gz``: ``aide --init`` was run) and a scheduled check
-(``/etc/cron.daily/aide``, a cron line naming aide in ``/etc/crontab`` or ``/etc/cron.d``, or
+(``/etc/cron.daily/aide``, a cron line naming aide in ``/etc/crontab``, ``/etc/cron.d`` or
+root's own crontab (``crontab -e`` as root: ``/var/spool/cron/root`` on Red Hat and openEuler,
+where CIS puts the job, ``/var/spool/cron/crontabs/root`` on Debian), or
 ``dailyaidecheck.timer``/``aidecheck.timer`` enabled). Each missing part is one finding (no
 configuration: one finding, the rest not judged).
 
@@ -36,7 +38,8 @@ from scanner.api import (
 
 CONFIGS = ("/etc/aide/aide.conf", "/etc/aide.conf")
 DATABASES = ("/var/lib/aide/aide.db", "/var/lib/aide/aide.db.gz")
-CRON = ("/etc/cron.daily/aide", "/etc/crontab", "/etc/cron.d/*")
+ROOT_CRONTABS = ("/var/spool/cron/root", "/var/spool/cron/crontabs/root")
+CRON = ("/etc/cron.daily/aide", "/etc/crontab", "/etc/cron.d/*", *ROOT_CRONTABS)
 DB = "#=aide-db=# "
 COMMAND = cat_command(
     (*CONFIGS, *CRON),
@@ -79,7 +82,7 @@ class AideMissing(Check):
             )
         cron = "/etc/cron.daily/aide" in files.texts or any(
             "aide" in line and not line.lstrip().startswith("#")
-            for path in files.existing("/etc/crontab", "/etc/cron.d/")
+            for path in files.existing("/etc/crontab", "/etc/cron.d/", *ROOT_CRONTABS)
             for line in files.texts[path].splitlines()
         )
         wants = ctx.ssh_run(target, WANTS)

@@ -5,9 +5,10 @@ MLPS 2.0 level 3 (8.1.4.1 c) expects remote administration protected against eav
 the authentication data; telnet, rsh, rlogin, rexec and plain FTP send passwords in clear text.
 A remote scan sees only what listens now; on site the check also finds what is installed or
 configured to start. It reports each installed server package (``telnetd``,
-``inetutils-telnetd``, ``rsh-server``, ``rsh-redone-server``, ``krb5-rsh-server``,
-``telnet-server``...), each active ``telnet``, ``login``, ``shell``, ``exec`` or ``ftp`` line
-in ``/etc/inetd.conf`` or service in ``/etc/xinetd.d`` not disabled, and a vsftpd
+``inetutils-telnetd``, ``rsh-redone-server``, ``krb5-rsh-server``; on RPM hosts
+``telnet-server``, ``rsh-server`` and ``krb5-appl-servers``, which systemd's ``telnet.socket``
+and ``rsh.socket`` start...), each active ``telnet``, ``login``, ``shell``, ``exec`` or ``ftp``
+line in ``/etc/inetd.conf`` or service in ``/etc/xinetd.d`` not disabled, and a vsftpd
 configuration (``/etc/vsftpd.conf``, ``/etc/vsftpd/vsftpd.conf``) without ``ssl_enable=YES``.
 
 Commands run (read-only): the installed packages (``dpkg-query -W`` or ``rpm -qa``, shared by the
@@ -45,6 +46,7 @@ SERVERS = (
     "rsh-redone-server",
     "krb5-rsh-server",
     "rlogin-server",
+    "krb5-appl-servers",
 )
 INETD, XINETD = "/etc/inetd.conf", "/etc/xinetd.d/"
 VSFTPD = ("/etc/vsftpd.conf", "/etc/vsftpd/vsftpd.conf")

@@ -10,6 +10,11 @@ which is what survives a reboot and what an administrator configured:
   ``/etc/systemd/system/*.wants/``). ``include`` files are not followed.
 - ufw: ``/etc/ufw/ufw.conf`` says ``ENABLED=yes`` **and** ``ufw.service`` is enabled.
 - firewalld: ``firewalld.service`` is enabled (its zones drop unsolicited input by design).
+- on RPM hosts (RHEL family, openEuler, Kylin), ``nftables.service`` loads
+  ``/etc/sysconfig/nftables.conf``, whose ``include`` lines name files of ``/etc/nftables``
+  (followed), and iptables-services' ``iptables.service`` loads
+  ``/etc/sysconfig/iptables`` (iptables-save format: an ``INPUT`` policy or rule that drops or
+  rejects).
 
 Any one of them passes; none is a finding that says what was missing. A host whose enabled
 units cannot be listed (no ``/etc/systemd/system``), or whose firewall files cannot be read
@@ -23,9 +28,10 @@ it at all. With the setting ``require_loaded: true``, a configured firewall whos
 filtering is not in the live ruleset is a finding too (and an unreadable live ruleset makes
 that inconclusive).
 
-Commands run (read-only): ``cat /etc/nftables.conf``, ``cat /etc/ufw/ufw.conf`` and
-``nft list ruleset``, ``iptables-save`` (under sudo when allowed), ``find /etc/systemd/system
--maxdepth 2 -path '*.wants/*'``.
+Commands run (read-only): ``cat /etc/nftables.conf``, ``cat /etc/ufw/ufw.conf``, one ``cat``
+loop over ``/etc/sysconfig/nftables.conf``, ``/etc/nftables/*.nft`` and
+``/etc/sysconfig/iptables``, and ``nft list ruleset``, ``iptables-save`` (under sudo when
+allowed), ``find /etc/systemd/system -maxdepth 2 -path '*.wants/*'``.
 
 Sample evidence::
 
@@ -36,9 +42,19 @@ Sample evidence::
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Iterator
 
-from checks.host._firewall import IPT_LIVE, NFT_LIVE, input_filter_chains, live_ruleset, ufw_enabled
+from checks.host._files import cat_command, parse_files
+from checks.host._firewall import (
+    IPT_LIVE,
+    NFT_LIVE,
+    input_filter_chains,
+    iptables_input_filtering,
+    live_ruleset,
+    ufw_enabled,
+)
 from checks.host._output import stderr_reason
 from checks.host._units import WANTS, enabled_units
 from scanner.api import (
@@ -55,6 +71,13 @@ from scanner.api import (
 
 NFT_CONF = "cat /etc/nftables.conf"
 UFW_CONF = "cat /etc/ufw/ufw.conf"
+SYSCONFIG_NFT, NFT_DIR, SYSCONFIG_IPT = (
+    "/etc/sysconfig/nftables.conf",
+    "/etc/nftables/",
+    "/etc/sysconfig/iptables",
+)
+SYSCONFIG = cat_command((SYSCONFIG_NFT, NFT_DIR + "*.nft", SYSCONFIG_IPT), root=True)
+INCLUDE = re.compile(r'^[^\S\n]*include[^\S\n]+"([^"\n]+)"', re.MULTILINE)
 
 
 class FirewallInactive(Check):
@@ -78,6 +101,7 @@ class FirewallInactive(Check):
         f"sudo {UFW_CONF}",
         f"sudo {NFT_LIVE}",
         f"sudo {IPT_LIVE}",
+        f"sudo {SYSCONFIG}",
     )
 
     def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
@@ -90,14 +114,23 @@ class FirewallInactive(Check):
         enabled = enabled_units(wants.text)
         nft_conf = self._read(target, ctx, NFT_CONF)
         ufw_conf = self._read(target, ctx, UFW_CONF)
+        rpm, _ = parse_files(ctx.ssh_run(target, SYSCONFIG, root=True), "/etc/sysconfig")
+        if rpm.unreadable:
+            raise Inconclusive(f"cannot read {', '.join(rpm.unreadable)} (root or sudo needed)")
+        from_sysconfig = nft_conf is None and SYSCONFIG_NFT in rpm.texts
+        if from_sysconfig:
+            nft_conf = sysconfig_nftables(rpm.texts)
         chains = input_filter_chains(nft_conf) if nft_conf is not None else []
         nft_enabled = "nftables.service" in enabled
         ufw_on = ufw_conf is not None and ufw_enabled(ufw_conf)
         ufw_service = "ufw.service" in enabled
+        ipt_conf = rpm.texts.get(SYSCONFIG_IPT)
+        ipt_filters = ipt_conf is not None and bool(iptables_input_filtering(ipt_conf))
         configured = [
             *(["nftables"] if chains and nft_enabled else []),
             *(["ufw"] if ufw_on and ufw_service else []),
             *(["firewalld"] if "firewalld.service" in enabled else []),
+            *(["iptables"] if ipt_filters and "iptables.service" in enabled else []),
         ]
         live = live_ruleset(target, ctx)
         if configured:
@@ -113,13 +146,13 @@ class FirewallInactive(Check):
                 detail={"configured": configured, "live_filtering": False},
             )
             return
-        if nft_conf is None:
-            nft = "/etc/nftables.conf absent"
-        elif not chains:
-            nft = "/etc/nftables.conf has no input chain that drops or rejects"
-        else:
-            nft = f"/etc/nftables.conf filters input ({', '.join(chains)}) but nftables.service "
-            nft += "is not enabled"
+        nft = _nftables_said(nft_conf, chains, from_sysconfig)
+        if ipt_conf is not None:
+            nft += (
+                f"; {SYSCONFIG_IPT} filters input but iptables.service is not enabled"
+                if ipt_filters
+                else f"; {SYSCONFIG_IPT} does not filter input"
+            )
         if ufw_conf is None:
             ufw = "ufw not enabled (/etc/ufw/ufw.conf absent)"
         elif not ufw_on:
@@ -151,3 +184,27 @@ class FirewallInactive(Check):
         path = command.removeprefix("cat ")
         why = "its output was cut at the size limit" if result.truncated else stderr_reason(result)
         raise Inconclusive(f"{path} could not be read: {why}")
+
+
+def _nftables_said(conf: str | None, chains: list[str], sysconfig: bool) -> str:
+    """What the finding says of nftables at boot."""
+    path = SYSCONFIG_NFT if sysconfig else "/etc/nftables.conf"
+    if conf is None:
+        return "/etc/nftables.conf absent"
+    if not chains:
+        return f"{path} has no input chain that drops or rejects"
+    return f"{path} filters input ({', '.join(chains)}) but nftables.service is not enabled"
+
+
+def sysconfig_nftables(texts: dict[str, str]) -> str:
+    """``/etc/sysconfig/nftables.conf`` with the files it includes from ``/etc/nftables`` put
+    in place (commented includes, as Red Hat ships them, load nothing)."""
+    main = re.sub(r"#[^\n]*", "", texts[SYSCONFIG_NFT])
+    parts = [main]
+    for name in INCLUDE.findall(main):
+        parts += [
+            texts[path]
+            for path in sorted(texts)
+            if path.startswith(NFT_DIR) and fnmatch.fnmatchcase(path, name)
+        ]
+    return "\n".join(parts)

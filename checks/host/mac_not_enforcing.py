@@ -4,11 +4,15 @@ MLPS 2.0 level 3 (8.1.4.2 g) expects security labels on important subjects and o
 access controlled by them: on Linux, SELinux or AppArmor enforcing. The check decides on what
 the host enforces **at boot**: ``SELINUX=enforcing`` in ``/etc/selinux/config``, or AppArmor
 enabled (``apparmor.service`` linked in ``/etc/systemd/system/*.wants``) with at least one
-profile in ``/etc/apparmor.d`` not in complain mode; ``selinux=0``, ``apparmor=0`` or
-``security=`` another module on the kernel command line in ``/etc/default/grub`` turns that
-off. The live state (``getenforce``, ``/sys/module/apparmor/parameters/enabled``) is the
-kernel's, which containers and test hosts share with their machine: it is reported in the
-evidence, and decides only with the setting ``require_live: true``.
+profile in ``/etc/apparmor.d`` not in complain mode; ``selinux=0``, ``enforcing=0``,
+``apparmor=0`` or ``security=`` another module on the kernel command line in
+``/etc/default/grub`` turns that off. The live state (``getenforce``,
+``/sys/module/apparmor/parameters/enabled``) is the kernel's, which containers and test hosts
+share with their machine: it is reported in the evidence, and decides only with the setting
+``require_live: true``. One live state decides always: SELinux ``Permissive``
+(``getenforce``) while the configuration says enforcing. The kernel then runs SELinux and
+enforces nothing (``setenforce 0``) until the next boot, whoever shares it, so the
+configuration file alone would misreport it.
 
 Commands run (read-only): one ``cat`` loop over ``/etc/selinux/config`` and
 ``/etc/default/grub`` with a listing of ``/etc/apparmor.d``, the complain-mode profiles and the
@@ -18,6 +22,8 @@ Sample evidence::
 
     no mandatory access control at boot: SELinux not configured (/etc/selinux/config absent);
     AppArmor: apparmor.service not enabled; live: getenforce absent, AppArmor module absent
+    SELinux enforcing in /etc/selinux/config but permissive now (getenforce: Permissive, as
+    after setenforce 0): nothing is enforced until it is set back or the host reboots
 """
 
 from __future__ import annotations
@@ -55,7 +61,7 @@ COMMAND = cat_command(
     ),
 )
 SELINUX_MODE = re.compile(r"^[^\S\n]*SELINUX\s*=\s*\"?(\w+)", re.MULTILINE)
-OFF = re.compile(r"\b(?:selinux=0|apparmor=0|security=(?!selinux|apparmor)\w+)")
+OFF = re.compile(r"\b(?:selinux=0|enforcing=0|apparmor=0|security=(?!selinux|apparmor)\w+)")
 
 
 class MacNotEnforcing(Check):
@@ -92,9 +98,18 @@ class MacNotEnforcing(Check):
             raise Inconclusive("cannot list the units enabled at boot (/etc/systemd/system)")
         apparmor_on = "apparmor.service" in enabled_units(wants.text)
         enforcing = profiles - complain
-        configured = (selinux == "enforcing" and "selinux=0" not in off) or (
-            apparmor_on and enforcing and "apparmor=0" not in off
-        )
+        selinux_on = selinux == "enforcing" and not {"selinux=0", "enforcing=0"} & set(off)
+        apparmor = apparmor_on and bool(enforcing) and "apparmor=0" not in off
+        if selinux_on and not apparmor and "selinux Permissive" in live:
+            yield self.finding(
+                target,
+                f"SELinux enforcing in {SELINUX} but permissive now (getenforce: Permissive, "
+                "as after setenforce 0): nothing is enforced until it is set back or the host "
+                "reboots",
+                location="mandatory access control",
+            )
+            return
+        configured = selinux_on or apparmor
         live_said = ", ".join(live) or "getenforce absent, AppArmor module absent"
         live_on = any(v in ("selinux Enforcing", "apparmor Y") for v in live)
         if configured and (live_on or not ctx.setting("require_live", False)):

@@ -5,7 +5,9 @@ MLPS 2.0 level 3 (8.1.4.1 a) expects passwords changed periodically; without a h
 (``/etc/pam.d/common-password``, ``system-auth``, ``password-auth``) and
 ``/etc/security/pwhistory.conf`` and finds ``pam_pwhistory`` (``remember`` from its arguments,
 else pwhistory.conf, else its default 10) or pam_unix's ``remember=N``. None, or a
-``remember`` below the setting ``min_remember`` (default 5), is a finding.
+``remember`` below the setting ``min_remember`` (default 5), is a finding. A pam_pwhistory line
+after ``password sufficient pam_unix.so`` does not count: PAM returns as soon as pam_unix has
+changed the password, so the history is never checked (the module must come before pam_unix).
 
 Commands run (read-only): one ``cat`` loop over the PAM files (shared by the PAM checks).
 
@@ -13,6 +15,9 @@ Sample evidence::
 
     no pam_pwhistory and no pam_unix remember= on the password stack
     (/etc/pam.d/common-password): old passwords can be reused
+    no pam_pwhistory and no pam_unix remember= on the password stack (/etc/pam.d/system-auth):
+    old passwords can be reused (pam_pwhistory after password sufficient pam_unix in
+    /etc/pam.d/system-auth is never reached)
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from checks.host._pamstack import (
     PWHISTORY_CONF,
     modules,
     pam_files,
+    reached,
     settings,
 )
 from scanner.api import (
@@ -59,8 +65,12 @@ class PasswordHistoryMissing(Check):
         stacks = [p for p in PASSWORD_STACKS if p in files.texts]
         want = int(ctx.setting("min_remember", 5))
         conf = settings(files, PWHISTORY_CONF)
+        unreached = []
         for path in stacks:
-            for line in modules(files, path, "password"):
+            runs, skipped = reached(modules(files, path, "password"), "pam_unix")
+            if any(line.module == "pam_pwhistory" for line in skipped):
+                unreached.append(path)
+            for line in runs:
                 raw = None
                 if line.module == "pam_pwhistory":
                     raw = line.args.get("remember", conf.get("remember", "10"))
@@ -77,9 +87,15 @@ class PasswordHistoryMissing(Check):
                     location="password history",
                 )
                 return
+        late = (
+            f" (pam_pwhistory after password sufficient pam_unix in {', '.join(unreached)} is "
+            "never reached)"
+            if unreached
+            else ""
+        )
         yield self.finding(
             target,
             f"no pam_pwhistory and no pam_unix remember= on the password stack "
-            f"({', '.join(stacks)}): old passwords can be reused",
+            f"({', '.join(stacks)}): old passwords can be reused{late}",
             location="password history",
         )

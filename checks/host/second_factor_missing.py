@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.host._pamstack import AUTH_STACKS, COMMAND, PAM_D, modules, pam_files
+from checks.host._sshd import COMMANDS as SSHD_COMMANDS
 from checks.host._sshd import sshd_config
 from scanner.api import (
     AppliesTo,
@@ -65,7 +66,7 @@ class SecondFactorMissing(Check):
         "'AuthenticationMethods publickey,keyboard-interactive' in /etc/ssh/sshd_config, or "
         "the organisation's two-factor gateway."
     )
-    commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config", COMMAND)
+    commands = (*SSHD_COMMANDS, COMMAND)
 
     def run(self, target: OnsiteTarget, ctx: CheckContext) -> Iterator[Finding]:
         methods = sshd_config(target, ctx).get("authenticationmethods", "any")

@@ -5,7 +5,8 @@ nothing at all. The check reads the SSH server's effective configuration (``sshd
 -n`` when the credential allows it, else ``/etc/ssh/sshd_config``; see ``checks/host/_sshd.py``),
 which every sshd check shares: one command per host and run.
 
-Commands run (read-only): ``sshd -T``; ``cat /etc/ssh/sshd_config``.
+Commands run (read-only): ``sshd -T``; when it cannot run, one ``cat`` loop over
+``/etc/ssh/sshd_config`` and ``/etc/ssh/sshd_config.d/*.conf``.
 
 Sample evidence::
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from checks.host._sshd import COMMANDS as SSHD_COMMANDS
 from checks.host._sshd import sshd_config
 from scanner.api import (
     AppliesTo,
@@ -36,7 +38,7 @@ class SshEmptyPasswords(Check):
     mode = Mode.ONSITE
     severity = Severity.HIGH
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
-    commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config")  # via checks/host/_sshd.py
+    commands = SSHD_COMMANDS
     references = ("CWE-258", "MLPS-8.1.4.1a")
     remediation = (
         "Set 'PermitEmptyPasswords no' in /etc/ssh/sshd_config (the default), reload sshd, and "

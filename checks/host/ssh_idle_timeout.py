@@ -7,7 +7,8 @@ vanished stays open. The check reads the effective configuration (``sshd -T``, s
 sshd check) and finds the interval 0, or interval x count above the setting ``max_seconds``
 (default 900). Idle but live clients are ended by the shell's TMOUT (host.shell-timeout-missing).
 
-Commands run (read-only): ``sshd -T``; ``cat /etc/ssh/sshd_config``.
+Commands run (read-only): ``sshd -T``; when it cannot run, one ``cat`` loop over
+``/etc/ssh/sshd_config`` and ``/etc/ssh/sshd_config.d/*.conf``.
 
 Sample evidence::
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from checks.host._sshd import COMMANDS as SSHD_COMMANDS
 from checks.host._sshd import sshd_config
 from scanner.api import (
     AppliesTo,
@@ -38,7 +40,7 @@ class SshIdleTimeout(Check):
     mode = Mode.ONSITE
     severity = Severity.LOW
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
-    commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config")  # via checks/host/_sshd.py
+    commands = SSHD_COMMANDS
     references = ("CWE-613", "MLPS-8.1.4.1b")
     remediation = (
         "Set 'ClientAliveInterval 300' and 'ClientAliveCountMax 2' (at most 15 minutes in "

@@ -5,7 +5,8 @@ default) is a finding. The check reads the SSH server's effective configuration 
 ``sudo -n`` when the credential allows it, else ``/etc/ssh/sshd_config``; see
 ``checks/host/_sshd.py``), which every sshd check shares: one command per host and run.
 
-Commands run (read-only): ``sshd -T``; ``cat /etc/ssh/sshd_config``.
+Commands run (read-only): ``sshd -T``; when it cannot run, one ``cat`` loop over
+``/etc/ssh/sshd_config`` and ``/etc/ssh/sshd_config.d/*.conf``.
 
 Sample evidence::
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from checks.host._sshd import COMMANDS as SSHD_COMMANDS
 from checks.host._sshd import sshd_config
 from scanner.api import (
     AppliesTo,
@@ -36,7 +38,7 @@ class SshPasswordAuth(Check):
     mode = Mode.ONSITE
     severity = Severity.MEDIUM
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
-    commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config")  # via checks/host/_sshd.py
+    commands = SSHD_COMMANDS
     references = ("CWE-307", "MLPS-8.1.4.1d")
     remediation = (
         "Set 'PasswordAuthentication no' and 'KbdInteractiveAuthentication no' in "

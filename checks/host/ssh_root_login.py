@@ -6,7 +6,8 @@ the whole host. The check reads the SSH server's effective configuration (``sshd
 ``checks/host/_sshd.py``). ``PermitRootLogin yes`` is a finding; ``prohibit-password`` (OpenSSH's
 default), ``forced-commands-only`` and ``no`` pass.
 
-Commands run (read-only): ``sshd -T``; ``cat /etc/ssh/sshd_config``.
+Commands run (read-only): ``sshd -T``; when it cannot run, one ``cat`` loop over
+``/etc/ssh/sshd_config`` and ``/etc/ssh/sshd_config.d/*.conf``.
 
 Sample evidence::
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from checks.host._sshd import COMMANDS as SSHD_COMMANDS
 from checks.host._sshd import sshd_config
 from scanner.api import (
     AppliesTo,
@@ -37,7 +39,7 @@ class SshRootLogin(Check):
     mode = Mode.ONSITE
     severity = Severity.HIGH
     applies_to = AppliesTo(kinds=(AssetKind.ONSITE,))
-    commands = ("sudo sshd -T", "cat /etc/ssh/sshd_config")  # via checks/host/_sshd.py
+    commands = SSHD_COMMANDS
     references = ("CWE-250", "MLPS-8.1.4.2b", "CSL-21")
     remediation = (
         "Set 'PermitRootLogin no' (or 'prohibit-password' where key-based root automation is "

@@ -5,7 +5,8 @@ every new file world-readable. MLPS 2.0 level 3 (8.1.4.2 f) expects access contr
 level. The check reads ``UMASK`` in ``/etc/login.defs`` (pam_umask and useradd use it) and every
 active ``umask`` in ``/etc/profile``, ``/etc/profile.d/*.sh``, ``/etc/bash.bashrc`` and
 ``/etc/bashrc``, and reports each that leaves group write or any access for others (weaker than
-the setting ``want``, default 027), or no umask set anywhere.
+the setting ``want``, default 027), one finding per file (Red Hat's ``/etc/bashrc`` sets 002 or
+022 in the two branches of one ``if``), or no umask set anywhere.
 
 Commands run (read-only): one ``cat`` loop over the start-up files and ``/etc/login.defs``
 (shared with host.shell-timeout-missing).
@@ -13,6 +14,7 @@ Commands run (read-only): one ``cat`` loop over the start-up files and ``/etc/lo
 Sample evidence::
 
     /etc/login.defs: UMASK 022 (weaker than 027: new files readable by others)
+    /etc/bashrc: umask 002, 022 (weaker than 027: new files readable by others)
 """
 
 from __future__ import annotations
@@ -62,12 +64,16 @@ class UmaskPermissive(Check):
                 location="umask",
             )
             return
+        weak: dict[str, list[str]] = {}
         for path, value in found:
-            if int(value, 8) & want != want:
+            if int(value, 8) & want != want and value not in weak.setdefault(path, []):
+                weak[path].append(value)
+        for path, values in weak.items():
+            if values:
                 word = "UMASK" if path == LOGIN_DEFS else "umask"
                 yield self.finding(
                     target,
-                    f"{path}: {word} {value} (weaker than {want:03o}: new files readable by "
-                    "others)",
+                    f"{path}: {word} {', '.join(values)} (weaker than {want:03o}: new files "
+                    "readable by others)",
                     location=f"umask {path}",
                 )

@@ -4,7 +4,8 @@ MLPS 2.0 level 3 (8.1.4.4 a) expects a minimal installation: each unneeded netwo
 client is one more way in. The check lists the installed packages (dpkg or rpm) and reports
 each one on the list of the setting ``packages`` (default: the super-servers xinetd,
 inetutils-inetd, openbsd-inetd; NIS (nis, ypbind, ypserv); TFTP servers and clients; the rsh,
-rlogin and talk programs; the telnet client; an X server), one finding per package.
+rlogin and talk programs (on RPM hosts rsh, talk, talk-server); the telnet client; an X server
+(xserver-xorg, or xorg-x11-server-Xorg on RPM hosts)), one finding per package.
 Clear-text login *servers* are host.cleartext-login-service.
 
 Commands run (read-only): ``dpkg-query -W`` or ``rpm -qa`` (shared by the package checks).
@@ -50,6 +51,7 @@ PACKAGES = (
     "rsh",
     "talk",
     "talkd",
+    "talk-server",
     "inetutils-talk",
     "inetutils-talkd",
     "telnet",

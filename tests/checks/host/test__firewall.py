@@ -70,6 +70,14 @@ def test_iptables_save() -> None:
     assert iptables_input_filtering(policy) is True
     rule = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 23 -j REJECT\nCOMMIT\n"
     assert iptables_input_filtering(rule) is True
+    # iptables-services' default /etc/sysconfig/iptables (RHEL 7, CentOS, Kylin): a last rule
+    # with no match before its target
+    catch_all = (
+        "*filter\n:INPUT ACCEPT [0:0]\n"
+        "-A INPUT -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n"
+    )
+    assert iptables_input_filtering(catch_all) is True
+    assert iptables_input_filtering("*filter\n-A INPUTX -j DROP\nCOMMIT\n") is False
     nat = "*nat\n:INPUT DROP [0:0]\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"
     assert iptables_input_filtering(nat) is False
     assert iptables_input_filtering("") is False  # no tables at all

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
+from checks.host._sshd import FILES as SSHD_FILES
 from checks.host.empty_password import EmptyPassword
 from scanner.api import (
     AppliesTo,
@@ -118,7 +119,7 @@ def test_every_onsite_check_declares_its_commands_and_catalogue_lists_them() -> 
     assert silent == {"host.ssh-hostkey-changed"}  # it only looks at the handshake
     uses = {(u.command, u.root): u.checks for u in onsite_commands(onsite)}
     assert "host.ssh-root-login" in uses[("sshd -T", True)]
-    assert "host.ssh-root-login" in uses[("cat /etc/ssh/sshd_config", False)]
+    assert "host.ssh-root-login" in uses[(SSHD_FILES, False)]  # sshd_config and its drop-ins
     assert uses[("cat /etc/shadow", True)] == ("host.empty-password",)
     text = catalogue_markdown(registry)
     section = text.split("## host.empty-password", 1)[1].split("\n## ", 1)[0]
