@@ -8,7 +8,9 @@ summary. Each size runs in a fresh process, so its peak memory is its own; the s
 
 The hosts are one asyncio server process listening on every asset's address (127.2.0.1 on):
 port 8080 serves a small page naming its server version (two web findings per host), port 6379
-answers PING with +PONG like a Redis without a password (one finding per host). The profile runs
+answers PING with +PONG and INFO with a bulk reply like a Redis without a password (one finding
+per host). The services answer every request the checks send as real servers do, so no check
+waits out its deadline and the checks phase measures the campaign machinery. The profile runs
 three checks (``web.server-version-disclosure``, ``web.nosniff-missing``,
 ``net.redis-no-auth``), so the benchmark measures the campaign machinery, not the checks.
 
@@ -73,17 +75,25 @@ async def _web(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
         writer.close()
 
 
+INFO = b"# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\nos:Linux 6.1 x86_64\r\n"
+
+
 async def _redis(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A Redis without a password, as the check sees one: PING, INFO (a bulk reply, as a real
+    server's, so the check reads it by its length), an error to anything else."""
     try:
         for _ in range(16):
-            line = await asyncio.wait_for(reader.readline(), timeout=30)
-            if not line:
+            head = await asyncio.wait_for(reader.readline(), timeout=30)
+            if not head.startswith(b"*") or not head[1:].strip().isdigit():
                 break
-            upper = line.upper()
-            if b"PING" in upper:
+            words = []
+            for _arg in range(int(head[1:])):
+                await reader.readline()  # $length
+                words.append((await reader.readline()).strip().upper())
+            if words[:1] == [b"PING"]:
                 writer.write(b"+PONG\r\n")
-            elif line.startswith((b"*", b"$")):
-                continue  # the rest of a RESP array: answered at its command word
+            elif words[:1] == [b"INFO"]:
+                writer.write(b"$" + str(len(INFO)).encode() + b"\r\n" + INFO + b"\r\n")
             else:
                 writer.write(b"-ERR unknown command\r\n")
             await writer.drain()

@@ -3,7 +3,8 @@
 An unauthenticated Redis lets anyone who reaches it read and overwrite every key, and is a
 well-known route to code execution (writing SSH keys or cron files through ``CONFIG SET``). The
 check sends ``PING`` on each service discovery names ``redis`` and reports when it is answered
-``+PONG`` without ``AUTH``; it then reads ``INFO server`` for the version as evidence. Nothing is
+``+PONG`` without ``AUTH``; it then reads ``INFO server`` for the version as evidence (a server
+with ``INFO`` renamed away still fails, its evidence saying "INFO not readable"). Nothing is
 written. A ``-NOAUTH`` answer, or protected mode refusing the connection, is a pass.
 
 Sample evidence::
@@ -53,7 +54,7 @@ class RedisNoAuth(Check):
                     return  # authentication required, or protected mode refuses us: a pass
                 raise NotApplicable(f"the service does not answer like Redis: {one_line(reply)!r}")
             conn.send(redis.INFO_SERVER)
-            info = conn.recv_until(b"\r\n\r\n", max_bytes=16384)
+            info = redis.bulk_reply(conn)
         facts = {k.decode(): v.decode("utf-8", "replace").strip() for k, v in FIELDS.findall(info)}
         version = ", ".join(f"{k}:{v}" for k, v in facts.items()) or "INFO not readable"
         yield self.finding(target, f"PING answered +PONG without AUTH; {version}", detail=facts)

@@ -1,5 +1,6 @@
 """Redis's RESP protocol, as much as the Redis checks need: commands as arrays of bulk strings,
-and one-line replies (``+PONG``, ``-NOAUTH ...``) read to their CRLF, at most 512 bytes.
+one-line replies (``+PONG``, ``-NOAUTH ...``) read to their CRLF, at most 512 bytes, and bulk
+replies (``INFO``'s) read by their length.
 """
 
 from __future__ import annotations
@@ -28,3 +29,21 @@ def reply_line(conn: Connection) -> bytes:
     if not reply:
         raise Inconclusive("the service closed the connection without a reply")
     return reply
+
+
+def bulk_reply(conn: Connection, max_bytes: int = 16384) -> bytes:
+    """The content of a bulk-string reply (``$N`` CRLF, N bytes, CRLF), at most ``max_bytes``
+    of it; ``b""`` for any other reply, such as the ``-ERR unknown command`` of a server with
+    ``INFO`` renamed away (read by its length, so such a reply does not wait out the deadline)."""
+    first = conn.recv_until(b"\r\n", max_bytes=MAX_LINE)
+    head, _, data = first.partition(b"\r\n")
+    if not (head.startswith(b"$") and head[1:].isdigit()):
+        return b""
+    want = min(int(head[1:]), max_bytes)
+    buf = bytearray(data)
+    while len(buf) < want:
+        chunk = conn.recv(want - len(buf))
+        if not chunk:
+            break
+        buf += chunk
+    return bytes(buf[:want])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -52,8 +52,10 @@ from scanner.inventory.schema import Entity, LoadedInventory, inventory_from_tex
 from scanner.notices import regimes
 from scanner.notices.risk import Risk, assess
 from scanner.store import Store
+from scanner.store.attempts import FindingRow, TriesRow
 from scanner.store.issues import IssueEventRow, IssueRow
-from scanner.store.notices import ActionRow, NoticeRow, PlannedItem
+from scanner.store.notices import ActionRow, NoticeItemRow, NoticeRow, PlannedItem
+from scanner.store.runs import RunRow
 
 DAY = 86400.0
 
@@ -72,20 +74,38 @@ def issue_risk(inv: LoadedInventory, issue: IssueRow, store: Store | None = None
     and, with ``store``, what its latest finding says: a CVSS base score from a vulnerability
     feed, and whether the flaw is known to be exploited (CISA KEV). A version-inferred finding
     (``confirmed: false``) keeps its check's severity alone: it is a lead, not a flaw."""
-    entity = _entity(inv, issue.entity_id)
-    asset = next((a for a in entity.assets if a.id == issue.asset_id), None) if entity else None
-    detail = store.attempts.finding_detail(issue.last_seen_run, issue.fingerprint) if store else {}
-    confirmed = detail.get("confirmed") is not False
-    cvss = detail.get("cvss")
-    return assess(
-        issue.severity,
-        asset.exposure.value if asset else "internal",
-        cii_operator=entity.cii_operator if entity else False,
-        mlps_level=entity.mlps_level if entity else 1,
-        model=inv.model.risk,
-        cvss=float(cvss) if confirmed and isinstance(cvss, int | float) else None,
-        known_exploited=confirmed and bool(detail.get("known_exploited")),
+    return issue_risks(inv, [issue], store)[issue.id]
+
+
+def issue_risks(
+    inv: LoadedInventory, rows: Sequence[IssueRow], store: Store | None = None
+) -> dict[int, Risk]:
+    """:func:`issue_risk` of each of ``rows``, by issue id: their latest findings read in a
+    few statements for all of them."""
+    details = (
+        store.attempts.finding_details([(r.last_seen_run, r.fingerprint) for r in rows])
+        if store
+        else {}
     )
+    entities = {e.id: e for e in inv.model.entities}
+    assets = {(e.id, a.id): a for e in inv.model.entities for a in e.assets}
+    risks = {}
+    for issue in rows:
+        entity = entities.get(issue.entity_id)
+        asset = assets.get((issue.entity_id, issue.asset_id))
+        detail = details.get((issue.last_seen_run, issue.fingerprint), {})
+        confirmed = detail.get("confirmed") is not False
+        cvss = detail.get("cvss")
+        risks[issue.id] = assess(
+            issue.severity,
+            asset.exposure.value if asset else "internal",
+            cii_operator=entity.cii_operator if entity else False,
+            mlps_level=entity.mlps_level if entity else 1,
+            model=inv.model.risk,
+            cvss=float(cvss) if confirmed and isinstance(cvss, int | float) else None,
+            known_exploited=confirmed and bool(detail.get("known_exploited")),
+        )
+    return risks
 
 
 def issue_notices(
@@ -110,7 +130,7 @@ def issue_notices(
         plan=lambda rows: _plan(inv, rows, now, store),
         now=now,
     )
-    return [build_notice(store, notice_id, registry, inv=inv) for notice_id in ids]
+    return build_notices(store, ids, registry, inv=inv)
 
 
 def _plan(
@@ -118,8 +138,9 @@ def _plan(
 ) -> list[PlannedItem]:
     """A new notice's items: ranked by risk, each with the deadline its level gives, unless its
     issue already has one (fixed the first time the item is on a notice)."""
+    risks = issue_risks(inv, rows, store)
     ranked = sorted(
-        ((issue_risk(inv, r, store), r) for r in rows),
+        ((risks[r.id], r) for r in rows),
         key=lambda pair: (-pair[0].score, pair[1].check_id, pair[1].location),
     )
     issued = datetime.fromtimestamp(now, UTC).date()
@@ -144,14 +165,96 @@ def build_notice(
     statuses: dict[int, ItemStatus] | None = None,
 ) -> Notice:
     """The notice as a document, with each item's current state (or ``statuses``)."""
+    [notice] = build_notices(store, [notice_id], registry, inv=inv, now=now, statuses=statuses)
+    return notice
+
+
+def build_notices(
+    store: Store,
+    notice_ids: Sequence[int],
+    registry: Registry,
+    *,
+    inv: LoadedInventory | None = None,
+    now: float | None = None,
+    statuses: dict[int, ItemStatus] | None = None,
+) -> list[Notice]:
+    """The notices ``notice_ids`` as documents, in that order, each item in its current state
+    (or ``statuses``). ``inv`` is the inventory of their runs (by default each run's stored
+    copy). What they are built from is read for all of them at once: a few statements per run,
+    whatever the number of notices, items and findings."""
     now = time.time() if now is None else now
-    head = store.notices.get(notice_id)
-    inv = inv or run_inventory(store, head.run_id)
-    run = store.runs.get(head.run_id)
-    rows = store.notices.items(notice_id)
-    entity = _entity(inv, head.entity_id)
-    supplements = store.notices.get(head.supplements).number if head.supplements else ""
-    actions = tuple(_action(a) for a in store.notices.actions([notice_id]))
+    heads = store.notices.heads(notice_ids)
+    cited = {h.supplements for h in heads.values() if h.supplements} - heads.keys()
+    numbers = {i: h.number for i, h in {**heads, **store.notices.heads(cited)}.items()}
+    items = store.notices.items_of(notice_ids)
+    actions: dict[int, list[Action]] = defaultdict(list)
+    for row in store.notices.actions(list(notice_ids)):
+        actions[row.notice_id].append(_action(row))
+    runs = {
+        r: _RunFacts.read(store, r, inv, {h.entity_id for h in heads.values() if h.run_id == r})
+        for r in sorted({h.run_id for h in heads.values()})
+    }
+    return [
+        _notice(
+            heads[i],
+            runs[heads[i].run_id],
+            items[i],
+            registry,
+            supplements=numbers.get(heads[i].supplements or 0, ""),
+            actions=tuple(actions[i]),
+            now=now,
+            statuses=statuses or {},
+        )
+        for i in notice_ids
+    ]
+
+
+@dataclass(frozen=True)
+class _RunFacts:
+    """What the notices issued after one run read from it, for all their entities at once."""
+
+    inv: LoadedInventory
+    run: RunRow
+    entities: dict[str, Entity]
+    findings: dict[str, list[FindingRow]]
+    lacking: dict[str, int]
+    tries: dict[str, list[TriesRow]]
+
+    @classmethod
+    def read(
+        cls, store: Store, run_id: int, inv: LoadedInventory | None, entities: set[str]
+    ) -> _RunFacts:
+        findings: dict[str, list[FindingRow]] = defaultdict(list)
+        for f in store.attempts.findings(run_id, entities):
+            findings[f.entity_id].append(f)
+        tries: dict[str, list[TriesRow]] = defaultdict(list)
+        for t in store.attempts.credential_tries(run_id, entities=entities):
+            tries[t.entity_id].append(t)
+        inv = inv or run_inventory(store, run_id)
+        return cls(
+            inv=inv,
+            run=store.runs.get(run_id),
+            entities={e.id: e for e in inv.model.entities},
+            findings=findings,
+            lacking=store.attempts.lacking_privilege_of(run_id, entities),
+            tries=tries,
+        )
+
+
+def _notice(
+    head: NoticeRow,
+    facts: _RunFacts,
+    rows: list[NoticeItemRow],
+    registry: Registry,
+    *,
+    supplements: str,
+    actions: tuple[Action, ...],
+    now: float,
+    statuses: dict[int, ItemStatus],
+) -> Notice:
+    """One notice as a document, from what was read for it."""
+    inv, run = facts.inv, facts.run
+    entity = facts.entities.get(head.entity_id)
     if entity is None:
         raise UserError(
             f"notice {head.number}: entity {head.entity_id} is not in the run's inventory."
@@ -165,7 +268,7 @@ def build_notice(
         r = item.issue
         loaded = registry.checks.get(r.check_id)
         meta = loaded.meta if loaded else None
-        status = (statuses or {}).get(r.id, r.state)
+        status = statuses.get(r.id, r.state)
         assert r.deadline is not None  # set when the item was put on the notice
         deadline = datetime.fromtimestamp(r.deadline, UTC).date()
         references = tuple(meta.references) if meta else ()
@@ -217,15 +320,15 @@ def build_notice(
         window_end=datetime.fromtimestamp(run.finished_at or run.started_at, UTC),
         run_id=head.run_id,
         reply_by=max((i.deadline for i in items), default=None),
-        devices=_devices(store, head.run_id, entity.id, assets),
+        devices=_devices(facts.findings.get(entity.id, []), assets),
         translations=question_translations(
             registry.checks[i.check_id].cls for i in items if i.check_id in registry.checks
         ),
         round=head.round,
         supplements=supplements,
         actions=actions,
-        unverified_privilege=store.attempts.lacking_privilege(head.run_id, entity.id),
-        credential_tests=credential_tests(store, head.run_id, entity.id),
+        unverified_privilege=facts.lacking.get(entity.id, 0),
+        credential_tests=credential_tests(facts.tries.get(entity.id, [])),
     )
     cited = [ref for i in items for ref in i.references]
     cited += [c.ref for c in regime.basis] + ([regime.penalty] if regime.penalty else [])
@@ -250,15 +353,13 @@ def _action(row: ActionRow) -> Action:
     )
 
 
-def _devices(
-    store: Store, run_id: int, entity_id: str, assets: dict[str, str]
-) -> tuple[Device, ...]:
-    """The devices the run's findings identified on the entity's assets, one per asset and
-    service (the checks put them in ``detail["device"]``)."""
+def _devices(findings: list[FindingRow], assets: dict[str, str]) -> tuple[Device, ...]:
+    """The devices a run's findings of one entity (worst first, as stored) identified on its
+    assets, one per asset and service (the checks put them in ``detail["device"]``)."""
     found: dict[tuple[str, str, str], Device] = {}
-    for f in store.attempts.findings(run_id):
+    for f in findings:
         record = f.detail.get("device") if isinstance(f.detail, dict) else None
-        if f.entity_id != entity_id or not isinstance(record, dict):
+        if not isinstance(record, dict):
             continue
         fields = {k: str(record.get(k, ""))[:200] for k in ("vendor", "product", "version")}
         key = (f.asset_id, f.location, str(record.get("protocol", "")))
@@ -284,10 +385,11 @@ def _devices(
     return tuple(found[k] for k in sorted(found, key=order))
 
 
-def credential_tests(store: Store, run_id: int, entity_id: str) -> tuple[CredentialTestLine, ...]:
-    """The logins the run's credential checks sent to ``entity_id``'s assets, per service."""
+def credential_tests(rows: list[TriesRow]) -> tuple[CredentialTestLine, ...]:
+    """The logins a run's credential checks sent to one entity's assets (``rows``), per
+    service."""
     lines: dict[tuple[str, str, str, int], tuple[set[str], int]] = {}
-    for row in store.attempts.credential_tries(run_id, entity_id):
+    for row in rows:
         t = row.tries
         accounts, tries = lines.get((row.asset_id, t.service, t.address, t.port), (set(), 0))
         accounts.add(t.account)
@@ -325,7 +427,7 @@ def build_summary(
     found = [
         i for i in store.issues.find() if i.entity_id in entity_ids and i.first_seen_run <= run_id
     ]
-    levels = {i.id: issue_risk(inv, i, store).level for i in found}
+    levels = {i: risk.level for i, risk in issue_risks(inv, found, store).items()}
     events = store.issues.all_events()
     fixed_at: dict[int, float] = {}
     for event in events:
@@ -333,14 +435,27 @@ def build_summary(
             fixed_at[event.issue_id] = event.at
     unverified = store.issues.inconclusive_since_seen(run_id)
     heads = store.notices.of_campaign(campaign, up_to_run=run_id)
-    inventories = {r: run_inventory(store, r) for r in {h.run_id for h in heads}}  # parsed once
-    notices = {
-        h.id: build_notice(store, h.id, registry, inv=inventories[h.run_id], now=now) for h in heads
-    }
+    notices: dict[int, Notice] = {}
+    for served, ids in _by_run(heads).items():  # each run's inventory parsed once
+        built = build_notices(store, ids, registry, inv=inv if served == run_id else None, now=now)
+        notices.update(zip(ids, built, strict=True))
     actions = store.notices.actions(list(notices))
     facts = _Facts(levels, fixed_at, unverified, now)
+    # one entity's share of each, in the order of the whole (its figures come from these)
+    found_of: dict[str, list[IssueRow]] = defaultdict(list)
+    for issue in found:
+        found_of[issue.entity_id].append(issue)
+    notices_of: dict[str, list[Notice]] = defaultdict(list)
+    for h in heads:
+        notices_of[h.entity_id].append(notices[h.id])
+    actions_of: dict[str, list[ActionRow]] = defaultdict(list)
+    for a in actions:
+        actions_of[notices[a.notice_id].entity_id].append(a)
 
     def figures(entities: set[str]) -> Rectification:
+        if len(entities) == 1:
+            [one] = entities
+            return facts.figures(found_of[one], notices_of[one], actions_of[one])
         return facts.figures(
             [i for i in found if i.entity_id in entities],
             [notices[h.id] for h in heads if h.entity_id in entities],
@@ -360,7 +475,7 @@ def build_summary(
             overdue_high[issue.entity_id] += 1
     lines = []
     for entity in inv.model.entities:
-        own = [notices[h.id] for h in heads if h.entity_id == entity.id]
+        own = notices_of[entity.id]
         lines.append(
             EntityLine(
                 entity_id=entity.id,
@@ -409,6 +524,14 @@ def build_summary(
         rounds=_rounds(store, campaign, run_id, heads, snapshots),
         unverified_privilege=store.attempts.lacking_privilege(run_id),
     )
+
+
+def _by_run(heads: list[NoticeRow]) -> dict[int, list[int]]:
+    """The ids of ``heads`` by the run each was issued after, in their order."""
+    ids: dict[int, list[int]] = defaultdict(list)
+    for h in heads:
+        ids[h.run_id].append(h.id)
+    return ids
 
 
 class _Facts:

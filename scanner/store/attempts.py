@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Select, func, insert, select
 
 from scanner.core.evidence import (
     Exchange,
@@ -43,7 +43,7 @@ from scanner.core.models import (
     Service,
     Severity,
 )
-from scanner.store.sql import Aggregate, insert_ignoring_duplicates
+from scanner.store.sql import Aggregate, chunks, insert_ignoring_duplicates
 from scanner.store.tables import (
     attempt_chain,
     attempts,
@@ -400,10 +400,15 @@ class Attempts(Aggregate):
             for a, up in answered.items()
         }
 
-    def findings(self, run_id: int) -> list[FindingRow]:
-        """A run's findings, worst severity first."""
+    def findings(self, run_id: int, entities: Collection[str] | None = None) -> list[FindingRow]:
+        """A run's findings (of ``entities``, or all), worst severity first."""
+        query = select(findings).where(findings.c.run_id == run_id)
         with self._store.engine.connect() as conn:
-            rows = conn.execute(select(findings).where(findings.c.run_id == run_id)).mappings()
+            rows = [
+                r
+                for q in _of_entities(query, findings.c.entity_id, entities)
+                for r in conn.execute(q).mappings()
+            ]
             out = [FindingRow(**{**r, "severity": Severity(r["severity"])}) for r in rows]
         out.sort(key=lambda f: (-f.severity.rank, f.entity_id, f.asset_id, f.check_id, f.location))
         return out
@@ -411,27 +416,45 @@ class Attempts(Aggregate):
     def finding_detail(self, run_id: int, fingerprint: str) -> dict[str, Any]:
         """The detail of the finding with ``fingerprint`` in run ``run_id`` (empty if none):
         what risk reads a CVSS score and the known-exploited flag from."""
-        query = select(findings.c.detail).where(
-            findings.c.run_id == run_id, findings.c.fingerprint == fingerprint
-        )
+        return self.finding_details([(run_id, fingerprint)]).get((run_id, fingerprint), {})
+
+    def finding_details(
+        self, wanted: Collection[tuple[int, str]]
+    ) -> dict[tuple[int, str], dict[str, Any]]:
+        """The details of the findings ``wanted`` (run id and fingerprint), in a statement per
+        run and 500 fingerprints; a finding that is not stored is left out."""
+        by_run: dict[int, list[str]] = {}
+        for run_id, fingerprint in sorted(set(wanted)):
+            by_run.setdefault(run_id, []).append(fingerprint)
+        found: dict[tuple[int, str], dict[str, Any]] = {}
         with self._store.engine.connect() as conn:
-            value = conn.execute(query).scalar()
-        if isinstance(value, str):
-            value = json.loads(value)
-        return dict(value) if isinstance(value, dict) else {}
+            for run_id, fingerprints in by_run.items():
+                for chunk in chunks(fingerprints):
+                    query = select(findings.c.fingerprint, findings.c.detail).where(
+                        findings.c.run_id == run_id, findings.c.fingerprint.in_(chunk)
+                    )
+                    for fingerprint, stored in conn.execute(query):
+                        found[(run_id, fingerprint)] = _detail(stored)
+        return found
 
     def lacking_privilege(self, run_id: int, entity_id: str | None = None) -> int:
         """Error attempts of the run (of one entity) whose root-only reads did not run as root
         (privilege ``none`` or ``refused``): what could not be verified for lack of privilege."""
-        query = select(func.count()).where(
-            attempts.c.run_id == run_id,
-            attempts.c.status == AttemptStatus.ERROR.value,
-            attempts.c.privilege.in_([p.value for p in Privilege if p.lacking]),
-        )
+        query = select(func.count()).where(*_lacking(run_id))
         if entity_id is not None:
             query = query.where(attempts.c.entity_id == entity_id)
         with self._store.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def lacking_privilege_of(self, run_id: int, entities: Collection[str]) -> dict[str, int]:
+        """:meth:`lacking_privilege` for each of ``entities`` that has such attempts."""
+        query = select(attempts.c.entity_id, func.count()).where(*_lacking(run_id))
+        with self._store.engine.connect() as conn:
+            return {
+                str(entity): int(n)
+                for q in _of_entities(query, attempts.c.entity_id, entities)
+                for entity, n in conn.execute(q.group_by(attempts.c.entity_id))
+            }
 
     def of_run(self, run_id: int, status: AttemptStatus | None = None) -> list[AttemptRow]:
         """A run's attempts in the order stored, optionally of one status."""
@@ -444,24 +467,36 @@ class Attempts(Aggregate):
                 for r in conn.execute(query.order_by(attempts.c.id)).mappings()
             ]
 
-    def credential_tries(self, run_id: int, entity_id: str | None = None) -> list[TriesRow]:
-        """The logins a run's credential checks sent (of one entity's assets), in the order
-        stored."""
+    def credential_tries(
+        self,
+        run_id: int,
+        entity_id: str | None = None,
+        *,
+        entities: Collection[str] | None = None,
+    ) -> list[TriesRow]:
+        """The logins a run's credential checks sent (of one entity's assets, or of
+        ``entities``'), in the order stored."""
         query = select(credential_tries).where(credential_tries.c.run_id == run_id)
         if entity_id is not None:
             query = query.where(credential_tries.c.entity_id == entity_id)
         with self._store.engine.connect() as conn:
-            return [
-                TriesRow(
-                    check_id=r["check_id"],
-                    entity_id=r["entity_id"],
-                    asset_id=r["asset_id"],
-                    tries=CredentialTries(
-                        r["address"], r["port"], r["service"], r["account"], r["tries"]
-                    ),
-                )
-                for r in conn.execute(query.order_by(credential_tries.c.id)).mappings()
+            rows = [
+                r
+                for q in _of_entities(query, credential_tries.c.entity_id, entities)
+                for r in conn.execute(q).mappings()
             ]
+        rows.sort(key=lambda r: int(r["id"]))
+        return [
+            TriesRow(
+                check_id=r["check_id"],
+                entity_id=r["entity_id"],
+                asset_id=r["asset_id"],
+                tries=CredentialTries(
+                    r["address"], r["port"], r["service"], r["account"], r["tries"]
+                ),
+            )
+            for r in rows
+        ]
 
     def refusals(self, run_id: int) -> list[RefusalRow]:
         """What the scope guard refused in a run."""
@@ -521,6 +556,31 @@ class Attempts(Aggregate):
             for r in rows
             if r.key not in known
         ]
+
+
+def _detail(stored: Any) -> dict[str, Any]:
+    """A finding's detail as read (JSON text on some drivers), or empty when not a mapping."""
+    value = json.loads(stored) if isinstance(stored, str) else stored
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _lacking(run_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a run's error attempts that lacked root for their root-only reads."""
+    return (
+        attempts.c.run_id == run_id,
+        attempts.c.status == AttemptStatus.ERROR.value,
+        attempts.c.privilege.in_([p.value for p in Privilege if p.lacking]),
+    )
+
+
+def _of_entities(
+    query: Select[Any], column: ColumnElement[Any], entities: Collection[str] | None
+) -> list[Select[Any]]:
+    """``query`` as is (``entities`` None), or restricted to ``entities``: one statement per
+    500 of them."""
+    if entities is None:
+        return [query]
+    return [query.where(column.in_(chunk)) for chunk in chunks(sorted(set(entities)))]
 
 
 def _append_to_chain(

@@ -9,13 +9,13 @@ is :mod:`scanner.vulns.parse`'s job; matching is :mod:`scanner.vulns.match`'s.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from itertools import islice
 
 from sqlalchemy import delete, insert, or_, select
 
-from scanner.store.sql import Aggregate, insert_ignoring_duplicates
+from scanner.store.sql import Aggregate, chunks, insert_ignoring_duplicates
 from scanner.store.tables import (
     feed_advisories,
     feed_cpe_ranges,
@@ -217,7 +217,7 @@ class Feeds(Aggregate):
         wanted = sorted(set(cves))
         found: dict[str, CveFacts] = {}
         with self._store.engine.connect() as conn:
-            for chunk in _chunks(wanted, LOOKUP_CHUNK):
+            for chunk in chunks(wanted, LOOKUP_CHUNK):
                 scores = {
                     r.cve: r
                     for r in conn.execute(
@@ -248,8 +248,3 @@ class Feeds(Aggregate):
                         kev.get(cve, ""),
                     )
         return found
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

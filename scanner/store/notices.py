@@ -15,15 +15,15 @@ number. What goes on a notice (ranking, levels, deadlines) is decided by
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 
 from scanner.core.errors import UserError
 from scanner.core.lifecycle import ACTIVE, ActionKind
 from scanner.store.issues import IssueRow, issue_rows
-from scanner.store.sql import Aggregate
+from scanner.store.sql import Aggregate, chunks
 from scanner.store.tables import (
     enforcement_actions,
     issues,
@@ -104,7 +104,9 @@ class PassedDeadline:
     deadline: float
 
 
-#: Ranks an entity's active issues into the items of its new notice, best first.
+#: Ranks the active issues of the entities getting a notice (each entity's oldest first, one
+#: entity after another) into items: each entity's in the order of its notice, best first.
+#: Called once per round, so its reads can serve every entity at once.
 Planner = Callable[[list[IssueRow]], Sequence[PlannedItem]]
 
 
@@ -128,7 +130,6 @@ class Notices(Aggregate):
         A second call for the same run only reads. A run older than the campaign's latest round
         is refused: its round is over.
         """
-        active = sorted(s.value for s in ACTIVE)
         with self._store.writer.begin() as conn:
             if conn.dialect.name == "postgresql":
                 # Two processes issuing notices of one campaign at once queue here (SQLite's
@@ -162,33 +163,7 @@ class Notices(Aggregate):
                         campaign=campaign, number=opened, run_id=run_id, opened_at=now
                     )
                 )
-                listed = select(notice_items.c.issue_id).join(
-                    notices, notices.c.id == notice_items.c.notice_id
-                )
-                for entity_id in entities:
-                    rows = issue_rows(
-                        conn.execute(
-                            select(issues)
-                            .where(
-                                issues.c.entity_id == entity_id,
-                                issues.c.state.in_(active),
-                                issues.c.first_seen_run <= run_id,
-                                issues.c.id.not_in(listed.where(notices.c.campaign == campaign)),
-                            )
-                            .order_by(issues.c.id)
-                        ).mappings()
-                    )
-                    if not rows:
-                        continue  # nothing new to rectify: no notice in this round
-                    previous = conn.execute(
-                        select(func.max(notices.c.id)).where(
-                            notices.c.campaign == campaign, notices.c.entity_id == entity_id
-                        )
-                    ).scalar()
-                    nid = self._insert(
-                        conn, run_id, campaign, prefix, entity_id, opened, previous, now
-                    )
-                    self._items(conn, nid, plan(rows))
+                self._issue_round(conn, run_id, campaign, prefix, entities, plan, opened, now)
             return [
                 int(v)
                 for v in conn.execute(
@@ -199,47 +174,87 @@ class Notices(Aggregate):
             ]
 
     @staticmethod
-    def _insert(
+    def _issue_round(
         conn: Connection,
         run_id: int,
         campaign: str,
         prefix: str,
-        entity_id: str,
+        entities: Sequence[str],
+        plan: Planner,
         round_number: int,
-        previous: int | None,
         now: float,
-    ) -> int:
-        result = conn.execute(
-            insert(notices).values(
-                number=f"{prefix}-{_last_number(conn, prefix) + 1:04d}",
-                campaign=campaign,
-                entity_id=entity_id,
-                run_id=run_id,
-                issued_at=now,
-                round=round_number,
-                supplements=previous,
-            )
+    ) -> None:
+        """The notices of a round just opened, with their items and deadlines: a few
+        statements for all the entities, whatever their number."""
+        listed = select(notice_items.c.issue_id).join(
+            notices, notices.c.id == notice_items.c.notice_id
         )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
-
-    @staticmethod
-    def _items(conn: Connection, notice_id: int, planned: Sequence[PlannedItem]) -> None:
-        for rank, item in enumerate(planned, start=1):
+        query = select(issues).where(
+            issues.c.state.in_(sorted(s.value for s in ACTIVE)),
+            issues.c.first_seen_run <= run_id,
+            issues.c.id.not_in(listed.where(notices.c.campaign == campaign)),
+        )
+        order = list(dict.fromkeys(entities))  # the notices are numbered in this order
+        new: dict[str, list[IssueRow]] = {}
+        for chunk in chunks(sorted(order)):
+            found = conn.execute(query.where(issues.c.entity_id.in_(chunk))).mappings()
+            for row in issue_rows(found):
+                new.setdefault(row.entity_id, []).append(row)
+        served = [e for e in order if e in new]  # nothing new to rectify: no notice this round
+        if not served:
+            return
+        previous = dict(
             conn.execute(
-                insert(notice_items).values(
-                    notice_id=notice_id,
-                    issue_id=item.issue_id,
-                    rank=rank,
-                    level=str(item.level),  # a RiskLevel: its value, for every driver
-                    score=item.score,
-                )
+                select(notices.c.entity_id, func.max(notices.c.id))
+                .where(notices.c.campaign == campaign)
+                .group_by(notices.c.entity_id)
+            ).all()
+        )
+        last = _last_number(conn, prefix)
+        heads = [
+            {
+                "number": f"{prefix}-{last + k:04d}",
+                "campaign": campaign,
+                "entity_id": entity_id,
+                "run_id": run_id,
+                "issued_at": now,
+                "round": round_number,
+                "supplements": previous.get(entity_id),
+            }
+            for k, entity_id in enumerate(served, start=1)
+        ]
+        returned = conn.execute(insert(notices).returning(notices.c.number, notices.c.id), heads)
+        ids: dict[str, int] = {str(number): int(i) for number, i in returned}
+        notice_of = {str(h["entity_id"]): ids[str(h["number"])] for h in heads}
+        # each entity's issues oldest first, as one entity's alone were planned before
+        rows = [r for e in served for r in sorted(new[e], key=lambda r: r.id)]
+        entity_of = {r.id: r.entity_id for r in rows}
+        items: list[dict[str, object]] = []
+        deadlines: list[dict[str, object]] = []
+        ranks: dict[str, int] = {}
+        for item in plan(rows):
+            entity_id = entity_of[item.issue_id]
+            ranks[entity_id] = ranks.get(entity_id, 0) + 1
+            items.append(
+                {
+                    "notice_id": notice_of[entity_id],
+                    "issue_id": item.issue_id,
+                    "rank": ranks[entity_id],
+                    "level": str(item.level),  # a RiskLevel: its value, for every driver
+                    "score": item.score,
+                }
             )
             if item.deadline is not None:
-                conn.execute(
-                    update(issues)
-                    .where(issues.c.id == item.issue_id)
-                    .values(deadline=item.deadline)
-                )
+                deadlines.append({"issue": item.issue_id, "due": item.deadline})
+        if items:
+            conn.execute(insert(notice_items), items)
+        if deadlines:
+            conn.execute(
+                update(issues)
+                .where(issues.c.id == bindparam("issue"))
+                .values(deadline=bindparam("due")),
+                deadlines,
+            )
 
     def rounds_of(self, campaign: str, up_to_run: int | None = None) -> list[RoundRow]:
         """The campaign's rounds, oldest first (those opened after runs up to ``up_to_run``)."""
@@ -310,25 +325,52 @@ class Notices(Aggregate):
             row = conn.execute(select(notices).where(notices.c.id == notice_id)).mappings().one()
         return NoticeRow(**row)
 
+    def heads(self, notice_ids: Collection[int]) -> dict[int, NoticeRow]:
+        """The notices ``notice_ids`` by id (those that exist), a statement per 500."""
+        with self._store.engine.connect() as conn:
+            return {
+                int(r["id"]): NoticeRow(**r)
+                for chunk in chunks(sorted(set(notice_ids)))
+                for r in conn.execute(select(notices).where(notices.c.id.in_(chunk))).mappings()
+            }
+
     def items(self, notice_id: int) -> list[NoticeItemRow]:
         """A notice's items by rank, each with its issue's current state."""
+        return self.items_of([notice_id])[notice_id]
+
+    def items_of(self, notice_ids: Collection[int]) -> dict[int, list[NoticeItemRow]]:
+        """The items of each of ``notice_ids`` by rank, each with its issue's current state: a
+        statement per 500 notices."""
+        found: dict[int, list[NoticeItemRow]] = {int(i): [] for i in notice_ids}
+        item_columns = {"notice_id", "rank", "level", "score"}
         with self._store.engine.connect() as conn:
-            rows = (
-                conn.execute(
-                    select(notice_items.c.rank, notice_items.c.level, notice_items.c.score, issues)
-                    .join(issues, issues.c.id == notice_items.c.issue_id)
-                    .where(notice_items.c.notice_id == notice_id)
-                    .order_by(notice_items.c.rank)
+            for chunk in chunks(sorted(found)):
+                rows = (
+                    conn.execute(
+                        select(
+                            notice_items.c.notice_id,
+                            notice_items.c.rank,
+                            notice_items.c.level,
+                            notice_items.c.score,
+                            issues,
+                        )
+                        .join(issues, issues.c.id == notice_items.c.issue_id)
+                        .where(notice_items.c.notice_id.in_(chunk))
+                        .order_by(notice_items.c.notice_id, notice_items.c.rank)
+                    )
+                    .mappings()
+                    .all()
                 )
-                .mappings()
-                .all()
-            )
-        item_columns = {"rank", "level", "score"}
-        found = issue_rows({k: v for k, v in r.items() if k not in item_columns} for r in rows)
-        return [
-            NoticeItemRow(rank=r["rank"], level=r["level"], score=r["score"], issue=issue)
-            for r, issue in zip(rows, found, strict=True)
-        ]
+                typed = issue_rows(
+                    {k: v for k, v in r.items() if k not in item_columns} for r in rows
+                )
+                for r, issue in zip(rows, typed, strict=True):
+                    found[int(r["notice_id"])].append(
+                        NoticeItemRow(
+                            rank=r["rank"], level=r["level"], score=r["score"], issue=issue
+                        )
+                    )
+        return found
 
     def id_of(self, number: str) -> int:
         """The id of notice ``number``, or a UserError naming the latest numbers."""

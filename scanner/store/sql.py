@@ -8,7 +8,8 @@ writes through its writer (on SQLite the one whose transactions take the write l
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Connection, Insert, Table, insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -16,6 +17,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 if TYPE_CHECKING:
     from scanner.store.store import Store
+
+T = TypeVar("T")
+
+#: How many values one ``IN (...)`` list carries: well under SQLite's and PostgreSQL's limits
+#: on bound parameters, so a lookup of 100,000 keys is 200 statements, not one too large.
+IN_CHUNK = 500
 
 
 class Aggregate:
@@ -32,3 +39,9 @@ def insert_ignoring_duplicates(conn: Connection, table: Table) -> Insert:
     if conn.dialect.name == "sqlite":
         return sqlite_insert(table).on_conflict_do_nothing()
     return insert(table)
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size``: the values of one ``IN (...)`` list each."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
