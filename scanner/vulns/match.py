@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from scanner.vulns.platform import describe, satisfied
 from scanner.vulns.ranking import Ladder, Ranking
 from scanner.vulns.versions import in_cpe_range, with_epoch_of
 
@@ -95,6 +96,9 @@ class UpstreamVuln:
         cves: the matching CVE ids.
         cvss: the highest CVSS base score among them, None when NVD gives none.
         known_exploited: CVEs of them in the KEV catalogue.
+        unverified: CVEs of them that NVD lists only on some platform (an ``AND``
+            configuration) the host's known platform neither meets nor refutes, each with
+            that condition in words (:func:`~scanner.vulns.platform.describe`).
     """
 
     vendor: str
@@ -103,6 +107,7 @@ class UpstreamVuln:
     cves: tuple[str, ...]
     cvss: float | None
     known_exploited: tuple[str, ...]
+    unverified: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,8 +270,13 @@ class Matcher:
             self._ladders[key] = ladder
         return ladder
 
-    def upstream(self, vendor: str, product: str, version: str) -> UpstreamVuln | None:
-        """The CVEs whose NVD CPE ranges for ``vendor:product`` contain ``version``."""
+    def upstream(
+        self, vendor: str, product: str, version: str, platform: Sequence[str] = ()
+    ) -> UpstreamVuln | None:
+        """The CVEs whose NVD CPE ranges for ``vendor:product`` contain ``version``, on a host
+        whose known platform CPEs are ``platform`` (nmap's ``cpe:/o:...``, a banner's
+        distribution): a range NVD gives only on another platform is left out; one whose
+        platform cannot be told from ``platform`` counts, its CVE named as unverified."""
         key = (vendor.lower(), product.lower())
         with self._lock:
             ranges = self._cpes.get(key)
@@ -274,20 +284,24 @@ class Matcher:
             ranges = self._reader.cpe_ranges(*key)
             with self._lock:
                 self._cpes[key] = ranges
-        cves = sorted(
-            {
-                r.cve
-                for r in ranges
-                if in_cpe_range(
-                    version,
-                    r.version,
-                    r.start_including,
-                    r.start_excluding,
-                    r.end_including,
-                    r.end_excluding,
-                )
-            }
-        )
+        plain: set[str] = set()
+        unverified: dict[str, str] = {}
+        for r in ranges:
+            if not in_cpe_range(
+                version,
+                r.version,
+                r.start_including,
+                r.start_excluding,
+                r.end_including,
+                r.end_excluding,
+            ):
+                continue
+            met = satisfied(r.requires, platform) if r.requires else True
+            if met:
+                plain.add(r.cve)
+            elif met is None:
+                unverified.setdefault(r.cve, describe(r.requires))
+        cves = sorted(plain | set(unverified))
         if not cves:
             return None
         facts = self.facts(cves)
@@ -298,6 +312,7 @@ class Matcher:
             tuple(cves),
             _max_cvss(facts, cves),
             tuple(c for c in cves if _kev(facts, c)),
+            tuple((c, unverified[c]) for c in cves if c in unverified and c not in plain),
         )
 
     def facts(self, cves: Iterable[str]) -> dict[str, CveFacts]:
