@@ -285,7 +285,7 @@ class Matcher:
             with self._lock:
                 self._cpes[key] = ranges
         plain: set[str] = set()
-        unverified: dict[str, str] = {}
+        unverified: dict[str, dict[str, None]] = {}  # CVE -> its conditions, in feed order
         for r in ranges:
             if not in_cpe_range(
                 version,
@@ -300,7 +300,7 @@ class Matcher:
             if met:
                 plain.add(r.cve)
             elif met is None:
-                unverified.setdefault(r.cve, describe(r.requires))
+                unverified.setdefault(r.cve, {})[describe(r.requires)] = None
         cves = sorted(plain | set(unverified))
         if not cves:
             return None
@@ -312,7 +312,9 @@ class Matcher:
             tuple(cves),
             _max_cvss(facts, cves),
             tuple(c for c in cves if _kev(facts, c)),
-            tuple((c, unverified[c]) for c in cves if c in unverified and c not in plain),
+            tuple(
+                (c, " or ".join(unverified[c])) for c in cves if c in unverified and c not in plain
+            ),
         )
 
     def facts(self, cves: Iterable[str]) -> dict[str, CveFacts]:
