@@ -19,7 +19,10 @@ import``, trusting each source for what it can show:
    upstream version is matched against NVD's CPE ranges. Distributions backport fixes without
    changing that version, so the result is *version-inferred*: reported as unconfirmed, at
    severity ``low`` whatever the CVSS, never as a vulnerability. An on-site audit or the
-   vendor's advisory settles it.
+   vendor's advisory settles it. A CVE NVD gives only on some platform (an ``AND``
+   configuration: Tomcat's CVE-2019-0232 on Windows) is dropped when the host's known platform
+   (nmap's operating system CPE, the banner's Debian release, the on-site release) refutes it,
+   and named as "platform condition unverified" when nothing known tells.
 
 Known exploited CVEs (CISA KEV) and the highest CVSS are named in the evidence either way. With
 no feed to match against the check is inconclusive. Feeds older than ``max_feed_age_days``
