@@ -34,6 +34,7 @@ from scanner.store.feeds import (
     Kev,
     PlatformMatch,
 )
+from scanner.vulns.platform import parse_cpe
 
 #: An OSV record (a single file or a zip member) larger than this is refused.
 MAX_MEMBER_BYTES = 8 * 1024 * 1024
@@ -54,8 +55,6 @@ BOUND_KEYS = (
 #: Alternatives kept of one group of a platform condition (NVD lists hundreds of processor
 #: models under some firmware flaws; every vulnerable match of the configuration repeats them).
 MAX_PLATFORM_MATCHES = 100
-#: Splits a CPE 2.3 formatted string on its unescaped colons.
-CPE_SPLIT = re.compile(r"(?<!\\):")
 
 GZIP_MAGIC = b"\x1f\x8b"
 #: Deepest JSON nesting read (real feeds nest about a dozen levels), and the window in bytes
@@ -378,13 +377,11 @@ def cpe_range(
 ) -> CpeRange | None:
     """A vulnerable ``cpeMatch`` as a row: vendor, product, the version or range, and the
     platform condition it ``requires`` (an ``AND`` configuration's other nodes)."""
-    parts = CPE_SPLIT.split(str(match.get("criteria", "")))
-    if len(parts) < 7 or parts[:2] != ["cpe", "2.3"]:
+    criteria = str(match.get("criteria", ""))
+    cpe = parse_cpe(criteria) if criteria.startswith("cpe:2.3:") else None
+    if cpe is None:
         return None
-    vendor, product, version, update = (_unescape(p) for p in parts[3:7])
-    if version not in ("*", "-") and update not in ("*", "-", ""):
-        version += update  # NVD writes OpenSSH 9.2p1 as version 9.2, update p1
-
+    vendor, product, version = cpe.vendor, cpe.product, cpe.version  # 9.2 update p1: 9.2p1
     start_incl, start_excl, end_incl, end_excl = _bounds(match)
     return CpeRange(
         cve,
@@ -420,10 +417,6 @@ def _cvss(metrics: Any) -> tuple[float | None, str]:
             if isinstance(score, int | float) and 0 <= score <= 10:
                 return float(score), str(data.get("vectorString", ""))
     return None, ""
-
-
-def _unescape(value: str) -> str:
-    return re.sub(r"\\(.)", r"\1", value) if "\\" in value else value
 
 
 # --- KEV --------------------------------------------------------------------------------------

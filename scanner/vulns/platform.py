@@ -65,8 +65,9 @@ ECOSYSTEM_OS = {
 
 @dataclass(frozen=True, slots=True)
 class Cpe:
-    """The parts of a CPE that platform conditions look at: part (``a``, ``o``, ``h``),
-    vendor, product and version (with its update: ``9.2p1``; empty or ``*``: any)."""
+    """The parts of a CPE that matching looks at: part (``a``, ``o``, ``h``), vendor and
+    product (lower case), and version (with its update: NVD's ``9.2`` update ``p1`` is
+    ``9.2p1``; empty, ``*`` or ``-``: any)."""
 
     part: str
     vendor: str
@@ -89,7 +90,8 @@ def parse_cpe(text: str) -> Cpe | None:
     else:
         return None
     parts += [""] * (5 - len(parts))
-    part, vendor, product, version, update = (p.lower() for p in parts[:5])
+    part, vendor, product, version, update = parts[:5]
+    part, vendor, product = part.lower(), vendor.lower(), product.lower()  # versions keep case
     if part not in ("a", "o", "h") or not vendor or not product:
         return None
     if version not in ANY and update not in ANY:
