@@ -2,7 +2,8 @@
 
 1. Import: writes a synthetic NVD CVE JSON 2.0 file of ``--cves`` CVEs (default 300,000, the
    size of all of NVD), each with a CVSS 3.1 metric, an English description and a configuration
-   of two CPE matches (a version range and an exact version) over 5,000 products, then imports
+   of two CPE matches (a version range and an exact version) over 5,000 products (one in ten an
+   ``AND`` configuration with a platform node, Windows 10 or 11), then imports
    it into a fresh SQLite store with ``scanner.app.feeds.import_feeds`` (the code ``scanner feed
    import`` runs) in a child process, and reports the import's time and that process's peak
    memory. Targets: under 60 s and under 500 MB.
@@ -43,6 +44,23 @@ from scanner.vulns.match import Installed, Matcher
 IMPORT_TARGET_S, IMPORT_TARGET_MB, MATCH_TARGET_S = 60.0, 500.0, 5.0
 PRODUCTS = 5000
 FLEET_BUILDS = 3
+#: Every PLATFORM_EVERY-th CVE is an AND configuration: vulnerable only on Windows 10 or 11
+#: (NVD has thousands of those; the import keeps the platform node with each range).
+PLATFORM_EVERY = 10
+PLATFORM_NODE = [
+    {
+        "operator": "OR",
+        "negate": False,
+        "cpeMatch": [
+            {
+                "vulnerable": False,
+                "criteria": f"cpe:2.3:o:microsoft:{name}:-:*:*:*:*:*:*:*",
+                "matchCriteriaId": f"00000000-0000-4000-8000-00000000000{n}",
+            }
+            for n, name in enumerate(("windows_10", "windows_11"))
+        ],
+    }
+]
 
 
 def write_nvd(path: Path, count: int) -> None:
@@ -90,6 +108,7 @@ def write_nvd(path: Path, count: int) -> None:
                     },
                     "configurations": [
                         {
+                            **({"operator": "AND"} if n % PLATFORM_EVERY == 0 else {}),
                             "nodes": [
                                 {
                                     "operator": "OR",
@@ -110,8 +129,9 @@ def write_nvd(path: Path, count: int) -> None:
                                             "matchCriteriaId": f"{n:08d}-0000-4000-8000-1",
                                         },
                                     ],
-                                }
-                            ]
+                                },
+                                *(PLATFORM_NODE if n % PLATFORM_EVERY == 0 else []),
+                            ],
                         }
                     ],
                     "references": [{"url": "https://example.org/", "source": "bench"}],

@@ -33,6 +33,7 @@ from scanner.transport.ssh import (
     probe_server,
 )
 from scanner.vulns.match import Installed, Matcher, PackageVuln, StaleFeed, UpstreamVuln
+from scanner.vulns.platform import ecosystem_cpe
 
 __all__ = [
     "AddressedTarget",
@@ -67,6 +68,7 @@ __all__ = [
     "UpstreamVuln",
     "UrlTarget",
     "clean",
+    "ecosystem_cpe",
     "one_line",
     "probe_server",
     "url_host",

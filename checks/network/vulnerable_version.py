@@ -23,7 +23,10 @@ show:
    upstream version is matched against NVD's CPE ranges. Distributions backport fixes without
    changing that version, so the result is *version-inferred*: reported as unconfirmed, at
    severity ``low`` whatever the CVSS, never as a vulnerability. An on-site audit or the
-   vendor's advisory settles it.
+   vendor's advisory settles it. A CVE NVD gives only on some platform (an ``AND``
+   configuration: Tomcat's CVE-2019-0232 on Windows) is dropped when the host's known platform
+   (nmap's operating system CPE, the banner's Debian release, the on-site release) refutes it,
+   and named as "platform condition unverified" when nothing known tells.
 
 Known exploited CVEs (CISA KEV) and the highest CVSS are named in the evidence either way. With
 no feed to match against the check is inconclusive. Feeds older than ``max_feed_age_days``
@@ -65,7 +68,21 @@ from scanner.api import (
     PackageVuln,
     ServiceTarget,
     Severity,
+    ecosystem_cpe,
 )
+
+
+def platform_note(unverified: dict[str, str], platform: tuple[str, ...]) -> str:
+    """Evidence's clause on CVEs NVD lists only on some platform the scan could not check."""
+    if not unverified:
+        return ""
+    known = (
+        f"the host's known platform ({', '.join(platform)}) does not tell"
+        if platform
+        else "the host's platform is not known"
+    )
+    each = [f"{cve} only with {condition}" for cve, condition in unverified.items()]
+    return f"; platform condition unverified ({known}): {listed(each)}"
 
 
 class VulnerableVersion(Check):
@@ -105,8 +122,10 @@ class VulnerableVersion(Check):
         matcher = ctx.vulnerabilities
         note = feed_note(ctx, ("osv", "nvd", "kev"))
         twin = ctx.onsite_twin(target.address)
+        known = [target.service.os_cpe, ecosystem_cpe(product.ecosystem)]
         if twin is not None and product.package:  # an on-site audit of the host settles it
             installed = host_packages(twin, ctx)
+            known.append(ecosystem_cpe(installed.ecosystem))
             mine = [p for p in installed.packages if p.source == product.package]
             if mine and matcher.knows(installed.ecosystem):
                 for vuln in matcher.packages(installed.ecosystem, mine):
@@ -123,10 +142,11 @@ class VulnerableVersion(Check):
                 "no NVD feed imported to match the upstream version against. Fix: `scanner feed "
                 "import` NVD's CVE JSON 2.0 files (docs/vulnerabilities.md)"
             )
+        platform = tuple(dict.fromkeys(p for p in known if p))
         found = [
             u
             for vendor, name in nvd_names(product)
-            if (u := matcher.upstream(vendor, name, product.version)) is not None
+            if (u := matcher.upstream(vendor, name, product.version, platform)) is not None
         ]
         if not found:
             return
@@ -134,12 +154,13 @@ class VulnerableVersion(Check):
         scores = [u.cvss for u in found if u.cvss is not None]
         exploited_cves = sorted({c for u in found for c in u.known_exploited})
         cvss = f" (CVSS up to {max(scores):g})" if scores else ""
+        unverified = dict(sorted({pair for u in found for pair in u.unverified}))
         yield self.finding(
             target,
             f"{banner}: unconfirmed (version-inferred from the upstream version only; a "
             f"distribution may have backported fixes): {product.vendor} {product.product} "
             f"{product.version} is in NVD's ranges of {listed(cves)}{cvss}"
-            f"{exploited(exploited_cves)}{note}",
+            f"{exploited(exploited_cves)}{platform_note(unverified, platform)}{note}",
             severity=Severity.LOW,
             detail={
                 "banner": banner,
@@ -150,6 +171,8 @@ class VulnerableVersion(Check):
                 "known_exploited": exploited_cves,
                 "confirmed": False,
                 "basis": "upstream version (version-inferred)",
+                "platform": list(platform),
+                "platform_unverified": dict(list(unverified.items())[:50]),
             },
         )
 

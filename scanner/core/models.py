@@ -158,6 +158,9 @@ class Service:
         product: product and version text when known, else empty.
         cpe: the application's CPE when nmap's version detection gave one
             (``cpe:/a:openbsd:openssh:9.2p1``), else empty.
+        os_cpe: the operating system's CPE nmap gave beside it (``cpe:/o:linux:linux_kernel``,
+            ``cpe:/o:microsoft:windows``), else empty: what NVD's platform conditions are
+            checked against.
     """
 
     address: str
@@ -166,6 +169,7 @@ class Service:
     name: str
     product: str = ""
     cpe: str = ""
+    os_cpe: str = ""
 
     @property
     def location(self) -> str:

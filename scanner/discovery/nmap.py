@@ -359,14 +359,9 @@ def parse_nmap_xml(xml: str | bytes) -> list[HostScan]:
                 )
                 if v
             )
-            cpe = next(
-                (
-                    c.text.strip()[:300]
-                    for c in (svc.iter("cpe") if svc is not None else ())
-                    if c.text and c.text.strip().startswith("cpe:/a:")
-                ),
-                "",
-            )
+            cpes = [c.text.strip() for c in (svc.iter("cpe") if svc is not None else ()) if c.text]
+            cpe = next((c[:300] for c in cpes if c.startswith("cpe:/a:")), "")
+            os_cpe = next((c[:300] for c in cpes if c.startswith("cpe:/o:")), "")
             services.append(
                 Service(
                     address=address,
@@ -375,6 +370,7 @@ def parse_nmap_xml(xml: str | bytes) -> list[HostScan]:
                     name=(svc.get("name", "unknown") if svc is not None else "unknown"),
                     product=product[:400],
                     cpe=cpe,
+                    os_cpe=os_cpe,
                 )
             )
         if status.get("state") != "up":

@@ -376,6 +376,7 @@ class Attempts(Aggregate):
                     "name": s.name,
                     "product": s.product,
                     "cpe": s.cpe,
+                    "os_cpe": s.os_cpe,
                 }
                 for s in found
             ]
@@ -393,7 +394,7 @@ class Attempts(Aggregate):
             found: dict[str, list[Service]] = {}
             for r in conn.execute(select(services).where(services.c.run_id == run_id)):
                 found.setdefault(r.address, []).append(
-                    Service(r.address, r.port, r.protocol, r.name, r.product, r.cpe)
+                    Service(r.address, r.port, r.protocol, r.name, r.product, r.cpe, r.os_cpe)
                 )
         return {
             a: HostScan(address=a, answered=bool(up), services=tuple(found.get(a, ())))

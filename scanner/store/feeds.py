@@ -9,8 +9,9 @@ is :mod:`scanner.vulns.parse`'s job; matching is :mod:`scanner.vulns.match`'s.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, astuple, dataclass, fields
 from itertools import islice
 
 from sqlalchemy import delete, insert, or_, select
@@ -77,10 +78,34 @@ class Cve:
     summary: str
 
 
+#: The ``criteria`` of a platform match that stands for alternatives the feed listed but the
+#: import did not keep (scanner.vulns.parse.MAX_PLATFORM_MATCHES): met by no known platform,
+#: refuted by none.
+UNLISTED = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformMatch:
+    """One CPE match a platform condition names: its CPE 2.3 ``criteria``
+    (``cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*``) and NVD's range bounds, empty when
+    absent."""
+
+    criteria: str
+    start_including: str = ""
+    start_excluding: str = ""
+    end_including: str = ""
+    end_excluding: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class CpeRange:
     """One vulnerable CPE match of a CVE: a product's exact ``version`` or a range (NVD's
-    ``versionStartIncluding``... fields, empty when absent; ``version`` is then ``*``)."""
+    ``versionStartIncluding``... fields, empty when absent; ``version`` is then ``*``).
+
+    ``requires``: the platform condition of an NVD ``AND`` configuration (an application
+    vulnerable only on some operating system or hardware): every group must be met by the
+    host, a group by any one of its matches. Empty: the match stands alone.
+    """
 
     cve: str
     vendor: str
@@ -90,6 +115,7 @@ class CpeRange:
     start_excluding: str
     end_including: str
     end_excluding: str
+    requires: tuple[tuple[PlatformMatch, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +159,8 @@ def _row(source: str, entry: FeedEntry) -> dict[str, object]:
     row: dict[str, object] = {name: getattr(entry, name) for name in _FIELDS[type(entry)]}
     if isinstance(entry, Advisory):
         row["aliases"] = " ".join(entry.aliases)
+    elif isinstance(entry, CpeRange):
+        row["requires"] = _encode_requires(entry.requires)
     row["source"] = source
     return row
 
@@ -208,9 +236,10 @@ class Feeds(Aggregate):
             c.start_excluding,
             c.end_including,
             c.end_excluding,
+            c.requires,
         ).where(c.vendor == vendor, c.product == product)
         with self._store.engine.connect() as conn:
-            return [CpeRange(*r) for r in conn.execute(query)]
+            return [CpeRange(*r[:-1], _decode_requires(r[-1])) for r in conn.execute(query)]
 
     def cve_facts(self, cves: Iterable[str]) -> dict[str, CveFacts]:
         """CVSS and KEV status of each of ``cves`` the feeds know (absent: none knows it)."""
@@ -248,3 +277,31 @@ class Feeds(Aggregate):
                         kev.get(cve, ""),
                     )
         return found
+
+
+def _encode_requires(requires: tuple[tuple[PlatformMatch, ...], ...]) -> str:
+    """A platform condition as the ``requires`` column holds it: JSON, a list of groups, each a
+    list of ``[criteria, start_including, start_excluding, end_including, end_excluding]``
+    (trailing empty bounds left out); empty text for no condition."""
+    if not requires:
+        return ""
+    groups = [[_trimmed(astuple(m)) for m in group] for group in requires]
+    return json.dumps(groups, separators=(",", ":"))
+
+
+def _trimmed(values: tuple[str, ...]) -> list[str]:
+    kept = list(values)
+    while len(kept) > 1 and not kept[-1]:
+        kept.pop()
+    return kept
+
+
+def _decode_requires(text: str) -> tuple[tuple[PlatformMatch, ...], ...]:
+    if not text:
+        return ()
+    return tuple(tuple(PlatformMatch(*m) for m in group) for group in json.loads(text))
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

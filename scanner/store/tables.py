@@ -99,6 +99,7 @@ services = Table(
     Column("name", String(100), nullable=False),
     Column("product", String(400), nullable=False),
     Column("cpe", String(300), nullable=False, server_default=""),  # since 0010
+    Column("os_cpe", String(300), nullable=False, server_default=""),  # since 0016
 )
 
 attempts = Table(
@@ -418,6 +419,8 @@ feed_cpe_ranges = Table(
     Column("start_excluding", String(200), nullable=False),
     Column("end_including", String(200), nullable=False),
     Column("end_excluding", String(200), nullable=False),
+    # an AND configuration's platform condition, JSON (store.feeds); "" for none (since 0016)
+    Column("requires", Text, nullable=False, server_default=""),
     Index("ix_feed_cpe_ranges_product", "vendor", "product"),
     Index("ix_feed_cpe_ranges_source", "source"),
 )

@@ -11,8 +11,11 @@ Two kinds of match, kept apart because they deserve different trust:
   version, so such a match is a lead, never a confirmed vulnerability.
 
 The matcher reads the store through a small reader protocol (the store's ``feeds`` aggregate),
-loads each ecosystem's advisories once per run and indexes them by package, so matching 2,000
-packages costs dictionary lookups and a few comparisons each.
+loads each ecosystem's advisories once per run and indexes them by package. Each package's
+range bounds are ranked once per run in the ecosystem's ordering (:mod:`scanner.vulns.ranking`),
+so a host's version costs a bisection among a handful of univers comparisons the first time
+the run meets that string, and integer comparisons after; a verdict is kept per package and
+version, since a fleet's hosts run the same builds.
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
-from scanner.vulns.versions import affected, in_cpe_range, parse
+from scanner.vulns.platform import describe, satisfied
+from scanner.vulns.ranking import Ladder, Ranking
+from scanner.vulns.versions import in_cpe_range, with_epoch_of
 
 if TYPE_CHECKING:  # the types only: checks import this module through scanner.api
     from scanner.store.feeds import Advisory, CpeRange, CveFacts, FeedSource
@@ -92,6 +96,9 @@ class UpstreamVuln:
         cves: the matching CVE ids.
         cvss: the highest CVSS base score among them, None when NVD gives none.
         known_exploited: CVEs of them in the KEV catalogue.
+        unverified: CVEs of them that NVD lists only on some platform (an ``AND``
+            configuration) the host's known platform neither meets nor refutes, each with
+            that condition in words (:func:`~scanner.vulns.platform.describe`).
     """
 
     vendor: str
@@ -100,6 +107,7 @@ class UpstreamVuln:
     cves: tuple[str, ...]
     cvss: float | None
     known_exploited: tuple[str, ...]
+    unverified: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +129,9 @@ class Matcher:
         self._cpes: dict[tuple[str, str], list[CpeRange]] = {}
         self._facts: dict[str, CveFacts | None] = {}
         self._verdicts: dict[tuple[str, str, str, bool], PackageVuln | None] = {}
+        self._rankings: dict[str, Ranking] = {}
+        self._ladders: dict[tuple[str, str], Ladder] = {}
+        self._shared: dict[tuple[str, str, tuple[int, ...]], PackageVuln | None] = {}
         self._sources: list[FeedSource] | None = None
 
     def sources(self) -> list[FeedSource]:
@@ -171,14 +182,13 @@ class Matcher:
             groups.setdefault(key, []).append(package.name)
         result = []
         for (source, version), names in sorted(groups.items()):
-            verdict = self._verdict(ecosystem, index, source, version, epoch_of_bounds)
-            if verdict is not None:
-                v = verdict
+            v = self._verdict(ecosystem, index, source, version, epoch_of_bounds)
+            if v is not None:
                 binaries = tuple(sorted(set(names)))
                 result.append(
                     PackageVuln(
                         v.package,
-                        v.installed,
+                        version,
                         binaries,
                         v.fixed,
                         v.advisories,
@@ -197,43 +207,76 @@ class Matcher:
         version: str,
         epoch_of_bounds: bool,
     ) -> PackageVuln | None:
-        """What the advisories say of ``source`` at ``version`` (binaries left empty), once per
-        run: a fleet's hosts run the same builds."""
+        """What the advisories say of ``source`` at ``version``, once per run (a fleet's hosts
+        run the same builds): the vulnerable package with ``installed`` and ``binaries`` left
+        empty, shared by every version that lies in the same ranges; None if none."""
         key = (ecosystem, source, version, epoch_of_bounds)
         if key in self._verdicts:
             return self._verdicts[key]
-        hits = [
-            a
-            for a in index[source]
-            if affected(
-                a.ecosystem,
-                version,
-                a.introduced,
-                a.fixed,
-                a.last_affected,
-                epoch_of_bounds=epoch_of_bounds,
-            )
-        ]
-        verdict = None
-        if hits:
-            cves = sorted({c for a in hits for c in a.aliases})
-            facts = self.facts(cves)
-            fixes = tuple(sorted({a.fixed for a in hits if a.fixed}))
-            verdict = PackageVuln(
-                package=source,
-                installed=version,
-                binaries=(),
-                fixed="" if any(not a.fixed for a in hits) else _highest(hits[0].ecosystem, fixes),
-                advisories=tuple(sorted({a.advisory for a in hits})),
-                cves=tuple(cves),
-                cvss=_max_cvss(facts, cves),
-                known_exploited=tuple(c for c in cves if _kev(facts, c)),
-            )
+        ladder = self._ladder(ecosystem, source, index[source])
+        with ladder.ranking.lock:  # labels and ladder of one generation
+            while True:  # a new version may renumber the ranking: then once more, with it known
+                if not ladder.current:
+                    ladder = self._ladder(ecosystem, source, index[source], rebuild=True)
+                covering = _covering(ladder, version, epoch_of_bounds)
+                if ladder.current:
+                    break
+            shared = (ecosystem, source, covering)
+            if shared in self._shared:
+                verdict = self._shared[shared]
+            else:
+                verdict = self._shared[shared] = self._vulnerable(ladder, source, covering)
         self._verdicts[key] = verdict  # a race computes it twice, with the same result
         return verdict
 
-    def upstream(self, vendor: str, product: str, version: str) -> UpstreamVuln | None:
-        """The CVEs whose NVD CPE ranges for ``vendor:product`` contain ``version``."""
+    def _vulnerable(
+        self, ladder: Ladder, source: str, covering: tuple[int, ...]
+    ) -> PackageVuln | None:
+        """The vulnerable package the ranges ``covering`` (indexes in ``ladder``) make, without
+        its installed version and binaries; None when they are none."""
+        hits = [ladder.advisories[n] for n in covering]
+        if not hits:
+            return None
+        cves = sorted({c for a in hits for c in a.aliases})
+        facts = self.facts(cves)
+        fixes = sorted({a.fixed for a in hits})
+        return PackageVuln(
+            package=source,
+            installed="",
+            binaries=(),
+            fixed="" if "" in fixes else _highest(ladder.ranking, fixes),
+            advisories=tuple(sorted({a.advisory for a in hits})),
+            cves=tuple(cves),
+            cvss=_max_cvss(facts, cves),
+            known_exploited=tuple(c for c in cves if _kev(facts, c)),
+        )
+
+    def _ladder(
+        self, ecosystem: str, package: str, advisories: list[Advisory], *, rebuild: bool = False
+    ) -> Ladder:
+        """``package``'s advisories of ``ecosystem`` labelled in its ordering, once per run
+        (again after the ranking renumbered)."""
+        key, base = (ecosystem, package), ecosystem.split(":", 1)[0]
+        with self._lock:
+            ladder = None if rebuild else self._ladders.get(key)
+            if ladder is not None:
+                return ladder
+            ranking = self._rankings.get(base)
+            if ranking is None:
+                ranking = self._rankings[base] = Ranking(base)
+        with ranking.lock:
+            ladder = Ladder(ranking, advisories)
+        with self._lock:
+            self._ladders[key] = ladder
+        return ladder
+
+    def upstream(
+        self, vendor: str, product: str, version: str, platform: Sequence[str] = ()
+    ) -> UpstreamVuln | None:
+        """The CVEs whose NVD CPE ranges for ``vendor:product`` contain ``version``, on a host
+        whose known platform CPEs are ``platform`` (nmap's ``cpe:/o:...``, a banner's
+        distribution): a range NVD gives only on another platform is left out; one whose
+        platform cannot be told from ``platform`` counts, its CVE named as unverified."""
         key = (vendor.lower(), product.lower())
         with self._lock:
             ranges = self._cpes.get(key)
@@ -241,20 +284,24 @@ class Matcher:
             ranges = self._reader.cpe_ranges(*key)
             with self._lock:
                 self._cpes[key] = ranges
-        cves = sorted(
-            {
-                r.cve
-                for r in ranges
-                if in_cpe_range(
-                    version,
-                    r.version,
-                    r.start_including,
-                    r.start_excluding,
-                    r.end_including,
-                    r.end_excluding,
-                )
-            }
-        )
+        plain: set[str] = set()
+        unverified: dict[str, dict[str, None]] = {}  # CVE -> its conditions, in feed order
+        for r in ranges:
+            if not in_cpe_range(
+                version,
+                r.version,
+                r.start_including,
+                r.start_excluding,
+                r.end_including,
+                r.end_excluding,
+            ):
+                continue
+            met = satisfied(r.requires, platform) if r.requires else True
+            if met:
+                plain.add(r.cve)
+            elif met is None:
+                unverified.setdefault(r.cve, {})[describe(r.requires)] = None
+        cves = sorted(plain | set(unverified))
         if not cves:
             return None
         facts = self.facts(cves)
@@ -265,6 +312,9 @@ class Matcher:
             tuple(cves),
             _max_cvss(facts, cves),
             tuple(c for c in cves if _kev(facts, c)),
+            tuple(
+                (c, " or ".join(unverified[c])) for c in cves if c in unverified and c not in plain
+            ),
         )
 
     def facts(self, cves: Iterable[str]) -> dict[str, CveFacts]:
@@ -295,14 +345,31 @@ class Matcher:
         return index
 
 
-@lru_cache(maxsize=100_000)
-def _highest(ecosystem: str, versions: tuple[str, ...]) -> str:
-    """The highest of ``versions`` in the ecosystem's ordering (the one fixing them all)."""
-    best, best_key = "", None
+def _covering(ladder: Ladder, version: str, epoch_of_bounds: bool) -> tuple[int, ...]:
+    """The indexes of ``ladder``'s ranges that contain ``version``; with ``epoch_of_bounds``,
+    ``version`` takes each range's epoch (see :func:`~scanner.vulns.versions.affected`). The
+    caller holds the ranking's lock."""
+    ranking = ladder.ranking
+    if not epoch_of_bounds or ":" in version:
+        have = ranking.label(version)
+        return () if have is None else ladder.covering(have)
+    found = []
+    for n, advisory in enumerate(ladder.advisories):
+        bound = advisory.fixed or advisory.last_affected or advisory.introduced
+        have = ranking.label(with_epoch_of(version, bound))
+        if have is not None and n in ladder.covering(have):
+            found.append(n)
+    return tuple(found)
+
+
+def _highest(ranking: Ranking, versions: Sequence[str]) -> str:
+    """The highest of ``versions`` in the ranking's ordering (the one fixing them all): the
+    first of equal ones, in the order given."""
+    best, best_label = "", None
     for version in versions:
-        key = parse(ecosystem, version)
-        if key is not None and (best_key is None or key > best_key):
-            best, best_key = version, key
+        label = ranking.label(version)
+        if label is not None and (best_label is None or label > best_label):
+            best, best_label = version, label
     return best
 
 

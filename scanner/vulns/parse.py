@@ -25,7 +25,16 @@ from typing import IO, Any, Protocol, cast
 import ijson
 
 from scanner.core.errors import UserError
-from scanner.store.feeds import Advisory, CpeRange, Cve, FeedEntry, Kev
+from scanner.store.feeds import (
+    UNLISTED,
+    Advisory,
+    CpeRange,
+    Cve,
+    FeedEntry,
+    Kev,
+    PlatformMatch,
+)
+from scanner.vulns.platform import parse_cpe
 
 #: An OSV record (a single file or a zip member) larger than this is refused.
 MAX_MEMBER_BYTES = 8 * 1024 * 1024
@@ -36,8 +45,16 @@ DETECT_EVENTS = 20_000
 #: Fields are cut to these lengths before they are stored.
 ID_LIMIT, VERSION_LIMIT, TEXT_LIMIT = 100, 200, 500
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
-#: Splits a CPE 2.3 formatted string on its unescaped colons.
-CPE_SPLIT = re.compile(r"(?<!\\):")
+#: NVD's range fields of a CPE match, in CpeRange's and PlatformMatch's order.
+BOUND_KEYS = (
+    "versionStartIncluding",
+    "versionStartExcluding",
+    "versionEndIncluding",
+    "versionEndExcluding",
+)
+#: Alternatives kept of one group of a platform condition (NVD lists hundreds of processor
+#: models under some firmware flaws; every vulnerable match of the configuration repeats them).
+MAX_PLATFORM_MATCHES = 100
 
 GZIP_MAGIC = b"\x1f\x8b"
 #: Deepest JSON nesting read (real feeds nest about a dozen levels), and the window in bytes
@@ -297,38 +314,94 @@ def nvd_item(item: Any, where: str, tally: Tally) -> Iterator[FeedEntry]:
     )
     yield Cve(ident, score, vector[:VERSION_LIMIT], summary[:TEXT_LIMIT])
     for config in _list(cve, "configurations", where):
-        for node in _list(config, "nodes", where) if isinstance(config, dict) else ():
-            if not isinstance(node, dict) or node.get("negate"):
+        yield from _configuration(ident, config, where)
+
+
+def _configuration(cve: str, config: Any, where: str) -> Iterator[CpeRange]:
+    """The vulnerable CPE matches of one configuration. Its nodes are alternatives, unless the
+    configuration's ``operator`` is ``AND`` (an application vulnerable only on some platform:
+    a node of vulnerable application matches, and one of the operating systems or hardware,
+    ``vulnerable: false``): then each vulnerable match requires every other node, kept as its
+    platform condition. Negated nodes are left out (a condition the matcher cannot check)."""
+    if not isinstance(config, dict):
+        return
+    nodes = [n for n in _list(config, "nodes", where) if isinstance(n, dict)]
+    conjunction = str(config.get("operator", "OR")).upper() == "AND"
+    for number, node in enumerate(nodes):
+        if node.get("negate"):
+            continue
+        matches = [m for m in _list(node, "cpeMatch", where) if isinstance(m, dict)]
+        others = (
+            tuple(g for n, other in enumerate(nodes) if n != number for g in _groups(other, where))
+            if conjunction
+            else ()
+        )
+        every = str(node.get("operator", "OR")).upper() == "AND"
+        for match in matches:
+            if not match.get("vulnerable"):
                 continue
-            for match in _list(node, "cpeMatch", where):
-                if isinstance(match, dict) and match.get("vulnerable"):
-                    found = cpe_range(ident, match)
-                    if found is not None:
-                        yield found
+            requires = others
+            if every:  # a node of matches all required: the others are conditions too
+                requires += tuple(_group([m]) for m in matches if m is not match)
+            found = cpe_range(cve, match, requires)
+            if found is not None:
+                yield found
 
 
-def cpe_range(cve: str, match: dict[str, Any]) -> CpeRange | None:
-    """A vulnerable ``cpeMatch`` as a row: vendor, product, and the version or range."""
-    parts = CPE_SPLIT.split(str(match.get("criteria", "")))
-    if len(parts) < 7 or parts[:2] != ["cpe", "2.3"]:
+def _groups(node: dict[str, Any], where: str) -> tuple[tuple[PlatformMatch, ...], ...]:
+    """A node as groups of a platform condition: one group of alternatives (``OR``), or one
+    group per match (``AND``); none for a negated node."""
+    if node.get("negate"):
+        return ()
+    matches = [m for m in _list(node, "cpeMatch", where) if isinstance(m, dict)]
+    if str(node.get("operator", "OR")).upper() == "AND":
+        return tuple(_group([m]) for m in matches)
+    return (_group(matches),) if matches else ()
+
+
+def _group(matches: list[dict[str, Any]]) -> tuple[PlatformMatch, ...]:
+    """Alternatives of a platform condition, at most :data:`MAX_PLATFORM_MATCHES` (beyond, one
+    :data:`~scanner.store.feeds.UNLISTED` stands for the rest: such a group can be met by a
+    platform not kept, so a platform outside it leaves the match unverified, not dropped)."""
+    kept = [
+        PlatformMatch(str(m.get("criteria", ""))[:VERSION_LIMIT] or UNLISTED, *_bounds(m))
+        for m in matches[:MAX_PLATFORM_MATCHES]
+    ]
+    if len(matches) > MAX_PLATFORM_MATCHES:
+        kept.append(PlatformMatch(UNLISTED))
+    return tuple(kept)
+
+
+def cpe_range(
+    cve: str, match: dict[str, Any], requires: tuple[tuple[PlatformMatch, ...], ...] = ()
+) -> CpeRange | None:
+    """A vulnerable ``cpeMatch`` as a row: vendor, product, the version or range, and the
+    platform condition it ``requires`` (an ``AND`` configuration's other nodes)."""
+    criteria = str(match.get("criteria", ""))
+    cpe = parse_cpe(criteria) if criteria.startswith("cpe:2.3:") else None
+    if cpe is None:
         return None
-    vendor, product, version, update = (_unescape(p) for p in parts[3:7])
-    if version not in ("*", "-") and update not in ("*", "-", ""):
-        version += update  # NVD writes OpenSSH 9.2p1 as version 9.2, update p1
-
-    def bound(key: str) -> str:
-        return str(match.get(key) or "")[:VERSION_LIMIT]
-
+    vendor, product, version = cpe.vendor, cpe.product, cpe.version  # 9.2 update p1: 9.2p1
+    start_incl, start_excl, end_incl, end_excl = _bounds(match)
     return CpeRange(
         cve,
         vendor[:VERSION_LIMIT],
         product[:VERSION_LIMIT],
         version[:VERSION_LIMIT],
-        bound("versionStartIncluding"),
-        bound("versionStartExcluding"),
-        bound("versionEndIncluding"),
-        bound("versionEndExcluding"),
+        start_incl,
+        start_excl,
+        end_incl,
+        end_excl,
+        requires,
     )
+
+
+def _bounds(match: dict[str, Any]) -> tuple[str, str, str, str]:
+    """A CPE match's range fields (:data:`BOUND_KEYS`), empty when absent."""
+    start_incl, start_excl, end_incl, end_excl = (
+        str(match.get(key) or "")[:VERSION_LIMIT] for key in BOUND_KEYS
+    )
+    return start_incl, start_excl, end_incl, end_excl
 
 
 def _cvss(metrics: Any) -> tuple[float | None, str]:
@@ -344,10 +417,6 @@ def _cvss(metrics: Any) -> tuple[float | None, str]:
             if isinstance(score, int | float) and 0 <= score <= 10:
                 return float(score), str(data.get("vectorString", ""))
     return None, ""
-
-
-def _unescape(value: str) -> str:
-    return re.sub(r"\\(.)", r"\1", value) if "\\" in value else value
 
 
 # --- KEV --------------------------------------------------------------------------------------

@@ -81,25 +81,46 @@ def affected(
     ``9.2p1-2+deb12u3`` for the package ``1:9.2p1-2+deb12u3``), so it takes the epoch of the
     range's bounds.
     """
-    if epoch_of_bounds and ":" not in version:
-        bound = fixed or last or introduced
-        if ":" in bound:
-            version = bound.split(":", 1)[0] + ":" + version
+    if epoch_of_bounds:
+        version = with_epoch_of(version, fixed or last or introduced)
     have = parse(ecosystem, version)
     if have is None:
         return None
+    low = None
     if introduced not in ("", "0"):
         low = parse(ecosystem, introduced)
         if low is None:
             return None
         if have < low:
             return False
-    if fixed:
-        high = parse(ecosystem, fixed)
-        return None if high is None else bool(have < high)
-    if last:
-        high = parse(ecosystem, last)
-        return None if high is None else bool(have <= high)
+    high = parse(ecosystem, fixed or last) if fixed or last else None
+    if high is None and (fixed or last):
+        return None
+    return covers(have, low, high if fixed else None, None if fixed else high)
+
+
+def with_epoch_of(version: str, bound: str) -> str:
+    """``version`` with ``bound``'s epoch when it has none of its own (an SSH banner says
+    ``9.2p1-2+deb12u3`` of the package ``1:9.2p1-2+deb12u3``)."""
+    if ":" not in version and ":" in bound:
+        return bound.split(":", 1)[0] + ":" + version
+    return version
+
+
+def covers(have: Any, low: Any | None, fixed: Any | None, last: Any | None) -> bool:
+    """Whether ``have`` lies in [low, fixed), or [low, last] when there is no fix, or [low, ...)
+    when there is neither (``low`` None: from the first version). The one definition of an OSV
+    range, for univers versions (:func:`affected`) and for their ranks
+    (:class:`~scanner.vulns.ranking.Ladder`) alike.
+
+    Only ``<`` is asked: univers's ``<=`` of Alpine versions compares the strings as text
+    (``2.12.3-r0 <= 2.9.0-r0``), while its ``<`` follows apk."""
+    if low is not None and have < low:
+        return False
+    if fixed is not None:
+        return bool(have < fixed)
+    if last is not None:
+        return not last < have
     return True
 
 

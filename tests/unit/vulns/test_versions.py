@@ -59,3 +59,10 @@ def test_cpe_exact_version_and_unbounded() -> None:
     assert in_cpe_range("9.2p1", "9.2p1", "", "", "", "")
     assert not in_cpe_range("9.3p1", "9.2p1", "", "", "", "")
     assert in_cpe_range("9.2p1", "*", "", "", "", "") is None  # "every version": no evidence
+
+
+def test_alpine_last_affected_in_apk_order_not_text_order() -> None:
+    # univers's <= of Alpine versions compares text ("2.12" <= "2.9"); the range asks < only
+    assert not affected("Alpine:v3.19", "2.12.3-r1", "0", "", "2.9.0-r0")
+    assert affected("Alpine:v3.19", "2.9.0-r0", "0", "", "2.9.0-r0")
+    assert affected("Alpine:v3.19", "2.8.10-r0", "0", "", "2.9.0-r0")
