@@ -42,6 +42,9 @@ def browser(tmp_path: Path) -> Iterator[Chrome]:
     driver = Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(180)  # the shared machine can be very busy
     driver.set_script_timeout(180)
+    # a click returns before the page it submits has loaded (Chromium 156.0.8078.114 does so
+    # where .73 did not): look for an element for a while before calling it missing
+    driver.implicitly_wait(20)
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     driver.execute_cdp_cmd(
