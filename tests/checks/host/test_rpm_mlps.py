@@ -512,7 +512,7 @@ SHIPPED_PUBLIC = (
     '  <service name="ssh"/>\n  <service name="dhcpv6-client"/>\n  <service name="cockpit"/>\n'
     "</zone>\n"
 )
-MGMT = '<zone>\n  <source address="10.20.0.10/32"/>\n  <service name="ssh"/>\n</zone>\n'
+MGMT = '<zone>\n  <source address="198.51.100.10/32"/>\n  <service name="ssh"/>\n</zone>\n'
 
 
 @pytest.mark.parametrize(
@@ -551,7 +551,7 @@ MGMT = '<zone>\n  <source address="10.20.0.10/32"/>\n  <service name="ssh"/>\n</
         (
             {
                 "/etc/firewalld/zones/public.xml": (
-                    '<zone><rule family="ipv4"><source address="10.20.0.0/24"/>'
+                    '<zone><rule family="ipv4"><source address="198.51.100.0/24"/>'
                     '<service name="ssh"/><accept/></rule></zone>'
                 )
             },
