@@ -138,20 +138,10 @@ def ssh_product(banner: str) -> Product | None:
         if found is None:
             continue
         version = found["version"]
-        comment = (match["comment"] or "").strip()
-        debian = DEBIAN.match(comment)
-        release = DEBIAN_RELEASE.search(comment) if debian else None
-        if debian and release:
-            return Product(
-                banner,
-                vendor,
-                product,
-                version,
-                f"Debian:{release['release']}",
-                package,
-                f"{version}-{debian['revision']}",
-            )
-        return Product(banner, vendor, product, version)
+        debian = DEBIAN.match((match["comment"] or "").strip())
+        revision = debian["revision"] if debian else ""
+        product_of = _product(banner, vendor, product, version, package, revision)
+        return product_of if product_of.ecosystem else Product(banner, vendor, product, version)
     return None
 
 
@@ -170,20 +160,9 @@ def announced_product(kind: str, text: str) -> Product | None:
         found = pattern.search(text)
         if found is None:
             continue
-        version = found["version"].rstrip(".")
         debian = MARIADB_DEBIAN.search(text) if kind == "mysql" else None
-        release = DEBIAN_RELEASE.search(debian["revision"]) if debian else None
-        if debian and release and package:
-            return Product(
-                said,
-                vendor,
-                product,
-                version,
-                f"Debian:{release['release']}",
-                package,
-                f"{version}-{debian['revision']}",
-            )
-        return Product(said, vendor, product, version, package=package)
+        revision = debian["revision"] if debian else ""
+        return _product(said, vendor, product, found["version"].rstrip("."), package, revision)
     return None
 
 
@@ -252,8 +231,16 @@ def nmap_product(service: Service) -> Product | None:
         DEBIAN_SOURCES.get((vendor, product), ""),
     )
     debian = NMAP_DEBIAN.search(service.product)
-    release = DEBIAN_RELEASE.search(debian["revision"]) if debian else None
-    if debian and release and package:
+    return _product(said, vendor, product, version, package, debian["revision"] if debian else "")
+
+
+def _product(
+    said: str, vendor: str, product: str, version: str, package: str, revision: str
+) -> Product:
+    """The product, with its Debian ecosystem and package version when ``revision`` (a Debian
+    package revision, ``2+deb12u3``) names its release and the package is known."""
+    release = DEBIAN_RELEASE.search(revision) if revision else None
+    if release and package:
         return Product(
             said,
             vendor,
@@ -261,7 +248,7 @@ def nmap_product(service: Service) -> Product | None:
             version,
             f"Debian:{release['release']}",
             package,
-            f"{version}-{debian['revision']}",
+            f"{version}-{revision}",
         )
     return Product(said, vendor, product, version, package=package)
 
